@@ -1,0 +1,242 @@
+"""Frozen model specifications: what the DSL and the Stata parser produce.
+
+Strings are parsed once, at the edge, into these objects; everything downstream
+(design matrices, estimators, variance estimators) reads only these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Literal
+
+from .errors import Span, VceOptionError, closest
+
+__all__ = [
+    "Dialect",
+    "IVSpec",
+    "ModelSpec",
+    "PanelSpec",
+    "RowRange",
+    "SampleSpec",
+    "SmallSample",
+    "TsVar",
+    "VceSpec",
+    "WeightKind",
+    "WeightSpec",
+]
+
+
+class WeightKind(StrEnum):
+    """Stata's weight types. Analytic weights are the default of ``weights(var)``."""
+
+    AWEIGHT = "aweight"
+    FWEIGHT = "fweight"
+    PWEIGHT = "pweight"
+
+
+@dataclass(frozen=True, slots=True)
+class WeightSpec:
+    """Observation weights taken from column ``var``."""
+
+    var: str
+    kind: WeightKind = WeightKind.AWEIGHT
+
+
+class Dialect(StrEnum):
+    """Expression language of a sample filter.
+
+    ``python``: pandas semantics (a comparison with a missing value is false).
+    ``stata``: Stata semantics (missing is larger than any number).
+    """
+
+    PYTHON = "python"
+    STATA = "stata"
+
+
+@dataclass(frozen=True, slots=True)
+class SampleSpec:
+    """A row filter, kept as text and evaluated by :mod:`vcereg.expr` without ``eval``."""
+
+    expr: str
+    dialect: Dialect = Dialect.PYTHON
+
+
+@dataclass(frozen=True, slots=True)
+class RowRange:
+    """Stata's ``in first/last``: 1-based, inclusive row positions; negative counts from the end."""
+
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
+class VceSpec:
+    """A variance request: registered ``name`` (canonical), positional ``args`` (e.g. cluster
+    variables) and ``options`` as sorted (key, value) pairs.
+
+    ``text`` keeps the user's spelling for messages; ``span`` locates it in the source string.
+    """
+
+    name: str = "ols"
+    args: tuple[str, ...] = ()
+    options: tuple[tuple[str, str], ...] = ()
+    text: str = ""
+    span: Span | None = None
+
+    def option(self, key: str, default: str | None = None) -> str | None:
+        for k, v in self.options:
+            if k == key:
+                return v
+        return default
+
+    def __str__(self) -> str:
+        body = " ".join((self.name, *self.args))
+        if self.options:
+            body += ", " + " ".join(f"{k}({v})" if v else k for k, v in self.options)
+        return f"vce({body})"
+
+
+@dataclass(frozen=True, slots=True)
+class IVSpec:
+    """Instrumental variables: endogenous regressors and excluded instruments (formula terms)."""
+
+    endog: tuple[str, ...]
+    instruments: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PanelSpec:
+    """Panel / time structure, as Stata's ``xtset id time`` (``tsset time`` leaves ``id`` None)."""
+
+    id: str | None
+    time: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TsVar:
+    """A time-series-operated variable such as Stata's ``L2.x``.
+
+    ``op`` is ``"L"`` (lag), ``"F"`` (lead), ``"D"`` (difference) or ``"S"`` (seasonal
+    difference); ``order`` the lag/lead or difference order; ``name`` the column the design
+    step creates for it (a valid Python identifier used in the formula), ``label`` its display.
+    """
+
+    name: str
+    op: Literal["L", "F", "D", "S"]
+    order: int
+    var: str
+    label: str
+
+
+_Inference = Literal["t", "normal"]
+
+
+@dataclass(frozen=True, slots=True)
+class SmallSample:
+    """Small-sample conventions: who multiplies by what (see docs/variance.md).
+
+    Attributes
+    ----------
+    name
+        Preset name, for display.
+    hc23_factor
+        Multiply HC2/HC3 by N/(N-K) (pyfixest does; Stata does not).
+    cluster_g_adj
+        Multiply cluster-robust covariances by G/(G-1).
+    cluster_n_adj
+        Multiply cluster-robust covariances by (N-1)/(N-K).
+    multiway
+        ``"min"``: one G_min/(G_min-1) factor after inclusion-exclusion (reghdfe, ivreg2
+        ``small``, fixest); ``"per_term"``: each intersection gets its own G_S/(G_S-1)
+        (Cameron-Gelbach-Miller; Petersen's ``cluster2``; statsmodels).
+    robust_inference
+        ``"t"`` or ``"normal"`` for every non-iid estimator (statsmodels uses the normal).
+    absorbed_in_k
+        How absorbed fixed effects count in K: ``"all"`` (areg), ``"nonnested"`` (reghdfe:
+        effects nested in a cluster variable do not count), ``"none"``.
+    """
+
+    name: str = "stata"
+    hc23_factor: bool = False
+    cluster_g_adj: bool = True
+    cluster_n_adj: bool = True
+    multiway: Literal["min", "per_term"] = "min"
+    robust_inference: _Inference = "t"
+    absorbed_in_k: Literal["all", "nonnested", "none"] = "nonnested"
+
+    @classmethod
+    def preset(cls, name: str) -> SmallSample:
+        """Return a named preset: ``stata`` (default), ``fixest``/``pyfixest``, ``statsmodels``.
+
+        >>> SmallSample.preset("statsmodels").robust_inference
+        'normal'
+        """
+        key = name.strip().lower()
+        if key == "stata":
+            return cls()
+        if key in ("fixest", "pyfixest"):
+            return cls(name="fixest", hc23_factor=True)
+        if key == "statsmodels":
+            return cls(name="statsmodels", multiway="per_term", robust_inference="normal")
+        near = closest(key, SSC_PRESETS)
+        raise VceOptionError(
+            f"unknown small-sample preset {name!r}; expected one of {', '.join(SSC_PRESETS)}",
+            hint=f"did you mean {near!r}?" if near else None,
+        )
+
+
+SSC_PRESETS = ("stata", "fixest", "pyfixest", "statsmodels")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """Everything needed to fit one model, independent of the data.
+
+    Attributes
+    ----------
+    formula
+        A formulaic formula, ``"y ~ x1 + C(g)"``.
+    vce
+        The variance request.
+    weights, sample, in_range
+        Observation weights, ``if`` filter, Stata ``in`` range.
+    absorb
+        Variables whose fixed effects are absorbed (``areg``/``reghdfe``/``fe(...)``).
+    iv
+        Instrumental-variables part, if any.
+    panel, tsvars
+        Panel declaration and the time-series-operated columns the formula refers to.
+    ssc
+        Small-sample conventions.
+    level
+        Confidence level in percent.
+    estimator
+        ``"ols"``, ``"areg"``, ``"reghdfe"``, ``"xtreg_fe"`` or ``"iv2sls"``.
+    term_style
+        ``"formulaic"`` names (``C(g)[T.2]``) or ``"stata"`` (``2.g``); ``factor_names`` maps
+        formulaic factor expressions to the Stata variable spelling used for display.
+    source, command
+        The user's original text and, for Stata input, the command used.
+    """
+
+    formula: str
+    vce: VceSpec = field(default_factory=VceSpec)
+    weights: WeightSpec | None = None
+    sample: SampleSpec | None = None
+    in_range: RowRange | None = None
+    absorb: tuple[str, ...] = ()
+    iv: IVSpec | None = None
+    panel: PanelSpec | None = None
+    tsvars: tuple[TsVar, ...] = ()
+    ssc: SmallSample = field(default_factory=SmallSample)
+    level: float = 95.0
+    estimator: str = "ols"
+    term_style: Literal["formulaic", "stata"] = "formulaic"
+    factor_names: tuple[tuple[str, str], ...] = ()
+    source: str = ""
+    command: str | None = None
+
+    def replace(self, **changes: object) -> ModelSpec:
+        """A copy with some fields changed (the spec itself is immutable)."""
+        return replace(self, **changes)  # type: ignore[arg-type]

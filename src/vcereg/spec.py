@@ -60,6 +60,7 @@ class SampleSpec:
 
     expr: str
     dialect: Dialect = Dialect.PYTHON
+    span: Span | None = None  # where ``expr`` sits in ModelSpec.source, for carets
 
 
 @dataclass(frozen=True, slots=True)

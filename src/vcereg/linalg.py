@@ -178,8 +178,9 @@ def _correction(
         g = (xl.T @ resid.astype(np.longdouble)).astype(np.float64)
     else:
         g = np.zeros(cols.size)
-    for lo in range(0, x.shape[0] if x.shape[0] > _EXTENDED_ROWS else 0, _BLOCK_ROWS):
-        g += _scaled(x[lo : lo + _BLOCK_ROWS], cols, scale).T @ resid[lo : lo + _BLOCK_ROWS]
+        for lo in range(0, x.shape[0], _BLOCK_ROWS):
+            block = _scaled(x[lo : lo + _BLOCK_ROWS], cols, scale)
+            g += block.T @ resid[lo : lo + _BLOCK_ROWS]
     z = sla.solve_triangular(r, g, trans="T", lower=False)
     out: FloatArray = sla.solve_triangular(r, z, lower=False)
     return out

@@ -1,5 +1,43 @@
-"""vcereg: Stata-style regression with honest standard errors, and tables for papers."""
+"""vcereg: Stata-style regression with honest standard errors, and tables for papers.
+
+>>> import vcereg
+>>> d = vcereg.datasets.load("student-mat")
+>>> r = vcereg.regress("G3 ~ absences", d)
+>>> r.nobs
+395
+"""
 
 from __future__ import annotations
 
+from . import datasets
+from .api import fit_spec, parse, regress, stata
+from .errors import VceregError, VceregWarning
+from .results import Results
+from .spec import ModelSpec, SmallSample, VceSpec
+from .tables import ETable, etable
+from .vce import VarianceEstimator, VceContext, VceResult, available as available_vce
+from .vce import register_vce, unregister_vce
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "ETable",
+    "ModelSpec",
+    "Results",
+    "SmallSample",
+    "VarianceEstimator",
+    "VceContext",
+    "VceResult",
+    "VceSpec",
+    "VceregError",
+    "VceregWarning",
+    "available_vce",
+    "datasets",
+    "etable",
+    "fit_spec",
+    "parse",
+    "regress",
+    "register_vce",
+    "stata",
+    "unregister_vce",
+]

@@ -153,6 +153,11 @@ class SmallSample:
         (Cameron-Gelbach-Miller; Petersen's ``cluster2``; statsmodels).
     robust_inference
         ``"t"`` or ``"normal"`` for every non-iid estimator (statsmodels uses the normal).
+    jackknife
+        ``"stata"``: CR3 is (G-1)/G times the sum of squared deviations of the
+        leave-one-cluster-out estimates from their mean (Stata's ``vce(jackknife)``);
+        ``"fixest"``: deviations from the full-sample estimate, times the cluster factor
+        G/(G-1)(N-1)/(N-K) (pyfixest's CRV3).
     absorbed_in_k
         How absorbed fixed effects count in K: ``"all"`` (areg), ``"nonnested"`` (reghdfe:
         effects nested in a cluster variable do not count), ``"none"``.
@@ -164,6 +169,7 @@ class SmallSample:
     cluster_n_adj: bool = True
     multiway: Literal["min", "per_term"] = "min"
     robust_inference: _Inference = "t"
+    jackknife: Literal["stata", "fixest"] = "stata"
     absorbed_in_k: Literal["all", "nonnested", "none"] = "nonnested"
 
     @classmethod
@@ -177,7 +183,7 @@ class SmallSample:
         if key == "stata":
             return cls()
         if key in ("fixest", "pyfixest"):
-            return cls(name="fixest", hc23_factor=True)
+            return cls(name="fixest", hc23_factor=True, jackknife="fixest")
         if key == "statsmodels":
             return cls(name="statsmodels", multiway="per_term", robust_inference="normal")
         near = closest(key, SSC_PRESETS)

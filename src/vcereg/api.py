@@ -1,0 +1,153 @@
+"""Public entry points: parse, build, estimate, compute the variance, assemble.
+
+>>> import vcereg
+>>> d = vcereg.datasets.load("student-mat")
+>>> r = vcereg.regress("G3 ~ absences | vce(robust)", d)
+>>> r.vce_label
+'Robust (HC1)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from . import dsl, stata as stata_lang
+from .design import Design, build
+from .errors import DataError, NotSupportedError, SpecError
+from .estimators import Fit, fit_ols
+from .results import Results, assemble, compute_vce
+from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
+from .vce import resolve
+
+__all__ = ["fit_spec", "parse", "regress", "stata"]
+
+_SUPPORTED = {"ols"}
+
+
+def parse(model: str, *, vce: str | None = None) -> ModelSpec:
+    """Parse a DSL string or a Stata command line into a spec (no data needed)."""
+    if stata_lang.is_stata_command(model):
+        if vce is not None:
+            raise SpecError("give the variance inside the Stata line, not as vce=")
+        return stata_lang.parse(model)
+    return dsl.parse(model, vce=vce)
+
+
+def regress(
+    model: str | ModelSpec,
+    data: Any,
+    *,
+    vce: str | None = None,
+    ssc: str | SmallSample | None = None,
+    level: float | None = None,
+    safe: bool = True,
+    context: Mapping[str, object] | None = None,
+) -> Results:
+    """Fit a linear regression described by a model string.
+
+    Parameters
+    ----------
+    model
+        ``"y ~ x1 + x2 | vce(cluster g) | weights(w) | if(x1 > 0)"``, a Stata command line
+        such as ``"regress y x1 x2, vce(cluster g)"``, or a :class:`ModelSpec`.
+    data
+        A pandas DataFrame (or anything with ``to_pandas()``, e.g. polars). Never modified.
+    vce
+        The variance as a separate string, e.g. ``"cluster school"``.
+    ssc
+        Small-sample conventions: ``"stata"`` (default), ``"fixest"``, ``"statsmodels"``,
+        or a :class:`SmallSample`.
+    level
+        Confidence level in percent (default 95).
+    safe
+        Refuse formula code outside a whitelist (default). With ``safe=False`` formula code
+        may call functions passed in ``context``.
+
+    Examples
+    --------
+    >>> import vcereg
+    >>> d = vcereg.datasets.load("student-mat")
+    >>> r = vcereg.regress("G3 ~ absences | vce(cluster school)", d)  # doctest: +SKIP
+    >>> round(float(r.pvalue["absences"]), 3)  # doctest: +SKIP
+    0.143
+    """
+    spec = model if isinstance(model, ModelSpec) else parse(model, vce=vce)
+    if isinstance(model, ModelSpec) and vce is not None:
+        spec = spec.replace(vce=dsl.parse_vce(vce))
+    if ssc is not None:
+        spec = spec.replace(ssc=ssc if isinstance(ssc, SmallSample) else SmallSample.preset(ssc))
+    if level is not None:
+        spec = spec.replace(level=float(level))
+    return fit_spec(spec, data, safe=safe, context=context)
+
+
+def stata(
+    line: str,
+    data: Any,
+    *,
+    panel: PanelSpec | None = None,
+    ssc: str | SmallSample | None = None,
+    safe: bool = True,
+) -> Results:
+    """Fit a model written as a Stata command line, e.g. ``regress y x, vce(robust)``."""
+    spec = stata_lang.parse(line, panel=panel)
+    if ssc is not None:
+        spec = spec.replace(ssc=ssc if isinstance(ssc, SmallSample) else SmallSample.preset(ssc))
+    return fit_spec(spec, data, safe=safe)
+
+
+def _as_pandas(data: Any) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    to_pandas = getattr(data, "to_pandas", None)
+    if callable(to_pandas):
+        out = to_pandas()
+        if isinstance(out, pd.DataFrame):
+            return out
+    raise DataError(
+        f"expected a pandas or polars DataFrame (got {type(data).__name__})",
+        hint="read a file with vcereg.io.read(path)",
+    )
+
+
+def fit_spec(
+    spec: ModelSpec,
+    data: Any,
+    *,
+    safe: bool = True,
+    context: Mapping[str, object] | None = None,
+) -> Results:
+    """Estimate a parsed spec on data."""
+    frame = _as_pandas(data)
+    spec = _with_pweight_default(spec)
+    estimator, vspec = resolve(spec.vce, spec.source or None)
+    spec = spec.replace(vce=vspec)
+    if spec.estimator not in _SUPPORTED or spec.absorb or spec.iv is not None:
+        what = spec.command or spec.estimator
+        raise NotSupportedError(
+            f"{what}: estimator {spec.estimator!r} is not supported yet "
+            "(absorbed fixed effects and instrumental variables are planned)",
+            hint="use regress with i.var / C(var) dummies for fixed effects meanwhile",
+        )
+    if not 0 < spec.level < 100:
+        raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
+    design: Design = build(spec, frame, extra=estimator.variables(vspec), safe=safe, context=context)
+    fit: Fit = fit_ols(design)
+    vres = compute_vce(spec, design, fit, frame)
+    return assemble(spec, design, fit, vres, frame)
+
+
+def _with_pweight_default(spec: ModelSpec) -> ModelSpec:
+    """Stata: probability weights imply a robust variance unless one is asked for."""
+    w = spec.weights
+    if w is not None and w.kind is WeightKind.PWEIGHT and spec.vce.name in ("ols", "iid"):
+        if spec.vce.text:
+            raise SpecError(
+                "probability weights need a robust or cluster variance (Stata: pweights "
+                "imply vce(robust)); vce(ols) is not allowed with them"
+            )
+        return spec.replace(vce=VceSpec(name="robust", text="robust"))
+    return spec

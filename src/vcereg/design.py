@@ -1,0 +1,387 @@
+"""From a spec and a DataFrame to arrays: the only module that imports formulaic.
+
+Row accounting is explicit: rows outside ``in``/``if`` are *excluded*; rows with a missing
+(or non-finite) value in any variable the model uses, including weights, cluster and
+absorbed variables, are *dropped* and counted per variable; rows whose transformed
+values are not finite (``np.log(0)``) are dropped and counted too. The input DataFrame is
+never modified.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import formulaic
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from .errors import (
+    DataError,
+    DroppedRowsWarning,
+    EmptySampleError,
+    FormulaError,
+    MissingVariableError,
+    Span,
+    closest,
+)
+from .expr import evaluate, parse_expression
+from .safety import SAFE_CONTEXT, check_formula_code
+from .spec import Dialect, ModelSpec, WeightKind
+
+__all__ = ["Design", "RowAccounting", "build", "factorize_groups"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class RowAccounting:
+    """Where the input rows went."""
+
+    n_input: int
+    excluded_in: int = 0
+    excluded_if: int = 0
+    missing: Mapping[str, int] = field(default_factory=dict)  # per variable (overlaps)
+    dropped_missing: int = 0  # rows with any missing value
+    dropped_nonfinite: int = 0  # rows whose transformed values are not finite
+    dropped_zero_weight: int = 0
+    n_used: int = 0
+
+    @property
+    def n_dropped(self) -> int:
+        return self.dropped_missing + self.dropped_nonfinite + self.dropped_zero_weight
+
+    def messages(self) -> tuple[str, ...]:
+        out = []
+        if self.dropped_missing:
+            detail = ", ".join(f"{v}: {n}" for v, n in self.missing.items() if n)
+            out.append(f"{self.dropped_missing} row(s) dropped because of missing values ({detail})")
+        if self.dropped_nonfinite:
+            out.append(
+                f"{self.dropped_nonfinite} row(s) dropped because a transformed value "
+                "is not finite (e.g. log of a non-positive number)"
+            )
+        if self.dropped_zero_weight:
+            out.append(f"{self.dropped_zero_weight} row(s) dropped because their weight is zero")
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Design:
+    """Model arrays for the estimation sample."""
+
+    y: FloatArray
+    x: FloatArray  # (N, K), Fortran order
+    terms: tuple[str, ...]
+    depvar: str
+    has_intercept: bool
+    weights: FloatArray | None  # aweights normalised to sum to N
+    weight_kind: WeightKind | None
+    groups: Mapping[str, IntArray]  # factorised variables asked for by the vce
+    absorb: Mapping[str, IntArray]
+    index: pd.Index
+    rows: RowAccounting
+    notes: tuple[str, ...] = ()
+
+
+def _formula_error(spec: ModelSpec, message: str, hint: str | None = None) -> FormulaError:
+    src = spec.source or spec.formula
+    start = max(0, src.find(spec.formula))
+    return FormulaError(
+        message, source=src, span=Span(start, start + len(spec.formula)), hint=hint
+    )
+
+
+def _parse_formula(spec: ModelSpec) -> formulaic.Formula:
+    try:
+        parsed = formulaic.Formula(spec.formula)
+    except Exception as exc:  # formulaic raises many types; all mean "bad formula"
+        raise _formula_error(spec, f"could not parse the formula: {exc}") from None
+    lhs = getattr(parsed, "lhs", None)
+    if lhs is None or len(lhs) != 1:
+        raise _formula_error(spec, "expected exactly one dependent variable left of '~'")
+    return parsed
+
+
+def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
+    """(expr, eval method) of every factor on both sides."""
+    return [
+        (str(f.expr), str(f.eval_method.value))
+        for side in (parsed.lhs, parsed.rhs)
+        for term in side
+        for f in term.factors
+    ]
+
+
+def _check_safe(spec: ModelSpec, parsed: formulaic.Formula) -> None:
+    src = spec.source or spec.formula
+    base = max(0, src.find(spec.formula))
+    for expr, method in _factors(parsed):
+        if method == "python":
+            pos = spec.formula.find(expr)
+            offset = base + (pos if pos >= 0 else 0)
+            check_formula_code(expr, source=src, offset=offset)
+
+
+def _require_columns(
+    names: Sequence[str], data: pd.DataFrame, spec: ModelSpec, role: str
+) -> None:
+    cols = [str(c) for c in data.columns]
+    for name in names:
+        if name not in data.columns:
+            near = closest(name, cols)
+            src = spec.source or spec.formula
+            pos = src.find(name)
+            raise MissingVariableError(
+                f"{role} variable {name!r} not found in the data",
+                source=src if pos >= 0 else None,
+                span=Span(pos, pos + len(name)) if pos >= 0 else None,
+                hint=f"did you mean {near!r}?" if near else f"columns: {', '.join(cols[:20])}",
+            )
+
+
+def _row_filter(spec: ModelSpec, data: pd.DataFrame) -> tuple[NDArray[np.bool_], int, int, str | None]:
+    n = len(data)
+    keep = np.ones(n, dtype=bool)
+    excluded_in = 0
+    if spec.in_range is not None:
+        first, last = spec.in_range.first, spec.in_range.last
+        lo = first - 1 if first > 0 else n + first
+        hi = last if last > 0 else n + last + 1
+        if not (0 <= lo < hi <= n):
+            raise DataError(
+                f"in {first}/{last} is outside the data's {n} rows"
+            )
+        keep[:] = False
+        keep[lo:hi] = True
+        excluded_in = n - int(keep.sum())
+    note = None
+    excluded_if = 0
+    if spec.sample is not None:
+        src = spec.source or spec.sample.expr
+        span = spec.sample.span
+        expr = parse_expression(
+            spec.sample.expr,
+            spec.sample.dialect,
+            source=src if span is not None else None,
+            offset=span.start if span is not None else 0,
+        )
+        res = evaluate(expr, data)
+        before = int(keep.sum())
+        keep &= res.mask
+        excluded_if = before - int(keep.sum())
+        if spec.sample.dialect is Dialect.STATA and res.missing_as_large:
+            note = (
+                f"'if {spec.sample.expr}' keeps {res.missing_as_large} row(s) whose compared "
+                "value is missing, because Stata treats missing as larger than any number"
+            )
+    return keep, excluded_in, excluded_if, note
+
+
+def _missing_mask(col: pd.Series) -> NDArray[np.bool_]:
+    miss = col.isna().to_numpy()
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        vals = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        miss = miss | ~np.isfinite(vals)
+    return np.asarray(miss, dtype=bool)
+
+
+def build(
+    spec: ModelSpec,
+    data: pd.DataFrame,
+    *,
+    extra: Sequence[str] = (),
+    safe: bool = True,
+    context: Mapping[str, object] | None = None,
+) -> Design:
+    """Build the estimation arrays for ``spec`` on ``data``.
+
+    Parameters
+    ----------
+    extra
+        More variables the variance estimator needs (cluster variables); they take part
+        in listwise deletion and come back factorised in ``Design.groups``.
+    safe
+        Check formula code against a whitelist (see :mod:`vcereg.safety`).
+    context
+        Extra names for formula code when ``safe`` is False.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame (got {type(data).__name__})")
+    parsed = _parse_formula(spec)
+    if safe:
+        _check_safe(spec, parsed)
+    env: dict[str, object] = dict(SAFE_CONTEXT)
+    if not safe and context:
+        env.update(context)
+    needed = [v for v in sorted(parsed.required_variables) if v not in env]
+    _require_columns(needed, data, spec, "formula")
+    weight_var = spec.weights.var if spec.weights is not None else None
+    if weight_var:
+        _require_columns([weight_var], data, spec, "weight")
+    absorb_vars = [p for a in spec.absorb for p in a.split("#")]
+    _require_columns(list(extra), data, spec, "variance")
+    _require_columns(absorb_vars, data, spec, "absorbed")
+
+    keep, excluded_in, excluded_if, if_note = _row_filter(spec, data)
+    used = list(dict.fromkeys([*needed, *([weight_var] if weight_var else []), *extra, *absorb_vars]))
+    missing_counts: dict[str, int] = {}
+    complete = keep.copy()
+    for var in used:
+        miss = _missing_mask(data[var]) & keep
+        missing_counts[var] = int(miss.sum())
+        complete &= ~miss
+    dropped_missing = int(keep.sum() - complete.sum())
+    sub = data.loc[complete, used]
+
+    y, x, terms, has_intercept = _matrices(spec, parsed, sub, env)
+    finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
+    dropped_nonfinite = int((~finite).sum())
+    weights = None
+    kind = spec.weights.kind if spec.weights is not None else None
+    dropped_zero = 0
+    if weight_var:
+        weights = _weights(sub[weight_var], kind, spec)
+        positive = weights > 0
+        dropped_zero = int((finite & ~positive).sum())
+        finite &= positive
+    if not finite.all():
+        y, x, sub = y[finite], np.asfortranarray(x[finite]), sub.loc[finite]
+        weights = weights[finite] if weights is not None else None
+    if len(y) == 0:
+        raise EmptySampleError(
+            "no observations left: every row was excluded or had a missing value "
+            f"({_describe(len(data), excluded_in, excluded_if, dropped_missing)})"
+        )
+    if weights is not None and kind is WeightKind.AWEIGHT:
+        weights = weights * (len(weights) / weights.sum())
+    rows = RowAccounting(
+        n_input=len(data),
+        excluded_in=excluded_in,
+        excluded_if=excluded_if,
+        missing=missing_counts,
+        dropped_missing=dropped_missing,
+        dropped_nonfinite=dropped_nonfinite,
+        dropped_zero_weight=dropped_zero,
+        n_used=len(y),
+    )
+    for msg in rows.messages():
+        warnings.warn(msg, DroppedRowsWarning, stacklevel=3)
+    groups = {v: _codes(sub[v]) for v in extra}
+    absorb = {a: _codes_multi(sub, a.split("#")) for a in spec.absorb}
+    depvar = str(next(iter(parsed.lhs)))
+    return Design(
+        y=y,
+        x=x,
+        terms=terms,
+        depvar=depvar,
+        has_intercept=has_intercept,
+        weights=weights,
+        weight_kind=kind,
+        groups=groups,
+        absorb=absorb,
+        index=sub.index,
+        rows=rows,
+        notes=(if_note,) if if_note else (),
+    )
+
+
+def _describe(n: int, ex_in: int, ex_if: int, miss: int) -> str:
+    return f"{n} input rows, {ex_in} outside 'in', {ex_if} failing 'if', {miss} with missing values"
+
+
+def _fast_path(parsed: formulaic.Formula, sub: pd.DataFrame) -> bool:
+    """Plain numeric columns only: skip formulaic's materialiser (big-data speed)."""
+    for side in (parsed.lhs, parsed.rhs):
+        for term in side:
+            factors = list(term.factors)
+            if str(term) == "1":
+                continue
+            if len(factors) != 1 or str(factors[0].eval_method.value) != "lookup":
+                return False
+            col = sub[str(factors[0].expr)]
+            if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+                return False
+    return True
+
+
+def _matrices(
+    spec: ModelSpec, parsed: formulaic.Formula, sub: pd.DataFrame, env: Mapping[str, object]
+) -> tuple[FloatArray, FloatArray, tuple[str, ...], bool]:
+    rhs_terms = [str(t) for t in parsed.rhs]
+    has_intercept = "1" in rhs_terms
+    if _fast_path(parsed, sub):
+        names = ["Intercept" if t == "1" else t for t in rhs_terms]
+        x = np.empty((len(sub), len(names)), order="F")
+        for j, t in enumerate(rhs_terms):
+            x[:, j] = 1.0 if t == "1" else sub[t].to_numpy(dtype=np.float64)
+        y = sub[str(next(iter(parsed.lhs)))].to_numpy(dtype=np.float64)
+        return y, x, tuple(names), has_intercept
+    try:
+        mm = formulaic.model_matrix(parsed, sub, context=dict(env), na_action="ignore")
+    except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
+        raise _formula_error(spec, f"could not build the design matrix: {exc}") from None
+    lhs, rhs = mm.lhs, mm.rhs
+    if lhs.shape[1] != 1:
+        raise _formula_error(
+            spec,
+            f"the dependent variable must be one numeric column (got {lhs.shape[1]} columns: "
+            f"{', '.join(map(str, lhs.columns))})",
+            hint="encode a categorical outcome as 0/1 first",
+        )
+    y = np.asarray(lhs.to_numpy(dtype=np.float64)[:, 0])
+    x = np.asfortranarray(rhs.to_numpy(dtype=np.float64))
+    return y, x, tuple(str(c) for c in rhs.columns), has_intercept
+
+
+def _weights(col: pd.Series, kind: WeightKind | None, spec: ModelSpec) -> FloatArray:
+    if not pd.api.types.is_numeric_dtype(col):
+        raise DataError(f"weight variable {col.name!r} must be numeric (got {col.dtype})")
+    w = col.to_numpy(dtype=np.float64)
+    if (w < 0).any():
+        raise DataError(f"weight variable {col.name!r} has {int((w < 0).sum())} negative value(s)")
+    if kind is WeightKind.FWEIGHT and not np.all(w == np.round(w)):
+        raise DataError(
+            f"frequency weights must be whole numbers; {col.name!r} has fractional values",
+            hint="use weights(var) for analytic weights",
+        )
+    return w
+
+
+def _codes(col: pd.Series) -> IntArray:
+    codes, _ = pd.factorize(col, sort=True)
+    return codes.astype(np.int64)
+
+
+def _codes_multi(sub: pd.DataFrame, names: list[str]) -> IntArray:
+    if len(names) == 1:
+        return _codes(sub[names[0]])
+    codes = pd.MultiIndex.from_frame(sub[names]).factorize(sort=True)[0]
+    return np.asarray(codes, dtype=np.int64)
+
+
+def factorize_groups(
+    data: pd.DataFrame, index: pd.Index, names: Sequence[str]
+) -> dict[str, IntArray]:
+    """Codes of ``names`` on the rows ``index`` of ``data`` (for a new vce on a kept fit)."""
+    cols = [str(c) for c in data.columns]
+    out = {}
+    for name in names:
+        if name not in data.columns:
+            near = closest(name, cols)
+            raise MissingVariableError(
+                f"variable {name!r} not found in the data",
+                hint=f"did you mean {near!r}?" if near else None,
+            )
+        col = data.loc[index, name]
+        n_miss = int(col.isna().sum())
+        if n_miss:
+            raise DataError(
+                f"{name!r} is missing in {n_miss} row(s) of the estimation sample; "
+                "refit with the new vce so those rows are dropped"
+            )
+        out[name] = _codes(col)
+    return out

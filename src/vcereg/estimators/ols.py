@@ -1,0 +1,103 @@
+"""Ordinary and weighted least squares.
+
+WLS multiplies rows by sqrt(w): analytic weights arrive normalised to sum to N (as Stata
+does, so s^2 and Root MSE match ``regress [aw=w]``); frequency weights count observations,
+so N = sum(w) and the residual degrees of freedom are sum(w) - K.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..design import Design
+from ..errors import CollinearityWarning, EstimationError
+from ..linalg import LeastSquares, least_squares
+from ..spec import WeightKind
+
+__all__ = ["Fit", "fit_ols"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Fit:
+    """Estimates and what variance estimators and statistics need.
+
+    ``x_w``, ``y_w`` and ``resid_w`` are the kept regressors, response and residuals
+    multiplied by sqrt(w) (the plain arrays when unweighted).
+    """
+
+    params: FloatArray  # (K,) over all terms; 0 for omitted ones
+    keep: NDArray[np.bool_]
+    lstsq: LeastSquares
+    x_w: FloatArray
+    y_w: FloatArray
+    resid_w: FloatArray
+    nobs: float
+    k: int  # estimated coefficients (rank) plus absorbed levels counted in df
+    df_resid: float
+    rss: float
+    tss: float
+    omitted: tuple[str, ...]
+
+    @property
+    def ess(self) -> float:
+        return self.tss - self.rss
+
+
+def fit_ols(design: Design, *, k_absorbed: int = 0, tss: float | None = None) -> Fit:
+    """Least squares on a design, omitting collinear columns as Stata does.
+
+    ``k_absorbed`` counts absorbed fixed-effect levels in the residual degrees of freedom;
+    ``tss`` overrides the total sum of squares (with absorbed effects it is computed on
+    the original, not the demeaned, response).
+    """
+    x, y, w = design.x, design.y, design.weights
+    if w is not None:
+        sw = np.sqrt(w)
+        x_w = np.asfortranarray(x * sw[:, None])
+        y_w = y * sw
+    else:
+        x_w, y_w = x, y
+    if not (np.isfinite(x_w).all() and np.isfinite(y_w).all()):
+        raise EstimationError("the design has non-finite values after weighting")
+    ls = least_squares(x_w, y_w)
+    keep = ls.keep
+    omitted = tuple(t for t, k in zip(design.terms, keep, strict=True) if not k)
+    if omitted:
+        warnings.warn(
+            f"omitted because of collinearity: {', '.join(omitted)}",
+            CollinearityWarning,
+            stacklevel=3,
+        )
+    params = np.zeros(len(design.terms))
+    params[keep] = ls.beta
+    x_kept = x_w if keep.all() else np.asfortranarray(x_w[:, keep])
+    fw = w if design.weight_kind is WeightKind.FWEIGHT else None
+    nobs = float(fw.sum()) if fw is not None else float(len(y))
+    k = ls.rank + k_absorbed
+    df_resid = nobs - k
+    if df_resid <= 0:
+        raise EstimationError(
+            f"not enough observations: {nobs:g} observations for {k} parameters "
+            "leave no residual degrees of freedom"
+        )
+    resid_w = ls.resid
+    rss = float(resid_w @ resid_w)
+    if tss is None:
+        tss = _tss(y, w, design.has_intercept)
+    return Fit(params, keep, ls, x_kept, y_w, resid_w, nobs, k, df_resid, rss, tss, omitted)
+
+
+def _tss(y: FloatArray, w: FloatArray | None, centered: bool) -> float:
+    """Total sum of squares; uncentred without an intercept (Stata, NIST)."""
+    wt = np.ones_like(y) if w is None else w
+    if not centered:
+        return float(wt @ (y * y))
+    mean = float(wt @ y) / float(wt.sum())
+    d = y - mean
+    return float(wt @ (d * d))

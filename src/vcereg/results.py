@@ -1,0 +1,300 @@
+"""The frozen regression result.
+
+A result never changes: :meth:`Results.with_vce` returns a new one with another
+covariance, computed from the stored fit without re-estimating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .design import Design, RowAccounting, factorize_groups
+from .dsl import parse_vce
+from .errors import DataError, EstimationError
+from .estimators import Fit
+from .inference import critical_value, p_values, wald_test
+from .naming import stata_term_name
+from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
+from .tables import etable
+from .tables.summary import render_summary
+from .vce import VceContext, VceResult, resolve
+
+__all__ = ["Results", "assemble", "compute_vce"]
+
+
+@dataclass(frozen=True, eq=False)
+class Results:
+    """Estimates, their covariance and fit statistics of one regression.
+
+    Attributes
+    ----------
+    params, cov
+        Coefficients (Series) and covariance (DataFrame) over all terms; omitted
+        (collinear) terms have coefficient 0 and zero variance, as in Stata's ``e(V)``.
+    se, tstat, pvalue
+        NaN for omitted terms.
+    nobs, df_resid, df_inference
+        Observations (sum of frequency weights), residual df, and the t degrees of
+        freedom used for inference (None means the normal distribution).
+    n_clusters
+        Cluster variable to number of clusters.
+    rsquared, rsquared_adj, rmse
+        Stata's R-squared, adjusted R-squared and Root MSE = sqrt(RSS / df_resid).
+    fstat, f_pvalue, f_df
+        Wald F test that all coefficients but the intercept are zero, with the chosen vce.
+
+    Examples
+    --------
+    >>> import vcereg
+    >>> d = vcereg.datasets.load("student-mat")
+    >>> r = vcereg.regress("G3 ~ absences", d)
+    >>> round(float(r.params["absences"]), 4), round(float(r.pvalue["absences"]), 3)
+    (0.0196, 0.497)
+    """
+
+    spec: ModelSpec
+    depvar: str
+    terms: tuple[str, ...]
+    params: pd.Series
+    cov: pd.DataFrame
+    omitted: tuple[str, ...]
+    nobs: int | float
+    df_resid: float
+    df_model: float
+    df_inference: float | None
+    n_clusters: Mapping[str, int]
+    rsquared: float
+    rsquared_adj: float
+    rmse: float
+    rss: float
+    tss: float
+    fstat: float
+    f_pvalue: float
+    f_df: tuple[float, float | None]
+    vce_name: str
+    vce_label: str
+    rows: RowAccounting
+    notes: tuple[str, ...]
+    display_names: Mapping[str, str] = field(default_factory=dict)
+    fixed_effects: tuple[str, ...] = ()
+    rsquared_within: float | None = None
+    model_label: str = "Linear regression"
+    level: float = 95.0
+    _fit: Fit | None = field(default=None, repr=False)
+    _design: Design | None = field(default=None, repr=False)
+    _data: pd.DataFrame | None = field(default=None, repr=False)
+
+    # --- inference -------------------------------------------------------------------
+    @property
+    def ess(self) -> float:
+        """Explained (model) sum of squares."""
+        return self.tss - self.rss
+
+    @property
+    def n_dropped(self) -> int:
+        """Rows dropped for missing or non-finite values and zero weights."""
+        return self.rows.n_dropped
+
+    @property
+    def ssc_name(self) -> str:
+        return self.spec.ssc.name
+
+    @cached_property
+    def se(self) -> pd.Series:
+        """Standard errors (NaN for omitted terms)."""
+        v = np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None))
+        v[[t in self.omitted for t in self.terms]] = np.nan
+        return pd.Series(v, index=list(self.terms), name="std_error")
+
+    @cached_property
+    def tstat(self) -> pd.Series:
+        """t (or z) statistics."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = self.params.to_numpy() / self.se.to_numpy()
+        return pd.Series(t, index=list(self.terms), name="t")
+
+    @cached_property
+    def pvalue(self) -> pd.Series:
+        """Two-sided p-values from t(df_inference), or the normal when that is None."""
+        return pd.Series(
+            p_values(self.tstat.to_numpy(), self.df_inference), index=list(self.terms), name="p"
+        )
+
+    def conf_int(self, level: float | None = None) -> pd.DataFrame:
+        """Confidence intervals (columns ``lower``, ``upper``); ``level`` in percent.
+
+        Accepts 0.95 as well as 95.
+        """
+        lev = self.level if level is None else float(level)
+        if 0 < lev < 1:
+            lev *= 100
+        if not 0 < lev < 100:
+            raise DataError(f"confidence level must be between 0 and 100 (got {level})")
+        c = critical_value(lev, self.df_inference)
+        b, s = self.params.to_numpy(), self.se.to_numpy()
+        return pd.DataFrame({"lower": b - c * s, "upper": b + c * s}, index=list(self.terms))
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """One row per term: estimate, std_error, t, p, ci_low, ci_high."""
+        ci = self.conf_int(level)
+        return pd.DataFrame(
+            {
+                "estimate": self.params.to_numpy(),
+                "std_error": self.se.to_numpy(),
+                "t": self.tstat.to_numpy(),
+                "p": self.pvalue.to_numpy(),
+                "ci_low": ci["lower"].to_numpy(),
+                "ci_high": ci["upper"].to_numpy(),
+            },
+            index=pd.Index(list(self.terms), name="term"),
+        )
+
+    # --- other covariances -------------------------------------------------------------
+    def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:
+        """The same estimates with another covariance (no re-estimation).
+
+        >>> import vcereg
+        >>> d = vcereg.datasets.load("student-mat")
+        >>> r = vcereg.regress("G3 ~ absences", d).with_vce("hc3")
+        >>> r.vce_label
+        'Robust (HC3)'
+        """
+        if self._fit is None or self._design is None:
+            raise EstimationError("this result does not keep its fit; refit with the new vce")
+        vspec = parse_vce(vce) if isinstance(vce, str) else vce
+        spec = self.spec.replace(vce=vspec, source="")
+        if ssc is not None:
+            spec = spec.replace(ssc=SmallSample.preset(ssc))
+        _, canonical = resolve(vspec)
+        spec = spec.replace(vce=canonical)
+        vres = compute_vce(spec, self._design, self._fit, self._data)
+        return assemble(spec, self._design, self._fit, vres, self._data)
+
+    # --- display -------------------------------------------------------------------
+    def summary(self) -> str:
+        """Stata-like regression output."""
+        return render_summary(self)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return etable(self).to_html()
+
+
+def assemble(
+    spec: ModelSpec,
+    design: Design,
+    fit: Fit,
+    vres: VceResult,
+    data: pd.DataFrame | None,
+    notes: tuple[str, ...] = (),
+) -> Results:
+    """Build a :class:`Results` from the pieces (used by the api)."""
+    terms = design.terms
+    k_all = len(terms)
+    cov = np.zeros((k_all, k_all))
+    idx = np.flatnonzero(fit.keep)
+    cov[np.ix_(idx, idx)] = vres.cov
+    params = pd.Series(fit.params, index=list(terms), name="estimate")
+    slopes = [i for i, t in enumerate(terms) if fit.keep[i] and t != "Intercept"]
+    test = wald_test(fit.params[slopes], cov[np.ix_(slopes, slopes)], vres.df_inference)
+    df_model = float(len(slopes))
+    r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")
+    n = fit.nobs
+    centered = 1 if design.has_intercept else 0
+    r2_adj = 1 - (1 - r2) * (n - centered) / fit.df_resid
+    all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
+    if fit.omitted:
+        all_notes += (f"omitted because of collinearity: {', '.join(fit.omitted)}",)
+    if test.dropped and test.df_num:
+        all_notes += (
+            f"F test: {test.dropped} constraint(s) dropped because the covariance is "
+            "singular on them",
+        )
+    return Results(
+        spec=spec,
+        depvar=design.depvar,
+        terms=terms,
+        params=params,
+        cov=pd.DataFrame(cov, index=list(terms), columns=list(terms)),
+        omitted=fit.omitted,
+        nobs=int(n) if float(n).is_integer() else n,
+        df_resid=fit.df_resid,
+        df_model=df_model,
+        df_inference=vres.df_inference,
+        n_clusters=dict(vres.n_clusters),
+        rsquared=r2,
+        rsquared_adj=r2_adj,
+        rmse=float(np.sqrt(fit.rss / fit.df_resid)),
+        rss=fit.rss,
+        tss=fit.tss,
+        fstat=test.stat,
+        f_pvalue=test.pvalue,
+        f_df=(float(test.df_num), test.df_denom),
+        vce_name=spec.vce.name,
+        vce_label=vres.label,
+        rows=design.rows,
+        notes=tuple(dict.fromkeys(all_notes)),
+        display_names=_display_names(spec, terms),
+        level=spec.level,
+        _fit=fit,
+        _design=design,
+        _data=data,
+    )
+
+
+def _display_names(spec: ModelSpec, terms: tuple[str, ...]) -> dict[str, str]:
+    if spec.term_style != "stata":
+        return {}
+    names = dict(spec.factor_names)
+    return {t: stata_term_name(t, names) for t in terms}
+
+
+def compute_vce(
+    spec: ModelSpec,
+    design: Design,
+    fit: Fit,
+    data: pd.DataFrame | None,
+) -> VceResult:
+    """Resolve ``spec.vce`` and compute it for a fit (shared by fitting and ``with_vce``)."""
+    estimator, vspec = resolve(spec.vce, spec.source or None)
+    needed = estimator.variables(vspec)
+    groups = dict(design.groups)
+    missing = [v for v in needed if v not in groups]
+    if missing:
+        if data is None:
+            raise DataError(
+                f"variables {', '.join(missing)} are not available for this result; refit"
+            )
+        groups.update(factorize_groups(data, design.index, missing))
+    fweights = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
+    ctx = VceContext(
+        x=fit.x_w,
+        y=fit.y_w,
+        resid=fit.resid_w,
+        bread=fit.lstsq.bread(),
+        lstsq=fit.lstsq,
+        nobs=fit.nobs,
+        k=fit.k,
+        df_resid=fit.df_resid,
+        groups=groups,
+        ssc=spec.ssc,
+        vce=vspec,
+        weight_kind=design.weight_kind,
+        fweights=fweights,
+        absorbed=design.absorb,
+    )
+    result = estimator.compute(ctx)
+    cov = np.asarray(result.cov, dtype=np.float64)
+    if cov.shape != (fit.lstsq.rank, fit.lstsq.rank) or not np.all(np.isfinite(cov)):
+        raise EstimationError(
+            f"vce({vspec.name}) returned a covariance of shape {cov.shape} "
+            f"(expected {(fit.lstsq.rank, fit.lstsq.rank)}) or with non-finite values"
+        )
+    return result

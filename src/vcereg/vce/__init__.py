@@ -1,0 +1,28 @@
+"""The pluggable variance registry and the built-in estimators."""
+
+from __future__ import annotations
+
+from . import cluster, hc
+from .base import (
+    VarianceEstimator,
+    VceContext,
+    VceResult,
+    available,
+    fix_psd,
+    register_vce,
+    resolve,
+    unregister_vce,
+)
+
+__all__ = [
+    "VarianceEstimator",
+    "VceContext",
+    "VceResult",
+    "available",
+    "cluster",
+    "fix_psd",
+    "hc",
+    "register_vce",
+    "resolve",
+    "unregister_vce",
+]

@@ -1,0 +1,308 @@
+"""The variance registry: contexts, results, the estimator protocol and name resolution.
+
+An estimator registers under its Stata name with aliases (``robust`` ← ``hc1``, ``r``).
+Estimators never guess small-sample factors: the policy (:class:`~vcereg.spec.SmallSample`)
+travels in the :class:`VceContext`.
+
+>>> resolve(VceSpec(name="r"))[0].name
+'robust'
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import NonPSDWarning, UnknownVceError, VceOptionError, closest
+from ..linalg import LeastSquares
+from ..spec import SmallSample, VceSpec, WeightKind
+
+__all__ = [
+    "VarianceEstimator",
+    "VceContext",
+    "VceResult",
+    "available",
+    "fix_psd",
+    "register_vce",
+    "resolve",
+    "unregister_vce",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class VceContext:
+    """Everything a variance estimator may use; all arrays cover the estimation sample.
+
+    ``x`` and ``resid`` are weighted (multiplied by sqrt(w)) for WLS, so the bread is
+    ``(x'x)^{-1}`` and the scores are ``x_i * resid_i``. With frequency weights each row
+    stands for ``fweights[i]`` observations.
+
+    Attributes
+    ----------
+    x, y, resid
+        Weighted kept regressors (N, k), response and residuals (N,).
+    bread
+        ``(x'x)^{-1}`` (k, k).
+    lstsq
+        The factorisation, for leverages.
+    nobs
+        Number of observations N (sum of frequency weights when given).
+    k
+        Parameters counted in small-sample factors: estimated coefficients plus
+        absorbed fixed-effect levels as the policy says.
+    df_resid
+        Residual degrees of freedom of the fit.
+    groups
+        Factorised codes (0..G-1) of the variables the estimator asked for.
+    ssc
+        Small-sample policy.
+    vce
+        The (canonical) request, with its arguments and options.
+    weight_kind, fweights
+        The weight type, and the frequency weights (else None).
+    absorbed
+        Factorised codes of absorbed fixed effects (for nesting checks).
+    """
+
+    x: FloatArray
+    y: FloatArray
+    resid: FloatArray
+    bread: FloatArray
+    lstsq: LeastSquares
+    nobs: float
+    k: int
+    df_resid: float
+    groups: Mapping[str, IntArray]
+    ssc: SmallSample
+    vce: VceSpec
+    weight_kind: WeightKind | None = None
+    fweights: FloatArray | None = None
+    absorbed: Mapping[str, IntArray] = field(default_factory=dict)
+    k_absorbed_nested: Mapping[str, int] = field(default_factory=dict)
+
+    def t_or_normal(self, df: float) -> float | None:
+        """``df`` for t inference, or None for normal inference, as the policy says."""
+        return df if self.ssc.robust_inference == "t" else None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class VceResult:
+    """A covariance matrix and how to do inference with it.
+
+    ``df_inference`` is the t degrees of freedom, or None for the normal distribution.
+    """
+
+    cov: FloatArray
+    label: str
+    df_inference: float | None
+    n_clusters: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    factor: float = 1.0
+
+
+class VarianceEstimator:
+    """Base class for variance estimators; override :meth:`compute`.
+
+    Class attributes: ``name`` (canonical, Stata's spelling), ``aliases``, ``options``
+    (allowed option names), ``min_args``/``max_args`` (positional arguments, usually
+    variables), ``args_are_variables`` and ``summary`` (one line for listings).
+    """
+
+    name: str = ""
+    aliases: tuple[str, ...] = ()
+    options: frozenset[str] = frozenset()
+    min_args: int = 0
+    max_args: int | None = 0
+    args_are_variables: bool = True
+    summary: str = ""
+
+    def validate(self, spec: VceSpec, source: str | None = None) -> None:
+        """Check arguments and options; raise :class:`VceOptionError` with a caret."""
+        n = len(spec.args)
+        if n < self.min_args or (self.max_args is not None and n > self.max_args):
+            if self.max_args == 0:
+                want = "no arguments"
+            elif self.max_args is None:
+                want = f"at least {self.min_args} variable(s)"
+            else:
+                want = f"{self.min_args} to {self.max_args} argument(s)"
+            example = f"vce({self.name} school)" if self.min_args else f"vce({self.name})"
+            raise VceOptionError(
+                f"vce({self.name}) takes {want} (got {n}), e.g. {example}",
+                source=source,
+                span=spec.span,
+            )
+        for key, _ in spec.options:
+            if key not in self.options:
+                near = closest(key, self.options)
+                valid = ", ".join(sorted(self.options)) or "none"
+                raise VceOptionError(
+                    f"vce({self.name}) has no option {key!r}; valid options: {valid}",
+                    source=source,
+                    span=spec.span,
+                    hint=f"did you mean {near!r}?" if near else None,
+                )
+
+    def variables(self, spec: VceSpec) -> tuple[str, ...]:
+        """Data columns this request needs (listwise deletion covers them)."""
+        return spec.args if self.args_are_variables else ()
+
+    def compute(self, ctx: VceContext) -> VceResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class _FunctionEstimator(VarianceEstimator):
+    """Adapter so a plain function ``f(ctx) -> VceResult | ndarray`` can be registered."""
+
+    def __init__(
+        self,
+        func: Callable[[VceContext], VceResult | FloatArray],
+        name: str,
+        max_args: int | None,
+        options: frozenset[str],
+    ) -> None:
+        self._func = func
+        self.name = name
+        self.max_args = max_args
+        self.options = options
+        self.summary = (func.__doc__ or "").strip().split("\n")[0]
+
+    def compute(self, ctx: VceContext) -> VceResult:
+        out = self._func(ctx)
+        if isinstance(out, VceResult):
+            return out
+        cov = np.asarray(out, dtype=np.float64)
+        return VceResult(cov, self.name, ctx.t_or_normal(ctx.df_resid))
+
+
+_REGISTRY: dict[str, VarianceEstimator] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register_vce(
+    estimator: VarianceEstimator | type[VarianceEstimator] | Callable[[VceContext], object],
+    *,
+    name: str | None = None,
+    aliases: tuple[str, ...] = (),
+    max_args: int | None = None,
+    options: tuple[str, ...] = (),
+    replace: bool = False,
+) -> VarianceEstimator:
+    """Register a variance estimator so its name can be used in ``vce(...)``.
+
+    Parameters
+    ----------
+    estimator
+        A :class:`VarianceEstimator` (instance or subclass), or a function
+        ``f(ctx: VceContext) -> VceResult | ndarray``.
+    name, aliases
+        Required for functions; override the class attributes otherwise.
+    max_args, options
+        For functions: how many positional variables and which options it accepts.
+    replace
+        Allow overwriting an existing name.
+
+    Examples
+    --------
+    >>> def half_iid(ctx):
+    ...     s2 = float(ctx.resid @ ctx.resid) / ctx.df_resid
+    ...     return 0.5 * s2 * ctx.bread
+    >>> est = register_vce(half_iid, name="halfiid")
+    >>> resolve(VceSpec(name="halfiid"))[0] is est
+    True
+    >>> unregister_vce("halfiid")
+    """
+    if isinstance(estimator, type) and issubclass(estimator, VarianceEstimator):
+        inst: VarianceEstimator = estimator()
+    elif isinstance(estimator, VarianceEstimator):
+        inst = estimator
+    elif callable(estimator):
+        if not name:
+            raise VceOptionError("register_vce(function) needs name='...'")
+        inst = _FunctionEstimator(
+            estimator,  # type: ignore[arg-type]
+            name.lower(),
+            max_args,
+            frozenset(options),
+        )
+    else:
+        raise VceOptionError(
+            f"expected a VarianceEstimator or a function (got {type(estimator).__name__})"
+        )
+    canonical = (name or inst.name).lower()
+    if not canonical.isidentifier():
+        raise VceOptionError(f"a variance name must be an identifier (got {canonical!r})")
+    all_names = (canonical, *(a.lower() for a in (*inst.aliases, *aliases)))
+    for n in all_names:
+        if not replace and (n in _REGISTRY or n in _ALIASES):
+            raise VceOptionError(
+                f"vce name {n!r} is already registered; pass replace=True to override"
+            )
+    inst.name = canonical
+    _REGISTRY[canonical] = inst
+    for a in all_names[1:]:
+        _ALIASES[a] = canonical
+    return inst
+
+
+def unregister_vce(name: str) -> None:
+    """Remove a registered estimator and its aliases."""
+    canonical = _ALIASES.get(name.lower(), name.lower())
+    _REGISTRY.pop(canonical, None)
+    for alias in [a for a, c in _ALIASES.items() if c == canonical]:
+        del _ALIASES[alias]
+
+
+def available() -> dict[str, tuple[str, ...]]:
+    """Registered canonical names with their aliases."""
+    return {n: tuple(a for a, c in _ALIASES.items() if c == n) for n in _REGISTRY}
+
+
+def resolve(spec: VceSpec, source: str | None = None) -> tuple[VarianceEstimator, VceSpec]:
+    """Find the estimator for ``spec`` and return it with the canonical spec.
+
+    Raises :class:`UnknownVceError` listing the valid names and the closest match.
+    """
+    key = spec.name.lower()
+    canonical = _ALIASES.get(key, key)
+    est = _REGISTRY.get(canonical)
+    if est is None:
+        names = sorted({*_REGISTRY, *_ALIASES})
+        near = closest(key, names)
+        raise UnknownVceError(
+            f"unknown variance estimator {spec.name!r}; expected one of: "
+            + ", ".join(sorted(_REGISTRY)),
+            source=source,
+            span=spec.span,
+            hint=f"did you mean {near!r}?" if near else None,
+        )
+    est.validate(spec, source)
+    if canonical != spec.name:
+        spec = VceSpec(canonical, spec.args, spec.options, spec.text, spec.span)
+    return est, spec
+
+
+def fix_psd(cov: FloatArray, what: str) -> tuple[FloatArray, tuple[str, ...]]:
+    """Clip negative eigenvalues to zero (reghdfe's fix), reporting when it matters."""
+    cov = (cov + cov.T) / 2
+    if cov.size == 0:
+        return cov, ()
+    vals, vecs = np.linalg.eigh(cov)
+    tol = 1e-12 * max(1.0, float(np.abs(vals).max()))
+    if vals.min() >= -tol:
+        return cov, ()
+    n_neg = int((vals < -tol).sum())
+    vals = np.clip(vals, 0.0, None)
+    fixed: FloatArray = (vecs * vals) @ vecs.T
+    note = (
+        f"the {what} covariance was not positive semi-definite ({n_neg} negative "
+        "eigenvalue(s)); negative eigenvalues were set to zero"
+    )
+    warnings.warn(note, NonPSDWarning, stacklevel=4)
+    return fixed, (note,)

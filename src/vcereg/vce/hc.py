@@ -1,0 +1,120 @@
+"""Conventional and heteroskedasticity-robust covariances.
+
+Notation: bread B = (X'WX)^{-1}, weighted residuals u, N observations, K parameters.
+
+==========  =======================================  ================  ==========
+name        formula                                  Stata             df
+==========  =======================================  ================  ==========
+ols         s^2 B, s^2 = sum u^2 / (N-K)             ``vce(ols)``      N-K
+hc0         B (sum u_i^2 x_i x_i') B                 (none)            N-K
+robust      N/(N-K) * HC0                            ``vce(robust)``   N-K
+hc2         B (sum u_i^2/(1-h_i) x_i x_i') B         ``vce(hc2)``      N-K
+hc3         B (sum u_i^2/(1-h_i)^2 x_i x_i') B       ``vce(hc3)``      N-K
+==========  =======================================  ================  ==========
+
+h_i is the leverage x_i' B x_i. Stata puts no N/(N-K) on HC2/HC3; pyfixest does
+(``ssc="fixest"``). statsmodels uses the normal distribution for robust types
+(``ssc="statsmodels"``). Reference: MacKinnon & White (1985), Long & Ervin (2000).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import EstimationError
+from ..spec import WeightKind
+from .base import FloatArray, VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
+from .kernels import hc_meat
+
+__all__ = ["HC0", "HC2", "HC3", "Iid", "Robust"]
+
+
+class Iid(VarianceEstimator):
+    """Conventional OLS covariance ``s^2 (X'WX)^{-1}``; Stata's default ``vce(ols)``."""
+
+    name = "ols"
+    aliases = ("iid", "unadjusted", "conventional", "homoskedastic")
+    summary = "conventional (homoskedastic) standard errors"
+
+    def compute(self, ctx: VceContext) -> VceResult:
+        s2 = float(ctx.resid @ ctx.resid) / ctx.df_resid
+        return VceResult(s2 * ctx.bread, "OLS", ctx.df_resid)
+
+
+def _row_factor(ctx: VceContext) -> FloatArray | None:
+    # A frequency-weighted row stands for w identical rows: their squared scores add
+    # up to w (x u)(x u)' while the weighted score is w x u, hence the 1/w.
+    if ctx.weight_kind is WeightKind.FWEIGHT and ctx.fweights is not None:
+        out: FloatArray = 1.0 / ctx.fweights
+        return out
+    return None
+
+
+def _sandwich(ctx: VceContext, meat: FloatArray, factor: float, label: str) -> VceResult:
+    cov, notes = fix_psd(factor * ctx.bread @ meat @ ctx.bread, label)
+    return VceResult(cov, label, ctx.t_or_normal(ctx.df_resid), notes=notes, factor=factor)
+
+
+def _leverage_meat(ctx: VceContext, power: int) -> FloatArray:
+    h = ctx.lstsq.leverage(ctx.x)
+    if ctx.weight_kind is WeightKind.FWEIGHT and ctx.fweights is not None:
+        h = h / ctx.fweights  # leverage of one of the w replicated rows
+    bad = int(np.sum(h > 1 - 1e-10))
+    if bad:
+        raise EstimationError(
+            f"{bad} observation(s) have leverage 1, so HC{power + 1} is undefined; "
+            "use vce(robust) or drop those observations"
+        )
+    f = (1.0 - h) ** (-power)
+    rf = _row_factor(ctx)
+    return hc_meat(ctx.x, ctx.resid, f if rf is None else f * rf)
+
+
+class HC0(VarianceEstimator):
+    """White's heteroskedasticity-consistent covariance without small-sample factor."""
+
+    name = "hc0"
+    aliases = ("white",)
+    summary = "White (HC0), no small-sample factor"
+
+    def compute(self, ctx: VceContext) -> VceResult:
+        return _sandwich(ctx, hc_meat(ctx.x, ctx.resid, _row_factor(ctx)), 1.0, "Robust (HC0)")
+
+
+class Robust(VarianceEstimator):
+    """HC1: HC0 times N/(N-K); Stata's ``vce(robust)``."""
+
+    name = "robust"
+    aliases = ("hc1", "r", "rob", "hetero", "heteroskedastic")
+    summary = "heteroskedasticity-robust, HC1 = N/(N-K) * HC0 (Stata's robust)"
+
+    def compute(self, ctx: VceContext) -> VceResult:
+        factor = ctx.nobs / (ctx.nobs - ctx.k)
+        meat = hc_meat(ctx.x, ctx.resid, _row_factor(ctx))
+        return _sandwich(ctx, meat, factor, "Robust (HC1)")
+
+
+class HC2(VarianceEstimator):
+    """HC2: squared residuals divided by (1 - leverage); Stata's ``vce(hc2)``."""
+
+    name = "hc2"
+    summary = "HC2: u^2/(1-h), Stata's vce(hc2)"
+
+    def compute(self, ctx: VceContext) -> VceResult:
+        factor = ctx.nobs / (ctx.nobs - ctx.k) if ctx.ssc.hc23_factor else 1.0
+        return _sandwich(ctx, _leverage_meat(ctx, 1), factor, "Robust (HC2)")
+
+
+class HC3(VarianceEstimator):
+    """HC3: squared residuals divided by (1 - leverage)^2; Stata's ``vce(hc3)``."""
+
+    name = "hc3"
+    summary = "HC3: u^2/(1-h)^2, Stata's vce(hc3)"
+
+    def compute(self, ctx: VceContext) -> VceResult:
+        factor = ctx.nobs / (ctx.nobs - ctx.k) if ctx.ssc.hc23_factor else 1.0
+        return _sandwich(ctx, _leverage_meat(ctx, 2), factor, "Robust (HC3)")
+
+
+for _cls in (Iid, HC0, Robust, HC2, HC3):
+    register_vce(_cls)

@@ -1,0 +1,212 @@
+"""Every registered variance type against an independent implementation.
+
+Convention mapping (see docs/variance.md and the shared CONVENTIONS page):
+
+==========  ===========================================  ==============================
+vcereg      statsmodels                                  pyfixest
+==========  ===========================================  ==============================
+ols         OLS().fit() (nonrobust), t(N-K)              vcov="iid"
+hc0         cov_type="HC0"                               -
+robust      cov_type="HC1"                               vcov="hetero" (N/(N-K))
+hc2, hc3    cov_type="HC2"/"HC3" (no factor)             "HC2"/"HC3" x N/(N-K): ssc="fixest"
+cluster     cov_type="cluster", use_t=True: t(G-1),      {"CRV1": g}, same factor
+            G/(G-1)(N-1)/(N-K)
+2-way min   -                                            {"CRV1": "a+b"}, one G_min factor
+2-way cgm   cov_type="cluster", groups=[a, b]: each      -
+            term its own G_S/(G_S-1)
+cr3         - (a leave-one-cluster-out loop instead)     {"CRV3": g} = ssc="fixest"
+==========  ===========================================  ==============================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyfixest as pf
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+
+import vcereg
+from tests.tolerances import REL_REFERENCE as RTOL
+
+CASES = {
+    "student": ("G3 ~ absences + age + studytime", "Mjob", "school"),
+    "petersen": ("y ~ x", "firmid", "year"),
+    "grunfeld": ("invest ~ value + capital", "firm", "year"),
+}
+
+
+def _data(request: pytest.FixtureRequest, name: str) -> pd.DataFrame:
+    return request.getfixturevalue(name)
+
+
+def _close(ours: pd.DataFrame | np.ndarray, ref: np.ndarray) -> None:
+    np.testing.assert_allclose(np.asarray(ours), np.asarray(ref), rtol=RTOL, atol=0)
+
+
+def _clip_psd(cov: np.ndarray) -> np.ndarray:
+    """The reghdfe repair (negative eigenvalues to zero) applied to a reference."""
+    vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
+    if vals.min() >= 0:
+        return cov
+    return (vecs * np.clip(vals, 0, None)) @ vecs.T
+
+
+def _close_p(ours: pd.Series, ref: np.ndarray) -> None:
+    # pyfixest computes p = 2 * (1 - cdf(|t|)), which cancels to 0 or loses relative
+    # accuracy below ~1e-9; an absolute 1e-12 still checks every p-value a reader sees.
+    np.testing.assert_allclose(np.asarray(ours), np.asarray(ref), rtol=RTOL, atol=1e-12)
+
+
+@pytest.fixture(params=list(CASES))
+def case(request: pytest.FixtureRequest) -> tuple[pd.DataFrame, str, str, str]:
+    d = _data(request, request.param)
+    formula, g1, g2 = CASES[request.param]
+    return d, formula, g1, g2
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [("ols", "nonrobust"), ("hc0", "HC0"), ("robust", "HC1"), ("hc2", "HC2"), ("hc3", "HC3")],
+)
+def test_hc_family_matches_statsmodels(case, ours, theirs):
+    d, formula, _, _ = case
+    r = vcereg.regress(f"{formula} | vce({ours})", d)
+    ref = smf.ols(formula, d).fit(cov_type=theirs, use_t=True)
+    _close(r.params, ref.params)
+    _close(r.cov, ref.cov_params())
+    _close(r.pvalue, ref.pvalues)
+    _close(r.conf_int(), ref.conf_int())
+    assert r.df_inference == ref.df_resid
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [("robust", "hetero"), ("hc2", "HC2"), ("hc3", "HC3")])
+def test_hc_family_matches_pyfixest_convention(case, ours, theirs):
+    d, formula, _, _ = case
+    r = vcereg.regress(f"{formula} | vce({ours})", d, ssc="fixest")
+    ref = pf.feols(formula, d, vcov=theirs)
+    _close(r.cov, ref._vcov)
+    _close(r.se, ref.se())
+
+
+def test_iid_matches_pyfixest(case):
+    d, formula, _, _ = case
+    r = vcereg.regress(formula, d)
+    ref = pf.feols(formula, d, vcov="iid")
+    _close(r.cov, ref._vcov)
+    _close_p(r.pvalue, ref.pvalue())
+
+
+def test_oneway_cluster_matches_statsmodels_and_pyfixest(case):
+    d, formula, g, _ = case
+    r = vcereg.regress(f"{formula} | vce(cluster {g})", d)
+    codes = pd.factorize(d[g])[0]
+    ref = smf.ols(formula, d).fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
+    _close(r.cov, ref.cov_params())
+    _close(r.pvalue, ref.pvalues)  # t(G-1) in both
+    fx = pf.feols(formula, d, vcov={"CRV1": g})
+    _close(r.cov, fx._vcov)
+    _close_p(r.pvalue, fx.pvalue())
+    assert r.df_inference == d[g].nunique() - 1
+
+
+def test_twoway_cluster_min_convention_matches_pyfixest(case):
+    d, formula, g1, g2 = case
+    r = vcereg.regress(f"{formula} | vce(cluster {g1} {g2})", d)
+    fx = pf.feols(formula, d, vcov={"CRV1": f"{g1}+{g2}"})
+    # pyfixest leaves a non-PSD result as is; ours clips negative eigenvalues (reghdfe)
+    _close(r.cov, _clip_psd(fx._vcov))
+    if np.linalg.eigvalsh(fx._vcov).min() < 0:
+        assert any("not positive semi-definite" in n for n in r.notes)
+        return
+    _close_p(r.pvalue, fx.pvalue())
+    assert r.df_inference == min(d[g1].nunique(), d[g2].nunique()) - 1
+
+
+def test_twoway_cluster_cgm_option_matches_statsmodels(case):
+    d, formula, g1, g2 = case
+    r = vcereg.regress(f"{formula} | vce(cluster {g1} {g2}, cgm)", d)
+    groups = np.column_stack([pd.factorize(d[g1])[0], pd.factorize(d[g2])[0]])
+    ref = smf.ols(formula, d).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    _close(r.cov, _clip_psd(ref.cov_params().to_numpy()))
+
+
+def test_statsmodels_preset_reproduces_statsmodels_defaults(case):
+    d, formula, g1, g2 = case
+    r = vcereg.regress(f"{formula} | vce(cluster {g1} {g2})", d, ssc="statsmodels")
+    groups = np.column_stack([pd.factorize(d[g1])[0], pd.factorize(d[g2])[0]])
+    ref = smf.ols(formula, d).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    if np.linalg.eigvalsh(ref.cov_params().to_numpy()).min() >= 0:
+        _close(r.cov, ref.cov_params())
+        _close(r.pvalue, ref.pvalues)  # normal inference, as statsmodels' default
+    assert r.df_inference is None
+    rob = vcereg.regress(f"{formula} | vce(robust)", d, ssc="statsmodels")
+    ref1 = smf.ols(formula, d).fit(cov_type="HC1")
+    _close(rob.pvalue, ref1.pvalues)
+
+
+def test_cr3_fixest_preset_matches_pyfixest(case):
+    d, formula, g, _ = case
+    r = vcereg.regress(f"{formula} | vce(cr3 {g})", d, ssc="fixest")
+    fx = pf.feols(formula, d, vcov={"CRV3": g})
+    _close(r.cov, fx._vcov)
+
+
+def test_cr3_stata_convention_matches_explicit_jackknife(case):
+    """Stata: (G-1)/G * sum of squared deviations of leave-one-cluster-out fits from their
+    mean; the reference refits by brute force with numpy's lstsq."""
+    d, formula, g, _ = case
+    r = vcereg.regress(f"{formula} | vce(jackknife {g})", d)
+    model = smf.ols(formula, d)
+    y, x = model.endog, model.exog
+    labels = d[g].to_numpy()
+    levels = pd.unique(labels)
+    betas = np.array([np.linalg.lstsq(x[labels != lv], y[labels != lv], rcond=None)[0]
+                      for lv in levels])
+    dev = betas - betas.mean(axis=0)
+    ref = (len(levels) - 1) / len(levels) * dev.T @ dev
+    _close(r.cov, ref)
+    assert r.df_inference == len(levels) - 1
+
+
+def test_analytic_weights_match_statsmodels_wls(student):
+    d = student.assign(w=student["age"] - 14.0)
+    formula = "G3 ~ absences + studytime"
+    for ours, theirs in [("ols", "nonrobust"), ("robust", "HC1"), ("hc2", "HC2"), ("hc3", "HC3")]:
+        r = vcereg.regress(f"{formula} | weights(w) | vce({ours})", d)
+        ref = smf.wls(formula, d, weights=d["w"]).fit(cov_type=theirs, use_t=True)
+        _close(r.params, ref.params)
+        _close(r.cov, ref.cov_params())
+    r = vcereg.regress(f"{formula} | weights(w) | vce(cluster Mjob)", d)
+    ref = smf.wls(formula, d, weights=d["w"]).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(d["Mjob"])[0]}, use_t=True
+    )
+    _close(r.cov, ref.cov_params())
+
+
+@pytest.mark.parametrize("vce", ["ols", "robust", "hc0", "hc2", "hc3", "cluster Mjob"])
+def test_frequency_weights_equal_replicated_rows(student, vce):
+    """An fweight of w is w copies of the row: the independent reference is the expanded
+    data fitted without weights."""
+    d = student.assign(fw=(student.index % 3) + 1)
+    expanded = d.loc[d.index.repeat(d["fw"])].reset_index(drop=True)
+    formula = "G3 ~ absences + studytime"
+    r = vcereg.regress(f"{formula} | weights(fw, fweight) | vce({vce})", d)
+    ref = vcereg.regress(f"{formula} | vce({vce})", expanded)
+    assert r.nobs == len(expanded)
+    _close(r.params, ref.params)
+    _close(r.cov, ref.cov)
+    sm_ref = sm.OLS(expanded["G3"], sm.add_constant(expanded[["absences", "studytime"]]))
+    assert r.df_resid == sm_ref.fit().df_resid
+
+
+def test_student_acceptance_numbers(student):
+    r = vcereg.regress("G3 ~ absences", student)
+    assert round(float(r.params["absences"]), 4) == 0.0196
+    assert round(float(r.pvalue["absences"]), 3) == 0.497
+    with pytest.warns(vcereg.errors.FewClustersWarning, match="only 2 clusters"):
+        rc = vcereg.regress("G3 ~ absences | vce(cluster school)", student)
+    assert round(float(rc.pvalue["absences"]), 3) == 0.143
+    assert rc.df_inference == 1
+    assert rc.n_clusters == {"school": 2}

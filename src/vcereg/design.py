@@ -217,7 +217,9 @@ def build(
     env: dict[str, object] = dict(SAFE_CONTEXT)
     if not safe and context:
         env.update(context)
-    needed = [v for v in sorted(parsed.required_variables) if v not in env]
+    lookups = [e for e, m in _factors(parsed) if m == "lookup"]
+    needed = list(dict.fromkeys([*lookups, *(v for v in sorted(parsed.required_variables)
+                                             if v not in env)]))
     _require_columns(needed, data, spec, "formula")
     weight_var = spec.weights.var if spec.weights is not None else None
     if weight_var:

@@ -64,20 +64,22 @@ class LeastSquares:
         return h
 
 
+def _r_factor(a: FloatArray) -> FloatArray:
+    """Square (p x p) R factor, zero-padded when there are fewer rows than columns."""
+    p = a.shape[1]
+    r = np.asarray(sla.qr(a, mode="r", check_finite=False)[0][:p])
+    if r.shape[0] < p:
+        r = np.vstack([r, np.zeros((p - r.shape[0], p))])
+    return r
+
+
 def _tsqr(xs: FloatArray) -> FloatArray:
     """R factor of ``xs`` (N x p) by blocks; equal to a Householder QR's R up to row signs."""
     n, p = xs.shape
     if n <= 2 * _BLOCK_ROWS:
-        return np.asarray(sla.qr(xs, mode="r", check_finite=False)[0][:p])
-    stack = [
-        np.asarray(sla.qr(xs[lo : lo + _BLOCK_ROWS], mode="r", check_finite=False)[0][:p])
-        for lo in range(0, n, _BLOCK_ROWS)
-    ]
-    return np.asarray(sla.qr(np.vstack(stack), mode="r", check_finite=False)[0][:p])
-
-
-def _retriangularise(r: FloatArray) -> FloatArray:
-    return np.asarray(sla.qr(r, mode="r", check_finite=False)[0][: r.shape[1]])
+        return _r_factor(xs)
+    stack = [_r_factor(xs[lo : lo + _BLOCK_ROWS]) for lo in range(0, n, _BLOCK_ROWS)]
+    return _r_factor(np.vstack(stack))
 
 
 def _scaled(x: FloatArray, cols: NDArray[np.intp], scale: FloatArray) -> FloatArray:
@@ -135,7 +137,7 @@ def least_squares(x: FloatArray, y: FloatArray, *, tol: float = RANK_TOL) -> Lea
         keep[cols[j]] = False
         cols = np.delete(cols, j)
         scale = np.delete(scale, j)
-        r_aug = _retriangularise(np.delete(np.column_stack([r, qty]), j, axis=1))
+        r_aug = _r_factor(np.delete(np.column_stack([r, qty]), j, axis=1))
         r, qty = r_aug[:, :-1][: cols.size], r_aug[: cols.size, -1]
     if cols.size == 0:
         return LeastSquares(np.zeros(0), keep, np.zeros((0, 0)), scale, y.astype(np.float64))

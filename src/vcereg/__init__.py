@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from . import datasets
+from . import datasets, errors
 from .api import fit_spec, parse, regress, stata
 from .errors import VceregError, VceregWarning
 from .results import Results
@@ -33,6 +33,7 @@ __all__ = [
     "VceregWarning",
     "available_vce",
     "datasets",
+    "errors",
     "etable",
     "fit_spec",
     "parse",

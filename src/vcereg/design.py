@@ -237,7 +237,8 @@ def build(
         missing_counts[var] = int(miss.sum())
         complete &= ~miss
     dropped_missing = int(keep.sum() - complete.sum())
-    sub = data.loc[complete, used]
+    # Without dropped rows, column selection is a lazy (copy-on-write) view: no copy of big data.
+    sub = data[used] if complete.all() else data.loc[complete, used]
 
     y, x, terms, has_intercept = _matrices(spec, parsed, sub, env)
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)

@@ -79,18 +79,22 @@ def main() -> None:
         peers = [r for t, r in rows.items() if t != "vcereg" and "error" not in r]
         fastest = min(peers, key=lambda r: r["seconds"]) if peers else None
         print(f"\nN = {int(n):,}  K = 10  clusters = 10,000")
-        print(f"{'tool':<12} {'seconds':>9} {'x vcereg':>9} {'peak extra / data':>18}  max |rel se diff|")
+        head = f"{'tool':<12} {'seconds':>9} {'x vcereg':>9} {'peak extra / data':>18}"
+        print(head + "  max |rel se diff|")
         for tool, r in rows.items():
             if "error" in r:
                 print(f"{tool:<12} failed: {r['error']}")
                 continue
             ratio = r["seconds"] / ours["seconds"] if "seconds" in ours else float("nan")
             mem = r["extra_peak_bytes"] / r["data_bytes"]
-            diff = max(abs(a - b) / abs(b) for a, b in zip(r["se"], ours.get("se", r["se"])))
+            pairs = zip(r["se"], ours.get("se", r["se"]), strict=True)
+            diff = max(abs(a - b) / abs(b) for a, b in pairs)
             print(f"{tool:<12} {r['seconds']:9.2f} {ratio:9.2f} {mem:18.2f}  {diff:.1e}")
         if fastest and "seconds" in ours:
-            print(f"vcereg is {fastest['seconds'] / ours['seconds']:.1f}x faster than the fastest "
-                  f"peer ({fastest['tool']}); data in memory: {ours['data_bytes'] / 2**20:,.0f} MiB")
+            print(
+                f"vcereg is {fastest['seconds'] / ours['seconds']:.1f}x faster than the fastest "
+                f"peer ({fastest['tool']}); data in memory: {ours['data_bytes'] / 2**20:,.0f} MiB"
+            )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,14 @@ from vcereg.errors import CollinearityWarning, DroppedRowsWarning, UnsafeExpress
 def messy() -> pd.DataFrame:
     rng = np.random.default_rng(1)
     n = 200
-    d = pd.DataFrame({"x": rng.normal(size=n), "z": rng.uniform(0.1, 3, n),
-                      "g": rng.integers(0, 30, n).astype(float), "w": rng.uniform(1, 2, n)})
+    d = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "z": rng.uniform(0.1, 3, n),
+            "g": rng.integers(0, 30, n).astype(float),
+            "w": rng.uniform(1, 2, n),
+        }
+    )
     d["y"] = 1 + d["x"] + rng.normal(size=n)
     d.loc[[0, 1, 2], "x"] = np.nan
     d.loc[[2, 3], "y"] = np.nan
@@ -76,8 +82,9 @@ def test_categorical_terms_match_statsmodels(student):
 def test_safe_mode_blocks_code_and_unsafe_mode_allows_context(student):
     with pytest.raises(UnsafeExpressionError):
         vcereg.regress("G3 ~ myfun(absences)", student)
-    r = vcereg.regress("G3 ~ myfun(absences)", student, safe=False,
-                       context={"myfun": lambda v: v * 2.0})
+    r = vcereg.regress(
+        "G3 ~ myfun(absences)", student, safe=False, context={"myfun": lambda v: v * 2.0}
+    )
     base = vcereg.regress("G3 ~ absences", student)
     np.testing.assert_allclose(r.params.iloc[1] * 2, base.params.iloc[1], rtol=1e-10)
 
@@ -94,7 +101,8 @@ def test_intercept_only_and_no_intercept(student):
 def test_f_statistic_matches_statsmodels_wald(student):
     r = vcereg.regress("G3 ~ absences + age + studytime | vce(cluster Mjob)", student)
     ref = smf.ols("G3 ~ absences + age + studytime", student).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(student["Mjob"])[0]}, use_t=True)
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(student["Mjob"])[0]}, use_t=True
+    )
     w = ref.f_test("absences = 0, age = 0, studytime = 0")
     np.testing.assert_allclose(r.fstat, float(np.squeeze(w.fvalue)), rtol=1e-8)
     assert r.f_df == (3.0, 4)

@@ -23,8 +23,13 @@ from vcereg.errors import (
 @pytest.fixture(scope="module")
 def d() -> pd.DataFrame:
     return pd.DataFrame(
-        {"y": [1.0, 2, 3, 5, 4, 6], "x": [1.0, 2, 3, 4, 5, 6], "g": list("aabbcc"),
-         "w": [1.0, 2, 1, 2, 1, -1], "age": [18, 19, 20, 21, 22, 23]}
+        {
+            "y": [1.0, 2, 3, 5, 4, 6],
+            "x": [1.0, 2, 3, 4, 5, 6],
+            "g": list("aabbcc"),
+            "w": [1.0, 2, 1, 2, 1, -1],
+            "age": [18, 19, 20, 21, 22, 23],
+        }
     )
 
 
@@ -104,8 +109,16 @@ def test_errors_are_value_errors_for_spec_problems(d):
 
 
 def test_no_builtin_exception_escapes_on_garbage(d):
-    for model in ["~", "~ x", "y ~ x | vce(, robust)", "y ~ x | if()", "|||",
-                  "y ~ x | weights()", "y ~ C(", "y ~ x | vce(cluster g, cgm(",
-                  "y ~ x ~ z"]:
+    for model in [
+        "~",
+        "~ x",
+        "y ~ x | vce(, robust)",
+        "y ~ x | if()",
+        "|||",
+        "y ~ x | weights()",
+        "y ~ C(",
+        "y ~ x | vce(cluster g, cgm(",
+        "y ~ x ~ z",
+    ]:
         with pytest.raises(VceregError):
             vcereg.regress(model, d)

@@ -19,14 +19,18 @@ import statsmodels.api as sm
 import vcereg
 from tests.conftest import DATA
 
-CERT = {k: v for k, v in json.loads((DATA / "nist" / "certified.json").read_text()).items()
-        if not k.startswith("_")}
+CERT = {
+    k: v
+    for k, v in json.loads((DATA / "nist" / "certified.json").read_text()).items()
+    if not k.startswith("_")
+}
 
 
 def lre(est: np.ndarray, cert: np.ndarray) -> float:
     est, cert = np.asarray(est, float), np.asarray(cert, float)
-    err = np.where(cert != 0, np.abs(est - cert) / np.where(cert != 0, np.abs(cert), 1),
-                   np.abs(est - cert))
+    err = np.where(
+        cert != 0, np.abs(est - cert) / np.where(cert != 0, np.abs(cert), 1), np.abs(est - cert)
+    )
     with np.errstate(divide="ignore"):
         return float(np.min(np.minimum(15, -np.log10(np.maximum(err, 1e-300)))))
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import dsl, stata as stata_lang
+from . import dsl
+from . import stata as stata_lang
 from .design import Design, build
 from .errors import DataError, NotSupportedError, SpecError
 from .estimators import Fit, fit_ols
@@ -134,7 +135,9 @@ def fit_spec(
         )
     if not 0 < spec.level < 100:
         raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
-    design: Design = build(spec, frame, extra=estimator.variables(vspec), safe=safe, context=context)
+    design: Design = build(
+        spec, frame, extra=estimator.variables(vspec), safe=safe, context=context
+    )
     fit: Fit = fit_ols(design)
     vres = compute_vce(spec, design, fit, frame)
     return assemble(spec, design, fit, vres, frame)

@@ -58,7 +58,9 @@ class RowAccounting:
         out = []
         if self.dropped_missing:
             detail = ", ".join(f"{v}: {n}" for v, n in self.missing.items() if n)
-            out.append(f"{self.dropped_missing} row(s) dropped because of missing values ({detail})")
+            out.append(
+                f"{self.dropped_missing} row(s) dropped because of missing values ({detail})"
+            )
         if self.dropped_nonfinite:
             out.append(
                 f"{self.dropped_nonfinite} row(s) dropped because a transformed value "
@@ -90,9 +92,7 @@ class Design:
 def _formula_error(spec: ModelSpec, message: str, hint: str | None = None) -> FormulaError:
     src = spec.source or spec.formula
     start = max(0, src.find(spec.formula))
-    return FormulaError(
-        message, source=src, span=Span(start, start + len(spec.formula)), hint=hint
-    )
+    return FormulaError(message, source=src, span=Span(start, start + len(spec.formula)), hint=hint)
 
 
 def _parse_formula(spec: ModelSpec) -> formulaic.Formula:
@@ -126,9 +126,7 @@ def _check_safe(spec: ModelSpec, parsed: formulaic.Formula) -> None:
             check_formula_code(expr, source=src, offset=offset)
 
 
-def _require_columns(
-    names: Sequence[str], data: pd.DataFrame, spec: ModelSpec, role: str
-) -> None:
+def _require_columns(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec, role: str) -> None:
     cols = [str(c) for c in data.columns]
     for name in names:
         if name not in data.columns:
@@ -143,7 +141,9 @@ def _require_columns(
             )
 
 
-def _row_filter(spec: ModelSpec, data: pd.DataFrame) -> tuple[NDArray[np.bool_], int, int, str | None]:
+def _row_filter(
+    spec: ModelSpec, data: pd.DataFrame
+) -> tuple[NDArray[np.bool_], int, int, str | None]:
     n = len(data)
     keep = np.ones(n, dtype=bool)
     excluded_in = 0
@@ -152,9 +152,7 @@ def _row_filter(spec: ModelSpec, data: pd.DataFrame) -> tuple[NDArray[np.bool_],
         lo = first - 1 if first > 0 else n + first
         hi = last if last > 0 else n + last + 1
         if not (0 <= lo < hi <= n):
-            raise DataError(
-                f"in {first}/{last} is outside the data's {n} rows"
-            )
+            raise DataError(f"in {first}/{last} is outside the data's {n} rows")
         keep[:] = False
         keep[lo:hi] = True
         excluded_in = n - int(keep.sum())
@@ -218,8 +216,9 @@ def build(
     if not safe and context:
         env.update(context)
     lookups = [e for e, m in _factors(parsed) if m == "lookup"]
-    needed = list(dict.fromkeys([*lookups, *(v for v in sorted(parsed.required_variables)
-                                             if v not in env)]))
+    needed = list(
+        dict.fromkeys([*lookups, *(v for v in sorted(parsed.required_variables) if v not in env)])
+    )
     _require_columns(needed, data, spec, "formula")
     weight_var = spec.weights.var if spec.weights is not None else None
     if weight_var:
@@ -229,7 +228,9 @@ def build(
     _require_columns(absorb_vars, data, spec, "absorbed")
 
     keep, excluded_in, excluded_if, if_note = _row_filter(spec, data)
-    used = list(dict.fromkeys([*needed, *([weight_var] if weight_var else []), *extra, *absorb_vars]))
+    used = list(
+        dict.fromkeys([*needed, *([weight_var] if weight_var else []), *extra, *absorb_vars])
+    )
     missing_counts: dict[str, int] = {}
     complete = keep.copy()
     for var in used:

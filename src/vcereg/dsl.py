@@ -41,7 +41,9 @@ class _Piece:
     start: int  # offset of text[0] in the source
 
 
-def split_top_level(source: str, sep: str, *, start: int = 0, end: int | None = None) -> list[_Piece]:
+def split_top_level(
+    source: str, sep: str, *, start: int = 0, end: int | None = None
+) -> list[_Piece]:
     """Split ``source[start:end]`` at ``sep`` outside brackets and quotes (keeps offsets)."""
     end = len(source) if end is None else end
     pieces: list[_Piece] = []
@@ -156,8 +158,9 @@ def _section(source: str, piece: _Piece) -> tuple[str, str, int]:
             f"expected a section such as vce(...) after '|' (got {piece.text!r})",
             source=source,
             span=span,
-            hint=f"did you mean {near}(...)?" if near else "sections: "
-            + ", ".join(f"{s}(...)" for s in SECTIONS),
+            hint=f"did you mean {near}(...)?"
+            if near
+            else "sections: " + ", ".join(f"{s}(...)" for s in SECTIONS),
         )
     word = m.group(0)
     name = word.lower()
@@ -186,8 +189,9 @@ def parse_vce(text: str, *, source: str | None = None, offset: int = 0) -> VceSp
 
     The name is lower-cased but not resolved; :func:`vcereg.vce.resolve` maps aliases.
 
-    >>> parse_vce("cluster firm year, cgm")
-    VceSpec(name='cluster', args=('firm', 'year'), options=(('cgm', ''),), text='cluster firm year, cgm', span=Span(start=0, end=22))
+    >>> v = parse_vce("cluster firm year, cgm")
+    >>> v.name, v.args, v.options
+    ('cluster', ('firm', 'year'), (('cgm', ''),))
     """
     src = text if source is None else source
     parts = split_top_level(src, ",", start=offset, end=offset + len(text))
@@ -285,8 +289,11 @@ def _weights_section(source: str, body: str, start: int) -> dict[str, object]:
 
 def _if_section(source: str, body: str, start: int) -> dict[str, object]:
     if not body.strip():
-        raise SpecError("empty if(): expected a condition such as if(age >= 18)",
-                        source=source, span=Span(start - 3, start + 1))
+        raise SpecError(
+            "empty if(): expected a condition such as if(age >= 18)",
+            source=source,
+            span=Span(start - 3, start + 1),
+        )
     lead = len(body) - len(body.lstrip())
     text = body.strip()
     span = Span(start + lead, start + lead + len(text))
@@ -295,7 +302,9 @@ def _if_section(source: str, body: str, start: int) -> dict[str, object]:
 
 def _fe_section(source: str, body: str, start: int) -> dict[str, object]:
     names = body.replace("+", " ").split()
-    bad = next((n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(#[A-Za-z_]\w*)*", n)), None)
+    bad = next(
+        (n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(#[A-Za-z_]\w*)*", n)), None
+    )
     if not names or bad is not None:
         at = start + (body.index(bad) if bad else 0)
         raise SpecError(

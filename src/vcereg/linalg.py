@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from .errors import EstimationError
 
-__all__ = ["LeastSquares", "least_squares", "RANK_TOL"]
+__all__ = ["RANK_TOL", "LeastSquares", "least_squares"]
 
 FloatArray = NDArray[np.float64]
 
@@ -98,8 +98,7 @@ def _gram_factor(
         chol = np.linalg.cholesky(gram)
     except np.linalg.LinAlgError:
         return None
-    out: FloatArray = chol.T
-    return out
+    return np.asarray(chol.T, dtype=np.float64)
 
 
 def _augmented(
@@ -121,8 +120,9 @@ def _tsqr(
     if n <= 2 * _BLOCK_ROWS:
         return _r_factor(_augmented(x, y, cols, scale, y_norm))
     stack = [
-        _r_factor(_augmented(x[lo : lo + _BLOCK_ROWS], y[lo : lo + _BLOCK_ROWS], cols, scale,
-                             y_norm))
+        _r_factor(
+            _augmented(x[lo : lo + _BLOCK_ROWS], y[lo : lo + _BLOCK_ROWS], cols, scale, y_norm)
+        )
         for lo in range(0, n, _BLOCK_ROWS)
     ]
     return _r_factor(np.vstack(stack))

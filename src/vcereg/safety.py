@@ -53,13 +53,11 @@ def check_formula_code(code: str, *, source: str, offset: int) -> None:
     """Raise :class:`UnsafeExpressionError` unless ``code`` only uses whitelisted syntax.
 
     >>> check_formula_code("np.log(x)", source="y ~ np.log(x)", offset=4)
-    >>> check_formula_code("__import__('os')", source="y ~ z", offset=4)
-    Traceback (most recent call last):
-    ...
-    vcereg.errors.UnsafeExpressionError: safe mode does not allow '__import__' in formula code
-      y ~ z
-          ^^^^^^^^^^^^^^^^
-    only columns, numbers, strings, arithmetic and the functions C, I, Q, abs, bs, center, exp, lag, log, log10, log1p, log2, poly, scale, sqrt, standardize, np.<math function> are allowed
+    >>> try:
+    ...     check_formula_code("__import__('os')", source="y ~ __import__('os')", offset=4)
+    ... except UnsafeExpressionError as exc:
+    ...     print(exc.message)
+    safe mode does not allow calling '__import__' in formula code
     """
     span = Span(offset, offset + len(code))
     hint = (

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 import vcereg
 from tests.tolerances import REL_IDENTITY
+from vcereg.spec import VceSpec
 from vcereg.vce import available
 from vcereg.vce.base import resolve
-from vcereg.spec import VceSpec
 
 
 def _panel(seed: int = 0, n: int = 240) -> pd.DataFrame:
@@ -23,8 +23,16 @@ def _panel(seed: int = 0, n: int = 240) -> pd.DataFrame:
     x1 = rng.normal(size=n) + 0.3 * g / 48
     x2 = rng.normal(size=n)
     e = rng.normal(size=n) * (1 + np.abs(x1)) + rng.normal(size=48)[g]
-    return pd.DataFrame({"y": 1 + 0.5 * x1 - x2 + e, "x1": x1, "x2": x2, "g": g, "h": h,
-                         "w": rng.uniform(0.5, 2, n)})
+    return pd.DataFrame(
+        {
+            "y": 1 + 0.5 * x1 - x2 + e,
+            "x1": x1,
+            "x2": x2,
+            "g": g,
+            "h": h,
+            "w": rng.uniform(0.5, 2, n),
+        }
+    )
 
 
 def _vce_string(name: str) -> str:

@@ -162,8 +162,9 @@ def test_cr3_stata_convention_matches_explicit_jackknife(case):
     y, x = model.endog, model.exog
     labels = d[g].to_numpy()
     levels = pd.unique(labels)
-    betas = np.array([np.linalg.lstsq(x[labels != lv], y[labels != lv], rcond=None)[0]
-                      for lv in levels])
+    betas = np.array(
+        [np.linalg.lstsq(x[labels != lv], y[labels != lv], rcond=None)[0] for lv in levels]
+    )
     dev = betas - betas.mean(axis=0)
     ref = (len(levels) - 1) / len(levels) * dev.T @ dev
     _close(r.cov, ref)

@@ -25,8 +25,15 @@ import warnings
 import numpy as np
 
 from ..errors import DataError, FewClustersWarning, VceOptionError
-from .base import FloatArray, IntArray, VarianceEstimator, VceContext, VceResult, fix_psd
-from .base import register_vce
+from .base import (
+    FloatArray,
+    IntArray,
+    VarianceEstimator,
+    VceContext,
+    VceResult,
+    fix_psd,
+    register_vce,
+)
 from .kernels import cluster_meat, cluster_scores, group_gram, intersect_codes, n_groups
 
 __all__ = ["FEW_CLUSTERS", "VERY_FEW_CLUSTERS", "Cluster", "ClusterJackknife", "few_clusters_note"]
@@ -120,7 +127,7 @@ class Cluster(VarianceEstimator):
                 meat += sign * weight * m
         factor = n_adj * (1.0 if per_term and len(codes) > 1 else _g_factor(ctx, g_min))
         cov = factor * ctx.bread @ meat @ ctx.bread
-        label = ("Clustered" if len(names) == 1 else f"{len(names)}-way clustered")
+        label = "Clustered" if len(names) == 1 else f"{len(names)}-way clustered"
         label += f" ({', '.join(names)})"
         notes: tuple[str, ...] = ()
         if len(codes) > 1:
@@ -154,10 +161,8 @@ class ClusterJackknife(VarianceEstimator):
             delta = -np.einsum("gij,gj->gi", np.linalg.pinv(left_out), scores)
             notes = ("some leave-one-cluster-out fits were singular; a pseudo-inverse was used",)
         fixest = ctx.ssc.jackknife == "fixest"
-        if fixest or ctx.vce.option("mse") is not None:
-            dev: FloatArray = delta
-        else:
-            dev = delta - delta.mean(axis=0)
+        centre = 0.0 if fixest or ctx.vce.option("mse") is not None else delta.mean(axis=0)
+        dev: FloatArray = np.asarray(delta - centre, dtype=np.float64)
         factor = (_g_factor(ctx, g) * _n_factor(ctx)) if fixest else (g - 1) / g
         cov = factor * dev.T @ dev
         label = f"Jackknife clustered ({var})"

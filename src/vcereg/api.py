@@ -16,16 +16,16 @@ import pandas as pd
 
 from . import dsl
 from . import stata as stata_lang
-from .design import Design, build
+from .design import build
 from .errors import DataError, NotSupportedError, SpecError
-from .estimators import Fit, fit_ols
+from .estimators import FirstStage, fit_iv, fit_ols
 from .results import Results, assemble, compute_vce
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 
 __all__ = ["fit_spec", "parse", "regress", "stata"]
 
-_SUPPORTED = {"ols"}
+_SUPPORTED = {"ols", "iv2sls"}
 
 
 def parse(model: str, *, vce: str | None = None) -> ModelSpec:
@@ -126,21 +126,34 @@ def fit_spec(
     spec = _with_pweight_default(spec)
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)
-    if spec.estimator not in _SUPPORTED or spec.absorb or spec.iv is not None:
+    if spec.estimator not in _SUPPORTED or spec.absorb:
         what = spec.command or spec.estimator
         raise NotSupportedError(
             f"{what}: estimator {spec.estimator!r} is not supported yet "
-            "(absorbed fixed effects and instrumental variables are planned)",
+            "(absorbed fixed effects are planned)",
             hint="use regress with i.var / C(var) dummies for fixed effects meanwhile",
         )
     if not 0 < spec.level < 100:
         raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
-    design: Design = build(
-        spec, frame, extra=estimator.variables(vspec), safe=safe, context=context
-    )
-    fit: Fit = fit_ols(design)
+    design = build(spec, frame, extra=estimator.variables(vspec), safe=safe, context=context)
+    notes: tuple[str, ...] = ()
+    label = "Linear regression"
+    if spec.iv is not None:
+        fit, first = fit_iv(design)
+        label = "Instrumental variables 2SLS regression"
+        notes = tuple(_first_stage_note(f) for f in first)
+    else:
+        fit = fit_ols(design)
     vres = compute_vce(spec, design, fit, frame)
-    return assemble(spec, design, fit, vres, frame)
+    return assemble(spec, design, fit, vres, frame, notes, model_label=label)
+
+
+def _first_stage_note(f: FirstStage) -> str:
+    note = (
+        f"first stage for {f.endog}: F({f.df[0]}, {f.df[1]:g}) = {f.f:.2f} on the excluded "
+        f"instruments, partial R-squared {f.partial_r2:.4f}"
+    )
+    return note + ("; weak instruments (F < 10)" if f.f < 10 else "")
 
 
 def _with_pweight_default(spec: ModelSpec) -> ModelSpec:

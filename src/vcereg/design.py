@@ -87,6 +87,13 @@ class Design:
     index: pd.Index
     rows: RowAccounting
     notes: tuple[str, ...] = ()
+    z: FloatArray | None = None  # IV: exogenous regressors and excluded instruments
+    z_terms: tuple[str, ...] = ()
+
+    @property
+    def endog_terms(self) -> tuple[str, ...]:
+        """IV: regressors that are not among the instruments."""
+        return tuple(t for t in self.terms if self.z is not None and t not in self.z_terms)
 
 
 def _formula_error(spec: ModelSpec, message: str, hint: str | None = None) -> FormulaError:
@@ -95,9 +102,19 @@ def _formula_error(spec: ModelSpec, message: str, hint: str | None = None) -> Fo
     return FormulaError(message, source=src, span=Span(start, start + len(spec.formula)), hint=hint)
 
 
-def _parse_formula(spec: ModelSpec) -> formulaic.Formula:
+def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
+    """The regressors' formula and, for IV, the instruments' formula (exogenous terms plus
+    excluded instruments); endogenous regressors are added to the formula as in Stata."""
+    if spec.iv is None:
+        return spec.formula, None
+    lhs, rhs = spec.formula.split("~", 1)
+    full = f"{spec.formula} + {' + '.join(spec.iv.endog)}"
+    return full, f"{lhs}~ {rhs} + {' + '.join(spec.iv.instruments)}"
+
+
+def _parse_formula(spec: ModelSpec, text: str) -> formulaic.Formula:
     try:
-        parsed = formulaic.Formula(spec.formula)
+        parsed = formulaic.Formula(text)
     except Exception as exc:  # formulaic raises many types; all mean "bad formula"
         raise _formula_error(spec, f"could not parse the formula: {exc}") from None
     lhs = getattr(parsed, "lhs", None)
@@ -209,16 +226,21 @@ def build(
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame (got {type(data).__name__})")
-    parsed = _parse_formula(spec)
-    if safe:
-        _check_safe(spec, parsed)
+    x_text, z_text = _formulas(spec)
+    parsed = _parse_formula(spec, x_text)
+    parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
     env: dict[str, object] = dict(SAFE_CONTEXT)
     if not safe and context:
         env.update(context)
-    lookups = [e for e, m in _factors(parsed) if m == "lookup"]
-    needed = list(
-        dict.fromkeys([*lookups, *(v for v in sorted(parsed.required_variables) if v not in env)])
-    )
+    needed: list[str] = []
+    for p in (parsed, parsed_z):
+        if p is None:
+            continue
+        if safe:
+            _check_safe(spec, p)
+        lookups = [e for e, m in _factors(p) if m == "lookup"]
+        free = (v for v in sorted(p.required_variables) if v not in env)
+        needed = list(dict.fromkeys([*needed, *lookups, *free]))
     _require_columns(needed, data, spec, "formula")
     weight_var = spec.weights.var if spec.weights is not None else None
     if weight_var:
@@ -243,6 +265,11 @@ def build(
 
     y, x, terms, has_intercept = _matrices(spec, parsed, sub, env)
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
+    z: FloatArray | None = None
+    z_terms: tuple[str, ...] = ()
+    if parsed_z is not None:
+        _, z, z_terms, _ = _matrices(spec, parsed_z, sub, env)
+        finite &= np.isfinite(z).all(axis=1)
     dropped_nonfinite = int((~finite).sum())
     weights = None
     kind = spec.weights.kind if spec.weights is not None else None
@@ -254,6 +281,7 @@ def build(
         finite &= positive
     if not finite.all():
         y, x, sub = y[finite], np.asfortranarray(x[finite]), sub.loc[finite]
+        z = np.asfortranarray(z[finite]) if z is not None else None
         weights = weights[finite] if weights is not None else None
     if len(y) == 0:
         raise EmptySampleError(
@@ -290,6 +318,8 @@ def build(
         index=sub.index,
         rows=rows,
         notes=(if_note,) if if_note else (),
+        z=z,
+        z_terms=z_terms,
     )
 
 

@@ -85,6 +85,7 @@ class Results:
     rsquared_within: float | None = None
     model_label: str = "Linear regression"
     level: float = 95.0
+    _estimator_notes: tuple[str, ...] = field(default=(), repr=False)
     _fit: Fit | None = field(default=None, repr=False)
     _design: Design | None = field(default=None, repr=False)
     _data: pd.DataFrame | None = field(default=None, repr=False)
@@ -173,7 +174,15 @@ class Results:
         _, canonical = resolve(vspec)
         spec = spec.replace(vce=canonical)
         vres = compute_vce(spec, self._design, self._fit, self._data)
-        return assemble(spec, self._design, self._fit, vres, self._data)
+        return assemble(
+            spec,
+            self._design,
+            self._fit,
+            vres,
+            self._data,
+            self._estimator_notes,
+            model_label=self.model_label,
+        )
 
     # --- display -------------------------------------------------------------------
     def summary(self) -> str:
@@ -194,6 +203,8 @@ def assemble(
     vres: VceResult,
     data: pd.DataFrame | None,
     notes: tuple[str, ...] = (),
+    *,
+    model_label: str = "Linear regression",
 ) -> Results:
     """Build a :class:`Results` from the pieces (used by the api)."""
     terms = design.terms
@@ -231,7 +242,7 @@ def assemble(
         n_clusters=dict(vres.n_clusters),
         rsquared=r2,
         rsquared_adj=r2_adj,
-        rmse=float(np.sqrt(fit.rss / fit.df_resid)),
+        rmse=float(np.sqrt(fit.rss / (fit.df_resid if spec.ssc.small else fit.nobs))),
         rss=fit.rss,
         tss=fit.tss,
         fstat=test.stat,
@@ -243,6 +254,8 @@ def assemble(
         notes=tuple(dict.fromkeys(all_notes)),
         display_names=_display_names(spec, terms),
         level=spec.level,
+        model_label=model_label,
+        _estimator_notes=notes,
         _fit=fit,
         _design=design,
         _data=data,

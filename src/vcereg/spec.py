@@ -158,6 +158,10 @@ class SmallSample:
         leave-one-cluster-out estimates from their mean (Stata's ``vce(jackknife)``);
         ``"fixest"``: deviations from the full-sample estimate, times the cluster factor
         G/(G-1)(N-1)/(N-K) (pyfixest's CRV3).
+    small
+        False switches off every degrees-of-freedom correction and uses the normal
+        distribution: s^2 = RSS/N, no N/(N-K), no G/(G-1) or (N-1)/(N-K); Stata's
+        ``ivregress`` without ``small`` (linearmodels ``debiased=False``).
     absorbed_in_k
         How absorbed fixed effects count in K: ``"all"`` (areg), ``"nonnested"`` (reghdfe:
         effects nested in a cluster variable do not count), ``"none"``.
@@ -170,6 +174,7 @@ class SmallSample:
     multiway: Literal["min", "per_term"] = "min"
     robust_inference: _Inference = "t"
     jackknife: Literal["stata", "fixest"] = "stata"
+    small: bool = True
     absorbed_in_k: Literal["all", "nonnested", "none"] = "nonnested"
 
     @classmethod
@@ -186,6 +191,8 @@ class SmallSample:
             return cls(name="fixest", hc23_factor=True, jackknife="fixest")
         if key == "statsmodels":
             return cls(name="statsmodels", multiway="per_term", robust_inference="normal")
+        if key in ("asymptotic", "large"):
+            return cls(name="asymptotic", small=False, robust_inference="normal")
         near = closest(key, SSC_PRESETS)
         raise VceOptionError(
             f"unknown small-sample preset {name!r}; expected one of {', '.join(SSC_PRESETS)}",
@@ -193,7 +200,7 @@ class SmallSample:
         )
 
 
-SSC_PRESETS = ("stata", "fixest", "pyfixest", "statsmodels")
+SSC_PRESETS = ("stata", "fixest", "pyfixest", "statsmodels", "asymptotic")
 
 
 @dataclass(frozen=True, slots=True)

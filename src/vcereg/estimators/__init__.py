@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .iv import FirstStage, fit_iv
 from .ols import Fit, fit_ols
 
-__all__ = ["Fit", "fit_ols"]
+__all__ = ["Fit", "FirstStage", "fit_iv", "fit_ols"]

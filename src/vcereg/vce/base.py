@@ -87,9 +87,15 @@ class VceContext:
     absorbed: Mapping[str, IntArray] = field(default_factory=dict)
     k_absorbed_nested: Mapping[str, int] = field(default_factory=dict)
 
-    def t_or_normal(self, df: float) -> float | None:
+    def t_or_normal(self, df: float, *, robust: bool = True) -> float | None:
         """``df`` for t inference, or None for normal inference, as the policy says."""
-        return df if self.ssc.robust_inference == "t" else None
+        if not self.ssc.small:
+            return None
+        return df if self.ssc.robust_inference == "t" or not robust else None
+
+    def dof_factor(self, factor: float) -> float:
+        """A small-sample factor, or 1 when the policy switches them off."""
+        return factor if self.ssc.small else 1.0
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -81,11 +81,11 @@ def _warn_few(ctx: VceContext, g: int, var: str) -> tuple[str, ...]:
 
 
 def _n_factor(ctx: VceContext) -> float:
-    return (ctx.nobs - 1) / (ctx.nobs - ctx.k) if ctx.ssc.cluster_n_adj else 1.0
+    return ctx.dof_factor((ctx.nobs - 1) / (ctx.nobs - ctx.k)) if ctx.ssc.cluster_n_adj else 1.0
 
 
 def _g_factor(ctx: VceContext, g: int) -> float:
-    return g / (g - 1) if ctx.ssc.cluster_g_adj else 1.0
+    return ctx.dof_factor(g / (g - 1)) if ctx.ssc.cluster_g_adj else 1.0
 
 
 class Cluster(VarianceEstimator):

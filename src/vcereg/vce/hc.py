@@ -37,8 +37,9 @@ class Iid(VarianceEstimator):
     summary = "conventional (homoskedastic) standard errors"
 
     def compute(self, ctx: VceContext) -> VceResult:
-        s2 = float(ctx.resid @ ctx.resid) / ctx.df_resid
-        return VceResult(s2 * ctx.bread, "OLS", ctx.df_resid)
+        dof = ctx.df_resid if ctx.ssc.small else ctx.nobs
+        s2 = float(ctx.resid @ ctx.resid) / dof
+        return VceResult(s2 * ctx.bread, "OLS", ctx.t_or_normal(ctx.df_resid, robust=False))
 
 
 def _row_factor(ctx: VceContext) -> FloatArray | None:
@@ -89,7 +90,7 @@ class Robust(VarianceEstimator):
     summary = "heteroskedasticity-robust, HC1 = N/(N-K) * HC0 (Stata's robust)"
 
     def compute(self, ctx: VceContext) -> VceResult:
-        factor = ctx.nobs / (ctx.nobs - ctx.k)
+        factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k))
         meat = hc_meat(ctx.x, ctx.resid, _row_factor(ctx))
         return _sandwich(ctx, meat, factor, "Robust (HC1)")
 
@@ -101,7 +102,7 @@ class HC2(VarianceEstimator):
     summary = "HC2: u^2/(1-h), Stata's vce(hc2)"
 
     def compute(self, ctx: VceContext) -> VceResult:
-        factor = ctx.nobs / (ctx.nobs - ctx.k) if ctx.ssc.hc23_factor else 1.0
+        factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k)) if ctx.ssc.hc23_factor else 1.0
         return _sandwich(ctx, _leverage_meat(ctx, 1), factor, "Robust (HC2)")
 
 
@@ -112,7 +113,7 @@ class HC3(VarianceEstimator):
     summary = "HC3: u^2/(1-h)^2, Stata's vce(hc3)"
 
     def compute(self, ctx: VceContext) -> VceResult:
-        factor = ctx.nobs / (ctx.nobs - ctx.k) if ctx.ssc.hc23_factor else 1.0
+        factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k)) if ctx.ssc.hc23_factor else 1.0
         return _sandwich(ctx, _leverage_meat(ctx, 2), factor, "Robust (HC3)")
 
 

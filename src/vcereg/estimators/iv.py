@@ -1,0 +1,119 @@
+"""Two-stage least squares (Stata's ``ivregress 2sls``).
+
+First stage: each endogenous regressor is projected on Z = [exogenous regressors,
+excluded instruments] (a least-squares fit per column, so no (Z'Z)^{-1} is formed).
+Second stage: y on X_hat. Residuals are structural, ``u = y - X b`` with the original X,
+and variance estimators receive ``X_hat`` as the regressors, so every registered vce
+gives the IV sandwich ``(X_hat'X_hat)^{-1} (sum s_i s_i') (X_hat'X_hat)^{-1}`` with
+``s_i = x_hat_i u_i`` (linearmodels' IV2SLS covariances; Stata's ``ivregress``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..design import Design
+from ..errors import CollinearityWarning, EstimationError
+from ..linalg import least_squares
+from ..spec import WeightKind
+from .ols import Fit, _tss
+
+__all__ = ["FirstStage", "fit_iv"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class FirstStage:
+    """Partial R-squared and F statistic (conventional) of the excluded instruments."""
+
+    endog: str
+    partial_r2: float
+    f: float
+    df: tuple[int, float]
+
+
+def fit_iv(design: Design) -> tuple[Fit, tuple[FirstStage, ...]]:
+    """2SLS on a design with instruments (``design.z``)."""
+    if design.z is None:
+        raise EstimationError("instrumental-variables estimation needs instruments")
+    x, y, z, w = design.x, design.y, design.z, design.weights
+    sw = np.sqrt(w) if w is not None else None
+    x_w = np.asfortranarray(x * sw[:, None]) if sw is not None else x
+    z_w = np.asfortranarray(z * sw[:, None]) if sw is not None else z
+    y_w = y * sw if sw is not None else y
+    endog = design.endog_terms
+    z_fit = least_squares(z_w, y_w)
+    z_kept = np.asfortranarray(z_w[:, z_fit.keep])
+    exog_cols = [design.z_terms[i] for i in np.flatnonzero(z_fit.keep)]
+    n_excluded = sum(t not in design.terms for t in exog_cols)
+    if n_excluded < len(endog):
+        raise EstimationError(
+            f"the model is underidentified: {len(endog)} endogenous regressor(s) "
+            f"({', '.join(endog)}) but {n_excluded} usable excluded instrument(s)"
+        )
+    x_hat = x_w.copy(order="F")
+    first: list[FirstStage] = []
+    exog_only = [i for i, t in enumerate(exog_cols) if t in design.terms]
+    for name in endog:
+        j = design.terms.index(name)
+        stage = least_squares(z_kept, x_w[:, j])
+        x_hat[:, j] = x_w[:, j] - stage.resid
+        first.append(_first_stage(name, x_w[:, j], stage.resid, z_kept, exog_only, len(y)))
+    ls = least_squares(x_hat, y_w)
+    keep = ls.keep
+    omitted = tuple(t for t, k in zip(design.terms, keep, strict=True) if not k)
+    if omitted:
+        warnings.warn(
+            f"omitted because of collinearity: {', '.join(omitted)}", CollinearityWarning,
+            stacklevel=3,
+        )
+    params = np.zeros(len(design.terms))
+    params[keep] = ls.beta
+    resid_w = y_w - x_w[:, keep] @ ls.beta
+    fw = w if design.weight_kind is WeightKind.FWEIGHT else None
+    nobs = float(fw.sum()) if fw is not None else float(len(y))
+    k = ls.rank
+    if nobs - k <= 0:
+        raise EstimationError(f"{nobs:g} observations for {k} parameters")
+    fit = Fit(
+        params=params,
+        keep=keep,
+        lstsq=ls,
+        x_w=np.asfortranarray(x_hat[:, keep]) if not keep.all() else x_hat,
+        y_w=y_w,
+        resid_w=resid_w,
+        nobs=nobs,
+        k=k,
+        df_resid=nobs - k,
+        rss=float(resid_w @ resid_w),
+        tss=_tss(y, w, design.has_intercept),
+        omitted=omitted,
+    )
+    return fit, tuple(first)
+
+
+def _first_stage(
+    name: str,
+    x: FloatArray,
+    resid_full: FloatArray,
+    z: FloatArray,
+    exog_only: list[int],
+    n: int,
+) -> FirstStage:
+    """F test of the excluded instruments in the first stage (conventional variance)."""
+    if exog_only:
+        restricted = least_squares(np.asfortranarray(z[:, exog_only]), x).resid
+    else:
+        restricted = x
+    rss_r = float(restricted @ restricted)
+    rss_u = float(resid_full @ resid_full)
+    q = z.shape[1] - len(exog_only)
+    df = n - z.shape[1]
+    f = ((rss_r - rss_u) / q) / (rss_u / df) if rss_u > 0 and df > 0 else float("inf")
+    partial = 1 - rss_u / rss_r if rss_r > 0 else float("nan")
+    return FirstStage(name, partial, f, (q, float(df)))

@@ -31,18 +31,21 @@ CHILD = textwrap.dedent(
     del cols, g, eff, y
     data_bytes = int(df.memory_usage(deep=True).sum())
     formula = "y ~ " + " + ".join(f"x{j}" for j in range(1, k + 1))
+    if tool == "vcereg":
+        import vcereg
+    elif tool == "statsmodels":
+        import statsmodels.formula.api as smf
+    else:
+        import pyfixest as pf
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     t0 = time.perf_counter()
     if tool == "vcereg":
-        import vcereg
         r = vcereg.regress(formula + " | vce(cluster g)", df)
         se = r.se.to_numpy()
     elif tool == "statsmodels":
-        import statsmodels.formula.api as smf
         r = smf.ols(formula, df).fit(cov_type="cluster", cov_kwds={"groups": df["g"]})
         se = np.asarray(r.bse)
     else:
-        import pyfixest as pf
         r = pf.feols(formula, df, vcov={"CRV1": "g"})
         se = r.se().to_numpy()
     elapsed = time.perf_counter() - t0

@@ -1,0 +1,36 @@
+"""Regression tables: the only place in vcereg where numbers become strings.
+
+* :func:`etable` builds a multi-model table (:class:`ETable`) that renders to text,
+  Markdown, LaTeX and HTML;
+* :func:`render_summary` prints one model the way Stata's ``regress`` does;
+* :func:`register_statistic` adds footer statistics.
+
+The tables read results through the :class:`ResultLike` protocol only.
+"""
+
+from __future__ import annotations
+
+from ._protocol import ResultLike
+from .etable import DEFAULT_STATS, ETable, OutputFormat, etable
+from .ir import Cell, Panel, PanelKind, Row, RowKind, Table
+from .stats import Statistic, register_statistic, resolve_statistic, statistic_names
+from .summary import render_summary
+
+__all__ = [
+    "DEFAULT_STATS",
+    "Cell",
+    "ETable",
+    "OutputFormat",
+    "Panel",
+    "PanelKind",
+    "ResultLike",
+    "Row",
+    "RowKind",
+    "Statistic",
+    "Table",
+    "etable",
+    "register_statistic",
+    "render_summary",
+    "resolve_statistic",
+    "statistic_names",
+]

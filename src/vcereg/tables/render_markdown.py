@@ -1,0 +1,65 @@
+"""GitHub-flavoured Markdown pipe tables (via ``tabulate``).
+
+A pipe table has one header line: the first header row of the IR becomes it and further
+header rows (dependent variables) open the body. Markdown-active characters are escaped
+with a backslash so that stars stay stars and ``_cons`` does not start emphasis; a reader
+gets the original text back by removing each backslash before such a character.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tabulate import tabulate
+
+from .ir import Table
+
+__all__ = ["escape_markdown", "render_markdown", "unescape_markdown"]
+
+_SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
+_ESCAPED = re.compile(r"\\([\\`*_\[\]|<>#])")
+
+
+def escape_markdown(text: str) -> str:
+    r"""Backslash-escape Markdown syntax characters.
+
+    >>> escape_markdown("0.024** | _cons")
+    '0.024\\*\\* \\| \\_cons'
+    """
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def unescape_markdown(text: str) -> str:
+    """Invert :func:`escape_markdown`."""
+    return _ESCAPED.sub(r"\1", text)
+
+
+def render_markdown(table: Table) -> str:
+    """Render ``table`` as a Markdown pipe table followed by its notes.
+
+    Parameters
+    ----------
+    table
+        The table IR.
+
+    Returns
+    -------
+    str
+        Caption (bold), the table, and one paragraph per note; ends with a newline.
+    """
+    rows = [[row.label, *(c.text for c in row.cells)] for row in table.rows()]
+    grid = [[escape_markdown(text) for text in row] for row in rows]
+    head, body = grid[0], grid[1:]
+    text = tabulate(
+        body,
+        headers=head,
+        tablefmt="pipe",
+        disable_numparse=True,  # the cells are formatted already; keep them verbatim
+        colalign=("left", *["center"] * table.ncols),
+    )
+    parts = []
+    if table.caption:
+        parts.append(f"**{escape_markdown(table.caption)}**")
+    parts.append(text)
+    parts += [escape_markdown(note) for note in table.notes]
+    return "\n\n".join(parts) + "\n"

@@ -9,7 +9,6 @@ never modified.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from .errors import (
     MissingVariableError,
     Span,
     closest,
+    warn,
 )
 from .expr import evaluate, parse_expression
 from .safety import SAFE_CONTEXT, check_formula_code
@@ -301,7 +301,7 @@ def build(
         n_used=len(y),
     )
     for msg in rows.messages():
-        warnings.warn(msg, DroppedRowsWarning, stacklevel=3)
+        warn(msg, DroppedRowsWarning)
     groups = {v: _codes(sub[v]) for v in extra}
     absorb = {a: _codes_multi(sub, a.split("#")) for a in spec.absorb}
     depvar = str(next(iter(parsed.lhs)))

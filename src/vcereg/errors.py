@@ -28,6 +28,9 @@ string with a caret where there is one, and suggest the closest valid alternativ
 from __future__ import annotations
 
 import difflib
+import os
+import sys
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -55,7 +58,20 @@ __all__ = [
     "VceregWarning",
     "caret",
     "closest",
+    "warn",
 ]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """Warn, attributing the warning to the first caller outside vcereg (the user's line)."""
+    level = 2  # stacklevel 2 is warn()'s caller, the frame sys._getframe(1) returns
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 @dataclass(frozen=True, slots=True)

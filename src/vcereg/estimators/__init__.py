@@ -5,4 +5,4 @@ from __future__ import annotations
 from .iv import FirstStage, fit_iv
 from .ols import Fit, fit_ols
 
-__all__ = ["Fit", "FirstStage", "fit_iv", "fit_ols"]
+__all__ = ["FirstStage", "Fit", "fit_iv", "fit_ols"]

@@ -10,14 +10,13 @@ gives the IV sandwich ``(X_hat'X_hat)^{-1} (sum s_i s_i') (X_hat'X_hat)^{-1}`` w
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..design import Design
-from ..errors import CollinearityWarning, EstimationError
+from ..errors import CollinearityWarning, EstimationError, warn
 from ..linalg import least_squares
 from ..spec import WeightKind
 from .ols import Fit, _tss
@@ -68,10 +67,7 @@ def fit_iv(design: Design) -> tuple[Fit, tuple[FirstStage, ...]]:
     keep = ls.keep
     omitted = tuple(t for t, k in zip(design.terms, keep, strict=True) if not k)
     if omitted:
-        warnings.warn(
-            f"omitted because of collinearity: {', '.join(omitted)}", CollinearityWarning,
-            stacklevel=3,
-        )
+        warn(f"omitted because of collinearity: {', '.join(omitted)}", CollinearityWarning)
     params = np.zeros(len(design.terms))
     params[keep] = ls.beta
     resid_w = y_w - x_w[:, keep] @ ls.beta
@@ -106,10 +102,8 @@ def _first_stage(
     n: int,
 ) -> FirstStage:
     """F test of the excluded instruments in the first stage (conventional variance)."""
-    if exog_only:
-        restricted = least_squares(np.asfortranarray(z[:, exog_only]), x).resid
-    else:
-        restricted = x
+    exog = np.asfortranarray(z[:, exog_only])
+    restricted = least_squares(exog, x).resid if exog_only else x
     rss_r = float(restricted @ restricted)
     rss_u = float(resid_full @ resid_full)
     q = z.shape[1] - len(exog_only)

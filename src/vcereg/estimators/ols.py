@@ -7,14 +7,13 @@ so N = sum(w) and the residual degrees of freedom are sum(w) - K.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..design import Design
-from ..errors import CollinearityWarning, EstimationError
+from ..errors import CollinearityWarning, EstimationError, warn
 from ..linalg import LeastSquares, least_squares
 from ..spec import WeightKind
 
@@ -69,11 +68,7 @@ def fit_ols(design: Design, *, k_absorbed: int = 0, tss: float | None = None) ->
     keep = ls.keep
     omitted = tuple(t for t, k in zip(design.terms, keep, strict=True) if not k)
     if omitted:
-        warnings.warn(
-            f"omitted because of collinearity: {', '.join(omitted)}",
-            CollinearityWarning,
-            stacklevel=3,
-        )
+        warn(f"omitted because of collinearity: {', '.join(omitted)}", CollinearityWarning)
     params = np.zeros(len(design.terms))
     params[keep] = ls.beta
     x_kept = x_w if keep.all() else np.asfortranarray(x_w[:, keep])

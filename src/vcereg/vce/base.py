@@ -10,14 +10,13 @@ travels in the :class:`VceContext`.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import NonPSDWarning, UnknownVceError, VceOptionError, closest
+from ..errors import NonPSDWarning, UnknownVceError, VceOptionError, closest, warn
 from ..linalg import LeastSquares
 from ..spec import SmallSample, VceSpec, WeightKind
 
@@ -311,5 +310,5 @@ def fix_psd(cov: FloatArray, what: str) -> tuple[FloatArray, tuple[str, ...]]:
         f"the {what} covariance was not positive semi-definite ({n_neg} negative "
         "eigenvalue(s)); negative eigenvalues were set to zero"
     )
-    warnings.warn(note, NonPSDWarning, stacklevel=4)
+    warn(note, NonPSDWarning)
     return fixed, (note,)

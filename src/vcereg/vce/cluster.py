@@ -20,11 +20,10 @@ References: Cameron & Miller (2015); MacKinnon, Nielsen & Webb (2023).
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import numpy as np
 
-from ..errors import DataError, FewClustersWarning, VceOptionError
+from ..errors import DataError, FewClustersWarning, VceOptionError, warn
 from .base import (
     FloatArray,
     IntArray,
@@ -76,7 +75,7 @@ def _warn_few(ctx: VceContext, g: int, var: str) -> tuple[str, ...]:
     note = few_clusters_note(g, var)
     if note is None:
         return ()
-    warnings.warn(note, FewClustersWarning, stacklevel=5)
+    warn(note, FewClustersWarning)
     return (note,)
 
 

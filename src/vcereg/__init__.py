@@ -15,8 +15,8 @@ from .errors import VceregError, VceregWarning
 from .results import Results
 from .spec import ModelSpec, SmallSample, VceSpec
 from .tables import ETable, etable
-from .vce import VarianceEstimator, VceContext, VceResult, available as available_vce
-from .vce import register_vce, unregister_vce
+from .vce import VarianceEstimator, VceContext, VceResult, register_vce, unregister_vce
+from .vce import available as available_vce
 
 __version__ = "0.1.0"
 
@@ -37,8 +37,8 @@ __all__ = [
     "etable",
     "fit_spec",
     "parse",
-    "regress",
     "register_vce",
+    "regress",
     "stata",
     "unregister_vce",
 ]

@@ -532,7 +532,7 @@ def test_factor_models_match_statsmodels(line: str, formula: str, mtcars: pd.Dat
 @pytest.mark.filterwarnings("ignore::vcereg.errors.DroppedRowsWarning")
 def test_time_series_columns_fit_like_hand_made_lags(grunfeld: pd.DataFrame) -> None:
     spec = parse("reg invest L.value D.capital, vce(cluster firm)", panel=PanelSpec("firm", "year"))
-    ours = vcereg.fit_spec(spec, materialize(spec.tsvars, spec.panel, grunfeld))  # type: ignore[arg-type]
+    ours = vcereg.fit_spec(spec, grunfeld)  # the design step materialises L. and D.
     h = grunfeld.sort_values(["firm", "year"])
     h = h.assign(
         lv=h.groupby("firm")["value"].shift(),
@@ -550,3 +550,7 @@ def test_resolved_base_fits_like_statsmodels(mtcars: pd.DataFrame) -> None:
     formula = "mpg ~ wt + C(cyl, Treatment(reference=8)) + C(gear, Treatment(reference=3))"
     theirs = smf.ols(formula, mtcars).fit().params.to_numpy()
     np.testing.assert_allclose(np.sort(ours), np.sort(theirs), rtol=0, atol=1e-8)
+    # and without resolving by hand: the design step resolves bases on the sample
+    direct = vcereg.stata("reg mpg wt ib(last).cyl ib(freq).gear", mtcars)
+    assert direct.display_names["C(cyl, contr.treatment(base=8))[T.4]"] == "4.cyl"
+    np.testing.assert_allclose(np.sort(direct.params.to_numpy()), np.sort(theirs), atol=1e-8)

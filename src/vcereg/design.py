@@ -30,6 +30,8 @@ from .errors import (
 from .expr import evaluate, parse_expression
 from .safety import SAFE_CONTEXT, check_formula_code
 from .spec import Dialect, ModelSpec, WeightKind
+from .stata_factors import PLACEHOLDER, has_pending_bases, resolve_bases
+from .tsops import materialize
 
 __all__ = ["Design", "RowAccounting", "build", "factorize_groups"]
 
@@ -89,6 +91,7 @@ class Design:
     notes: tuple[str, ...] = ()
     z: FloatArray | None = None  # IV: exogenous regressors and excluded instruments
     z_terms: tuple[str, ...] = ()
+    factor_names: tuple[tuple[str, str], ...] = ()  # display names, sample bases resolved
 
     @property
     def endog_terms(self) -> tuple[str, ...]:
@@ -104,12 +107,20 @@ def _formula_error(spec: ModelSpec, message: str, hint: str | None = None) -> Fo
 
 def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
     """The regressors' formula and, for IV, the instruments' formula (exogenous terms plus
-    excluded instruments); endogenous regressors are added to the formula as in Stata."""
+    excluded instruments); endogenous regressors are added to the formula as in Stata.
+
+    Stata base levels that depend on the sample (``ib(last).g``) are still placeholders
+    here; they do not change which variables are used, so a neutral base stands in."""
     if spec.iv is None:
-        return spec.formula, None
-    lhs, rhs = spec.formula.split("~", 1)
-    full = f"{spec.formula} + {' + '.join(spec.iv.endog)}"
-    return full, f"{lhs}~ {rhs} + {' + '.join(spec.iv.instruments)}"
+        full, z_text = spec.formula, None
+    else:
+        lhs, rhs = spec.formula.split("~", 1)
+        full = f"{spec.formula} + {' + '.join(spec.iv.endog)}"
+        z_text = f"{lhs}~ {rhs} + {' + '.join(spec.iv.instruments)}"
+    if has_pending_bases(spec):
+        full = PLACEHOLDER.sub("0", full)
+        z_text = PLACEHOLDER.sub("0", z_text) if z_text is not None else None
+    return full, z_text
 
 
 def _parse_formula(spec: ModelSpec, text: str) -> formulaic.Formula:
@@ -226,6 +237,10 @@ def build(
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame (got {type(data).__name__})")
+    if spec.tsvars:
+        if spec.panel is None:
+            raise DataError("time-series operators need the time variable: declare tsset/xtset")
+        data = materialize(spec.tsvars, spec.panel, data)  # a new frame; the input is untouched
     x_text, z_text = _formulas(spec)
     parsed = _parse_formula(spec, x_text)
     parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
@@ -263,6 +278,11 @@ def build(
     # Without dropped rows, column selection is a lazy (copy-on-write) view: no copy of big data.
     sub = data[used] if complete.all() else data.loc[complete, used]
 
+    if has_pending_bases(spec):
+        spec = resolve_bases(spec, sub)
+        x_text, z_text = _formulas(spec)
+        parsed = _parse_formula(spec, x_text)
+        parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
     y, x, terms, has_intercept = _matrices(spec, parsed, sub, env)
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
     z: FloatArray | None = None
@@ -290,11 +310,12 @@ def build(
         )
     if weights is not None and kind is WeightKind.AWEIGHT:
         weights = weights * (len(weights) / weights.sum())
+    labels = {tv.name: tv.label for tv in spec.tsvars}  # L1__x is shown as L.x
     rows = RowAccounting(
         n_input=len(data),
         excluded_in=excluded_in,
         excluded_if=excluded_if,
-        missing=missing_counts,
+        missing={labels.get(k, k): v for k, v in missing_counts.items()},
         dropped_missing=dropped_missing,
         dropped_nonfinite=dropped_nonfinite,
         dropped_zero_weight=dropped_zero,
@@ -320,6 +341,7 @@ def build(
         notes=(if_note,) if if_note else (),
         z=z,
         z_terms=z_terms,
+        factor_names=spec.factor_names,
     )
 
 

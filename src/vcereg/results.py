@@ -252,7 +252,7 @@ def assemble(
         vce_label=vres.label,
         rows=design.rows,
         notes=tuple(dict.fromkeys(all_notes)),
-        display_names=_display_names(spec, terms),
+        display_names=_display_names(spec, design),
         level=spec.level,
         model_label=model_label,
         _estimator_notes=notes,
@@ -262,11 +262,11 @@ def assemble(
     )
 
 
-def _display_names(spec: ModelSpec, terms: tuple[str, ...]) -> dict[str, str]:
+def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:
     if spec.term_style != "stata":
         return {}
-    names = dict(spec.factor_names)
-    return {t: stata_term_name(t, names) for t in terms}
+    names = dict(design.factor_names)
+    return {t: stata_term_name(t, names) for t in design.terms}
 
 
 def compute_vce(

@@ -191,10 +191,8 @@ def render_summary(result: ResultLike) -> str:
     if r.fixed_effects:
         lines.append(f"Absorbed fixed effects: {', '.join(r.fixed_effects)}")
     notes = list(r.notes)
-    if r.n_dropped > 0:
+    if r.n_dropped > 0 and not any("dropped" in n for n in notes):
         rows = "row" if r.n_dropped == 1 else "rows"
-        dropped = f"{stata_count(r.n_dropped)} {rows} dropped because of missing values"
-        if dropped not in notes:
-            notes.append(dropped)
+        notes.append(f"{stata_count(r.n_dropped)} {rows} dropped because of missing values")
     lines += [part for note in notes for part in textwrap.wrap(note, _WIDTH)]
     return "\n".join(line.rstrip() for line in lines) + "\n"

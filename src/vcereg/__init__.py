@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from . import datasets, errors
 from .api import fit_spec, parse, regress, stata
+from .dsl import unparse as to_dsl
 from .errors import VceregError, VceregWarning
 from .results import Results
 from .spec import ModelSpec, SmallSample, VceSpec
+from .stata import parse_do
+from .stata import unparse as to_stata
 from .tables import ETable, etable
 from .vce import VarianceEstimator, VceContext, VceResult, register_vce, unregister_vce
 from .vce import available as available_vce
@@ -37,8 +40,11 @@ __all__ = [
     "etable",
     "fit_spec",
     "parse",
+    "parse_do",
     "register_vce",
     "regress",
     "stata",
+    "to_dsl",
+    "to_stata",
     "unregister_vce",
 ]

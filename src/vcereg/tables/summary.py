@@ -181,7 +181,7 @@ def render_summary(result: ResultLike) -> str:
         78-column text ending with a newline.
     """
     r = result
-    anova = r.vce_name == "ols" and not r.fixed_effects
+    anova = r.vce_name == "ols" and not r.fixed_effects and r.model_label == "Linear regression"
     lines = _anova_header(r) if anova else _model_header(r)
     lines.append("")
     lines += _cluster_lines(r)

@@ -24,8 +24,9 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
             elif isinstance(child, ast.ImportFrom):
                 base = "." * child.level + (child.module or "")
                 out.append((base, in_func))
-                out.extend((f"{base}.{a.name}" if child.level else base, in_func)
-                           for a in child.names)
+                out.extend(
+                    (f"{base}.{a.name}" if child.level else base, in_func) for a in child.names
+                )
             visit(child, inner)
 
     visit(tree, False)
@@ -37,8 +38,9 @@ def _rel(path: Path) -> str:
 
 
 def test_only_design_imports_formulaic():
-    offenders = [_rel(p) for p in MODULES
-                 if any(m.split(".")[0] == "formulaic" for m, _ in _imports(p))]
+    offenders = [
+        _rel(p) for p in MODULES if any(m.split(".")[0] == "formulaic" for m, _ in _imports(p))
+    ]
     assert offenders == ["design.py"]
 
 
@@ -63,8 +65,11 @@ _OPTIONAL = {"matplotlib", "matplotlib.pyplot", "pyarrow", "openpyxl", "polars"}
 
 @pytest.mark.parametrize("path", MODULES, ids=_rel)
 def test_no_function_local_imports(path):
-    local = [m for m, inside in _imports(path) if inside and m.split(".")[0] not in
-             {o.split(".")[0] for o in _OPTIONAL}]
+    local = [
+        m
+        for m, inside in _imports(path)
+        if inside and m.split(".")[0] not in {o.split(".")[0] for o in _OPTIONAL}
+    ]
     assert not local, f"function-local imports in {_rel(path)}: {local}"
 
 

@@ -33,8 +33,11 @@ LM_FORMULA = "rent ~ 1 + pcturban + [hsngval ~ faminc + reg2 + reg3 + reg4]"
 
 @pytest.mark.parametrize(
     ("ours", "cov_type", "kw"),
-    [("ols", "unadjusted", {}), ("robust", "robust", {}),
-     ("cluster division", "clustered", {"clusters": "division"})],
+    [
+        ("ols", "unadjusted", {}),
+        ("robust", "robust", {}),
+        ("cluster division", "clustered", {"clusters": "division"}),
+    ],
 )
 @pytest.mark.parametrize(("ssc", "debiased"), [(None, True), ("asymptotic", False)])
 def test_matches_linearmodels(hsng, ours, cov_type, kw, ssc, debiased):

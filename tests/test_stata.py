@@ -33,7 +33,6 @@ from vcereg.spec import (
 )
 from vcereg.stata import is_stata_command, parse, parse_do, unparse
 from vcereg.stata_factors import has_pending_bases, resolve_bases
-from vcereg.tsops import materialize
 
 P = PanelSpec("id", "year")
 AW, FW, PW = WeightKind.AWEIGHT, WeightKind.FWEIGHT, WeightKind.PWEIGHT

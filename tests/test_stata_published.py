@@ -33,3 +33,12 @@ def test_ivregress_hsng_matches_the_manual():
     for term, (b, se) in ref["coef"].items():
         assert float(r.params[names[term]]) == pytest.approx(float(b), abs=_half_ulp(b))
         assert float(r.se[names[term]]) == pytest.approx(float(se), abs=_half_ulp(se))
+
+
+@pytest.mark.parametrize("vce", list(REF["petersen"]["se_x"]))
+def test_petersen_published_standard_errors(petersen, vce):
+    ref = REF["petersen"]
+    r = vcereg.regress(f"y ~ x | vce({vce})", petersen)
+    assert float(r.params["x"]) == pytest.approx(float(ref["coef_x"]), abs=_half_ulp(ref["coef_x"]))
+    se = ref["se_x"][vce]
+    assert float(r.se["x"]) == pytest.approx(float(se), abs=_half_ulp(se))

@@ -18,14 +18,14 @@ from . import dsl
 from . import stata as stata_lang
 from .design import build
 from .errors import DataError, NotSupportedError, SpecError
-from .estimators import FirstStage, fit_iv, fit_ols
+from .estimators import FirstStage, fit_absorbed, fit_iv, fit_ols
 from .results import Results, assemble, compute_vce
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 
 __all__ = ["fit_spec", "parse", "regress", "stata"]
 
-_SUPPORTED = {"ols", "iv2sls"}
+_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe"}
 
 
 def parse(model: str, *, vce: str | None = None) -> ModelSpec:
@@ -126,26 +126,31 @@ def fit_spec(
     spec = _with_pweight_default(spec)
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)
-    if spec.estimator not in _SUPPORTED or spec.absorb:
+    if spec.estimator not in _SUPPORTED:
         what = spec.command or spec.estimator
-        raise NotSupportedError(
-            f"{what}: estimator {spec.estimator!r} is not supported yet "
-            "(absorbed fixed effects are planned)",
-            hint="use regress with i.var / C(var) dummies for fixed effects meanwhile",
-        )
+        raise NotSupportedError(f"{what}: estimator {spec.estimator!r} is not supported yet")
     if not 0 < spec.level < 100:
         raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
     design = build(spec, frame, extra=estimator.variables(vspec), safe=safe, context=context)
-    notes: tuple[str, ...] = ()
+    first: tuple[FirstStage, ...] = ()
     label = "Linear regression"
-    if spec.iv is not None:
+    r2_within: float | None = None
+    if spec.absorb:
+        absorbed = fit_absorbed(spec, design)
+        fit, design, first = absorbed.fit, absorbed.design, absorbed.first_stage
+        label, r2_within = absorbed.label, absorbed.rsquared_within
+        if spec.iv is not None:
+            label += " (2SLS)"
+    elif spec.iv is not None:
         fit, first = fit_iv(design)
         label = "Instrumental variables 2SLS regression"
-        notes = tuple(_first_stage_note(f) for f in first)
     else:
         fit = fit_ols(design)
+    notes = tuple(_first_stage_note(f) for f in first)
     vres = compute_vce(spec, design, fit, frame)
-    return assemble(spec, design, fit, vres, frame, notes, model_label=label)
+    return assemble(
+        spec, design, fit, vres, frame, notes, model_label=label, rsquared_within=r2_within
+    )
 
 
 def _first_stage_note(f: FirstStage) -> str:

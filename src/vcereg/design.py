@@ -10,7 +10,7 @@ never modified.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import formulaic
 import numpy as np
@@ -33,7 +33,7 @@ from .spec import Dialect, ModelSpec, WeightKind
 from .stata_factors import PLACEHOLDER, has_pending_bases, resolve_bases
 from .tsops import materialize
 
-__all__ = ["Design", "RowAccounting", "build", "factorize_groups"]
+__all__ = ["Design", "RowAccounting", "build", "factorize_groups", "subset"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -50,11 +50,17 @@ class RowAccounting:
     dropped_missing: int = 0  # rows with any missing value
     dropped_nonfinite: int = 0  # rows whose transformed values are not finite
     dropped_zero_weight: int = 0
+    dropped_singletons: int = 0
     n_used: int = 0
 
     @property
     def n_dropped(self) -> int:
-        return self.dropped_missing + self.dropped_nonfinite + self.dropped_zero_weight
+        return (
+            self.dropped_missing
+            + self.dropped_nonfinite
+            + self.dropped_zero_weight
+            + self.dropped_singletons
+        )
 
     def messages(self) -> tuple[str, ...]:
         out = []
@@ -70,6 +76,11 @@ class RowAccounting:
             )
         if self.dropped_zero_weight:
             out.append(f"{self.dropped_zero_weight} row(s) dropped because their weight is zero")
+        if self.dropped_singletons:
+            out.append(
+                f"{self.dropped_singletons} singleton observation(s) dropped (alone in a "
+                "fixed-effect group, they carry no information; reghdfe does the same)"
+            )
         return tuple(out)
 
 
@@ -441,3 +452,23 @@ def factorize_groups(
             )
         out[name] = _codes(col)
     return out
+
+
+def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> Design:
+    """The design restricted to rows ``keep`` (e.g. after dropping singletons)."""
+    rows = replace(
+        design.rows,
+        dropped_singletons=design.rows.dropped_singletons + singletons,
+        n_used=int(keep.sum()),
+    )
+    return replace(
+        design,
+        y=design.y[keep],
+        x=np.asfortranarray(design.x[keep]),
+        z=np.asfortranarray(design.z[keep]) if design.z is not None else None,
+        weights=design.weights[keep] if design.weights is not None else None,
+        groups={k: v[keep] for k, v in design.groups.items()},
+        absorb={k: v[keep] for k, v in design.absorb.items()},
+        index=design.index[keep],
+        rows=rows,
+    )

@@ -182,6 +182,7 @@ class Results:
             self._data,
             self._estimator_notes,
             model_label=self.model_label,
+            rsquared_within=self.rsquared_within,
         )
 
     # --- display -------------------------------------------------------------------
@@ -205,6 +206,7 @@ def assemble(
     notes: tuple[str, ...] = (),
     *,
     model_label: str = "Linear regression",
+    rsquared_within: float | None = None,
 ) -> Results:
     """Build a :class:`Results` from the pieces (used by the api)."""
     terms = design.terms
@@ -255,6 +257,8 @@ def assemble(
         display_names=_display_names(spec, design),
         level=spec.level,
         model_label=model_label,
+        rsquared_within=rsquared_within,
+        fixed_effects=spec.absorb,
         _estimator_notes=notes,
         _fit=fit,
         _design=design,

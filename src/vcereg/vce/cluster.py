@@ -148,6 +148,11 @@ class ClusterJackknife(VarianceEstimator):
 
     def compute(self, ctx: VceContext) -> VceResult:
         (var,) = ctx.vce.args
+        if ctx.absorbed:
+            raise VceOptionError(
+                "vce(cr3) is not available with absorbed fixed effects yet (the demeaning "
+                "would have to be redone without each cluster); use vce(cluster ...)"
+            )
         (codes,) = _check_groups(ctx, (var,))
         g = n_groups(codes)
         scores = cluster_scores(ctx.x, ctx.resid, codes, g)

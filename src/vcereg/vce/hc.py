@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import EstimationError
+from ..errors import EstimationError, VceOptionError
 from ..spec import WeightKind
 from .base import FloatArray, VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
 from .kernels import hc_meat
@@ -57,6 +57,11 @@ def _sandwich(ctx: VceContext, meat: FloatArray, factor: float, label: str) -> V
 
 
 def _leverage_meat(ctx: VceContext, power: int) -> FloatArray:
+    if ctx.absorbed:
+        raise VceOptionError(
+            f"vce(hc{power + 1}) is not available with absorbed fixed effects: the leverage "
+            "of the absorbed indicators is not computed; use vce(robust) or vce(cluster ...)"
+        )
     h = ctx.lstsq.leverage(ctx.x)
     if ctx.weight_kind is WeightKind.FWEIGHT and ctx.fweights is not None:
         h = h / ctx.fweights  # leverage of one of the w replicated rows

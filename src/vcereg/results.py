@@ -20,7 +20,7 @@ from .estimators import Fit
 from .inference import critical_value, p_values, wald_test
 from .naming import stata_term_name
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
-from .tables import etable
+from .tables.etable import etable
 from .tables.summary import render_summary
 from .vce import VceContext, VceResult, resolve
 

@@ -85,7 +85,8 @@ def test_regress_routes_stata_lines(mtcars):
 
 def test_stata_missing_semantics_in_if_are_reproduced_and_reported(mtcars):
     d = mtcars.assign(hp=mtcars["hp"].where(mtcars.index % 5 != 0))
-    r = vcereg.stata("reg mpg wt if hp > 100", d)
+    with pytest.warns(vcereg.VceregWarning, match="Stata treats missing as larger"):
+        r = vcereg.stata("reg mpg wt if hp > 100", d)
     # Stata keeps rows with missing hp in the `if` (missing > 100), then drops them
     # listwise only if hp is in the model; it is not, so they stay.
     expected = d[(d["hp"] > 100) | d["hp"].isna()]

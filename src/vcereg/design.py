@@ -24,6 +24,7 @@ from .errors import (
     FormulaError,
     MissingVariableError,
     Span,
+    VceregWarning,
     closest,
     warn,
 )
@@ -276,6 +277,8 @@ def build(
     _require_columns(absorb_vars, data, spec, "absorbed")
 
     keep, excluded_in, excluded_if, if_note = _row_filter(spec, data)
+    if if_note:
+        warn(if_note, VceregWarning)
     used = list(
         dict.fromkeys([*needed, *([weight_var] if weight_var else []), *extra, *absorb_vars])
     )

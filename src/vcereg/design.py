@@ -10,7 +10,7 @@ never modified.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import formulaic
 import numpy as np
@@ -28,61 +28,24 @@ from .errors import (
     closest,
     warn,
 )
-from .expr import evaluate, parse_expression
 from .safety import SAFE_CONTEXT, check_formula_code
-from .spec import Dialect, ModelSpec, WeightKind
+from .sample import (
+    RowAccounting,
+    codes,
+    codes_multi,
+    describe,
+    missing_mask,
+    row_filter,
+    weights_of,
+)
+from .spec import ModelSpec, WeightKind
 from .stata_factors import PLACEHOLDER, has_pending_bases, resolve_bases
 from .tsops import materialize
 
-__all__ = ["Design", "RowAccounting", "build", "factorize_groups", "subset"]
+__all__ = ["Design", "build", "subset"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-
-@dataclass(frozen=True, slots=True)
-class RowAccounting:
-    """Where the input rows went."""
-
-    n_input: int
-    excluded_in: int = 0
-    excluded_if: int = 0
-    missing: Mapping[str, int] = field(default_factory=dict)  # per variable (overlaps)
-    dropped_missing: int = 0  # rows with any missing value
-    dropped_nonfinite: int = 0  # rows whose transformed values are not finite
-    dropped_zero_weight: int = 0
-    dropped_singletons: int = 0
-    n_used: int = 0
-
-    @property
-    def n_dropped(self) -> int:
-        return (
-            self.dropped_missing
-            + self.dropped_nonfinite
-            + self.dropped_zero_weight
-            + self.dropped_singletons
-        )
-
-    def messages(self) -> tuple[str, ...]:
-        out = []
-        if self.dropped_missing:
-            detail = ", ".join(f"{v}: {n}" for v, n in self.missing.items() if n)
-            out.append(
-                f"{self.dropped_missing} row(s) dropped because of missing values ({detail})"
-            )
-        if self.dropped_nonfinite:
-            out.append(
-                f"{self.dropped_nonfinite} row(s) dropped because a transformed value "
-                "is not finite (e.g. log of a non-positive number)"
-            )
-        if self.dropped_zero_weight:
-            out.append(f"{self.dropped_zero_weight} row(s) dropped because their weight is zero")
-        if self.dropped_singletons:
-            out.append(
-                f"{self.dropped_singletons} singleton observation(s) dropped (alone in a "
-                "fixed-effect group, they carry no information; reghdfe does the same)"
-            )
-        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -181,52 +144,6 @@ def _require_columns(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec, 
             )
 
 
-def _row_filter(
-    spec: ModelSpec, data: pd.DataFrame
-) -> tuple[NDArray[np.bool_], int, int, str | None]:
-    n = len(data)
-    keep = np.ones(n, dtype=bool)
-    excluded_in = 0
-    if spec.in_range is not None:
-        first, last = spec.in_range.first, spec.in_range.last
-        lo = first - 1 if first > 0 else n + first
-        hi = last if last > 0 else n + last + 1
-        if not (0 <= lo < hi <= n):
-            raise DataError(f"in {first}/{last} is outside the data's {n} rows")
-        keep[:] = False
-        keep[lo:hi] = True
-        excluded_in = n - int(keep.sum())
-    note = None
-    excluded_if = 0
-    if spec.sample is not None:
-        src = spec.source or spec.sample.expr
-        span = spec.sample.span
-        expr = parse_expression(
-            spec.sample.expr,
-            spec.sample.dialect,
-            source=src if span is not None else None,
-            offset=span.start if span is not None else 0,
-        )
-        res = evaluate(expr, data)
-        before = int(keep.sum())
-        keep &= res.mask
-        excluded_if = before - int(keep.sum())
-        if spec.sample.dialect is Dialect.STATA and res.missing_as_large:
-            note = (
-                f"'if {spec.sample.expr}' keeps {res.missing_as_large} row(s) whose compared "
-                "value is missing, because Stata treats missing as larger than any number"
-            )
-    return keep, excluded_in, excluded_if, note
-
-
-def _missing_mask(col: pd.Series) -> NDArray[np.bool_]:
-    miss = col.isna().to_numpy()
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        vals = col.to_numpy(dtype=np.float64, na_value=np.nan)
-        miss = miss | ~np.isfinite(vals)
-    return np.asarray(miss, dtype=bool)
-
-
 def build(
     spec: ModelSpec,
     data: pd.DataFrame,
@@ -276,7 +193,7 @@ def build(
     _require_columns(list(extra), data, spec, "variance")
     _require_columns(absorb_vars, data, spec, "absorbed")
 
-    keep, excluded_in, excluded_if, if_note = _row_filter(spec, data)
+    keep, excluded_in, excluded_if, if_note = row_filter(spec, data)
     if if_note:
         warn(if_note, VceregWarning)
     used = list(
@@ -285,7 +202,7 @@ def build(
     missing_counts: dict[str, int] = {}
     complete = keep.copy()
     for var in used:
-        miss = _missing_mask(data[var]) & keep
+        miss = missing_mask(data[var]) & keep
         missing_counts[var] = int(miss.sum())
         complete &= ~miss
     dropped_missing = int(keep.sum() - complete.sum())
@@ -309,7 +226,7 @@ def build(
     kind = spec.weights.kind if spec.weights is not None else None
     dropped_zero = 0
     if weight_var:
-        weights = _weights(sub[weight_var], kind, spec)
+        weights = weights_of(sub[weight_var], kind, spec)
         positive = weights > 0
         dropped_zero = int((finite & ~positive).sum())
         finite &= positive
@@ -320,7 +237,7 @@ def build(
     if len(y) == 0:
         raise EmptySampleError(
             "no observations left: every row was excluded or had a missing value "
-            f"({_describe(len(data), excluded_in, excluded_if, dropped_missing)})"
+            f"({describe(len(data), excluded_in, excluded_if, dropped_missing)})"
         )
     if weights is not None and kind is WeightKind.AWEIGHT:
         weights = weights * (len(weights) / weights.sum())
@@ -337,8 +254,8 @@ def build(
     )
     for msg in rows.messages():
         warn(msg, DroppedRowsWarning)
-    groups = {v: _codes(sub[v]) for v in extra}
-    absorb = {a: _codes_multi(sub, a.split("#")) for a in spec.absorb}
+    groups = {v: codes(sub[v]) for v in extra}
+    absorb = {a: codes_multi(sub, a.split("#")) for a in spec.absorb}
     depvar = str(next(iter(parsed.lhs)))
     return Design(
         y=y,
@@ -357,10 +274,6 @@ def build(
         z_terms=z_terms,
         factor_names=spec.factor_names,
     )
-
-
-def _describe(n: int, ex_in: int, ex_if: int, miss: int) -> str:
-    return f"{n} input rows, {ex_in} outside 'in', {ex_if} failing 'if', {miss} with missing values"
 
 
 def _fast_path(parsed: formulaic.Formula, sub: pd.DataFrame) -> bool:
@@ -405,56 +318,6 @@ def _matrices(
     y = np.asarray(lhs.to_numpy(dtype=np.float64)[:, 0])
     x = np.asfortranarray(rhs.to_numpy(dtype=np.float64))
     return y, x, tuple(str(c) for c in rhs.columns), has_intercept
-
-
-def _weights(col: pd.Series, kind: WeightKind | None, spec: ModelSpec) -> FloatArray:
-    if not pd.api.types.is_numeric_dtype(col):
-        raise DataError(f"weight variable {col.name!r} must be numeric (got {col.dtype})")
-    w = col.to_numpy(dtype=np.float64)
-    if (w < 0).any():
-        raise DataError(f"weight variable {col.name!r} has {int((w < 0).sum())} negative value(s)")
-    if kind is WeightKind.FWEIGHT and not np.all(w == np.round(w)):
-        raise DataError(
-            f"frequency weights must be whole numbers; {col.name!r} has fractional values",
-            hint="use weights(var) for analytic weights",
-        )
-    return w
-
-
-def _codes(col: pd.Series) -> IntArray:
-    codes, _ = pd.factorize(col, sort=True)
-    return codes.astype(np.int64)
-
-
-def _codes_multi(sub: pd.DataFrame, names: list[str]) -> IntArray:
-    if len(names) == 1:
-        return _codes(sub[names[0]])
-    codes = pd.MultiIndex.from_frame(sub[names]).factorize(sort=True)[0]
-    return np.asarray(codes, dtype=np.int64)
-
-
-def factorize_groups(
-    data: pd.DataFrame, index: pd.Index, names: Sequence[str]
-) -> dict[str, IntArray]:
-    """Codes of ``names`` on the rows ``index`` of ``data`` (for a new vce on a kept fit)."""
-    cols = [str(c) for c in data.columns]
-    out = {}
-    for name in names:
-        if name not in data.columns:
-            near = closest(name, cols)
-            raise MissingVariableError(
-                f"variable {name!r} not found in the data",
-                hint=f"did you mean {near!r}?" if near else None,
-            )
-        col = data.loc[index, name]
-        n_miss = int(col.isna().sum())
-        if n_miss:
-            raise DataError(
-                f"{name!r} is missing in {n_miss} row(s) of the estimation sample; "
-                "refit with the new vce so those rows are dropped"
-            )
-        out[name] = _codes(col)
-    return out
 
 
 def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> Design:

@@ -13,12 +13,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .design import Design, RowAccounting, factorize_groups
+from .design import Design
 from .dsl import parse_vce
 from .errors import DataError, EstimationError
 from .estimators import Fit
 from .inference import critical_value, p_values, wald_test
 from .naming import stata_term_name
+from .sample import RowAccounting, factorize_groups
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .tables.etable import etable
 from .tables.summary import render_summary

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from vcereg.plot import coefplot
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
+pytest.importorskip("matplotlib.figure")
 
 FORMULA = "G3 ~ absences + studytime + failures + C(school)"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -87,9 +90,7 @@ def test_several_models_are_dodged(tmp_path: Path, models: dict[str, vcereg.Resu
 
 
 def test_intercept_titles_and_given_axes(models: dict[str, vcereg.Results]) -> None:
-    from matplotlib.figure import Figure
-
-    base = Figure()
+    base = matplotlib.figure.Figure()
     ax = base.add_subplot()
     fig = coefplot([models["OLS"], models["Cluster"]], ax=ax, titles=["a", "b"], intercept=True)
     assert fig is base
@@ -142,9 +143,6 @@ def test_missing_matplotlib_names_the_extra(
 
 
 def test_import_vcereg_does_not_import_matplotlib() -> None:
-    import subprocess
-    import sys
-
     code = "import sys, vcereg, vcereg.plot, vcereg.cli; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

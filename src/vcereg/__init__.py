@@ -9,10 +9,11 @@
 
 from __future__ import annotations
 
-from . import datasets, errors
+from . import datasets, errors, io
 from .api import fit_spec, parse, regress, stata
 from .dsl import unparse as to_dsl
 from .errors import VceregError, VceregWarning
+from .plot import coefplot
 from .results import Results
 from .spec import ModelSpec, SmallSample, VceSpec
 from .stata import parse_do
@@ -35,10 +36,12 @@ __all__ = [
     "VceregError",
     "VceregWarning",
     "available_vce",
+    "coefplot",
     "datasets",
     "errors",
     "etable",
     "fit_spec",
+    "io",
     "parse",
     "parse_do",
     "register_vce",

@@ -9,6 +9,8 @@ never modified.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -74,10 +76,38 @@ class Design:
         return tuple(t for t in self.terms if self.z is not None and t not in self.z_terms)
 
 
-def _formula_error(spec: ModelSpec, message: str, hint: str | None = None) -> FormulaError:
+def _formula_error(
+    spec: ModelSpec, message: str, hint: str | None = None, at: Span | None = None
+) -> FormulaError:
+    """A FormulaError with a caret under ``at`` (offsets in the formula) or the formula."""
     src = spec.source or spec.formula
     start = max(0, src.find(spec.formula))
-    return FormulaError(message, source=src, span=Span(start, start + len(spec.formula)), hint=hint)
+    span = at.shift(start) if at is not None else Span(start, start + len(spec.formula))
+    return FormulaError(message, source=src, span=span, hint=hint)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _from_formulaic(spec: ModelSpec, exc: Exception, what: str) -> FormulaError:
+    """Translate formulaic's message: drop its colour codes, and turn its ⧛token⧚ marks
+    (and "factor `...`" mentions) into our caret."""
+    text = _ANSI.sub("", str(exc))
+    first, _, rest = text.partition("\n\n")
+    at = None
+    marked = next((ln for ln in rest.splitlines() if "⧛" in ln), None)
+    if marked is not None:
+        begin = marked.index("⧛")
+        end = marked.find("⧚", begin)
+        at = Span(begin, begin + max(1, end - begin - 1))
+    else:
+        factor = re.search(r"factor `([^`]+)`", first)
+        pos = spec.formula.find(factor.group(1)) if factor else -1
+        if factor and pos >= 0:
+            at = Span(pos, pos + len(factor.group(1)))
+    if at is not None and at.end > len(spec.formula):
+        at = None
+    return _formula_error(spec, f"{what}: {first.strip()}", at=at)
 
 
 def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
@@ -102,7 +132,7 @@ def _parse_formula(spec: ModelSpec, text: str) -> formulaic.Formula:
     try:
         parsed = formulaic.Formula(text)
     except Exception as exc:  # formulaic raises many types; all mean "bad formula"
-        raise _formula_error(spec, f"could not parse the formula: {exc}") from None
+        raise _from_formulaic(spec, exc, "could not parse the formula") from None
     lhs = getattr(parsed, "lhs", None)
     if lhs is None or len(lhs) != 1:
         raise _formula_error(spec, "expected exactly one dependent variable left of '~'")
@@ -117,6 +147,27 @@ def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
         for term in side
         for f in term.factors
     ]
+
+
+def _code_variables(parsed: formulaic.Formula) -> list[str]:
+    """Variables read by formula code, in order (formulaic's own ``required_variables``
+    misses the arguments of stateful transforms such as ``center(age)``)."""
+    out: list[str] = []
+    for expr, method in _factors(parsed):
+        if method != "python":
+            continue
+        try:
+            tree = ast.parse(expr.strip(), mode="eval")
+        except SyntaxError:
+            continue  # formulaic reports it when it evaluates the factor
+        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        out += [
+            n.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and id(n) not in called and id(n) not in bases
+        ]
+    return list(dict.fromkeys(out))
 
 
 def _check_safe(spec: ModelSpec, parsed: formulaic.Formula) -> None:
@@ -183,7 +234,7 @@ def build(
         if safe:
             _check_safe(spec, p)
         lookups = [e for e, m in _factors(p) if m == "lookup"]
-        free = (v for v in sorted(p.required_variables) if v not in env)
+        free = (v for v in _code_variables(p) if v not in env)
         needed = list(dict.fromkeys([*needed, *lookups, *free]))
     _require_columns(needed, data, spec, "formula")
     weight_var = spec.weights.var if spec.weights is not None else None
@@ -306,7 +357,7 @@ def _matrices(
     try:
         mm = formulaic.model_matrix(parsed, sub, context=dict(env), na_action="ignore")
     except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
-        raise _formula_error(spec, f"could not build the design matrix: {exc}") from None
+        raise _from_formulaic(spec, exc, "could not build the design matrix") from None
     lhs, rhs = mm.lhs, mm.rhs
     if lhs.shape[1] != 1:
         raise _formula_error(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import sys
@@ -36,10 +35,11 @@ from .progress import Progress
 from .results import Results
 from .spec import ModelSpec, SmallSample
 from .stata import is_stata_command, parse_do
+from .stata_do import logical_lines
 from .tables import etable
 from .vce import available
 
-__all__ = ["build_parser", "main", "result_to_dict"]
+__all__ = ["build_parser", "main"]
 
 _FORMATS = {"txt": "text", "md": "markdown", "tex": "latex", "htm": "html"}
 _FORMAT_NAMES = ("text", "markdown", "latex", "html", "json")
@@ -49,8 +49,6 @@ _PANEL = ("xtset", "tsset")
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _DEV_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_STATS = {"df_resid": "df_resid", "df_model": "df_model", "df_inference": "df_inference",
-          "r2": "rsquared", "r2_adj": "rsquared_adj", "rmse": "rmse"}  # fmt: skip
 
 
 class UsageError(Exception):
@@ -155,40 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # --- models --------------------------------------------------------------------------
-def _cut_comment(line: str) -> tuple[str, bool]:
-    """Drop a ``//`` comment (after whitespace, outside quotes); True if it is ``///``."""
-    quote = ""
-    for i, ch in enumerate(line):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif line.startswith("//", i) and (i == 0 or line[i - 1].isspace()):
-            return line[:i], line.startswith("///", i)
-    return line, False
-
-
 def _logical_lines(text: str) -> list[tuple[int, int, str]]:
-    """(first line, last line, command) with ``/* */``, ``//``, ``*`` and ``#`` comment
-    lines removed and ``///`` continuations joined, as Stata reads a do-file."""
-    out: list[tuple[int, int, str]] = []
-    buf, first = "", 0
-    lines = _BLOCK_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text).split("\n")
-    for n, raw in enumerate(lines, 1):
-        stripped = raw.strip()
-        if not buf and stripped.startswith(("*", "#")):
-            code, cont = "", stripped.endswith("///") and stripped.startswith("*")
-        else:
-            code, cont = _cut_comment(raw.rstrip("\r"))
-        first = first or n
-        buf += code + (" " if cont else "")
-        if not cont:
-            if buf.strip():
-                out.append((first, n, buf.strip()))
-            buf, first = "", 0
-    if buf.strip():
-        out.append((first, len(lines), buf.strip()))
-    return out
+    """Stata's reading of a do-file, plus ``#`` comment lines for DSL model files."""
+    text = re.sub(r"(?m)^[ \t]*#.*$", "", text)
+    return [(a, b, code.strip()) for a, b, code in logical_lines(text) if code.strip()]
 
 
 def _is_dsl(line: str) -> bool:
@@ -314,43 +282,6 @@ def _load_and_fit(
 
 
 # --- output --------------------------------------------------------------------------
-def _num(value: object) -> Any:
-    """A JSON-safe number: NaN and infinities become null."""
-    if value is None:
-        return None
-    x = float(value)  # type: ignore[arg-type]
-    return x if math.isfinite(x) else None
-
-
-def result_to_dict(r: Results, title: str | None = None) -> dict[str, Any]:
-    """One result as JSON-ready Python objects (what ``vcereg --json`` prints per model)."""
-    tidy = r.tidy()
-    coefs = {
-        term: {col: _num(tidy.at[term, col]) for col in tidy.columns}
-        | {"omitted": term in r.omitted, "display_name": r.display_names.get(term, term)}
-        for term in r.terms
-    }
-    return {
-        "title": title,
-        "model": r.spec.source or r.spec.formula,
-        "depvar": r.depvar,
-        "terms": list(r.terms),
-        "coefficients": coefs,
-        "vcov": {
-            "terms": list(r.terms),
-            "matrix": [[_num(v) for v in row] for row in r.cov.values],
-        },
-        "nobs": r.nobs,
-        **{key: _num(getattr(r, attr)) for key, attr in _STATS.items()},
-        "level": r.level,
-        "f": {"stat": _num(r.fstat), "p": _num(r.f_pvalue), "df": [_num(d) for d in r.f_df]},
-        "vce": {"name": r.vce_name, "label": r.vce_label, "ssc": r.ssc_name},
-        "n_clusters": dict(r.n_clusters),
-        "n_dropped": r.n_dropped,
-        "notes": list(r.notes),
-    }
-
-
 def _read_labels(path: str) -> dict[str, str]:
     try:
         labels = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -405,7 +336,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"--plot {args.plot}: {exc}") from None
     if fmt == "json":
         names = titles or [None] * len(results)
-        dicts = [result_to_dict(r, t) for r, t in zip(results, names, strict=True)]
+        dicts = [{"title": t, **r.to_dict()} for r, t in zip(results, names, strict=True)]
         payload = {"vcereg": __version__, "models": dicts}
         _emit(json.dumps(payload, indent=2, allow_nan=False), args.out, out)
         return 0

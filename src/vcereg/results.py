@@ -6,9 +6,11 @@ covariance, computed from the stored fit without re-estimating.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -186,6 +188,52 @@ class Results:
             rsquared_within=self.rsquared_within,
         )
 
+    # --- export --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready plain Python objects: coefficients with inference, the covariance
+        matrix, fit statistics, the variance label and the notes (NaN becomes None).
+
+        >>> import json, vcereg
+        >>> r = vcereg.regress("G3 ~ absences", vcereg.datasets.load("student-mat"))
+        >>> json.loads(json.dumps(r.to_dict()))["coefficients"]["absences"]["p"] > 0.4
+        True
+        """
+        tidy = self.tidy()
+        coefs = {
+            term: {col: _num(tidy.at[term, col]) for col in tidy.columns}
+            | {"omitted": term in self.omitted, "display_name": self.display_names.get(term, term)}
+            for term in self.terms
+        }
+        return {
+            "model": self.spec.source or self.spec.formula,
+            "depvar": self.depvar,
+            "terms": list(self.terms),
+            "coefficients": coefs,
+            "vcov": {
+                "terms": list(self.terms),
+                "matrix": [[_num(v) for v in row] for row in self.cov.to_numpy()],
+            },
+            "nobs": self.nobs,
+            "df_resid": _num(self.df_resid),
+            "df_model": _num(self.df_model),
+            "df_inference": _num(self.df_inference),
+            "r2": _num(self.rsquared),
+            "r2_adj": _num(self.rsquared_adj),
+            "r2_within": _num(self.rsquared_within),
+            "rmse": _num(self.rmse),
+            "level": self.level,
+            "f": {
+                "stat": _num(self.fstat),
+                "p": _num(self.f_pvalue),
+                "df": [_num(d) for d in self.f_df],
+            },
+            "vce": {"name": self.vce_name, "label": self.vce_label, "ssc": self.ssc_name},
+            "n_clusters": dict(self.n_clusters),
+            "fixed_effects": list(self.fixed_effects),
+            "n_dropped": self.n_dropped,
+            "notes": list(self.notes),
+        }
+
     # --- display -------------------------------------------------------------------
     def summary(self) -> str:
         """Stata-like regression output."""
@@ -196,6 +244,14 @@ class Results:
 
     def _repr_html_(self) -> str:
         return etable(self).to_html()
+
+
+def _num(value: object) -> float | None:
+    """A JSON-safe number: NaN and infinities become None."""
+    if value is None:
+        return None
+    x = float(value)  # type: ignore[arg-type]
+    return x if math.isfinite(x) else None
 
 
 def assemble(

@@ -62,7 +62,7 @@ def parse(line: str, *, panel: PanelSpec | None = None) -> ModelSpec:
         raise StataSyntaxError(f"expected a Stata command as a string (got {type(line).__name__})")
     src = line
     if any(t in line for t in ("\n", "//", "/*")) or line.lstrip().startswith("*"):
-        commands = [text for _, text in logical_lines(line) if text.strip()]
+        commands = [text for _, _, text in logical_lines(line) if text.strip()]
         if len(commands) != 1:
             raise StataSyntaxError(f"expected one command (got {len(commands)}); use parse_do")
         src = commands[0]

@@ -41,7 +41,7 @@ def parse_do(text: str) -> list[ModelSpec]:
         raise StataSyntaxError(f"expected the do-file as a string (got {type(text).__name__})")
     panel: PanelSpec | None = None
     specs: list[ModelSpec] = []
-    for n, line in logical_lines(text):
+    for n, _, line in logical_lines(text):
         if not line.strip():
             continue
         try:
@@ -98,18 +98,18 @@ def _panel_line(line: str, word: str, panel: PanelSpec | None, at: int) -> Panel
     return PanelSpec(names[0], None) if word == "xtset" else PanelSpec(None, names[0])
 
 
-def logical_lines(text: str) -> list[tuple[int, str]]:
-    """(first line number, command text) with comments removed and ``///`` joined.
+def logical_lines(text: str) -> list[tuple[int, int, str]]:
+    """(first line, last line, command text) with comments removed and ``///`` joined.
 
     >>> logical_lines("* note\\nreg y x, ///\\n  robust // done\\n")
-    [(1, ''), (2, 'reg y x,    robust '), (4, '')]
+    [(1, 1, ''), (2, 3, 'reg y x,    robust '), (4, 4, '')]
     """
     blanked = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
     if "/*" in blanked:
         n = blanked[: blanked.index("/*")].count("\n") + 1
         raise StataSyntaxError(f"line {n}: unterminated /* comment: expected */")
-    out: list[tuple[int, str]] = []
-    buf, first, comment = "", 0, False
+    out: list[tuple[int, int, str]] = []
+    buf, first, comment, n = "", 0, False, 0
     for n, raw in enumerate(blanked.split("\n"), 1):
         raw = raw.rstrip("\r")
         if comment or (not buf and raw.lstrip().startswith("*")):
@@ -122,10 +122,10 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
         if cont:
             buf += " "
             continue
-        out.append((first, buf))
+        out.append((first, n, buf))
         buf, first = "", 0
     if first:
-        out.append((first, buf))
+        out.append((first, n, buf))
     return out
 
 

@@ -16,10 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..design import Design
-from ..errors import CollinearityWarning, EstimationError, warn
+from ..errors import EstimationError
 from ..linalg import least_squares
-from ..spec import WeightKind
-from .ols import Fit, _tss
+from .ols import Fit, make_fit, weighted
 
 __all__ = ["FirstStage", "fit_iv"]
 
@@ -40,11 +39,8 @@ def fit_iv(design: Design) -> tuple[Fit, tuple[FirstStage, ...]]:
     """2SLS on a design with instruments (``design.z``)."""
     if design.z is None:
         raise EstimationError("instrumental-variables estimation needs instruments")
-    x, y, z, w = design.x, design.y, design.z, design.weights
-    sw = np.sqrt(w) if w is not None else None
-    x_w = np.asfortranarray(x * sw[:, None]) if sw is not None else x
-    z_w = np.asfortranarray(z * sw[:, None]) if sw is not None else z
-    y_w = y * sw if sw is not None else y
+    w = design.weights
+    x_w, z_w, y_w = weighted(design.x, w), weighted(design.z, w), weighted(design.y, w)
     endog = design.endog_terms
     z_fit = least_squares(z_w, y_w)
     z_kept = np.asfortranarray(z_w[:, z_fit.keep])
@@ -62,34 +58,10 @@ def fit_iv(design: Design) -> tuple[Fit, tuple[FirstStage, ...]]:
         j = design.terms.index(name)
         stage = least_squares(z_kept, x_w[:, j])
         x_hat[:, j] = x_w[:, j] - stage.resid
-        first.append(_first_stage(name, x_w[:, j], stage.resid, z_kept, exog_only, len(y)))
+        first.append(_first_stage(name, x_w[:, j], stage.resid, z_kept, exog_only, len(design.y)))
     ls = least_squares(x_hat, y_w)
-    keep = ls.keep
-    omitted = tuple(t for t, k in zip(design.terms, keep, strict=True) if not k)
-    if omitted:
-        warn(f"omitted because of collinearity: {', '.join(omitted)}", CollinearityWarning)
-    params = np.zeros(len(design.terms))
-    params[keep] = ls.beta
-    resid_w = y_w - x_w[:, keep] @ ls.beta
-    fw = w if design.weight_kind is WeightKind.FWEIGHT else None
-    nobs = float(fw.sum()) if fw is not None else float(len(y))
-    k = ls.rank
-    if nobs - k <= 0:
-        raise EstimationError(f"{nobs:g} observations for {k} parameters")
-    fit = Fit(
-        params=params,
-        keep=keep,
-        lstsq=ls,
-        x_w=np.asfortranarray(x_hat[:, keep]) if not keep.all() else x_hat,
-        y_w=y_w,
-        resid_w=resid_w,
-        nobs=nobs,
-        k=k,
-        df_resid=nobs - k,
-        rss=float(resid_w @ resid_w),
-        tss=_tss(y, w, design.has_intercept),
-        omitted=omitted,
-    )
+    resid_w = y_w - x_w[:, ls.keep] @ ls.beta  # structural residuals, with the original X
+    fit = make_fit(design, ls, x_hat, y_w, resid_w)
     return fit, tuple(first)
 
 

@@ -17,7 +17,7 @@ from ..errors import CollinearityWarning, EstimationError, warn
 from ..linalg import LeastSquares, least_squares
 from ..spec import WeightKind
 
-__all__ = ["Fit", "fit_ols"]
+__all__ = ["Fit", "fit_ols", "make_fit", "weighted"]
 
 FloatArray = NDArray[np.float64]
 
@@ -55,25 +55,43 @@ def fit_ols(design: Design, *, k_absorbed: int = 0, tss: float | None = None) ->
     ``tss`` overrides the total sum of squares (with absorbed effects it is computed on
     the original, not the demeaned, response).
     """
-    x, y, w = design.x, design.y, design.weights
-    if w is not None:
-        sw = np.sqrt(w)
-        x_w = np.asfortranarray(x * sw[:, None])
-        y_w = y * sw
-    else:
-        x_w, y_w = x, y
+    x_w, y_w = weighted(design.x, design.weights), weighted(design.y, design.weights)
     if not (np.isfinite(x_w).all() and np.isfinite(y_w).all()):
         raise EstimationError("the design has non-finite values after weighting")
     ls = least_squares(x_w, y_w)
+    return make_fit(design, ls, x_w, y_w, ls.resid, k_absorbed=k_absorbed, tss=tss)
+
+
+def weighted(a: FloatArray, w: FloatArray | None) -> FloatArray:
+    """Rows multiplied by sqrt(w) (WLS as OLS on transformed data); ``a`` itself if unweighted."""
+    if w is None:
+        return a
+    sw = np.sqrt(w)
+    return np.asfortranarray(a * sw[:, None]) if a.ndim == 2 else a * sw
+
+
+def make_fit(
+    design: Design,
+    ls: LeastSquares,
+    x_for_vce: FloatArray,
+    y_w: FloatArray,
+    resid_w: FloatArray,
+    *,
+    k_absorbed: int = 0,
+    tss: float | None = None,
+) -> Fit:
+    """Coefficients over all terms (0 for omitted ones, which are reported), observation
+    count and degrees of freedom: the part OLS and 2SLS share."""
     keep = ls.keep
     omitted = tuple(t for t, k in zip(design.terms, keep, strict=True) if not k)
     if omitted:
         warn(f"omitted because of collinearity: {', '.join(omitted)}", CollinearityWarning)
     params = np.zeros(len(design.terms))
     params[keep] = ls.beta
-    x_kept = x_w if keep.all() else np.asfortranarray(x_w[:, keep])
+    x_kept = x_for_vce if keep.all() else np.asfortranarray(x_for_vce[:, keep])
+    w = design.weights
     fw = w if design.weight_kind is WeightKind.FWEIGHT else None
-    nobs = float(fw.sum()) if fw is not None else float(len(y))
+    nobs = float(fw.sum()) if fw is not None else float(len(design.y))
     k = ls.rank + k_absorbed
     df_resid = nobs - k
     if df_resid <= 0:
@@ -81,10 +99,9 @@ def fit_ols(design: Design, *, k_absorbed: int = 0, tss: float | None = None) ->
             f"not enough observations: {nobs:g} observations for {k} parameters "
             "leave no residual degrees of freedom"
         )
-    resid_w = ls.resid
     rss = float(resid_w @ resid_w)
     if tss is None:
-        tss = _tss(y, w, design.has_intercept)
+        tss = _tss(design.y, w, design.has_intercept)
     return Fit(params, keep, ls, x_kept, y_w, resid_w, nobs, k, df_resid, rss, tss, omitted)
 
 

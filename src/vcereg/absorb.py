@@ -22,12 +22,11 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ._types import FloatArray, IntArray
 from .errors import DataError, EstimationError
 
 __all__ = ["AbsorbedDof", "Demeaned", "absorbed_dof", "demean", "drop_singletons"]
 
-IntArray = NDArray[np.int64]
-FloatArray = NDArray[np.float64]
 
 #: CG stops when its residual has shrunk by this factor: ~50 ulp, the rounding level of
 #: the sweep; past it the recurrences only amplify noise.

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ._types import FloatArray, IntArray
 from .errors import (
     DataError,
     DroppedRowsWarning,
@@ -45,9 +46,6 @@ from .stata_factors import PLACEHOLDER, has_pending_bases, resolve_bases
 from .tsops import materialize
 
 __all__ = ["Design", "build", "subset"]
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import stats
 
-__all__ = ["WaldTest", "critical_value", "p_values", "wald_test"]
+from ._types import FloatArray
 
-FloatArray = NDArray[np.float64]
+__all__ = ["WaldTest", "critical_value", "p_values", "wald_test"]
 
 
 def p_values(t: FloatArray, df: float | None) -> FloatArray:

@@ -15,11 +15,11 @@ import numpy as np
 import scipy.linalg as sla
 from numpy.typing import NDArray
 
+from ._types import FloatArray
 from .errors import EstimationError
 
 __all__ = ["RANK_TOL", "LeastSquares", "least_squares"]
 
-FloatArray = NDArray[np.float64]
 
 #: A scaled column whose distance to the span of the earlier columns is below this is
 #: collinear. Exact collinearity leaves ~1e-15; NIST's Filip, the hardest certified

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ._types import FloatArray, IntArray
 from .errors import DataError, MissingVariableError, closest
 from .expr import evaluate, parse_expression
 from .spec import Dialect, ModelSpec, WeightKind
@@ -24,9 +25,6 @@ __all__ = [
     "row_filter",
     "weights_of",
 ]
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..absorb import absorbed_dof, demean, drop_singletons
 from ..design import Design, subset
@@ -34,7 +33,6 @@ from .ols import Fit, _tss, fit_ols
 
 __all__ = ["AbsorbedFit", "fit_absorbed"]
 
-FloatArray = NDArray[np.float64]
 _TOL = 1e-12  # demeaning tolerance: keeps slopes within ~1e-10 of an exact dummy regression
 
 LABELS = {

@@ -13,16 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
+from .._types import FloatArray
 from ..design import Design
 from ..errors import EstimationError
 from ..linalg import least_squares
 from .ols import Fit, make_fit, weighted
 
 __all__ = ["FirstStage", "fit_iv"]
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .._types import FloatArray
 from ..design import Design
 from ..errors import CollinearityWarning, EstimationError, warn
 from ..linalg import LeastSquares, least_squares
 from ..spec import WeightKind
 
 __all__ = ["Fit", "fit_ols", "make_fit", "weighted"]
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 
+from .._types import FloatArray, IntArray
 from ..errors import NonPSDWarning, UnknownVceError, VceOptionError, closest, warn
 from ..linalg import LeastSquares
 from ..spec import SmallSample, VceSpec, WeightKind
@@ -30,9 +30,6 @@ __all__ = [
     "resolve",
     "unregister_vce",
 ]
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

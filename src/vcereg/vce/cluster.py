@@ -23,16 +23,9 @@ import itertools
 
 import numpy as np
 
+from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, warn
-from .base import (
-    FloatArray,
-    IntArray,
-    VarianceEstimator,
-    VceContext,
-    VceResult,
-    fix_psd,
-    register_vce,
-)
+from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
 from .kernels import cluster_meat, cluster_scores, group_gram, intersect_codes, n_groups
 
 __all__ = ["FEW_CLUSTERS", "VERY_FEW_CLUSTERS", "Cluster", "ClusterJackknife", "few_clusters_note"]

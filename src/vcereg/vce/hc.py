@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._types import FloatArray
 from ..errors import EstimationError, VceOptionError
 from ..spec import WeightKind
-from .base import FloatArray, VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
+from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
 from .kernels import hc_meat
 
 __all__ = ["HC0", "HC2", "HC3", "Iid", "Robust"]
@@ -100,26 +101,31 @@ class Robust(VarianceEstimator):
         return _sandwich(ctx, meat, factor, "Robust (HC1)")
 
 
-class HC2(VarianceEstimator):
+class _LeverageAdjusted(VarianceEstimator):
+    """HC2/HC3: squared residuals divided by (1 - leverage)^power."""
+
+    power = 1
+
+    def compute(self, ctx: VceContext) -> VceResult:
+        factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k)) if ctx.ssc.hc23_factor else 1.0
+        label = f"Robust (HC{self.power + 1})"
+        return _sandwich(ctx, _leverage_meat(ctx, self.power), factor, label)
+
+
+class HC2(_LeverageAdjusted):
     """HC2: squared residuals divided by (1 - leverage); Stata's ``vce(hc2)``."""
 
     name = "hc2"
     summary = "HC2: u^2/(1-h), Stata's vce(hc2)"
-
-    def compute(self, ctx: VceContext) -> VceResult:
-        factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k)) if ctx.ssc.hc23_factor else 1.0
-        return _sandwich(ctx, _leverage_meat(ctx, 1), factor, "Robust (HC2)")
+    power = 1
 
 
-class HC3(VarianceEstimator):
+class HC3(_LeverageAdjusted):
     """HC3: squared residuals divided by (1 - leverage)^2; Stata's ``vce(hc3)``."""
 
     name = "hc3"
     summary = "HC3: u^2/(1-h)^2, Stata's vce(hc3)"
-
-    def compute(self, ctx: VceContext) -> VceResult:
-        factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k)) if ctx.ssc.hc23_factor else 1.0
-        return _sandwich(ctx, _leverage_meat(ctx, 2), factor, "Robust (HC3)")
+    power = 2
 
 
 for _cls in (Iid, HC0, Robust, HC2, HC3):

@@ -7,7 +7,8 @@ score of row i is ``x_i * u_i``. Work is done in row blocks to keep memory O(blo
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
+
+from .._types import FloatArray, IntArray
 
 __all__ = [
     "cluster_meat",
@@ -18,8 +19,6 @@ __all__ = [
     "n_groups",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 _BLOCK = 262_144
 
 

@@ -58,8 +58,11 @@ def test_kernels_are_numpy_only():
     mods = {m for m, _ in _imports(PKG / "vce" / "kernels.py")}
     third_party = {m.split(".")[0] for m in mods if not m.startswith(".")}
     assert third_party <= {"__future__", "numpy"}
-    assert {m for m in mods if m.startswith(".")} <= {".._types", ".._types.FloatArray",
-                                                      ".._types.IntArray", ".._types"}
+    assert {m for m in mods if m.startswith(".")} <= {
+        ".._types",
+        ".._types.FloatArray",
+        ".._types.IntArray",
+    }
 
 
 # An optional extra may be imported where it is used, so the core works without it.

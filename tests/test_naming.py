@@ -15,7 +15,7 @@ import pytest
 from vcereg.errors import NotSupportedError
 from vcereg.naming import formula_to_stata, split_top, stata_term_name
 from vcereg.spec import PanelSpec
-from vcereg.stata import parse
+from vcereg.stata_lang import parse
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,8 @@ from vcereg.spec import (
     SmallSample,
     WeightKind,
 )
-from vcereg.stata import is_stata_command, parse, parse_do, unparse
 from vcereg.stata_factors import has_pending_bases, resolve_bases
+from vcereg.stata_lang import is_stata_command, parse, parse_do, unparse
 
 P = PanelSpec("id", "year")
 AW, FW, PW = WeightKind.AWEIGHT, WeightKind.FWEIGHT, WeightKind.PWEIGHT

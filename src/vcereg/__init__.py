@@ -16,8 +16,8 @@ from .errors import VceregError, VceregWarning
 from .plot import coefplot
 from .results import Results
 from .spec import ModelSpec, SmallSample, VceSpec
-from .stata import parse_do
-from .stata import unparse as to_stata
+from .stata_lang import parse_do
+from .stata_lang import unparse as to_stata
 from .tables import ETable, etable
 from .vce import VarianceEstimator, VceContext, VceResult, register_vce, unregister_vce
 from .vce import available as available_vce

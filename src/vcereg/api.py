@@ -14,8 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import dsl
-from . import stata as stata_lang
+from . import dsl, stata_lang
 from .design import build
 from .errors import DataError, NotSupportedError, SpecError
 from .estimators import FirstStage, fit_absorbed, fit_iv, fit_ols

@@ -34,8 +34,8 @@ from .plot import coefplot
 from .progress import Progress
 from .results import Results
 from .spec import ModelSpec, SmallSample
-from .stata import is_stata_command, parse_do
 from .stata_do import logical_lines
+from .stata_lang import is_stata_command, parse_do
 from .tables import etable
 from .vce import available
 
@@ -165,7 +165,7 @@ def _is_dsl(line: str) -> bool:
 
 
 def _models_from_file(text: str, name: str) -> list[_Model]:
-    """DSL lines are parsed one by one; the other commands go to :func:`vcereg.stata.parse_do`
+    """DSL lines are parsed one by one; the other commands go to :func:`vcereg.stata_lang.parse_do`
     (which knows ``xtset`` and reports Stata errors by line) at their original line numbers."""
     physical = _BLOCK_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text).split("\n")
     stata_text = [""] * len(physical)

@@ -5,7 +5,7 @@
 * :func:`check_coding` refuses a factor-variable list whose formulaic columns would not be
   Stata's (formulaic and Stata choose the omitted indicator cells by different rules);
 * :func:`formula_to_stata` spells a formulaic formula as a Stata variable list (for
-  :func:`vcereg.stata.unparse`).
+  :func:`vcereg.stata_lang.unparse`).
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ def check_coding(terms: Sequence[FTerm], *, constant: bool, source: str) -> None
 def formula_to_stata(formula: str, tsvars: Sequence[TsVar] = ()) -> tuple[str, list[str], bool]:
     """Spell a formulaic formula as ``(depvar, Stata terms, has_constant)``.
 
-    Understands what :func:`vcereg.stata.parse` writes (``C(v)``, treatment bases,
+    Understands what :func:`vcereg.stata_lang.parse` writes (``C(v)``, treatment bases,
     ``I(x ** k)``, ``a:b``, time-series columns, ``- 1``) and raises ``NotSupportedError``
     for anything else.
 

@@ -4,7 +4,7 @@ The command word (with Stata's minimal abbreviations, :data:`COMMANDS`) after an
 ``quietly``/``capture``/``eststo name:`` prefix, then the dependent variable and the variable
 list (:mod:`vcereg.stata_varlist`), the qualifiers (:mod:`vcereg.stata_qualifiers`) and the
 options (:mod:`vcereg.stata_options`). Comments and ``///`` are handled by the callers
-(:mod:`vcereg.stata`, :mod:`vcereg.stata_do`).
+(:mod:`vcereg.stata_lang`, :mod:`vcereg.stata_do`).
 """
 
 from __future__ import annotations

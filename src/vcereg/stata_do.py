@@ -3,7 +3,7 @@
 :func:`parse_do` reads a fragment line by line: ``xtset id time`` (or ``tsset time``)
 declares the panel for the estimation commands after it, which are parsed by
 :func:`vcereg.stata_command.parse_line`; :func:`logical_lines` is also what lets
-:func:`vcereg.stata.parse` accept one command with comments.
+:func:`vcereg.stata_lang.parse` accept one command with comments.
 """
 
 from __future__ import annotations

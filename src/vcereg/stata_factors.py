@@ -98,7 +98,7 @@ def term_formula(term: FTerm) -> str:
 def has_pending_bases(spec: ModelSpec) -> bool:
     """Whether ``spec`` still holds ``ib(last)``/``ib(freq)``/``ib(#k)`` placeholders.
 
-    >>> from vcereg.stata import parse
+    >>> from vcereg.stata_lang import parse
     >>> has_pending_bases(parse("reg y ib(last).g")), has_pending_bases(parse("reg y i.g"))
     (True, False)
     """
@@ -116,7 +116,7 @@ def resolve_bases(spec: ModelSpec, data: pd.DataFrame) -> ModelSpec:
     Parameters
     ----------
     spec
-        A spec from :func:`vcereg.stata.parse`; returned unchanged without placeholders.
+        A spec from :func:`vcereg.stata_lang.parse`; returned unchanged without placeholders.
     data
         The estimation sample.
 
@@ -128,7 +128,7 @@ def resolve_bases(spec: ModelSpec, data: pd.DataFrame) -> ModelSpec:
     Examples
     --------
     >>> import pandas as pd
-    >>> from vcereg.stata import parse
+    >>> from vcereg.stata_lang import parse
     >>> spec = parse("regress y ib(freq).g")
     >>> resolve_bases(spec, pd.DataFrame({"y": [1.0, 2, 3], "g": [1, 2, 2]})).formula
     'y ~ C(g, contr.treatment(base=2))'

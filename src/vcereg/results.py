@@ -30,7 +30,7 @@ from .vce import VceContext, VceResult, resolve
 __all__ = ["Results", "assemble", "compute_vce"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Results:
     """Estimates, their covariance and fit statistics of one regression.
 
@@ -241,6 +241,10 @@ class Results:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def __repr__(self) -> str:
+        model = self.spec.source or self.spec.formula
+        return f"<Results {model!r}: N={self.nobs}, {self.vce_label}, {len(self.terms)} terms>"
 
     def _repr_html_(self) -> str:
         return etable(self).to_html()

@@ -10,6 +10,7 @@ and ``contr.<contrast>``. Nothing here is evaluated: the check only reads the sy
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 import numpy as np
 
@@ -47,6 +48,36 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.UnaryOp, ast.Compare, ast.BoolOp, ast.keyword, ast.List, ast.Tuple, ast.operator,
     ast.unaryop, ast.cmpop, ast.boolop, ast.IfExp,
 )  # fmt: skip
+
+
+#: Python evaluates constant arithmetic with unbounded integers and strings, so
+#: ``10 ** 10 ** 10`` or ``'a' * 10 ** 9`` would hang or exhaust memory: refuse those.
+_MAX_CONSTANT_EXPONENT = 64
+
+
+def _has_column(node: ast.AST) -> bool:
+    """True if the expression reads data (then numpy, not Python integers, does the work)."""
+    return any(isinstance(n, ast.Name) for n in ast.walk(node))
+
+
+def _check_arithmetic(node: ast.BinOp, refuse: Callable[[str], Exception]) -> None:
+    for side in (node.left, node.right):
+        if isinstance(side, ast.Constant) and isinstance(side.value, str):
+            raise refuse("arithmetic on a string")
+    if isinstance(node.op, ast.Pow) and not _has_column(node):
+        exp = node.right
+        small = (
+            isinstance(exp, ast.Constant)
+            and isinstance(exp.value, int | float)
+            and abs(exp.value) <= _MAX_CONSTANT_EXPONENT
+        ) or (
+            isinstance(exp, ast.UnaryOp)
+            and isinstance(exp.operand, ast.Constant)
+            and isinstance(exp.operand.value, int | float)
+            and abs(exp.operand.value) <= _MAX_CONSTANT_EXPONENT
+        )
+        if not small:
+            raise refuse(f"a constant power with an exponent above {_MAX_CONSTANT_EXPONENT}")
 
 
 def check_formula_code(code: str, *, source: str, offset: int) -> None:
@@ -99,3 +130,5 @@ def check_formula_code(code: str, *, source: str, offset: int) -> None:
             node.value, int | float | str | bool | type(None)
         ):
             raise refuse(f"the constant {node.value!r}")
+        if isinstance(node, ast.BinOp):
+            _check_arithmetic(node, refuse)

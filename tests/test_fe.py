@@ -138,3 +138,12 @@ def test_iv_with_absorbed_effects_matches_pyfixest(grunfeld):
 def test_hc2_with_absorbed_effects_is_refused(petersen):
     with pytest.raises(vcereg.errors.VceOptionError, match="absorbed"):
         vcereg.regress("y ~ x | fe(firmid) | vce(hc2)", petersen)
+
+
+def test_with_vce_on_absorbed_model_equals_a_fresh_fit(petersen):
+    """Nesting of effects in clusters changes df_a, so with_vce must not reuse it blindly."""
+    base = vcereg.regress("y ~ x | fe(firmid year)", petersen)
+    a = base.with_vce("cluster firmid")
+    b = vcereg.regress("y ~ x | fe(firmid year) | vce(cluster firmid)", petersen)
+    _close(a.cov, b.cov)
+    assert a.df_inference == b.df_inference

@@ -147,8 +147,20 @@ def fit_spec(
         fit = fit_ols(design)
     notes = tuple(_first_stage_note(f) for f in first)
     vres = compute_vce(spec, design, fit, frame)
+
+    def refit(new: ModelSpec) -> Results:
+        return fit_spec(new, frame, safe=safe, context=context)
+
     return assemble(
-        spec, design, fit, vres, frame, notes, model_label=label, rsquared_within=r2_within
+        spec,
+        design,
+        fit,
+        vres,
+        frame,
+        notes,
+        model_label=label,
+        rsquared_within=r2_within,
+        refit=refit if spec.absorb else None,
     )
 
 

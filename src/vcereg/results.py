@@ -7,7 +7,7 @@ covariance, computed from the stored fit without re-estimating.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -92,6 +92,9 @@ class Results:
     _fit: Fit | None = field(default=None, repr=False)
     _design: Design | None = field(default=None, repr=False)
     _data: pd.DataFrame | None = field(default=None, repr=False)
+    # With absorbed effects the degrees of freedom depend on the cluster variables
+    # (effects nested in a cluster are not counted), so with_vce refits through this.
+    _refit: Callable[[ModelSpec], Results] | None = field(default=None, repr=False)
 
     # --- inference -------------------------------------------------------------------
     @property
@@ -160,7 +163,8 @@ class Results:
 
     # --- other covariances -------------------------------------------------------------
     def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:
-        """The same estimates with another covariance (no re-estimation).
+        """The same estimates with another covariance (no re-estimation, except with
+        absorbed fixed effects, whose degrees of freedom depend on the cluster variables).
 
         >>> import vcereg
         >>> d = vcereg.datasets.load("student-mat")
@@ -176,6 +180,8 @@ class Results:
             spec = spec.replace(ssc=SmallSample.preset(ssc))
         _, canonical = resolve(vspec)
         spec = spec.replace(vce=canonical)
+        if self.fixed_effects and self._refit is not None:
+            return self._refit(spec)
         vres = compute_vce(spec, self._design, self._fit, self._data)
         return assemble(
             spec,
@@ -268,6 +274,7 @@ def assemble(
     *,
     model_label: str = "Linear regression",
     rsquared_within: float | None = None,
+    refit: Callable[[ModelSpec], Results] | None = None,
 ) -> Results:
     """Build a :class:`Results` from the pieces (used by the api)."""
     terms = design.terms
@@ -321,6 +328,7 @@ def assemble(
         rsquared_within=rsquared_within,
         fixed_effects=spec.absorb,
         _estimator_notes=notes,
+        _refit=refit,
         _fit=fit,
         _design=design,
         _data=data,

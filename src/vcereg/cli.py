@@ -253,8 +253,9 @@ def _lines(caught: list[warnings.WarningMessage], prefix: str) -> list[str]:
 
 def _load_and_fit(
     models: list[_Model], args: argparse.Namespace
-) -> tuple[list[Results], list[str]]:
-    """Read the data and fit every model; returns the results and the warning lines."""
+) -> tuple[list[Results], list[str], dict[str, str]]:
+    """Read the data and fit every model; returns the results, the warning lines and the
+    data's variable labels (Stata .dta files), which become default term labels."""
     results: list[Results] = []
     messages: list[str] = []
     ssc = SmallSample.preset(args.ssc) if args.ssc else None
@@ -278,7 +279,9 @@ def _load_and_fit(
                     raise
             progress.advance()
             messages += _lines(caught, f"{model.where}: " if model.where else "")
-    return results, list(dict.fromkeys(messages))
+    found = data.attrs.get("labels") or {}
+    var_labels = {str(k): str(v) for k, v in found.items() if v}
+    return results, list(dict.fromkeys(messages)), var_labels
 
 
 # --- output --------------------------------------------------------------------------
@@ -323,7 +326,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     titles = args.title
     if titles is not None and len(titles) != len(models):
         raise UsageError(f"--title given {len(titles)} time(s) for {len(models)} model(s)")
-    results, messages = _load_and_fit(models, args)
+    results, messages, var_labels = _load_and_fit(models, args)
+    if var_labels:
+        labels = {**var_labels, **(labels or {})}  # --labels wins over the file's labels
     for message in [] if args.quiet else messages:
         print(f"warning: {message}", file=err)
     keep, drop = _split_names(args.keep), _split_names(args.drop)

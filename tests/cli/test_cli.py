@@ -310,3 +310,19 @@ def test_main_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["G3 ~ absences", "--example", "student-mat", "--json", "-q"]) == 0
     (model,) = json.loads(capsys.readouterr().out)["models"]
     assert model["nobs"] == 395
+
+
+def test_stata_variable_labels_become_default_term_labels(
+    run: Run, tmp_path: Path, student: pd.DataFrame
+) -> None:
+    d = student[["G3", "absences", "age"]]
+    d.to_stata(
+        tmp_path / "s.dta",
+        write_index=False,
+        variable_labels={"G3": "Final grade", "absences": "School absences"},
+    )
+    (tmp_path / "labels.json").write_text('{"age": "Age in years"}')
+    p = run("G3 ~ absences + age", "--data", "s.dta", "--table", "--labels", "labels.json")
+    assert p.returncode == 0, p.stderr
+    assert "Final grade" in p.stdout and "School absences" in p.stdout
+    assert "Age in years" in p.stdout  # --labels adds to (and overrides) the file's labels

@@ -134,6 +134,11 @@ def _parse_formula(spec: ModelSpec, text: str) -> formulaic.Formula:
     lhs = getattr(parsed, "lhs", None)
     if lhs is None or len(lhs) != 1:
         raise _formula_error(spec, "expected exactly one dependent variable left of '~'")
+    factors = list(next(iter(lhs)).factors)
+    if len(factors) != 1 or str(factors[0].eval_method.value) == "literal":
+        raise _formula_error(
+            spec, f"expected a variable left of '~' (got {str(next(iter(lhs)))!r})"
+        )
     return parsed
 
 

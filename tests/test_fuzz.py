@@ -1,0 +1,59 @@
+"""Random model strings: either a result or a VceregError, never another exception.
+
+The default run is small (it is a test, not a campaign); ``-m slow`` runs a larger one.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import vcereg
+
+TOKENS = [
+    "y", "x", "z", "g", "w", "~", "+", "-", "*", ":", "/", "**", "|", "(", ")", "[", "]",
+    ",", "1", "0", "2.5", "'a'", "C(g)", "I(", "np.log(", "vce(", "cluster", "robust", "hc3",
+    "cr3", "weights(", "fweight", "if(", "fe(", "iv(", ">", "==", "&", "x ~", "{", "}", "`",
+    "reg", "regress", "areg", "ivregress 2sls", "i.g", "c.x#c.x", "L.x", "absorb(g)",
+    "[aw=w]", "in 1/5", "noconstant", "xtreg", ", fe", "ib2.g", "##", "#", "\"", ".",
+]  # fmt: skip
+
+
+def _data() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 40
+    return pd.DataFrame({
+        "y": rng.normal(size=n), "x": rng.normal(size=n), "z": rng.normal(size=n),
+        "g": rng.integers(0, 5, n), "w": rng.uniform(1, 2, n),
+    })
+
+
+DATA = _data()
+model_strings = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14).map(" ".join)
+
+
+def _check(text: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            vcereg.regress(text, DATA)
+        except vcereg.VceregError:
+            pass
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model_strings)
+def test_random_model_strings_raise_only_vcereg_errors(text):
+    _check(text)
+
+
+@pytest.mark.slow
+@settings(max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model_strings)
+def test_random_model_strings_many(text):
+    _check(text)

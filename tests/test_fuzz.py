@@ -35,7 +35,9 @@ def _data() -> pd.DataFrame:
 
 
 DATA = _data()
-model_strings = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14).map(" ".join)
+_soup = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14).map(" ".join)
+_commands = st.sampled_from(["regress", "reg", "areg", "reghdfe", "ivregress 2sls", "xtreg"])
+model_strings = _soup | st.tuples(_commands, _soup).map(" ".join)
 
 
 def _check(text: str) -> None:

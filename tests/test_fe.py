@@ -47,6 +47,7 @@ def test_two_way_fe_matches_pyfixest(petersen, ours, theirs):
     assert r.df_inference == pytest.approx(ref._df_t)
     assert r.fixed_effects == ("firmid", "year")
     assert r.rsquared_within == pytest.approx(float(ref._r2_within), rel=1e-8)
+    assert r.rsquared_adj == pytest.approx(float(ref._adj_r2), rel=1e-8)
 
 
 def test_reghdfe_line_equals_dsl(grunfeld):

@@ -28,10 +28,15 @@ TOKENS = [
 def _data() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     n = 40
-    return pd.DataFrame({
-        "y": rng.normal(size=n), "x": rng.normal(size=n), "z": rng.normal(size=n),
-        "g": rng.integers(0, 5, n), "w": rng.uniform(1, 2, n),
-    })
+    return pd.DataFrame(
+        {
+            "y": rng.normal(size=n),
+            "x": rng.normal(size=n),
+            "z": rng.normal(size=n),
+            "g": rng.integers(0, 5, n),
+            "w": rng.uniform(1, 2, n),
+        }
+    )
 
 
 DATA = _data()

@@ -134,10 +134,12 @@ def fit_spec(
     first: tuple[FirstStage, ...] = ()
     label = "Linear regression"
     r2_within: float | None = None
+    df_fit: float | None = None
     if spec.absorb:
         absorbed = fit_absorbed(spec, design)
         fit, design, first = absorbed.fit, absorbed.design, absorbed.first_stage
         label, r2_within = absorbed.label, absorbed.rsquared_within
+        df_fit = absorbed.df_fit
         if spec.iv is not None:
             label += " (2SLS)"
     elif spec.iv is not None:
@@ -161,6 +163,7 @@ def fit_spec(
         model_label=label,
         rsquared_within=r2_within,
         refit=refit if spec.absorb else None,
+        df_fit=df_fit,
     )
 
 

@@ -275,6 +275,7 @@ def assemble(
     model_label: str = "Linear regression",
     rsquared_within: float | None = None,
     refit: Callable[[ModelSpec], Results] | None = None,
+    df_fit: float | None = None,
 ) -> Results:
     """Build a :class:`Results` from the pieces (used by the api)."""
     terms = design.terms
@@ -289,7 +290,10 @@ def assemble(
     r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")
     n = fit.nobs
     centered = 1 if design.has_intercept else 0
-    r2_adj = 1 - (1 - r2) * (n - centered) / fit.df_resid
+    # Root MSE and adjusted R-squared count every absorbed level, even those the variance
+    # leaves out because they are nested in a cluster (reghdfe, fixest, areg agree here).
+    df_fit = fit.df_resid if df_fit is None else df_fit
+    r2_adj = 1 - (1 - r2) * (n - centered) / df_fit
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
     if fit.omitted:
         all_notes += (f"omitted because of collinearity: {', '.join(fit.omitted)}",)
@@ -312,7 +316,7 @@ def assemble(
         n_clusters=dict(vres.n_clusters),
         rsquared=r2,
         rsquared_adj=r2_adj,
-        rmse=float(np.sqrt(fit.rss / (fit.df_resid if spec.ssc.small else fit.nobs))),
+        rmse=float(np.sqrt(fit.rss / (df_fit if spec.ssc.small else fit.nobs))),
         rss=fit.rss,
         tss=fit.tss,
         fstat=test.stat,

@@ -52,6 +52,7 @@ class AbsorbedFit:
     rsquared_within: float
     df_a: int
     label: str
+    df_fit: float  # N - k - every absorbed level: for Root MSE and adjusted R-squared
 
 
 def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
@@ -107,4 +108,5 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
         fit = replace(fit, k=fit.k + 1, df_resid=fit.df_resid - 1)  # every effect nested
     tss_within = _tss(y_dm, design.weights, False)
     r2_within = 1 - fit.rss / tss_within if tss_within > 0 else float("nan")
-    return AbsorbedFit(fit, demeaned, first, r2_within, df_a, LABELS[style])
+    df_fit = fit.nobs - fit.lstsq.rank - dof.df_a_nonnested
+    return AbsorbedFit(fit, demeaned, first, r2_within, df_a, LABELS[style], df_fit)

@@ -88,6 +88,8 @@ class Results:
     rsquared_within: float | None = None
     model_label: str = "Linear regression"
     level: float = 95.0
+    instrumented: tuple[str, ...] = ()  # IV: endogenous regressors (display names)
+    instruments: tuple[str, ...] = ()  # IV: exogenous regressors and excluded instruments
     _estimator_notes: tuple[str, ...] = field(default=(), repr=False)
     _fit: Fit | None = field(default=None, repr=False)
     _design: Design | None = field(default=None, repr=False)
@@ -294,6 +296,7 @@ def assemble(
     # leaves out because they are nested in a cluster (reghdfe, fixest, areg agree here).
     df_fit = fit.df_resid if df_fit is None else df_fit
     r2_adj = 1 - (1 - r2) * (n - centered) / df_fit
+    names = _display_names(spec, design)
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
     if fit.omitted:
         all_notes += (f"omitted because of collinearity: {', '.join(fit.omitted)}",)
@@ -326,11 +329,13 @@ def assemble(
         vce_label=vres.label,
         rows=design.rows,
         notes=tuple(dict.fromkeys(all_notes)),
-        display_names=_display_names(spec, design),
+        display_names={t: names[t] for t in terms if t in names},
         level=spec.level,
         model_label=model_label,
         rsquared_within=rsquared_within,
         fixed_effects=spec.absorb,
+        instrumented=tuple(names.get(t, t) for t in design.endog_terms),
+        instruments=tuple(names.get(t, t) for t in design.z_terms if t != "Intercept"),
         _estimator_notes=notes,
         _refit=refit,
         _fit=fit,
@@ -343,7 +348,7 @@ def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:
     if spec.term_style != "stata":
         return {}
     names = dict(design.factor_names)
-    return {t: stata_term_name(t, names) for t in design.terms}
+    return {t: stata_term_name(t, names) for t in (*design.terms, *design.z_terms)}
 
 
 def compute_vce(

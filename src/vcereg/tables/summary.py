@@ -190,6 +190,11 @@ def render_summary(result: ResultLike) -> str:
     lines.append("-" * _WIDTH)
     if r.fixed_effects:
         lines.append(f"Absorbed fixed effects: {', '.join(r.fixed_effects)}")
+    instrumented = getattr(r, "instrumented", ())  # IV results only (not in ResultLike)
+    if instrumented:
+        instruments = getattr(r, "instruments", ())
+        lines += textwrap.wrap(f"Instrumented: {' '.join(instrumented)}", _WIDTH)
+        lines += textwrap.wrap(f"Instruments:  {' '.join(instruments)}", _WIDTH)
     notes = list(r.notes)
     if r.n_dropped > 0 and not any("dropped" in n for n in notes):
         rows = "row" if r.n_dropped == 1 else "rows"

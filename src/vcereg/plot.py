@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .errors import RenderError
 from .tables import ResultLike
-from .tables._options import select_terms
+from .tables import select_terms
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -10,6 +10,7 @@ The tables read results through the :class:`ResultLike` protocol only.
 
 from __future__ import annotations
 
+from ._options import select_terms
 from ._protocol import ResultLike
 from .etable import DEFAULT_STATS, ETable, OutputFormat, etable
 from .ir import Cell, Panel, PanelKind, Row, RowKind, Table
@@ -32,5 +33,6 @@ __all__ = [
     "register_statistic",
     "render_summary",
     "resolve_statistic",
+    "select_terms",
     "statistic_names",
 ]

@@ -20,8 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .errors import RenderError
-from .tables import ResultLike
-from .tables import select_terms
+from .tables import ResultLike, select_terms
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -113,6 +113,13 @@ def test_errors_are_value_errors_for_spec_problems(d):
         vcereg.regress("y ~ x | vce(nonsense)", d)
 
 
+def test_date_regressor_is_explained(d):
+    dated = d.assign(t=pd.date_range("2020-01-01", periods=len(d)))
+    with pytest.raises(DataError, match="holds dates") as info:
+        vcereg.regress("y ~ x + t", dated)
+    assert "dt.year" in str(info.value)
+
+
 def test_no_builtin_exception_escapes_on_garbage(d):
     for model in [
         "~",

@@ -173,6 +173,23 @@ def _code_variables(parsed: formulaic.Formula) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _refuse_datetimes(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec) -> None:
+    """Dates have no meaning as a regressor; say so instead of a numpy type error."""
+    for name in names:
+        col = data[name]
+        if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col):
+            src = spec.source or spec.formula
+            pos = src.find(name)
+            raise DataError(
+                f"variable {name!r} holds dates or durations ({col.dtype}), which cannot enter "
+                "a regression as they are",
+                source=src if pos >= 0 else None,
+                span=Span(pos, pos + len(name)) if pos >= 0 else None,
+                hint=f"derive a number first, e.g. df['{name}_year'] = df['{name}'].dt.year, "
+                f"or use C({name}) for one indicator per date",
+            )
+
+
 def _check_safe(spec: ModelSpec, parsed: formulaic.Formula) -> None:
     src = spec.source or spec.formula
     base = max(0, src.find(spec.formula))
@@ -231,15 +248,17 @@ def build(
     if not safe and context:
         env.update(context)
     needed: list[str] = []
+    direct: list[str] = []  # variables used as they are (not inside formula code)
     for p in (parsed, parsed_z):
         if p is None:
             continue
         if safe:
             _check_safe(spec, p)
-        lookups = [e for e, m in _factors(p) if m == "lookup"]
+        direct += [e for e, m in _factors(p) if m == "lookup"]
         free = (v for v in _code_variables(p) if v not in env)
-        needed = list(dict.fromkeys([*needed, *lookups, *free]))
+        needed = list(dict.fromkeys([*needed, *direct, *free]))
     _require_columns(needed, data, spec, "formula")
+    _refuse_datetimes(direct, data, spec)
     weight_var = spec.weights.var if spec.weights is not None else None
     if weight_var:
         _require_columns([weight_var], data, spec, "weight")

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 import pandas as pd
 
@@ -22,7 +22,17 @@ from .results import Results, assemble, compute_vce
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 
-__all__ = ["fit_spec", "parse", "regress", "stata"]
+__all__ = ["DataLike", "fit_spec", "parse", "regress", "stata"]
+
+
+class _ToPandas(Protocol):
+    """A frame that converts itself, such as a polars DataFrame."""
+
+    def to_pandas(self) -> Any: ...
+
+
+#: What the API accepts as data: a pandas DataFrame, or a frame with ``to_pandas()``.
+DataLike: TypeAlias = pd.DataFrame | _ToPandas
 
 _SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe"}
 
@@ -38,7 +48,7 @@ def parse(model: str, *, vce: str | None = None) -> ModelSpec:
 
 def regress(
     model: str | ModelSpec,
-    data: Any,
+    data: DataLike,
     *,
     vce: str | None = None,
     ssc: str | SmallSample | None = None,
@@ -86,7 +96,7 @@ def regress(
 
 def stata(
     line: str,
-    data: Any,
+    data: DataLike,
     *,
     panel: PanelSpec | None = None,
     ssc: str | SmallSample | None = None,
@@ -99,7 +109,7 @@ def stata(
     return fit_spec(spec, data, safe=safe)
 
 
-def _as_pandas(data: Any) -> pd.DataFrame:
+def _as_pandas(data: object) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
     to_pandas = getattr(data, "to_pandas", None)
@@ -115,7 +125,7 @@ def _as_pandas(data: Any) -> pd.DataFrame:
 
 def fit_spec(
     spec: ModelSpec,
-    data: Any,
+    data: DataLike,
     *,
     safe: bool = True,
     context: Mapping[str, object] | None = None,

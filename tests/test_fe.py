@@ -148,3 +148,16 @@ def test_with_vce_on_absorbed_model_equals_a_fresh_fit(petersen):
     b = vcereg.regress("y ~ x | fe(firmid year) | vce(cluster firmid)", petersen)
     _close(a.cov, b.cov)
     assert a.df_inference == b.df_inference
+
+
+def test_first_stage_f_with_absorbed_effects_matches_dummy_regression(grunfeld):
+    """The reference: the classical F test of the excluded instruments in the first stage
+    with explicit firm dummies (statsmodels' compare_f_test)."""
+    d = grunfeld.assign(sqrt_value=np.sqrt(grunfeld["value"]), lag=grunfeld["year"] % 3)
+    r = vcereg.regress("invest ~ capital | fe(firm) | iv(value ~ sqrt_value lag)", d)
+    note = next(n for n in r.notes if n.startswith("first stage for value"))
+    unrestricted = smf.ols("value ~ capital + sqrt_value + lag + C(firm)", d).fit()
+    restricted = smf.ols("value ~ capital + C(firm)", d).fit()
+    f_ref, _, q = unrestricted.compare_f_test(restricted)
+    assert f"F({int(q)}, {int(unrestricted.df_resid)})" in note
+    assert float(note.split(" = ")[1].split(" ")[0]) == pytest.approx(f_ref, abs=0.005)

@@ -99,6 +99,12 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
     if demeaned.z is not None:
         fit, first = fit_iv(demeaned)
         fit = replace(fit, k=fit.k + df_a, df_resid=fit.df_resid - df_a, tss=tss)
+        # the first stages ran on demeaned data: their residual df lose the absorbed levels
+        levels = dof.df_a_nonnested
+        first = tuple(
+            replace(f, f=f.f * (f.df[1] - levels) / f.df[1], df=(f.df[0], f.df[1] - levels))
+            for f in first
+        )
     else:
         fit = fit_ols(demeaned, k_absorbed=df_a, tss=tss)
     rank = fit.lstsq.rank

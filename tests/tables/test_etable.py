@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+import vcereg
 from vcereg.errors import RenderError
 from vcereg.tables import ETable, PanelKind, RowKind, etable
 
@@ -245,3 +246,12 @@ def test_other_bad_options(fake_models, fake_ols) -> None:
         etable([])
     with pytest.raises(RenderError, match="stats= expects"):
         etable(fake_ols, stats=[("r2", 3)])
+
+
+def test_print_uses_the_requested_format() -> None:
+    d = vcereg.datasets.load("student-mat")
+    r = vcereg.regress("G3 ~ absences", d)
+    table = vcereg.etable([r], format="markdown")
+    assert str(table) == table.to_markdown()
+    assert str(vcereg.etable([r])) == vcereg.etable([r]).to_text()
+    assert str(vcereg.etable([r], format="latex")).lstrip().startswith(("%", "\\begin"))

@@ -86,11 +86,15 @@ class ETable:
         The format-independent table (:class:`vcereg.tables.ir.Table`).
     latex_env, siunitx
         LaTeX options used by :meth:`to_latex`.
+    format
+        What ``str()`` and ``print()`` render: the ``format=`` given to :func:`etable`,
+        text by default.
     """
 
     table: Table
     latex_env: LatexEnv = LatexEnv.TABULAR
     siunitx: bool = False
+    format: OutputFormat = OutputFormat.TEXT
 
     def to_text(self) -> str:
         """Aligned monospace text, like Stata's ``esttab``."""
@@ -130,10 +134,12 @@ class ETable:
         return target
 
     def __str__(self) -> str:
-        return self.to_text()
+        if self.format is OutputFormat.HTML:
+            return self.to_html()
+        return self.render(self.format.value)
 
     def __repr__(self) -> str:
-        return self.to_text()
+        return str(self)
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -230,7 +236,7 @@ def etable(
         One result, a sequence of results (one column each), or a mapping
         ``{title: result}`` (its keys become the column titles).
     format
-        Output format used when writing ``file`` (``text``, ``markdown``, ``latex``,
+        Output format of ``str()``/``print()`` and of ``file`` (``text``, ``markdown``, ``latex``,
         ``html``); by default inferred from the file extension.
     titles
         Column titles printed above the model numbers, one per model.
@@ -332,7 +338,8 @@ def etable(
         caption=caption,
         label=label,
     )
-    table = ETable(build_table(models, spec), env, siunitx)
+    shown = out_format or OutputFormat.TEXT
+    table = ETable(build_table(models, spec), env, siunitx, shown)
     if file is not None:
         table.save(file, out_format.value if out_format else None)
     return table

@@ -53,6 +53,8 @@ def test_matches_stata(panel, key):
     assert r.nobs == ref["stats"]["N"]
     if "r2_w" in ref["stats"]:
         assert r.rsquared_within == pytest.approx(ref["stats"]["r2_w"], rel=1e-9)
+        # xtreg's sigma_e is our Root MSE: sqrt(RSS / (N - k - panels))
+        assert r.rmse == pytest.approx(ref["stats"]["sigma_e"], rel=1e-9)
     else:
         assert r.rsquared == pytest.approx(ref["stats"]["r2"], rel=1e-9)
         assert r.rmse == pytest.approx(ref["stats"]["rmse"], rel=1e-9)

@@ -30,7 +30,8 @@ from .spec import Dialect, IVSpec, ModelSpec, SampleSpec, VceSpec, WeightKind, W
 __all__ = ["SECTIONS", "parse", "parse_vce", "split_top_level", "unparse"]
 
 SECTIONS = ("vce", "weights", "if", "fe", "iv")
-_SECTION_ALIASES = {"weight": "weights", "absorb": "fe", "cluster": "vce"}
+_SECTION_ALIASES = {"weight": "weights", "absorb": "fe"}  # accepted spellings
+_MISTAKES = {"cluster": "vce", "robust": "vce"}  # words people write instead of a section
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
@@ -153,7 +154,7 @@ def _section(source: str, piece: _Piece) -> tuple[str, str, int]:
     m = _NAME.match(piece.text)
     if m is None or len(piece.text) == m.end() or piece.text[m.end()] != "(":
         word = m.group(0) if m else piece.text.split()[0]
-        near = closest(word, SECTIONS) or _SECTION_ALIASES.get(word.lower())
+        near = closest(word, SECTIONS) or _MISTAKES.get(word.lower())
         raise SpecError(
             f"expected a section such as vce(...) after '|' (got {piece.text!r})",
             source=source,
@@ -164,9 +165,9 @@ def _section(source: str, piece: _Piece) -> tuple[str, str, int]:
         )
     word = m.group(0)
     name = word.lower()
-    name = {"weight": "weights", "absorb": "fe"}.get(name, name)
+    name = _SECTION_ALIASES.get(name, name)
     if name not in SECTIONS:
-        near = closest(name, SECTIONS) or _SECTION_ALIASES.get(name)
+        near = closest(name, SECTIONS) or _MISTAKES.get(name)
         raise SpecError(
             f"unknown section {word}(...); expected one of "
             + ", ".join(f"{s}(...)" for s in SECTIONS),

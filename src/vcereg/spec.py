@@ -163,8 +163,9 @@ class SmallSample:
         distribution: s^2 = RSS/N, no N/(N-K), no G/(G-1) or (N-1)/(N-K); Stata's
         ``ivregress`` without ``small`` (linearmodels ``debiased=False``).
     absorbed_in_k
-        How absorbed fixed effects count in K: ``"all"`` (areg), ``"nonnested"`` (reghdfe:
-        effects nested in a cluster variable do not count), ``"none"``.
+        How absorbed fixed effects count in K for ``reghdfe``/``fe()`` models: ``"all"``
+        (as areg), ``"nonnested"`` (reghdfe, fixest: effects nested in a cluster variable
+        do not count).
     """
 
     name: str = "stata"
@@ -175,7 +176,7 @@ class SmallSample:
     robust_inference: _Inference = "t"
     jackknife: Literal["stata", "fixest"] = "stata"
     small: bool = True
-    absorbed_in_k: Literal["all", "nonnested", "none"] = "nonnested"
+    absorbed_in_k: Literal["all", "nonnested"] = "nonnested"
 
     @classmethod
     def preset(cls, name: str) -> SmallSample:

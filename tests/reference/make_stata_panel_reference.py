@@ -31,7 +31,7 @@ COMMANDS = {
     "pooled-robust-weighted": "regress {vars} [aweight=w], vce(robust)",
     "pooled-cluster-weighted": "regress {vars} [aweight=w], vce(cluster firm_id)",
 }
-STATS = ("N", "df_r", "r2", "rmse", "r2_w", "F", "rss")
+STATS = ("N", "df_r", "r2", "rmse", "r2_w", "F", "rss", "sigma_e")
 
 
 def parse(text: str) -> dict[str, dict[str, object]]:

@@ -50,7 +50,6 @@ class AbsorbedFit:
     design: Design
     first_stage: tuple[FirstStage, ...]
     rsquared_within: float
-    df_a: int
     label: str
     df_fit: float  # N - k - every absorbed level: for Root MSE and adjusted R-squared
 
@@ -115,4 +114,4 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
     tss_within = _tss(y_dm, design.weights, False)
     r2_within = 1 - fit.rss / tss_within if tss_within > 0 else float("nan")
     df_fit = fit.nobs - fit.lstsq.rank - dof.df_a_nonnested
-    return AbsorbedFit(fit, demeaned, first, r2_within, df_a, LABELS[style], df_fit)
+    return AbsorbedFit(fit, demeaned, first, r2_within, LABELS[style], df_fit)

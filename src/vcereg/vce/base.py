@@ -81,7 +81,6 @@ class VceContext:
     weight_kind: WeightKind | None = None
     fweights: FloatArray | None = None
     absorbed: Mapping[str, IntArray] = field(default_factory=dict)
-    k_absorbed_nested: Mapping[str, int] = field(default_factory=dict)
 
     def t_or_normal(self, df: float, *, robust: bool = True) -> float | None:
         """``df`` for t inference, or None for normal inference, as the policy says."""

@@ -25,6 +25,7 @@ import numpy as np
 
 from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, warn
+from ..spec import VceSpec
 from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
 from .kernels import cluster_meat, cluster_scores, group_gram, intersect_codes, n_groups
 
@@ -90,14 +91,11 @@ class Cluster(VarianceEstimator):
     max_args = None
     summary = "cluster-robust CRV1; several variables give multiway clustering"
 
-    def validate(self, spec: object, source: str | None = None) -> None:
-        super().validate(spec, source)  # type: ignore[arg-type]
-        args = spec.args  # type: ignore[attr-defined]
-        if len(set(args)) != len(args):
+    def validate(self, spec: VceSpec, source: str | None = None) -> None:
+        super().validate(spec, source)
+        if len(set(spec.args)) != len(spec.args):
             raise VceOptionError(
-                "a cluster variable is repeated in vce(cluster ...)",
-                source=source,
-                span=spec.span,  # type: ignore[attr-defined]
+                "a cluster variable is repeated in vce(cluster ...)", source=source, span=spec.span
             )
 
     def compute(self, ctx: VceContext) -> VceResult:

@@ -34,8 +34,8 @@ from .plot import coefplot
 from .progress import Progress
 from .results import Results
 from .spec import ModelSpec, SmallSample
-from .stata_do import logical_lines
 from .stata_lang import is_stata_command, parse_do
+from .stata_lang.do import logical_lines
 from .tables import etable
 from .vce import available
 

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from .design import Design
+from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
 from .errors import DataError, EstimationError
 from .estimators import Fit
 from .inference import critical_value, p_values, wald_test
-from .naming import stata_term_name
-from .sample import RowAccounting, factorize_groups
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
+from .stata_lang.naming import stata_term_name
 from .tables.etable import etable
 from .tables.summary import render_summary
 from .vce import VceContext, VceResult, resolve

@@ -24,6 +24,7 @@ __all__ = [
     "VceSpec",
     "WeightKind",
     "WeightSpec",
+    "make_tsvar",
 ]
 
 
@@ -56,7 +57,7 @@ class Dialect(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SampleSpec:
-    """A row filter, kept as text and evaluated by :mod:`vcereg.expr` without ``eval``."""
+    """A row filter, kept as text and evaluated by :mod:`vcereg.dsl.expr` without ``eval``."""
 
     expr: str
     dialect: Dialect = Dialect.PYTHON
@@ -255,3 +256,18 @@ class ModelSpec:
     def replace(self, **changes: object) -> ModelSpec:
         """A copy with some fields changed (the spec itself is immutable)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def make_tsvar(op: Literal["L", "F", "D", "S"], order: int, var: str) -> TsVar:
+    """The :class:`~vcereg.spec.TsVar` for Stata's ``{op}{order}.{var}``.
+
+    The generated column is ``{op}{order}__{var}`` (double underscore, so it is unlikely to
+    clash with a user's ``L1_x``); the label is Stata's spelling.
+
+    >>> make_tsvar("L", 2, "gdp")
+    TsVar(name='L2__gdp', op='L', order=2, var='gdp', label='L2.gdp')
+    >>> make_tsvar("D", 1, "gdp").label
+    'D.gdp'
+    """
+    label = f"{op}.{var}" if order == 1 else f"{op}{order}.{var}"
+    return TsVar(name=f"{op}{order}__{var}", op=op, order=order, var=var, label=label)

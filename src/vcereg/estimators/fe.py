@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..absorb import absorbed_dof, demean, drop_singletons
 from ..design import Design, subset
 from ..errors import DroppedRowsWarning, EmptySampleError, warn
 from ..spec import ModelSpec
+from .absorb import absorbed_dof, demean, drop_singletons
 from .iv import FirstStage, fit_iv
 from .ols import Fit, _tss, fit_ols
 

@@ -1,0 +1,13 @@
+"""From a model spec and a data frame to arrays.
+
+:func:`build` (in :mod:`.build`, the only module of the package that imports formulaic)
+turns a :class:`~vcereg.spec.ModelSpec` and data into a :class:`Design`; :mod:`.sample`
+does the row accounting (``if``/``in``, missing values, weights, group codes) and
+:mod:`.tsops` creates Stata's time-series operator columns.
+"""
+
+from __future__ import annotations
+
+from .build import Design, build, subset
+
+__all__ = ["Design", "build", "subset"]

@@ -1,0 +1,413 @@
+"""From a spec and a DataFrame to arrays: the only module that imports formulaic.
+
+Row accounting is explicit: rows outside ``in``/``if`` are *excluded*; rows with a missing
+(or non-finite) value in any variable the model uses, including weights, cluster and
+absorbed variables, are *dropped* and counted per variable; rows whose transformed
+values are not finite (``np.log(0)``) are dropped and counted too. The input DataFrame is
+never modified.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import formulaic
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from .._types import FloatArray, IntArray
+from ..dsl.safety import SAFE_CONTEXT, check_formula_code
+from ..errors import (
+    DataError,
+    DroppedRowsWarning,
+    EmptySampleError,
+    FormulaError,
+    MissingVariableError,
+    Span,
+    VceregWarning,
+    closest,
+    warn,
+)
+from ..spec import ModelSpec, WeightKind
+from ..stata_lang.factors import PLACEHOLDER, has_pending_bases, resolve_bases
+from .sample import (
+    RowAccounting,
+    codes,
+    codes_multi,
+    describe,
+    missing_mask,
+    row_filter,
+    weights_of,
+)
+from .tsops import materialize
+
+__all__ = ["Design", "build", "subset"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Design:
+    """Model arrays for the estimation sample."""
+
+    y: FloatArray
+    x: FloatArray  # (N, K), Fortran order
+    terms: tuple[str, ...]
+    depvar: str
+    has_intercept: bool
+    weights: FloatArray | None  # aweights normalised to sum to N
+    weight_kind: WeightKind | None
+    groups: Mapping[str, IntArray]  # factorised variables asked for by the vce
+    absorb: Mapping[str, IntArray]
+    index: pd.Index
+    rows: RowAccounting
+    notes: tuple[str, ...] = ()
+    z: FloatArray | None = None  # IV: exogenous regressors and excluded instruments
+    z_terms: tuple[str, ...] = ()
+    factor_names: tuple[tuple[str, str], ...] = ()  # display names, sample bases resolved
+
+    @property
+    def endog_terms(self) -> tuple[str, ...]:
+        """IV: regressors that are not among the instruments."""
+        return tuple(t for t in self.terms if self.z is not None and t not in self.z_terms)
+
+
+def _formula_error(
+    spec: ModelSpec, message: str, hint: str | None = None, at: Span | None = None
+) -> FormulaError:
+    """A FormulaError with a caret under ``at`` (offsets in the formula) or the formula."""
+    src = spec.source or spec.formula
+    start = max(0, src.find(spec.formula))
+    span = at.shift(start) if at is not None else Span(start, start + len(spec.formula))
+    return FormulaError(message, source=src, span=span, hint=hint)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _from_formulaic(spec: ModelSpec, exc: Exception, what: str) -> FormulaError:
+    """Translate formulaic's message: drop its colour codes, and turn its ⧛token⧚ marks
+    (and "factor `...`" mentions) into our caret."""
+    text = _ANSI.sub("", str(exc))
+    first, _, rest = text.partition("\n\n")
+    at = None
+    marked = next((ln for ln in rest.splitlines() if "⧛" in ln), None)
+    if marked is not None:
+        begin = marked.index("⧛")
+        end = marked.find("⧚", begin)
+        at = Span(begin, begin + max(1, end - begin - 1))
+    else:
+        factor = re.search(r"factor `([^`]+)`", first)
+        pos = spec.formula.find(factor.group(1)) if factor else -1
+        if factor and pos >= 0:
+            at = Span(pos, pos + len(factor.group(1)))
+    if at is not None and at.end > len(spec.formula):
+        at = None
+    return _formula_error(spec, f"{what}: {first.strip()}", at=at)
+
+
+def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
+    """The regressors' formula and, for IV, the instruments' formula (exogenous terms plus
+    excluded instruments); endogenous regressors are added to the formula as in Stata.
+
+    Stata base levels that depend on the sample (``ib(last).g``) are still placeholders
+    here; they do not change which variables are used, so a neutral base stands in."""
+    if spec.iv is None:
+        full, z_text = spec.formula, None
+    else:
+        lhs, rhs = spec.formula.split("~", 1)
+        full = f"{spec.formula} + {' + '.join(spec.iv.endog)}"
+        z_text = f"{lhs}~ {rhs} + {' + '.join(spec.iv.instruments)}"
+    if has_pending_bases(spec):
+        full = PLACEHOLDER.sub("0", full)
+        z_text = PLACEHOLDER.sub("0", z_text) if z_text is not None else None
+    return full, z_text
+
+
+def _parse_formula(spec: ModelSpec, text: str) -> formulaic.Formula:
+    try:
+        parsed = formulaic.Formula(text)
+    except Exception as exc:  # formulaic raises many types; all mean "bad formula"
+        raise _from_formulaic(spec, exc, "could not parse the formula") from None
+    lhs = getattr(parsed, "lhs", None)
+    if lhs is None or len(lhs) != 1:
+        raise _formula_error(spec, "expected exactly one dependent variable left of '~'")
+    factors = list(next(iter(lhs)).factors)
+    if len(factors) != 1 or str(factors[0].eval_method.value) == "literal":
+        raise _formula_error(
+            spec, f"expected a variable left of '~' (got {str(next(iter(lhs)))!r})"
+        )
+    return parsed
+
+
+def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
+    """(expr, eval method) of every factor on both sides."""
+    return [
+        (str(f.expr), str(f.eval_method.value))
+        for side in (parsed.lhs, parsed.rhs)
+        for term in side
+        for f in term.factors
+    ]
+
+
+def _code_variables(parsed: formulaic.Formula) -> list[str]:
+    """Variables read by formula code, in order (formulaic's own ``required_variables``
+    misses the arguments of stateful transforms such as ``center(age)``)."""
+    out: list[str] = []
+    for expr, method in _factors(parsed):
+        if method != "python":
+            continue
+        try:
+            tree = ast.parse(expr.strip(), mode="eval")
+        except SyntaxError:
+            continue  # formulaic reports it when it evaluates the factor
+        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        out += [
+            n.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and id(n) not in called and id(n) not in bases
+        ]
+    return list(dict.fromkeys(out))
+
+
+def _refuse_datetimes(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec) -> None:
+    """Dates have no meaning as a regressor; say so instead of a numpy type error."""
+    for name in names:
+        col = data[name]
+        if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col):
+            src = spec.source or spec.formula
+            pos = src.find(name)
+            raise DataError(
+                f"variable {name!r} holds dates or durations ({col.dtype}), which cannot enter "
+                "a regression as they are",
+                source=src if pos >= 0 else None,
+                span=Span(pos, pos + len(name)) if pos >= 0 else None,
+                hint=f"derive a number first, e.g. df['{name}_year'] = df['{name}'].dt.year, "
+                f"or use C({name}) for one indicator per date",
+            )
+
+
+def _check_safe(spec: ModelSpec, parsed: formulaic.Formula) -> None:
+    src = spec.source or spec.formula
+    base = max(0, src.find(spec.formula))
+    for expr, method in _factors(parsed):
+        if method == "python":
+            pos = spec.formula.find(expr)
+            offset = base + (pos if pos >= 0 else 0)
+            check_formula_code(expr, source=src, offset=offset)
+
+
+def _require_columns(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec, role: str) -> None:
+    cols = [str(c) for c in data.columns]
+    for name in names:
+        if name not in data.columns:
+            near = closest(name, cols)
+            src = spec.source or spec.formula
+            pos = src.find(name)
+            raise MissingVariableError(
+                f"{role} variable {name!r} not found in the data",
+                source=src if pos >= 0 else None,
+                span=Span(pos, pos + len(name)) if pos >= 0 else None,
+                hint=f"did you mean {near!r}?" if near else f"columns: {', '.join(cols[:20])}",
+            )
+
+
+def build(
+    spec: ModelSpec,
+    data: pd.DataFrame,
+    *,
+    extra: Sequence[str] = (),
+    safe: bool = True,
+    context: Mapping[str, object] | None = None,
+) -> Design:
+    """Build the estimation arrays for ``spec`` on ``data``.
+
+    Parameters
+    ----------
+    extra
+        More variables the variance estimator needs (cluster variables); they take part
+        in listwise deletion and come back factorised in ``Design.groups``.
+    safe
+        Check formula code against a whitelist (see :mod:`vcereg.dsl.safety`).
+    context
+        Extra names for formula code when ``safe`` is False.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame (got {type(data).__name__})")
+    if spec.tsvars:
+        if spec.panel is None:
+            raise DataError("time-series operators need the time variable: declare tsset/xtset")
+        data = materialize(spec.tsvars, spec.panel, data)  # a new frame; the input is untouched
+    x_text, z_text = _formulas(spec)
+    parsed = _parse_formula(spec, x_text)
+    parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
+    env: dict[str, object] = dict(SAFE_CONTEXT)
+    if not safe and context:
+        env.update(context)
+    needed: list[str] = []
+    direct: list[str] = []  # variables used as they are (not inside formula code)
+    for p in (parsed, parsed_z):
+        if p is None:
+            continue
+        if safe:
+            _check_safe(spec, p)
+        direct += [e for e, m in _factors(p) if m == "lookup"]
+        free = (v for v in _code_variables(p) if v not in env)
+        needed = list(dict.fromkeys([*needed, *direct, *free]))
+    _require_columns(needed, data, spec, "formula")
+    _refuse_datetimes(direct, data, spec)
+    weight_var = spec.weights.var if spec.weights is not None else None
+    if weight_var:
+        _require_columns([weight_var], data, spec, "weight")
+    absorb_vars = [p for a in spec.absorb for p in a.split("#")]
+    _require_columns(list(extra), data, spec, "variance")
+    _require_columns(absorb_vars, data, spec, "absorbed")
+
+    keep, excluded_in, excluded_if, if_note = row_filter(spec, data)
+    if if_note:
+        warn(if_note, VceregWarning)
+    used = list(
+        dict.fromkeys([*needed, *([weight_var] if weight_var else []), *extra, *absorb_vars])
+    )
+    missing_counts: dict[str, int] = {}
+    complete = keep.copy()
+    for var in used:
+        miss = missing_mask(data[var]) & keep
+        missing_counts[var] = int(miss.sum())
+        complete &= ~miss
+    dropped_missing = int(keep.sum() - complete.sum())
+    # Without dropped rows, column selection is a lazy (copy-on-write) view: no copy of big data.
+    sub = data[used] if complete.all() else data.loc[complete, used]
+
+    if has_pending_bases(spec):
+        spec = resolve_bases(spec, sub)
+        x_text, z_text = _formulas(spec)
+        parsed = _parse_formula(spec, x_text)
+        parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
+    y, x, terms, has_intercept = _matrices(spec, parsed, sub, env)
+    finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
+    z: FloatArray | None = None
+    z_terms: tuple[str, ...] = ()
+    if parsed_z is not None:
+        _, z, z_terms, _ = _matrices(spec, parsed_z, sub, env)
+        finite &= np.isfinite(z).all(axis=1)
+    dropped_nonfinite = int((~finite).sum())
+    weights = None
+    kind = spec.weights.kind if spec.weights is not None else None
+    dropped_zero = 0
+    if weight_var:
+        weights = weights_of(sub[weight_var], kind, spec)
+        positive = weights > 0
+        dropped_zero = int((finite & ~positive).sum())
+        finite &= positive
+    if not finite.all():
+        y, x, sub = y[finite], np.asfortranarray(x[finite]), sub.loc[finite]
+        z = np.asfortranarray(z[finite]) if z is not None else None
+        weights = weights[finite] if weights is not None else None
+    if len(y) == 0:
+        raise EmptySampleError(
+            "no observations left: every row was excluded or had a missing value "
+            f"({describe(len(data), excluded_in, excluded_if, dropped_missing)})"
+        )
+    if weights is not None and kind is WeightKind.AWEIGHT:
+        weights = weights * (len(weights) / weights.sum())
+    labels = {tv.name: tv.label for tv in spec.tsvars}  # L1__x is shown as L.x
+    rows = RowAccounting(
+        n_input=len(data),
+        excluded_in=excluded_in,
+        excluded_if=excluded_if,
+        missing={labels.get(k, k): v for k, v in missing_counts.items()},
+        dropped_missing=dropped_missing,
+        dropped_nonfinite=dropped_nonfinite,
+        dropped_zero_weight=dropped_zero,
+        n_used=len(y),
+    )
+    for msg in rows.messages():
+        warn(msg, DroppedRowsWarning)
+    groups = {v: codes(sub[v]) for v in extra}
+    absorb = {a: codes_multi(sub, a.split("#")) for a in spec.absorb}
+    depvar = str(next(iter(parsed.lhs)))
+    return Design(
+        y=y,
+        x=x,
+        terms=terms,
+        depvar=depvar,
+        has_intercept=has_intercept,
+        weights=weights,
+        weight_kind=kind,
+        groups=groups,
+        absorb=absorb,
+        index=sub.index,
+        rows=rows,
+        notes=(if_note,) if if_note else (),
+        z=z,
+        z_terms=z_terms,
+        factor_names=spec.factor_names,
+    )
+
+
+def _fast_path(parsed: formulaic.Formula, sub: pd.DataFrame) -> bool:
+    """Plain numeric columns only: skip formulaic's materialiser (big-data speed)."""
+    for side in (parsed.lhs, parsed.rhs):
+        for term in side:
+            factors = list(term.factors)
+            if str(term) == "1":
+                continue
+            if len(factors) != 1 or str(factors[0].eval_method.value) != "lookup":
+                return False
+            col = sub[str(factors[0].expr)]
+            if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+                return False
+    return True
+
+
+def _matrices(
+    spec: ModelSpec, parsed: formulaic.Formula, sub: pd.DataFrame, env: Mapping[str, object]
+) -> tuple[FloatArray, FloatArray, tuple[str, ...], bool]:
+    rhs_terms = [str(t) for t in parsed.rhs]
+    has_intercept = "1" in rhs_terms
+    if _fast_path(parsed, sub):
+        names = ["Intercept" if t == "1" else t for t in rhs_terms]
+        x = np.empty((len(sub), len(names)), order="F")
+        for j, t in enumerate(rhs_terms):
+            x[:, j] = 1.0 if t == "1" else sub[t].to_numpy(dtype=np.float64)
+        y = sub[str(next(iter(parsed.lhs)))].to_numpy(dtype=np.float64)
+        return y, x, tuple(names), has_intercept
+    try:
+        mm = formulaic.model_matrix(parsed, sub, context=dict(env), na_action="ignore")
+    except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
+        raise _from_formulaic(spec, exc, "could not build the design matrix") from None
+    lhs, rhs = mm.lhs, mm.rhs
+    if lhs.shape[1] != 1:
+        raise _formula_error(
+            spec,
+            f"the dependent variable must be one numeric column (got {lhs.shape[1]} columns: "
+            f"{', '.join(map(str, lhs.columns))})",
+            hint="encode a categorical outcome as 0/1 first",
+        )
+    y = np.asarray(lhs.to_numpy(dtype=np.float64)[:, 0])
+    x = np.asfortranarray(rhs.to_numpy(dtype=np.float64))
+    return y, x, tuple(str(c) for c in rhs.columns), has_intercept
+
+
+def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> Design:
+    """The design restricted to rows ``keep`` (e.g. after dropping singletons)."""
+    rows = replace(
+        design.rows,
+        dropped_singletons=design.rows.dropped_singletons + singletons,
+        n_used=int(keep.sum()),
+    )
+    return replace(
+        design,
+        y=design.y[keep],
+        x=np.asfortranarray(design.x[keep]),
+        z=np.asfortranarray(design.z[keep]) if design.z is not None else None,
+        weights=design.weights[keep] if design.weights is not None else None,
+        groups={k: v[keep] for k, v in design.groups.items()},
+        absorb={k: v[keep] for k, v in design.absorb.items()},
+        index=design.index[keep],
+        rows=rows,
+    )

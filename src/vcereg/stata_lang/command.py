@@ -1,0 +1,217 @@
+"""One Stata estimation command line → :class:`~vcereg.spec.ModelSpec`.
+
+The command word (with Stata's minimal abbreviations, :data:`COMMANDS`) after any
+``quietly``/``capture``/``eststo name:`` prefix, then the dependent variable and the variable
+list (:mod:`vcereg.stata_lang.varlist`), the qualifiers
+(:mod:`vcereg.stata_lang.qualifiers`) and the options (:mod:`vcereg.stata_lang.options`).
+Comments and ``///`` are handled by the callers (:mod:`vcereg.stata_lang`,
+:mod:`vcereg.stata_lang.do`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import VceregError, closest
+from ..spec import IVSpec, ModelSpec, PanelSpec, SmallSample
+from .factors import categorical_expr, term_formula
+from .naming import check_coding
+from .options import Options
+from .qualifiers import parse_if, parse_in, parse_weight, split_qualifiers
+from .syntax import WORD, expand_abbrev, skip_ws, syntax_error, top_comma, unsupported
+from .varlist import FTerm, parse_varlist
+
+__all__ = ["COMMANDS", "command_start", "is_stata_command", "parse_line"]
+
+#: command → (minimal abbreviation, estimator)
+COMMANDS = {
+    "regress": ("re", "ols"),
+    "areg": ("areg", "areg"),
+    "reghdfe": ("reghdfe", "reghdfe"),
+    "ivregress": ("ivregress", "iv2sls"),
+    "ivreghdfe": ("ivreghdfe", "iv2sls"),
+    "xtreg": ("xtreg", "xtreg_fe"),
+}
+_OTHER = frozenset((
+    "logit", "logistic", "probit", "poisson", "nbreg", "tobit", "qreg", "ivreg", "ivreg2",
+    "xtivreg", "xtivreg2", "newey", "prais", "glm", "ppmlhdfe", "rreg", "mixed", "xtlogit",
+    "xtprobit", "xtpoisson", "xtgls", "xtabond", "heckman", "sureg", "reg3", "xtscc", "xtmixed",
+))  # fmt: skip
+_ABBREVS = {c: minimal for c, (minimal, _) in COMMANDS.items()}
+_PREFIXES = {"quietly": "qui", "noisily": "noi", "capture": "cap"}
+_BAD_PREFIXES = frozenset((
+    "by", "bys", "bysort", "xi", "svy", "bootstrap", "jackknife", "mi", "nestreg", "stepwise",
+    "rolling",
+))  # fmt: skip
+
+
+def command_start(src: str) -> int:
+    """Index of the command word, after ``quietly``, ``capture``, ``eststo name:`` prefixes.
+
+    Prefixes that change the sample or the estimator (``by:``, ``xi:``, ``svy:``) are refused.
+    """
+    pos = 0
+    while True:
+        m = WORD.match(src, skip_ws(src, pos))
+        if m is None:
+            return skip_ws(src, pos)
+        word, after = m.group(0).lower(), skip_ws(src, m.end())
+        nxt = src[after : after + 1]
+        if expand_abbrev(word, _PREFIXES) and nxt and nxt not in "~=,":
+            pos = after + 1 if nxt == ":" else after
+            continue
+        colon = re.compile(r"\s*(?:[A-Za-z_]\w*\s*)?:").match(src, m.end())
+        if word == "eststo" and colon:
+            pos = colon.end()
+            continue
+        if word in _BAD_PREFIXES and ":" in src[m.end() :]:
+            raise unsupported(
+                src,
+                f"the {word} prefix is not supported",
+                m.start(),
+                m.end(),
+                hint="fit each subset separately in Python",
+            )
+        return m.start()
+
+
+def _command(src: str, start: int) -> tuple[str, int]:
+    m = WORD.match(src, start)
+    word = m.group(0) if m else src[start:].split(" ")[0]
+    cmd = expand_abbrev(word, _ABBREVS) if m else None
+    if cmd is not None:
+        return cmd, start + len(word)
+    names = ", ".join(COMMANDS)
+    if word.lower() in _OTHER:
+        raise unsupported(
+            src,
+            f"{word} is not supported; vcereg fits the linear models {names}",
+            start,
+            start + len(word),
+        )
+    near = closest(word, COMMANDS)
+    raise syntax_error(
+        src,
+        f"expected an estimation command: {names} (got {word!r})",
+        start,
+        start + len(word),
+        hint=f"did you mean {near}?" if near else None,
+    )
+
+
+def is_stata_command(text: str) -> bool:
+    """Whether ``text`` starts with a Stata estimation command word or abbreviation.
+
+    >>> is_stata_command("reg y x, robust"), is_stata_command("reg ~ x")
+    (True, False)
+    """
+    if not isinstance(text, str):
+        return False
+    try:
+        start = command_start(text)
+    except VceregError:
+        return True
+    m = WORD.match(text, start)
+    if m is None:
+        return False
+    word, rest = m.group(0).lower(), text[m.end() :]
+    known = expand_abbrev(word, _ABBREVS) or word in _OTHER
+    return bool(known) and rest[:1] in ("", " ", "\t", ",") and rest.lstrip()[:1] not in ("~", "=")
+
+
+def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
+    """One estimation command (a logical line, comments already removed) → ``ModelSpec``."""
+    start = command_start(src)
+    cmd, pos = _command(src, start)
+    comma = top_comma(src, pos)
+    if cmd == "ivregress":
+        m = re.compile(r"\s*(\w*)").match(src, pos, comma)
+        assert m is not None  # \w* matches the empty string
+        est, at = m.group(1).lower(), m.start(1)
+        if est in ("liml", "gmm"):
+            raise unsupported(src, f"ivregress {est} is not supported; only 2sls is", at, m.end(1))
+        if est != "2sls":
+            raise syntax_error(
+                src,
+                f"expected 2sls, liml or gmm after ivregress (got {est or 'nothing'!r})",
+                at,
+                at + max(1, len(est)),
+            )
+        pos = m.end()
+    fields: dict[str, tuple[int, int]] = {}
+    parts = split_qualifiers(src, pos, comma)
+    for kind, a, b in parts[1:]:
+        if kind in fields:
+            raise syntax_error(src, f"{kind} given twice", a, b)
+        fields[kind] = (a, b)
+    opts = Options(src, cmd, panel, comma, start)
+    panel = opts.panel
+    ts_ok = panel is not None and panel.time is not None
+    v0, v1 = parts[0][1], parts[0][2]
+    dep_a = skip_ws(src, v0, v1)
+    dep_b = dep_a
+    while dep_b < v1 and not src[dep_b].isspace():
+        dep_b += 1
+    if dep_a >= v1:
+        raise syntax_error(
+            src, f"expected a dependent variable after {cmd} (got nothing)", v0, v0 + 1
+        )
+    dep = parse_varlist(src[dep_a:dep_b], source=src, offset=dep_a, ts=ts_ok)
+    d = dep.terms[0] if len(dep.terms) == 1 else None
+    if d is None or len(d.factors) != 1 or d.factors[0].kind != "c" or dep.iv_span:
+        raise syntax_error(
+            src,
+            f"expected one dependent variable (got {src[dep_a:dep_b]!r})",
+            dep_a,
+            dep_b,
+            hint="the dependent variable cannot be a factor variable or a list",
+        )
+    iv_cmd = cmd in ("ivregress", "ivreghdfe")
+    rest = parse_varlist(src[dep_b:v1], source=src, offset=dep_b, ts=ts_ok, iv=iv_cmd)
+    if iv_cmd and rest.iv_span is None:
+        raise syntax_error(
+            src,
+            f"{cmd} needs the instrumented group: (endog = instruments)",
+            dep_a,
+            len(src[:v1].rstrip()),
+            hint=f"e.g. {cmd}{' 2sls' if cmd == 'ivregress' else ''} y x (d = z)",
+        )
+    constant = not opts.nocons
+    terms = list(rest.terms)
+    check_coding(terms + list(rest.endog), constant=constant, source=src)
+    if rest.instruments:
+        check_coding(terms + list(rest.instruments), constant=constant, source=src)
+    rhs = list(dict.fromkeys(term_formula(t) for t in terms))
+    if not rhs and not constant and not rest.endog:
+        raise syntax_error(src, "noconstant with no regressors leaves nothing to estimate", v0, v1)
+    formula = f"{d.factors[0].column} ~ " + (" + ".join(rhs) if rhs else "1" if constant else "0")
+    if rhs and not constant:
+        formula += " - 1"
+    tsvars = tuple(dict.fromkeys((*dep.tsvars, *rest.tsvars)))
+    all_terms: list[FTerm] = [*terms, *rest.endog, *rest.instruments]
+    names = [(categorical_expr(f), f.name) for t in all_terms for f in t.factors if f.kind == "i"]
+    names += [(tv.name, tv.label) for tv in tsvars]
+    weights = parse_weight(src, *fields["weight"]) if "weight" in fields else None
+    vce = opts.vce(weights)
+    return ModelSpec(
+        formula=formula,
+        vce=vce,
+        weights=weights,
+        sample=parse_if(src, *fields["if"]) if "if" in fields else None,
+        in_range=parse_in(src, *fields["in"]) if "in" in fields else None,
+        absorb=opts.absorb,
+        iv=IVSpec(tuple(map(term_formula, rest.endog)), tuple(map(term_formula, rest.instruments)))
+        if iv_cmd
+        else None,
+        panel=panel if tsvars or cmd == "xtreg" else None,
+        tsvars=tsvars,
+        level=opts.level,
+        ssc=SmallSample.preset("asymptotic")
+        if iv_cmd and "small" not in opts.flags
+        else SmallSample(),
+        estimator=COMMANDS[cmd][1],
+        term_style="stata",
+        factor_names=tuple(dict.fromkeys(names)),
+        source=src,
+        command=cmd,
+    )

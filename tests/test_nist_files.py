@@ -19,9 +19,7 @@ import pytest
 from tests.conftest import DATA
 
 NIST = DATA / "nist"
-CERT = {
-    k: v for k, v in json.loads((NIST / "certified.json").read_text()).items() if k[0] != "_"
-}
+CERT = {k: v for k, v in json.loads((NIST / "certified.json").read_text()).items() if k[0] != "_"}
 
 
 def _lines(name: str) -> list[str]:

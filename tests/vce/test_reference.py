@@ -26,6 +26,7 @@ import pyfixest as pf
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from scipy import stats
 
 import vcereg
 from tests.tolerances import REL_REFERENCE as RTOL
@@ -111,17 +112,27 @@ def test_oneway_cluster_matches_statsmodels_and_pyfixest(case):
     assert r.df_inference == d[g].nunique() - 1
 
 
+def _p_from_cov(params: np.ndarray, cov: np.ndarray, df: float | None) -> np.ndarray:
+    """Textbook two-sided p-values from a coefficient vector and its covariance."""
+    t = params / np.sqrt(np.diag(cov))
+    return 2 * (stats.norm.sf(np.abs(t)) if df is None else stats.t.sf(np.abs(t), df))
+
+
 def test_twoway_cluster_min_convention_matches_pyfixest(case):
     d, formula, g1, g2 = case
     r = vcereg.regress(f"{formula} | vce(cluster {g1} {g2})", d)
     fx = pf.feols(formula, d, vcov={"CRV1": f"{g1}+{g2}"})
+    df = min(d[g1].nunique(), d[g2].nunique()) - 1
+    assert r.df_inference == df
     # pyfixest leaves a non-PSD result as is; ours clips negative eigenvalues (reghdfe)
-    _close(r.cov, _clip_psd(fx._vcov))
-    if np.linalg.eigvalsh(fx._vcov).min() < 0:
-        assert any("not positive semi-definite" in n for n in r.notes)
-        return
-    _close_p(r.pvalue, fx.pvalue())
-    assert r.df_inference == min(d[g1].nunique(), d[g2].nunique()) - 1
+    ref = _clip_psd(fx._vcov)
+    _close(r.cov, ref)
+    non_psd = np.linalg.eigvalsh(fx._vcov).min() < 0
+    assert non_psd == any("not positive semi-definite" in n for n in r.notes)
+    if not non_psd:
+        _close_p(r.pvalue, fx.pvalue())
+    # with or without the repair: p from the (repaired) reference covariance and t(G_min - 1)
+    _close_p(r.pvalue, _p_from_cov(fx.coef().to_numpy(), ref, df))
 
 
 def test_twoway_cluster_cgm_option_matches_statsmodels(case):
@@ -129,7 +140,11 @@ def test_twoway_cluster_cgm_option_matches_statsmodels(case):
     r = vcereg.regress(f"{formula} | vce(cluster {g1} {g2}, cgm)", d)
     groups = np.column_stack([pd.factorize(d[g1])[0], pd.factorize(d[g2])[0]])
     ref = smf.ols(formula, d).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    _close(r.cov, _clip_psd(ref.cov_params().to_numpy()))
+    v = _clip_psd(ref.cov_params().to_numpy())
+    _close(r.cov, v)
+    df = min(d[g1].nunique(), d[g2].nunique()) - 1  # t(G_min - 1) as with the default
+    assert r.df_inference == df
+    _close_p(r.pvalue, _p_from_cov(ref.params.to_numpy(), v, df))
 
 
 def test_statsmodels_preset_reproduces_statsmodels_defaults(case):
@@ -137,10 +152,14 @@ def test_statsmodels_preset_reproduces_statsmodels_defaults(case):
     r = vcereg.regress(f"{formula} | vce(cluster {g1} {g2})", d, ssc="statsmodels")
     groups = np.column_stack([pd.factorize(d[g1])[0], pd.factorize(d[g2])[0]])
     ref = smf.ols(formula, d).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    if np.linalg.eigvalsh(ref.cov_params().to_numpy()).min() >= 0:
-        _close(r.cov, ref.cov_params())
-        _close(r.pvalue, ref.pvalues)  # normal inference, as statsmodels' default
     assert r.df_inference is None
+    v = ref.cov_params().to_numpy()
+    if np.linalg.eigvalsh(v).min() >= 0:
+        _close(r.cov, v)
+        _close(r.pvalue, ref.pvalues)  # normal inference, as statsmodels' default
+    # not PSD: statsmodels keeps it, vcereg repairs it; compare with the repaired reference
+    _close(r.cov, _clip_psd(v))
+    _close_p(r.pvalue, _p_from_cov(ref.params.to_numpy(), _clip_psd(v), None))
     rob = vcereg.regress(f"{formula} | vce(robust)", d, ssc="statsmodels")
     ref1 = smf.ols(formula, d).fit(cov_type="HC1")
     _close(rob.pvalue, ref1.pvalues)
@@ -211,3 +230,35 @@ def test_student_acceptance_numbers(student):
     assert round(float(rc.pvalue["absences"]), 3) == 0.143
     assert rc.df_inference == 1
     assert rc.n_clusters == {"school": 2}
+
+
+def test_student_headline_against_crv1_by_hand(student):
+    """The headline number (p = 0.143 with 2 school clusters) from the CRV1 formula written
+    out here: V = (X'X)^-1 (sum_g X_g'u_g u_g'X_g) (X'X)^-1 * G/(G-1) * (N-1)/(N-K),
+    t(G - 1) = t(1), CI b ± t_{0.975}(1)·se; and the same data's conventional p = 0.497."""
+    x = np.column_stack([np.ones(len(student)), student["absences"].to_numpy(float)])
+    y = student["G3"].to_numpy(float)
+    n, k = x.shape
+    bread = np.linalg.inv(x.T @ x)
+    b = bread @ x.T @ y
+    u = y - x @ b
+    labels = student["school"].to_numpy()
+    scores = np.array([x[labels == s].T @ u[labels == s] for s in np.unique(labels)])
+    g = len(scores)
+    v = bread @ (scores.T @ scores) @ bread * g / (g - 1) * (n - 1) / (n - k)
+    se = np.sqrt(np.diag(v))
+    p = 2 * stats.t.sf(np.abs(b / se), g - 1)
+    with pytest.warns(vcereg.errors.FewClustersWarning):
+        r = vcereg.regress("G3 ~ absences | vce(cluster school)", student)
+    assert g == 2 and r.df_inference == 1
+    _close(r.params, b)
+    _close(r.cov, v)
+    _close(r.pvalue, p)
+    ci = b[:, None] + np.outer(se, [-1, 1]) * stats.t.ppf(0.975, 1)
+    _close(r.conf_int(), ci)
+    assert round(float(p[1]), 3) == 0.143
+    # conventional: s^2 (X'X)^-1 with t(N - K)
+    v0 = bread * (u @ u) / (n - k)
+    p0 = 2 * stats.t.sf(np.abs(b / np.sqrt(np.diag(v0))), n - k)
+    _close(vcereg.regress("G3 ~ absences", student).pvalue, p0)
+    assert round(float(p0[1]), 3) == 0.497

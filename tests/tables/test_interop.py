@@ -19,9 +19,7 @@ pf = pytest.importorskip("pyfixest", reason="pyfixest is not installed")
 def pair(student_data: pd.DataFrame) -> tuple[vcereg.Results, object]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = vcereg.regress(
-            "G3 ~ absences + age | vce(cluster Mjob)", student_data, ssc="fixest"
-        )
+        ours = vcereg.regress("G3 ~ absences + age | vce(cluster Mjob)", student_data, ssc="fixest")
         theirs = pf.feols("G3 ~ absences + age", student_data, vcov={"CRV1": "Mjob"})
     return ours, theirs
 

@@ -4,8 +4,9 @@ data converted to float64.
 
 The frames hold what ``read_stata``, ``read_csv``, parquet and ``convert_dtypes()`` give:
 int8 to int64, unsigned integers, float32 (Stata ``float``), nullable ``Int*``/``Float64``/
-``boolean`` with ``NA``, ``bool``, ``category`` (with unused categories), text (``object``
-with ``None``) and the pandas ``"string"`` dtype; scales from 1e-6 to 1e9, year-like
+``boolean`` with ``NA``, pyarrow-backed numbers (``dtype_backend="pyarrow"``), ``bool``,
+``category`` (with unused categories), text (``object`` with ``None``) and the pandas
+``"string"`` dtypes (python and pyarrow); scales from 1e-6 to 1e9, year-like
 columns (large mean, small spread), missing values in regressors, outcome and cluster
 variable, and nearly collinear regressors. Models mix plain terms, ``I(x ** 2)``,
 products ``x:z``, bare text/category columns, ``C(code)`` and ``- 1``.
@@ -16,7 +17,11 @@ does, builds the regressor matrix with numpy (dummies for the levels present in 
 sample, base = the first present level, which is Stata's lowest level), and fits
 ``statsmodels.OLS`` on the column-equilibrated matrix (columns divided by their norms,
 results scaled back exactly: b = b_s / d, V = V_s / d d'), so that regressors at 1e9 next
-to regressors at 1e-6 do not make the reference itself inaccurate.
+to regressors at 1e-6 do not make the reference itself inaccurate. With an intercept, the
+slopes and everything about them (SE, t, p, CI, the covariance behind F) come from a second
+statsmodels fit on the centred regressors: the same numbers mathematically (centring only
+moves the intercept), without the cancellation a year-like column (mean 2000, sd 20)
+causes; the intercept's row comes from the first fit.
 
 Convention mapping (docs/variance.md, /CONVENTIONS):
 
@@ -52,8 +57,8 @@ multiplied by that (up to ~20 for the tails seen here), with an absolute 1e-12. 
 statistic inverts the slopes' covariance V, whose condition number c (after
 equilibration) reaches ~1e8 with nearly collinear pairs; any computed b'V⁻¹b then has a
 relative error of about c times the relative error of V. Checked against a 60-digit
-mpmath computation on the worst cases found: the reference was off by up to 6e-14·c,
-vcereg by up to 1.2e-13·c (both ~1e-5 at c = 7e7). So F and its p-value get
+mpmath computation on the worst cases found: vcereg was off by up to 1.2e-13·c (1e-5 at
+c = 7e7), the centred reference by less. So F and its p-value get
 ``max(rtol, 1e-12·c)``, at most 1e-4 (c < 1e8 is required): far below the 1e-2 that a wrong
 small-sample factor or df makes at these N.
 
@@ -99,12 +104,14 @@ from tests.tolerances import REL_REFERENCE
 VCES = ("ols", "robust", "hc2", "hc3", "cluster")
 SM_COV = {"ols": "nonrobust", "robust": "HC1", "hc2": "HC2", "hc3": "HC3"}
 
-INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32")
+INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 NULLABLE_INT = ("Int8", "Int16", "Int32", "Int64", "UInt16")
 FLOAT_DTYPES = ("float64", "float32", "Float64")
-NUMERIC_DTYPES = INT_DTYPES + NULLABLE_INT + FLOAT_DTYPES + ("bool", "boolean")
-TEXT_DTYPES = ("object", "category", "string")
-CLUSTER_DTYPES = ("int8", "int32", "Int16", "object", "category", "string")
+ARROW_DTYPES = ("int16[pyarrow]", "int64[pyarrow]", "double[pyarrow]", "float[pyarrow]")
+NUMERIC_DTYPES = INT_DTYPES + NULLABLE_INT + FLOAT_DTYPES + ARROW_DTYPES + ("bool", "boolean")
+FLOAT64_DTYPES = ("float64", "Float64", "double[pyarrow]")  # arithmetic is exact-typed here
+TEXT_DTYPES = ("object", "category", "string", "string[pyarrow]")
+CLUSTER_DTYPES = ("int8", "int32", "Int16", "int64[pyarrow]", "object", "category", "string")
 
 # the F defect's trigger: slope variances spanning more than this ratio (its cut-off is
 # 1e-10 of the largest eigenvalue; a margin of 100 keeps borderline cases out of both tests)
@@ -138,7 +145,7 @@ class Case:
 
 
 def _integers(rng: np.random.Generator, dtype: str, n: int, profile: str) -> np.ndarray:
-    info = np.iinfo(pd.api.types.pandas_dtype(dtype.lower()))
+    info = np.iinfo(dtype.split("[")[0].lower())
     if profile == "year" and info.max >= 2100:
         return rng.integers(1950, 2021, n)
     if profile == "large":
@@ -151,7 +158,7 @@ def _integers(rng: np.random.Generator, dtype: str, n: int, profile: str) -> np.
 
 
 def _numeric(draw: st.DrawFn, rng: np.random.Generator, n: int, dtype: str) -> pd.Series:
-    missing = dtype[0].isupper() or dtype == "boolean"
+    missing = dtype[0].isupper() or dtype == "boolean" or "[pyarrow]" in dtype
     if dtype in ("bool", "boolean"):
         values: np.ndarray = rng.random(n) < rng.uniform(0.2, 0.8)
     elif dtype.lower().startswith(("int", "uint")):
@@ -162,7 +169,7 @@ def _numeric(draw: st.DrawFn, rng: np.random.Generator, n: int, dtype: str) -> p
         spread = 10.0**exponent
         offset = draw(st.sampled_from([0.0, 0.0, 10.0, 1e3, 1e4])) * spread
         values = offset + spread * rng.normal(size=n)
-        if dtype == "float32":
+        if dtype in ("float32", "float[pyarrow]"):
             values = values.astype(np.float32)
     s = pd.Series(values).astype(dtype)
     if missing:
@@ -185,8 +192,8 @@ def _text(
     if dtype == "category":
         unused = [f"{stem}{k + i}" for i in range(draw(st.integers(0, 2)))]
         s = pd.Series(pd.Categorical(values, categories=[*labels, *unused]))
-    elif dtype == "string":
-        s = pd.Series(values, dtype="string")
+    elif dtype.startswith("string"):
+        s = pd.Series(values, dtype=dtype)
     elif dtype.lower().startswith(("int", "uint")):
         s = pd.Series(_levels(rng, n, k)).astype(dtype)
     else:
@@ -199,10 +206,6 @@ def _text(
 def _float64(s: pd.Series) -> np.ndarray:
     """The reference's conversion: any numeric or boolean column to float64, NA -> NaN."""
     return s.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _is_int(s: pd.Series) -> bool:
-    return pd.api.types.is_integer_dtype(s.dtype)
 
 
 @st.composite
@@ -239,11 +242,11 @@ def cases(
         terms.append(("xn", lambda f: _float64(f["xn"])))
 
     def arith_ok(c: str) -> bool:
-        return int_arithmetic or str(data[c].dtype) in ("float64", "Float64")
+        return int_arithmetic or str(data[c].dtype) in FLOAT64_DTYPES
 
     numeric = [c for c in used if data[c].dtype != bool and str(data[c].dtype) != "boolean"]
     if int_arithmetic:
-        ints = [c for c in numeric if _is_int(data[c]) or data[c].dtype == np.float32]
+        ints = [c for c in numeric if str(data[c].dtype) not in FLOAT64_DTYPES]
         if not ints:
             data["year"] = pd.Series(rng.integers(1950, 2021, n)).astype(
                 draw(st.sampled_from(["int16", "int32", "Int16"]))
@@ -271,7 +274,7 @@ def cases(
             name = f"c{j}"
             kind = draw(st.sampled_from([*text_dtypes, "int8", "Int32"]))
             if string_dtype and j == 0:
-                kind = "string"
+                kind = draw(st.sampled_from(["string", "string[pyarrow]"]))
             data[name] = _text(draw, rng, n, kind, draw(st.integers(2, 4)), "lv")
             used.append(name)
             bare = kind in TEXT_DTYPES and draw(st.booleans())
@@ -394,31 +397,46 @@ def reference(case: Case) -> Reference:
     xs = x / norms
     kappa = float(np.linalg.cond(xs))
     assume(kappa < 1e5)  # keeps the widened tolerance (below) at most 1e-5
-    model = sm.OLS(y, xs)
     vce = case.vce.split()[0]
+    df_t: float = n - k
+    kw: dict[str, object] = {"cov_type": SM_COV.get(vce)}
     if vce == "cluster":
         assert case.cluster is not None
         codes = pd.factorize(d[case.cluster].astype(object))[0]
         g = int(codes.max()) + 1
         assume(g - 1 >= k)
-        res = model.fit(
-            cov_type="cluster",
-            cov_kwds={"groups": codes, "use_correction": True, "df_correction": True},
-            use_t=True,
-        )
-        df_t: float = g - 1
-    else:
-        res = model.fit(cov_type=SM_COV[vce], use_t=True)
-        df_t = n - k
+        kw = {
+            "cov_type": "cluster",
+            "cov_kwds": {"groups": codes, "use_correction": True, "df_correction": True},
+        }
+        df_t = g - 1
+    res = sm.OLS(y, xs).fit(use_t=True, **kw)
+    params, se = np.asarray(res.params) / norms, np.asarray(res.bse) / norms
+    t, p = np.asarray(res.tvalues), np.asarray(res.pvalues)
+    ci = np.asarray(res.conf_int(0.05)) / norms[:, None]
+    vs = np.asarray(res.cov_params())
+    slopes = [i for i, nm in enumerate(names) if nm != "Intercept"]
+    if case.intercept:
+        # The slopes, their covariance and statistics are unchanged by centring the
+        # regressors (a reparametrisation that moves only the intercept); from the centred
+        # design they come without the cancellation a year-like column causes.
+        xc = x[:, 1:] - x[:, 1:].mean(axis=0)
+        nc = np.linalg.norm(xc, axis=0)
+        assume(np.all(nc > 0))
+        rc = sm.OLS(y, np.column_stack([np.ones(n), xc / nc])).fit(use_t=True, **kw)
+        params[1:], se[1:] = np.asarray(rc.params)[1:] / nc, np.asarray(rc.bse)[1:] / nc
+        t[1:], p[1:] = np.asarray(rc.tvalues)[1:], np.asarray(rc.pvalues)[1:]
+        ci[1:] = np.asarray(rc.conf_int(0.05))[1:] / nc[:, None]
+        vs[1:, 1:] = np.asarray(rc.cov_params())[1:, 1:]
+        norms = np.concatenate([norms[:1], nc])
+        res = rc  # and the residuals
     if vce in ("hc2", "hc3"):
         h = np.einsum("ij,jk,ik->i", xs, np.linalg.pinv(xs.T @ xs), xs)
         assume(h.max() < 1 - 1e-6)  # leverage 1: HC2/HC3 are undefined
     rss = float(res.ssr)
     tss = float(np.sum((y - y.mean()) ** 2) if case.intercept else np.sum(y**2))
     assume(rss > 1e-12 * tss)  # exact fits are another known defect (se = 0)
-    vs = np.asarray(res.cov_params())
-    slopes = [i for i, nm in enumerate(names) if nm != "Intercept"]
-    b_s, v_s = np.asarray(res.params)[slopes], vs[np.ix_(slopes, slopes)]
+    b_s, v_s = (params * norms)[slopes], vs[np.ix_(slopes, slopes)]
     f_cond = float(np.linalg.cond(v_s))
     assume(f_cond < 1e8)
     f = float(b_s @ np.linalg.solve(v_s, b_s)) / len(slopes)
@@ -429,11 +447,11 @@ def reference(case: Case) -> Reference:
     c = 1 if case.intercept else 0
     return Reference(
         names=names,
-        params=np.asarray(res.params) / norms,
-        se=np.asarray(res.bse) / norms,
-        t=np.asarray(res.tvalues),
-        p=np.asarray(res.pvalues),
-        ci=np.asarray(res.conf_int(0.05)) / norms[:, None],
+        params=params,
+        se=se,
+        t=t,
+        p=p,
+        ci=ci,
         f=f,
         f_df=(len(slopes), df_t),
         f_p=float(stats.f.sf(f, len(slopes), df_t)),

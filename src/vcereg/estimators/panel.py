@@ -24,6 +24,7 @@ weights panel i by T_i (as analytic weights, normalised to mean 1).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -51,6 +52,8 @@ __all__ = [
 
 #: ModelSpec.estimator values fitted here (``xtreg_fe`` is absorbed, see :mod:`.fe`).
 PANEL_ESTIMATORS = ("xtreg_re", "xtreg_be", "xtreg_be_wls")
+
+_MODEL_OPTION = re.compile(r"\b(re|fe|be)\b")
 
 #: A regressor whose within deviations are this small relative to its size is constant
 #: within panels (the constant, a time-invariant variable): not in the within regression.
@@ -270,6 +273,8 @@ def fit_random_effects(spec: ModelSpec, design: Design) -> PanelFit:
         _codes=codes,
     )
     label = "Random-effects GLS regression"
+    if spec.command == "xtreg" and not _MODEL_OPTION.search(spec.source.partition(",")[2]):
+        notes += ("xtreg without fe, re or be fits random effects (Stata's default)",)
     return PanelFit(fit, transformed, pstats, label, n_obs, normal=True, notes=notes)
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from .api import DataLike, as_pandas, fit_spec, parse
 from .errors import StataSyntaxError, VceregError, closest
+from .postestimation.hausman import hausman
 from .results import Results
 from .spec import PanelSpec, SmallSample
 from .stata_lang.command import COMMANDS, is_stata_command, parse_line
@@ -326,3 +327,33 @@ def _estimates(cmd: DoCommand, state: DoState) -> object:
 
 
 register_command("estimates", _estimates, abbrev=3)
+
+
+# --- hausman (see vcereg.postestimation.hausman) -----------------------------------------
+
+
+def _hausman(cmd: DoCommand, state: DoState) -> object:
+    """``hausman consistent [efficient] [, sigmamore sigmaless constant]``; a name of
+    ``.`` (or none for the efficient model) is the active estimates, as in Stata."""
+    names = cmd.args.split()
+    if not 1 <= len(names) <= 2:
+        raise cmd.error("expected hausman name-consistent [name-efficient] [, options]")
+    models = []
+    for name in [*names, "."][:2]:
+        if name == ".":
+            models.append(state.current(cmd))
+        elif name in state.stored:
+            models.append(state.stored[name])
+        else:
+            near = closest(name, state.stored)
+            raise cmd.error(
+                f"estimation result {name} not found",
+                hint=f"did you mean {near!r}?" if near else "store it with estimates store",
+            )
+    flags = {o: cmd.option(o, abbrev=k) is not None for o, k in _HAUSMAN_OPTS.items()}
+    labels = (names[0], names[1] if len(names) == 2 else ".")
+    return hausman(models[0], models[1], labels=labels, **flags)
+
+
+_HAUSMAN_OPTS = {"sigmamore": 6, "sigmaless": 6, "constant": 4}
+register_command("hausman", _hausman, abbrev=4)

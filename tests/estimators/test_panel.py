@@ -33,7 +33,9 @@ from tests.tolerances import REL_IDENTITY, REL_REFERENCE
 from vcereg.errors import NotSupportedError, VceregWarning
 from vcereg.spec import PanelSpec
 
-REF = json.loads((Path(__file__).parents[1] / "reference" / "stata_simulated_panel.json").read_text())
+REF = json.loads(
+    (Path(__file__).parents[1] / "reference" / "stata_simulated_panel.json").read_text()
+)
 PANEL = PanelSpec("firm_id", "year")
 STATA_KEYS = sorted(k for k in REF["results"] if k.startswith(("random_effect", "between")))
 FE_KEYS = sorted(k for k in REF["results"] if k.startswith("fixed_effect"))
@@ -141,9 +143,7 @@ def test_random_effects_match_linearmodels(sim, suffix, vce, lm_options):
     lm = RandomEffects(y, x).fit(debiased=True, **lm_options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", VceregWarning)
-        r = vcereg.regress(
-            f"y{suffix} ~ {' + '.join(cols)} | panel(firm_id year)", sim, vce=vce
-        )
+        r = vcereg.regress(f"y{suffix} ~ {' + '.join(cols)} | panel(firm_id year)", sim, vce=vce)
     order = ["Intercept", *cols]
     np.testing.assert_allclose(r.params[order], lm.params.to_numpy(), rtol=REL_REFERENCE)
     np.testing.assert_allclose(
@@ -201,16 +201,14 @@ def test_every_sandwich_is_the_one_on_quasi_demeaned_data(sim):
     h = np.einsum("ij,jk,ik->i", xs, bread, xs)
     scores = np.column_stack([np.bincount(g, xs[:, j] * e) for j in range(k)])
     n_g = g.max() + 1
+    cluster_factor = n_g / (n_g - 1) * (n_obs - 1) / (n_obs - k)
     expected = {
         "ols": e @ e / (n_obs - k) * bread,
         "hc0": bread @ (xs.T * e**2) @ xs @ bread,
         "robust": n_obs / (n_obs - k) * bread @ (xs.T * e**2) @ xs @ bread,
         "hc2": bread @ (xs.T * (e**2 / (1 - h))) @ xs @ bread,
         "hc3": bread @ (xs.T * (e**2 / (1 - h) ** 2)) @ xs @ bread,
-        "cluster firm_id": n_g / (n_g - 1) * (n_obs - 1) / (n_obs - k) * bread
-        @ scores.T
-        @ scores
-        @ bread,
+        "cluster firm_id": cluster_factor * bread @ scores.T @ scores @ bread,
     }
     base = vcereg.regress("y ~ x1 + x2 | panel(firm_id year)", sim)
     for vce, want in expected.items():

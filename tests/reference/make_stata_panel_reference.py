@@ -7,7 +7,8 @@ variables y x1..x5, and their ``_light``/``_heavy`` copies with missing values).
 is tests/data/simulated_panel.csv. The log holds ``xtreg, fe``, ``xtreg, re`` (Swamy-Arora,
 the default), ``xtreg, be`` and ``xtreg, be wls`` (each with vce(conventional), and re/fe
 with vce(robust) and vce(cluster firm_id)) and ``regress``; the ``_heavy`` variables give an
-unbalanced panel (639 firms with 1 to 3 years, 891 rows) after listwise deletion. Run this script (with linearmodels installed) to rebuild
+unbalanced panel (639 firms with 1 to 3 years, 891 rows) after listwise deletion.
+Run this script (with linearmodels installed) to rebuild
 the JSON; the tests only read the JSON.
 """
 

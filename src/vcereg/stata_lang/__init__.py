@@ -130,7 +130,12 @@ def unparse(spec: ModelSpec) -> str:
     raise NotSupportedError(f"cannot write this model as a Stata command{reason}")
 
 
-_XTREG_MODELS = {"xtreg_fe": ["fe"], "xtreg_re": ["re"], "xtreg_be": ["be"], "xtreg_be_wls": ["be", "wls"]}
+_XTREG_MODELS = {
+    "xtreg_fe": ["fe"],
+    "xtreg_re": ["re"],
+    "xtreg_be": ["be"],
+    "xtreg_be_wls": ["be", "wls"],
+}
 
 
 def _command_for(spec: ModelSpec) -> str:

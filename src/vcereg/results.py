@@ -242,6 +242,7 @@ class Results:
             "fixed_effects": list(self.fixed_effects),
             "n_dropped": self.n_dropped,
             "notes": list(self.notes),
+            "panel": self.panel.to_dict() if self.panel is not None else None,
         }
 
     # --- display -------------------------------------------------------------------
@@ -358,7 +359,7 @@ def with_panel(result: Results, panel: PanelStats | None, nobs: int | None = Non
     r2_o) and no adjusted one; ``nobs`` restores the observations behind panel means."""
     if panel is None:
         return result
-    changes: dict[str, Any] = {"panel": panel}
+    changes: dict[str, Any] = {"panel": panel, "rsquared_within": panel.r2_within}
     if panel.model == "re":
         changes |= {"rsquared": panel.r2_overall, "rsquared_adj": float("nan")}
     if nobs is not None:

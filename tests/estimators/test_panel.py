@@ -283,3 +283,25 @@ def test_refusals(sim):
         vcereg.regress("y ~ x1 | panel(firm_id, be) | vce(cluster firm_id)", sim)
     with pytest.raises(vcereg.errors.SpecError, match="cannot be combined with panel"):
         vcereg.parse("y ~ x1 | panel(firm_id) | fe(year)")
+
+
+@pytest.mark.parametrize("name", sorted(vcereg.available_vce()))
+def test_every_registered_variance_works_with_random_effects(sim, name):
+    """Each registered estimator either gives a symmetric PSD covariance on the
+    quasi-demeaned data, with z inference and the panel statistics kept, or refuses with
+    a vcereg error (never a raw numpy/pandas exception)."""
+    base = vcereg.regress("y ~ x1 + x2 | panel(firm_id year)", sim)
+    try:
+        vcereg.vce.resolve(vcereg.VceSpec(name=name))
+        args = ""
+    except vcereg.errors.VceOptionError:  # it needs a variable: the panel id
+        args = " firm_id"
+    try:
+        r = base.with_vce(f"{name}{args}")
+    except vcereg.VceregError:
+        return
+    cov = r.cov.to_numpy()
+    assert np.allclose(cov, cov.T, rtol=1e-12, atol=0)
+    assert np.linalg.eigvalsh(cov).min() >= -1e-12 * np.abs(cov).max()
+    assert r.df_inference is None and r.panel is not None and r.panel.model == "re"
+    np.testing.assert_allclose(r.params, base.params, rtol=REL_IDENTITY)

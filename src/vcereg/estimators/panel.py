@@ -114,6 +114,22 @@ class PanelStats:
     _terms: tuple[str, ...] = field(default=(), repr=False)
     _codes: IntArray | None = field(default=None, repr=False)
 
+    def to_dict(self) -> dict[str, object]:
+        """The statistics as plain Python values (theta summarised), for JSON."""
+        out: dict[str, object] = {
+            name: getattr(self, name)
+            for name in (
+                "model", "panel_var", "n_panels", "t_min", "t_avg", "t_max", "t_harmonic",
+                "sigma_u", "sigma_e", "rho", "r2_within", "r2_between", "r2_overall",
+                "corr_u_xb", "f_u", "f_u_pvalue",
+            )
+        }  # fmt: skip
+        out["f_u_df"] = list(self.f_u_df) if self.f_u_df is not None else None
+        out["theta"] = self.theta_summary() or None
+        return {
+            k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in out.items()
+        }
+
     def theta_summary(self) -> dict[str, float]:
         """min, 5%, median, 95% and max of theta over panels (Stata's ``re theta`` line)."""
         if self.theta is None or self.theta.size == 0:

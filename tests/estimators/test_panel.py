@@ -305,3 +305,38 @@ def test_every_registered_variance_works_with_random_effects(sim, name):
     assert np.linalg.eigvalsh(cov).min() >= -1e-12 * np.abs(cov).max()
     assert r.df_inference is None and r.panel is not None and r.panel.model == "re"
     np.testing.assert_allclose(r.params, base.params, rtol=REL_IDENTITY)
+
+
+def test_negative_variance_component_gives_pooled_ols_and_says_so():
+    """No panel effect and T = 2: the Swamy-Arora var(u_i) is negative, set to 0 (as
+    Stata), so theta = 0 and random effects equal pooled OLS."""
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"id": np.repeat(np.arange(50), 2), "x": rng.normal(size=100)})
+    d["y"] = d["x"] + rng.normal(size=100)
+    with pytest.warns(VceregWarning, match="negative and was set to 0"):
+        r = vcereg.regress("y ~ x | panel(id)", d)
+    ols = vcereg.regress("y ~ x", d)
+    assert r.panel is not None and r.panel.sigma_u == 0 and r.panel.sigma_u_truncated
+    np.testing.assert_allclose(r.params, ols.params, rtol=REL_IDENTITY)
+    np.testing.assert_allclose(r.cov, ols.cov, rtol=REL_IDENTITY)
+    assert any("reduce to pooled OLS" in n for n in r.notes)
+
+
+def test_no_within_degrees_of_freedom_is_a_clear_error():
+    d = pd.DataFrame({"id": range(10), "x": np.arange(10.0), "y": np.arange(10.0) ** 2})
+    with pytest.raises(vcereg.errors.EstimationError, match="within regression has no residual"):
+        vcereg.regress("y ~ x | panel(id)", d)
+
+
+def test_factor_and_time_series_regressors(grunfeld):
+    """Year dummies have the same panel mean everywhere in a balanced panel: they drop out
+    of the between regression (its rank), not out of the model (linearmodels 7.1 agrees)."""
+    r = vcereg.stata("xtreg invest value i.year, re", grunfeld, panel=PanelSpec("firm", "year"))
+    d = grunfeld.assign(**{f"y{t}": (grunfeld.year == t).astype(float) for t in range(1936, 1955)})
+    idx = d.set_index(["firm", "year"])
+    exog = idx[["value", *(f"y{t}" for t in range(1936, 1955))]].assign(const=1.0)
+    lm = RandomEffects(idx["invest"], exog).fit(debiased=True)
+    assert r.panel is not None
+    assert r.panel.sigma_u**2 == pytest.approx(lm.variance_decomposition["Effects"], rel=1e-8)
+    assert r.params["value"] == pytest.approx(lm.params["value"], rel=REL_REFERENCE)
+    assert r.se["value"] == pytest.approx(lm.std_errors["value"], rel=REL_REFERENCE)

@@ -199,6 +199,12 @@ def _no_weights(spec: ModelSpec, design: Design, what: str) -> None:
         )
 
 
+def _compact(codes: IntArray) -> IntArray:
+    """Codes relabelled 0..n-1 over the panels present (no empty panel in the counts)."""
+    out: IntArray = np.unique(codes, return_inverse=True)[1].astype(np.int64).ravel()
+    return out
+
+
 def _counts(codes: IntArray) -> IntArray:
     return np.bincount(codes)
 
@@ -229,7 +235,7 @@ def fit_random_effects(spec: ModelSpec, design: Design) -> PanelFit:
     """Swamy-Arora random-effects GLS (Stata's ``xtreg, re``); see the module docstring."""
     panel_var = _panel_var(spec)
     _no_weights(spec, design, "random effects")
-    codes = design.groups[panel_var]
+    codes = _compact(design.groups[panel_var])
     t = _counts(codes)
     n, n_obs = t.size, design.y.size
     y, x = design.y, design.x
@@ -304,7 +310,7 @@ def fit_between(spec: ModelSpec, design: Design, *, wls: bool = False) -> PanelF
             "per panel (Stata's xtreg, be allows only vce(conventional))",
             hint="use vce(ols), vce(robust) or vce(hc3) on the panel means",
         )
-    codes = design.groups[panel_var]
+    codes = _compact(design.groups[panel_var])
     t = _counts(codes)
     y, x = design.y, design.x
     yb, xb = group_means(y, codes), group_means(x, codes)
@@ -361,7 +367,7 @@ def fe_panel_stats(design: Design, absorbed: AbsorbedFit, panel_var: str) -> Pan
     Stata), sigma_e = sqrt(RSS / (N - n - k)), corr(u_i, Xb) is over the observations, and
     the F test compares the pooled OLS fit: ((RSS_pooled - RSS) / (n - 1)) / sigma_e^2.
     """
-    codes = design.absorb[panel_var]
+    codes = _compact(design.absorb[panel_var])
     fit = absorbed.fit
     slopes = [i for i, tm in enumerate(design.terms) if tm != "Intercept"]
     x = np.asfortranarray(design.x[:, slopes])

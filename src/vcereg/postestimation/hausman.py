@@ -22,7 +22,6 @@ id)`` then ``test xbar``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +33,7 @@ from ..errors import EstimationError, SpecError, VceregWarning, warn
 from ..estimators.panel import group_means
 from ..linalg import least_squares
 from ..results import Results
+from ..tables.panel_summary import render_hausman, render_mundlak
 from ..vce.kernels import cluster_meat
 
 __all__ = ["HausmanTest", "MundlakTest", "hausman", "mundlak"]
@@ -61,30 +61,7 @@ class HausmanTest:
 
     def summary(self) -> str:
         """Stata-like ``hausman`` output."""
-        lines = [
-            f"{'':>12}  {'---- Coefficients ----':^46}",
-            f"{'':>12} |{'(b)':>11}{'(B)':>13}{'(b-B)':>14}{'sqrt(diag(V_b-V_B))':>22}",
-            f"{'':>12} |{self.labels[0][:10]:>11}{self.labels[1][:12]:>13}{'Difference':>14}"
-            f"{'Std. err.':>22}",
-            "-" * 13 + "+" + "-" * 64,
-        ]
-        for name, row in self.table.iterrows():
-            se = "." if math.isnan(row["std_error"]) else f"{row['std_error']:.7g}"
-            lines.append(
-                f"{str(name)[:12]:>12} |{row['b']:>11.7g}{row['B']:>13.7g}"
-                f"{row['difference']:>14.7g}{se:>22}"
-            )
-        lines += [
-            "-" * 78,
-            "b = consistent under Ho and Ha; B = inconsistent under Ha, efficient under Ho",
-            "Test of H0: difference in coefficients not systematic",
-            f"    chi2({self.df}) = (b-B)'[(V_b-V_B)^(-1)](b-B) = {self.stat:.2f}",
-            f"    Prob > chi2 = {self.pvalue:.4f}" if not math.isnan(self.pvalue) else "",
-        ]
-        if self.sigma:
-            lines.append(f"    (V_b-V_B uses the {self.sigma} model's disturbance variance)")
-        lines += [f"Note: {n}" for n in self.notes]
-        return "\n".join(ln for ln in lines if ln) + "\n"
+        return render_hausman(self)
 
     def __str__(self) -> str:
         return self.summary()
@@ -104,15 +81,8 @@ class MundlakTest:
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
-        lines = [
-            "Mundlak test (correlated random effects, cluster-robust by panel)",
-            "H0: the panel means of the regressors have zero coefficients "
-            "(random effects consistent)",
-            f"    chi2({self.df}) = {self.stat:.2f}    Prob > chi2 = {self.pvalue:.4f}",
-            f"    ({self.n_clusters} clusters)",
-            *[f"Note: {n}" for n in self.notes],
-        ]
-        return "\n".join(lines) + "\n"
+        """The test, as Stata's ``test`` prints it."""
+        return render_mundlak(self)
 
     def __str__(self) -> str:
         return self.summary()

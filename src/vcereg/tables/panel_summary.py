@@ -8,12 +8,24 @@ the F test that all u_i = 0.
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
+
+import pandas as pd
 
 from ._protocol import ResultLike
 from .format import fmt_df, stata_count, stata_fixed, stata_g, stata_sig
 
-__all__ = ["PanelLike", "panel_f_test", "panel_footer", "panel_header"]
+__all__ = [
+    "HausmanLike",
+    "MundlakLike",
+    "PanelLike",
+    "panel_f_test",
+    "panel_footer",
+    "panel_header",
+    "render_hausman",
+    "render_mundlak",
+]
 
 _WIDTH = 78
 
@@ -107,3 +119,84 @@ def panel_f_test(p: PanelLike) -> list[str]:
     test = f"F test that all u_i=0: F({fmt_df(p.f_u_df[0])}, {fmt_df(p.f_u_df[1])}) = "
     test += stata_fixed(p.f_u, 2)
     return [f"{test:<62}Prob > F = {stata_fixed(p.f_u_pvalue, 4)}"]
+
+
+class HausmanLike(Protocol):
+    """What :func:`render_hausman` reads (``vcereg.postestimation.hausman.HausmanTest``)."""
+
+    @property
+    def stat(self) -> float: ...
+    @property
+    def df(self) -> int: ...
+    @property
+    def pvalue(self) -> float: ...
+    @property
+    def table(self) -> pd.DataFrame: ...
+    @property
+    def sigma(self) -> str | None: ...
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+    @property
+    def labels(self) -> tuple[str, str]: ...
+
+
+class MundlakLike(Protocol):
+    """What :func:`render_mundlak` reads (``vcereg.postestimation.hausman.MundlakTest``)."""
+
+    @property
+    def stat(self) -> float: ...
+    @property
+    def df(self) -> int: ...
+    @property
+    def pvalue(self) -> float: ...
+    @property
+    def n_clusters(self) -> int: ...
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+
+
+def render_hausman(h: HausmanLike) -> str:
+    """Stata's ``hausman`` display: the coefficients compared, then the chi2 test."""
+    b_label, e_label = h.labels
+    lines = [
+        f"{'':>13}{'---- Coefficients ----':^50}",
+        f"{'':>12} |{'(b)':>11}{'(B)':>13}{'(b-B)':>14}{'sqrt(diag(V_b-V_B))':>22}",
+        f"{'':>12} |{b_label[:10]:>11}{e_label[:12]:>13}{'Difference':>14}{'Std. err.':>22}",
+        "-" * 13 + "+" + "-" * (_WIDTH - 14),
+    ]
+    for name, row in h.table.iterrows():
+        lines.append(
+            f"{str(name)[:12]:>12} |{stata_g(row['b'], 10):>11}{stata_g(row['B'], 10):>13}"
+            f"{stata_g(row['difference'], 10):>14}{stata_g(row['std_error'], 10):>22}"
+        )
+    lines += [
+        "-" * _WIDTH,
+        f"b = consistent under H0 and Ha; obtained from {b_label}",
+        f"B = inconsistent under Ha, efficient under H0; obtained from {e_label}",
+        "",
+        "Test of H0: Difference in coefficients not systematic",
+        "",
+        f"    chi2({h.df}) = (b-B)'[(V_b-V_B)^(-1)](b-B)",
+        f"{'':>11} = {stata_fixed(h.stat, 2):>8}",
+    ]
+    if not math.isnan(h.pvalue):
+        lines.append(f"{'Prob > chi2':>11} = {stata_fixed(h.pvalue, 4):>8}")
+    if h.sigma:
+        lines.append(f"(V_b-V_B is based on the {h.sigma} model's disturbance variance)")
+    lines += [f"Note: {n}" for n in h.notes]
+    return "\n".join(lines) + "\n"
+
+
+def render_mundlak(m: MundlakLike) -> str:
+    """The Mundlak test in the style of Stata's ``test`` after a clustered ``xtreg, re``."""
+    lines = [
+        "Mundlak test (correlated random effects), cluster-robust by panel",
+        f"(Std. err. adjusted for {stata_count(m.n_clusters)} clusters)",
+        "H0: the panel means of the regressors have zero coefficients",
+        "    (the random-effects estimates are consistent)",
+        "",
+        f"{'chi2(' + str(m.df) + ')':>16} = {stata_fixed(m.stat, 2):>8}",
+        f"{'Prob > chi2':>16} = {stata_fixed(m.pvalue, 4):>8}",
+        *[f"Note: {n}" for n in m.notes],
+    ]
+    return "\n".join(lines) + "\n"

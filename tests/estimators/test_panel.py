@@ -340,3 +340,25 @@ def test_factor_and_time_series_regressors(grunfeld):
     assert r.panel.sigma_u**2 == pytest.approx(lm.variance_decomposition["Effects"], rel=1e-8)
     assert r.params["value"] == pytest.approx(lm.params["value"], rel=REL_REFERENCE)
     assert r.se["value"] == pytest.approx(lm.std_errors["value"], rel=REL_REFERENCE)
+
+
+@pytest.mark.parametrize(
+    "line", ["xtreg y x1, re", "xtreg y x1, be wls", "xtreg y x1, fe vce(robust)"]
+)
+def test_round_trips_between_stata_and_model_strings(line):
+    spec = vcereg.stata_lang.parse(line, panel=PANEL)
+    dsl = vcereg.to_dsl(spec)
+    assert "panel(firm_id year" in dsl
+    again = vcereg.parse(dsl)
+    assert (again.estimator, again.panel, again.absorb) == (spec.estimator, spec.panel, spec.absorb)
+    assert vcereg.to_stata(again).split(",")[1].split()[0] in ("re", "be", "fe")
+
+
+def test_between_with_vce_and_json(sim):
+    be = vcereg.regress("y ~ x1 + x2 | panel(firm_id, be)", sim)
+    rob = be.with_vce("robust")
+    assert rob.panel is not None and rob.nobs == be.nobs == 3000 and rob.df_resid == 997
+    np.testing.assert_allclose(rob.params, be.params, rtol=REL_IDENTITY)
+    out = json.loads(json.dumps(be.to_dict()))
+    assert out["panel"]["model"] == "be" and out["panel"]["n_panels"] == 1000
+    assert out["panel"]["sigma_u"] is None  # not defined after be (Stata leaves it empty)

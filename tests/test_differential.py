@@ -58,10 +58,14 @@ statistic inverts the slopes' covariance V, whose condition number c (after
 equilibration) reaches ~1e8 with nearly collinear pairs; any computed b'V⁻¹b then has a
 relative error of about c times the relative error of V. Checked against a 60-digit
 mpmath computation on the worst cases found: vcereg was off by up to 1.2e-13·c (1e-5 at
-c = 7e7), the centred reference by less. Errors of the coefficients (up to rtol standard
-errors, above) move F by up to 2·rtol/sqrt(F) relative (F·q = |L⁻¹b|² with V = LL'). So F
-and its p-value get ``max(rtol·(1 + 2/sqrt(F)), 1e-12·c)``, at most 1e-4 (c < 1e8 is
-required): far below the 1e-2 that a wrong small-sample factor or df makes at these N.
+c = 7e7), the centred reference by less; and as vcereg's V itself carries errors growing
+like κ²·1e-16 (uncentred design), its F was off by up to 2e-11·c at κ = 3.5e4. Errors of
+the coefficients (up to rtol standard errors, above) move F by up to 2·rtol/sqrt(F)
+relative (F·q = |L⁻¹b|² with V = LL'). So F and its p-value get
+``max(rtol·(1 + 2/sqrt(F)), 1e-12·c, 1e-19·κ²·c)``; the F value is compared when that is at
+most 1e-3 (its df always), well below the 2e-2 or more that a wrong small-sample factor or
+df makes at these N (K/N, 1/G); ``--hypothesis-show-statistics`` reports how often it is
+not (about 1% of examples, the nearly collinear ones).
 
 Examples outside the domain where the two sides are comparable are filtered out with
 ``assume`` (about 8% of draws): fewer than K + 3 complete rows, κ ≥ 1e5 or c ≥ 1e8 (see
@@ -96,7 +100,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -515,13 +519,17 @@ def check(case: Case, *, compare_f: Callable[[Reference], bool] = lambda ref: Tr
     _close("Root MSE", r.rmse, ref.rmse, rtol)
     if compare_f(ref):
         assert r.f_df == ref.f_df, (r.f_df, ref.f_df, r.notes)
-        # errors of b (in s.e. units, up to rtol) move F by 2·rtol/sqrt(F) relative; errors
-        # of V by up to c times theirs (see the module docstring)
+        # errors of b (up to rtol s.e.) move F by 2·rtol/sqrt(F) relative; errors of V by
+        # up to c times theirs, and V's own error grows like κ² (see the module docstring)
         f_tol = max(rtol * (1 + 2 / np.sqrt(ref.f)), 1e-12 * ref.f_cond)
-        what = f"F (kappa {ref.kappa:.3g}, cond V {ref.f_cond:.3g}, spread {ref.f_spread:.3g})"
-        _close(what, r.fstat, ref.f, f_tol)
-        p_cond = ref.f * stats.f.pdf(ref.f, *ref.f_df) / ref.f_p if ref.f_p > 0 else 1.0
-        _close("Prob > F", r.f_pvalue, ref.f_p, f_tol * max(1.0, p_cond), 1e-12)
+        f_tol = max(f_tol, 1e-19 * ref.kappa**2 * ref.f_cond)
+        if f_tol <= 1e-3:
+            what = f"F (kappa {ref.kappa:.3g}, cond V {ref.f_cond:.3g})"
+            _close(what, r.fstat, ref.f, f_tol)
+            p_cond = ref.f * stats.f.pdf(ref.f, *ref.f_df) / ref.f_p if ref.f_p > 0 else 1.0
+            _close("Prob > F", r.f_pvalue, ref.f_p, f_tol * max(1.0, p_cond), 1e-12)
+        else:
+            event("F value not compared: too ill-conditioned for a 1e-3 check")
     assert f"{ref.nobs:,}" in r.summary() or str(ref.nobs) in r.summary()
 
 

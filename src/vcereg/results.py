@@ -90,6 +90,8 @@ class Results:
     level: float = 95.0
     instrumented: tuple[str, ...] = ()  # IV: endogenous regressors (display names)
     instruments: tuple[str, ...] = ()  # IV: exogenous regressors and excluded instruments
+    # Per-coefficient t degrees of freedom (e.g. Bell-McCaffrey); None: df_inference for all
+    df_terms: pd.Series | None = None
     _estimator_notes: tuple[str, ...] = field(default=(), repr=False)
     _fit: Fit | None = field(default=None, repr=False)
     _design: Design | None = field(default=None, repr=False)
@@ -129,10 +131,10 @@ class Results:
 
     @cached_property
     def pvalue(self) -> pd.Series:
-        """Two-sided p-values from t(df_inference), or the normal when that is None."""
-        return pd.Series(
-            p_values(self.tstat.to_numpy(), self.df_inference), index=list(self.terms), name="p"
-        )
+        """Two-sided p-values from t(df_inference), or the normal when that is None
+        (per coefficient from ``df_terms`` when the variance gives one df per term)."""
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        return pd.Series(p_values(self.tstat.to_numpy(), df), index=list(self.terms), name="p")
 
     def conf_int(self, level: float | None = None) -> pd.DataFrame:
         """Confidence intervals (columns ``lower``, ``upper``); ``level`` in percent.
@@ -144,7 +146,8 @@ class Results:
             lev *= 100
         if not 0 < lev < 100:
             raise DataError(f"confidence level must be between 0 and 100 (got {level})")
-        c = critical_value(lev, self.df_inference)
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        c = critical_value(lev, df)
         b, s = self.params.to_numpy(), self.se.to_numpy()
         return pd.DataFrame({"lower": b - c * s, "upper": b + c * s}, index=list(self.terms))
 
@@ -286,6 +289,11 @@ def assemble(
     idx = np.flatnonzero(fit.keep)
     cov[np.ix_(idx, idx)] = vres.cov
     params = pd.Series(fit.params, index=list(terms), name="estimate")
+    df_terms = None
+    if vres.df_terms is not None:
+        df_all = np.full(k_all, np.nan)
+        df_all[idx] = vres.df_terms
+        df_terms = pd.Series(df_all, index=list(terms), name="df")
     slopes = [i for i, t in enumerate(terms) if fit.keep[i] and t != "Intercept"]
     test = wald_test(fit.params[slopes], cov[np.ix_(slopes, slopes)], vres.df_inference)
     df_model = float(len(slopes))
@@ -298,6 +306,7 @@ def assemble(
     r2_adj = 1 - (1 - r2) * (n - centered) / df_fit
     names = _display_names(spec, design)
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
+    all_notes += _inference_notes(vres, terms, idx, names)
     if fit.omitted:
         all_notes += (f"omitted because of collinearity: {', '.join(fit.omitted)}",)
     if test.dropped and test.df_num:
@@ -336,12 +345,35 @@ def assemble(
         fixed_effects=spec.absorb,
         instrumented=tuple(names.get(t, t) for t in design.endog_terms),
         instruments=tuple(names.get(t, t) for t in design.z_terms if t != "Intercept"),
+        df_terms=df_terms,
         _estimator_notes=notes,
         _refit=refit,
         _fit=fit,
         _design=design,
         _data=data,
     )
+
+
+def _inference_notes(
+    vres: VceResult, terms: tuple[str, ...], idx: np.ndarray, names: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Notes on per-coefficient df and the effective number of clusters, with term names."""
+    kept = [terms[i] for i in idx]
+    shown = [j for j, t in enumerate(kept) if t != "Intercept"][:6]
+    label = [names.get(kept[j], kept[j]) for j in shown]
+    out: tuple[str, ...] = ()
+    if vres.df_terms is not None and shown:
+        dfs = ", ".join(f"{n} {vres.df_terms[j]:.1f}" for n, j in zip(label, shown, strict=True))
+        out += (f"t degrees of freedom per coefficient (Bell-McCaffrey): {dfs}",)
+    if vres.effective_clusters is not None and shown:
+        var, g_star = vres.effective_clusters
+        vals = ", ".join(f"{n} {g_star[j]:.1f}" for n, j in zip(label, shown, strict=True))
+        g = vres.n_clusters.get(var, "?")
+        out += (
+            f"effective number of clusters G* (Carter, Schnepel & Steigerwald 2017, "
+            f"rho = 1) with G = {g} in {var}: {vals}",
+        )
+    return out
 
 
 def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import cluster, hc
+from . import cluster, cr2, hc
 from .base import (
     VarianceEstimator,
     VceContext,
@@ -20,6 +20,7 @@ __all__ = [
     "VceResult",
     "available",
     "cluster",
+    "cr2",
     "fix_psd",
     "hc",
     "register_vce",

@@ -13,6 +13,7 @@ from .._types import FloatArray, IntArray
 __all__ = [
     "cluster_meat",
     "cluster_scores",
+    "effective_clusters",
     "group_gram",
     "hc_meat",
     "intersect_codes",
@@ -81,4 +82,30 @@ def group_gram(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
         xj = x[order, j]
         prod = x[order] * xj[:, None]
         out[present, j, :] = np.add.reduceat(prod, starts, axis=0)
+    return out
+
+
+def effective_clusters(x: FloatArray, bread: FloatArray, codes: IntArray, rho: float = 1.0) -> FloatArray:
+    """Carter, Schnepel & Steigerwald's (2017) effective number of clusters, per coefficient.
+
+    ``G* = G / (1 + Gamma)``, ``Gamma = mean_g ((gamma_g - gamma_bar) / gamma_bar)^2`` with
+    ``gamma_g = e_k' B X_g' Omega_g X_g B e_k`` and the working covariance
+    ``Omega_g = (1 - rho) I + rho 11'`` (rho = 1: errors perfectly correlated within a
+    cluster, the conservative choice). Unweighted ``x``; O(N k + G k^2).
+
+    >>> x = np.ones((4, 1)); codes = np.array([0, 0, 0, 1])
+    >>> round(float(effective_clusters(x, np.array([[0.25]]), codes)[0]), 3)
+    1.22
+    """
+    g = n_groups(codes)
+    sums = cluster_scores(x, np.ones(x.shape[0]), codes, g)  # X_g' 1, (G, k)
+    a = sums @ bread  # row g: (B X_g' 1)'
+    gamma = rho * a * a
+    if rho != 1.0:
+        gram = group_gram(x, codes, g)
+        gamma += (1 - rho) * np.einsum("jk,gkl,lj->gj", bread, gram, bread)
+    mean = gamma.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        big_gamma = (((gamma - mean) / mean) ** 2).mean(axis=0)
+        out: FloatArray = g / (1 + big_gamma)
     return out

@@ -221,7 +221,7 @@ MALFORMED: list[tuple[str, PanelSpec | None, type[VceregError], str, str | tuple
     ("reg y x, vce(bootstrap)", None, NotSupportedError, "vce(bootstrap)", "bootstrap"),
     ("reg y x, vce(boot, reps(100))", None, NotSupportedError, "vce(bootstrap)", "boot"),
     ("reg y x, vce(jackknife)", None, NotSupportedError, "without clusters", "jackknife"),
-    ("reg y x, vce(hc2 g)", None, NotSupportedError, "clustered vce(hc2 g)", "hc2 g"),
+    ("reg y x, vce(hc3 g)", None, NotSupportedError, "clustered vce(hc3 g)", "hc3 g"),
     ("reg y x, level(5)", None, StataSyntaxError, "from 10 to 99.99 (got '5')", "level(5)"),
     ("reg y x, level(abc)", None, StataSyntaxError, "from 10 to 99.99", "level(abc)"),
     ("reg y x [iw=w]", None, NotSupportedError, "importance weights", "iw"),

@@ -55,7 +55,16 @@ VCE_NAMES = {
     "hc0": ("hc0", "hc0"), "hc2": ("hc2", "hc2"), "hc3": ("hc3", "hc3"),
     "cluster": ("cl", "cluster"), "cr1": ("cr1", "cluster"), "cr3": ("cr3", "cr3"),
     "jackknife": ("jack", "jackknife"), "bootstrap": ("boot", "bootstrap"), "hac": ("hac", "hac"),
+    "cr2": ("cr2", "cr2"), "dk": ("dk", "dk"), "twoway": ("twoway", "cluster"),
 }  # fmt: skip
+# vce() types whose suboptions are passed to the registry: name -> {spelling: option}
+_PASSED = {
+    "hc2": {"dfadjust": "dfadjust"},
+    "cr2": {"dfadjust": "dfadjust"},
+    "hac": {"lags": "lags", "lag": "lags", "kernel": "kernel"},
+    "dk": {"lags": "lags", "lag": "lags", "kernel": "kernel"},
+}
+_WITH_VARS = ("cluster", "cr3", "hc2", "cr2", "hac", "dk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +101,7 @@ class Options:
         self.nocons, self.level = False, 95.0
         self.absorb: tuple[str, ...] = ()
         self.req: tuple[str, tuple[str, ...], str, Span] | None = None
+        self.vce_options: list[tuple[str, str]] = []
         self.robust: tuple[str, Span] | None = None
         self.cluster: tuple[tuple[str, ...], Span, str] | None = None
         self.flags: dict[str, Span] = {}
@@ -199,7 +209,7 @@ class Options:
                 hint=f"did you mean {near}?" if near else None,
             )
         name, args = VCE_NAMES[full][1], tuple(words[1:])
-        if name in ("bootstrap", "hac"):
+        if name == "bootstrap":
             raise unsupported(
                 src,
                 f"vce({full}) is not supported",
@@ -212,20 +222,37 @@ class Options:
             raise syntax_error(
                 src, f"expected variable names in vce() (got {bad!r})", *span_bounds(span)
             )
-        if name in ("cluster", "cr3") and not args:
+        if name in ("cluster", "cr3", "cr2") and not args:
             raise syntax_error(
                 src,
                 f"vce({words[0]}) needs a cluster variable: vce(cluster school)",
                 *span_bounds(span),
             )
-        if name in ("hc2", "hc3") and args:
+        if name in ("hac", "dk") and not args:
+            raise syntax_error(
+                src,
+                f"vce({words[0]}) needs the time variable: vce({name} year, lags(2))",
+                *span_bounds(span),
+            )
+        if full == "twoway" and len(args) != 2:
+            raise syntax_error(
+                src,
+                f"vce(twoway ...) takes two cluster variables (got {len(args)})",
+                *span_bounds(span),
+                hint="e.g. vce(twoway firm year)",
+            )
+        if name == "hc3" and args:
             raise unsupported(
                 src,
                 f"clustered vce({full} {' '.join(args)}) is not supported",
                 *span_bounds(span),
                 hint="vce(jackknife, cluster(var)) gives the CR3 jackknife",
             )
-        if args and name not in ("cluster", "cr3"):
+        if name == "hc2" and len(args) > 1:
+            raise syntax_error(
+                src, "vce(hc2 clustvar) takes one cluster variable", *span_bounds(span)
+            )
+        if args and name not in _WITH_VARS:
             raise syntax_error(
                 src,
                 f"vce({words[0]}) takes no variables (got {' '.join(args)!r})",
@@ -236,6 +263,9 @@ class Options:
             a, b = at + len(head) + 1 + m.start(), at + len(head) + 1 + m.end()
             if name == "jackknife" and expand_abbrev(m.group(1), {"cluster": "cl"}) and m.group(2):
                 name, args = "cr3", tuple(m.group(2).split())
+            elif m.group(1).lower() in _PASSED.get(name, {}):
+                key = _PASSED[name][m.group(1).lower()]
+                self.vce_options.append((key, (m.group(2) or "").strip()))
             elif name != "jackknife" or m.group(1) not in ("nodots", "notable", "noheader"):
                 raise unsupported(src, f"vce({full}, {m.group(0)}) is not supported", a, b)
         if sep and not sub.strip():
@@ -355,4 +385,5 @@ class Options:
                     f"var) (got vce({text}))",
                     *span_bounds(span),
                 )
-        return VceSpec(name=name, args=args, text=text, span=span)
+        options = tuple(sorted(self.vce_options)) if req is not None else ()
+        return VceSpec(name=name, args=args, options=options, text=text, span=span)

@@ -366,8 +366,18 @@ def test_parse_do_xtset_before_time_series() -> None:
 
 
 def test_parse_rejects_several_commands() -> None:
-    with pytest.raises(StataSyntaxError, match="expected one command"):
+    with pytest.raises(StataSyntaxError, match="expected one estimation command"):
         parse("reg y x\nreg y z")
+
+
+def test_parse_accepts_xtset_and_tsset_lines_before_the_command() -> None:
+    spec = parse("xtset firm year\nreg y L.x, vce(cluster firm)")
+    assert spec.panel == PanelSpec("firm", "year") and spec.tsvars[0].label == "L.x"
+    assert parse("tsset year // annual\nnewey y x, lag(3)").vce.args == ("year",)
+    with pytest.raises(StataSyntaxError, match="needs the data declared as time series"):
+        parse("newey y x, lag(3)")
+    with pytest.raises(StataSyntaxError, match="newey requires the option lag"):
+        parse("tsset year\nnewey y x")
 
 
 # --- routing, round trips --------------------------------------------------------------------

@@ -180,8 +180,13 @@ def test_effective_clusters_against_the_paper_formula(data):
         a = np.eye(x.shape[1])[j]
         gam = np.array(
             [
-                a @ bread @ x[cl == c].T @ (0.5 * np.eye((cl == c).sum()) + 0.5) @ x[cl == c]
-                @ bread @ a
+                a
+                @ bread
+                @ x[cl == c].T
+                @ (0.5 * np.eye((cl == c).sum()) + 0.5)
+                @ x[cl == c]
+                @ bread
+                @ a
                 for c in np.unique(cl)
             ]
         )

@@ -36,8 +36,8 @@ def _panel(seed: int = 0, n: int = 240) -> pd.DataFrame:
     )
 
 
-# Requests that need more than a cluster variable 'g' (a time series needs unique times).
-_EXAMPLES = {"hac": "hac t"}
+# Time-series requests need an ordered, unique time variable, not the cluster variable g.
+_EXAMPLES = {"hac": "hac t", "dk": "dk t"}
 
 
 def _vce_string(name: str) -> str:

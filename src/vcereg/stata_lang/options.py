@@ -47,6 +47,9 @@ OPTIONS: dict[str, str] = {
     + "absorb(:a=absorb small=small first ffirst noconstant:noc partial(=no"
     + _DISPLAY,
     "xtreg": _COMMON + "fe=fe re=no be=no mle=no pa=no i(=panel" + _DISPLAY,
+    "newey": "lag(=lag force=force noconstant:noc=nocons level(:l=level" + _DISPLAY,
+    "xtscc": "lag(=lag fe=fe pooled:pool=pooled ase=ase re=no noconstant:noc=nocons "
+    "level(:l=level" + _DISPLAY,
 }
 #: vce() names and their minimal abbreviations → canonical registry name
 VCE_NAMES = {
@@ -99,6 +102,7 @@ class Options:
     ) -> None:
         self.src, self.cmd, self.panel, self.cmd_at = src, cmd, panel, cmd_at
         self.nocons, self.level = False, 95.0
+        self.lag: str | None = None
         self.absorb: tuple[str, ...] = ()
         self.req: tuple[str, tuple[str, ...], str, Span] | None = None
         self.vce_options: list[tuple[str, str]] = []
@@ -177,6 +181,14 @@ class Options:
                 )
         elif action == "nocons":
             self.nocons = True
+        elif action == "lag":
+            if not arg.strip().isdigit():
+                raise syntax_error(
+                    src,
+                    f"lag() must be a non-negative integer (got {arg.strip()!r})",
+                    *span_bounds(span),
+                )
+            self.lag = arg.strip()
         elif action == "absorb":
             self.absorb = self._absorb(arg, at)
         elif action == "panel":
@@ -309,6 +321,9 @@ class Options:
     def _check(self) -> None:
         src, cmd, flags = self.src, self.cmd, self.flags
         where = (self.cmd_at, self.cmd_at + len(cmd))
+        if cmd in ("newey", "xtscc"):
+            self._check_time_series(where)
+            return
         if cmd == "areg" and (len(self.absorb) != 1 or "#" in self.absorb[0]):
             raise syntax_error(
                 src,
@@ -338,7 +353,41 @@ class Options:
             )
         self.absorb = (self.panel.id,)
 
+    def _check_time_series(self, where: tuple[int, int]) -> None:
+        """newey needs tsset (and lag()); xtscc needs a panel and a time variable."""
+        src, cmd, flags, panel = self.src, self.cmd, self.flags, self.panel
+        if panel is None or panel.time is None:
+            raise syntax_error(
+                src,
+                f"{cmd} needs the data declared as time series: tsset time or xtset id time",
+                *where,
+                hint=f"add a 'tsset year' (or 'xtset firm year') line before the {cmd} line",
+            )
+        if cmd == "newey" and self.lag is None:
+            raise syntax_error(src, "newey requires the option lag(#)", *where)
+        if cmd == "xtscc" and "fe" in flags:
+            if "pooled" in flags:
+                raise syntax_error(src, "xtscc: fe and pooled cannot be combined", *where)
+            if panel.id is None:
+                raise syntax_error(src, "xtscc, fe needs a panel: xtset id time", *where)
+            self.absorb = (panel.id,)
+
+    def _time_series_vce(self) -> VceSpec:
+        """newey → vce(hac time [panel], lags(#)); xtscc → vce(dk time, lags(#) [ase])."""
+        assert self.panel is not None and self.panel.time is not None  # by _check
+        opts = [("lags", self.lag)] if self.lag is not None else []
+        if self.cmd == "newey":
+            args = (self.panel.time, *([self.panel.id] if self.panel.id else []))
+            name = "hac"
+        else:
+            args, name = (self.panel.time,), "dk"
+            opts += [("ase", "")] if "ase" in self.flags else []
+        spec = VceSpec(name=name, args=args, options=tuple(sorted(opts)))
+        return VceSpec(name, args, spec.options, str(spec)[4:-1], None)
+
     def vce(self, weights: WeightSpec | None) -> VceSpec:
+        if self.cmd in ("newey", "xtscc"):
+            return self._time_series_vce()
         req, rob, clu, src = self.req, self.robust, self.cluster, self.src
         if req is not None and (rob or clu):
             if req[0] == "jackknife" and clu and not rob:

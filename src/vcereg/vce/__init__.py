@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import cluster, cr2, hc
+from . import cluster, cr2, hac, hc
 from .base import (
     VarianceEstimator,
     VceContext,
@@ -22,6 +22,7 @@ __all__ = [
     "cluster",
     "cr2",
     "fix_psd",
+    "hac",
     "hc",
     "register_vce",
     "resolve",

@@ -85,7 +85,9 @@ def group_gram(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
     return out
 
 
-def effective_clusters(x: FloatArray, bread: FloatArray, codes: IntArray, rho: float = 1.0) -> FloatArray:
+def effective_clusters(
+    x: FloatArray, bread: FloatArray, codes: IntArray, rho: float = 1.0
+) -> FloatArray:
     """Carter, Schnepel & Steigerwald's (2017) effective number of clusters, per coefficient.
 
     ``G* = G / (1 + Gamma)``, ``Gamma = mean_g ((gamma_g - gamma_bar) / gamma_bar)^2`` with

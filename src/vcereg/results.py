@@ -21,6 +21,7 @@ from .dsl import parse_vce
 from .errors import DataError, EstimationError
 from .estimators import Fit
 from .inference import critical_value, p_values, wald_test
+from .postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables.etable import etable
@@ -165,6 +166,48 @@ class Results:
             },
             index=pd.Index(list(self.terms), name="term"),
         )
+
+    # --- tests after the fit -----------------------------------------------------------
+    def _restrictions(self, hypothesis: str) -> tuple[np.ndarray, np.ndarray]:
+        aliases = {"_cons": "Intercept"}
+        names = dict(self.spec.factor_names)
+        for t in self.terms:
+            aliases.setdefault(self.display_names.get(t, t), t)
+            aliases.setdefault(stata_term_name(t, names), t)
+        return parse_restrictions(hypothesis, self.terms, aliases)
+
+    def test(self, hypothesis: str) -> WaldResult:
+        """Wald test of linear restrictions with this fit's covariance (Stata's ``test``).
+
+        ``"x1 = x2"``, ``"x1 = 0, x2 = 0"``, ``"x1 x2"``, ``"2.g = 3.g"``; F(q, df) when
+        the fit uses t inference, chi2(q) when it uses the normal. See
+        :mod:`vcereg.postestimation.hypotheses`.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + studytime", vcereg.datasets.load("student-mat"))
+        >>> res = r.test("absences = 0, studytime = 0")
+        >>> res.df, round(res.stat, 3) == round(r.fstat, 3)
+        ((2, 392.0), True)
+        """
+        R, r = self._restrictions(hypothesis)
+        shown = [self.display_names.get(t, t) for t in self.terms]
+        return wald(self.params.to_numpy(), self.cov.to_numpy(), R, r, self.df_inference, shown)
+
+    def lincom(self, expression: str, level: float | None = None) -> pd.DataFrame:
+        """A linear combination of coefficients with its standard error, t, p and interval
+        (Stata's ``lincom``): one row with the columns of :meth:`tidy`.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + studytime", vcereg.datasets.load("student-mat"))
+        >>> list(r.lincom("absences + 2*studytime").columns)
+        ['estimate', 'std_error', 't', 'p', 'ci_low', 'ci_high']
+        """
+        R, r = self._restrictions(expression)
+        lev = self.level if level is None else float(level)
+        lev = lev * 100 if 0 < lev < 1 else lev
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        label = expression.strip()
+        return lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)
 
     # --- other covariances -------------------------------------------------------------
     def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:

@@ -59,7 +59,8 @@ def parse_do(text: str) -> list[ModelSpec]:
                     f"{', '.join(COMMANDS)}, xtset and tsset lines",
                     start,
                     start + len(word),
-                    hint="load and prepare the data with pandas",
+                    hint="prepare the data with pandas; run post-estimation commands "
+                    "(test, predict, ...) with vcereg.run_do",
                 )
         except VceregError as exc:
             raise type(exc)(

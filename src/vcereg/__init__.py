@@ -9,7 +9,12 @@
 
 from __future__ import annotations
 
-from . import datasets, errors, io
+from . import (
+    datasets,
+    dofile_hypotheses,  # noqa: F401  (registers the do-file commands test, lincom)
+    errors,
+    io,
+)
 from .api import fit_spec, parse, regress, stata
 from .dofile import DoRun, run_do
 from .dsl import unparse as to_dsl

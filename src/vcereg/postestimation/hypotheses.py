@@ -313,20 +313,18 @@ class WaldResult:
     r: FloatArray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def __str__(self) -> str:
-        lines = [f" ({i}) {text}" for i, text in enumerate(self.restrictions, 1)]
+        """Stata's ``test`` output."""
+        lines = [f" ({i:2d})  {text}" for i, text in enumerate(self.restrictions, 1)]
         if self.dropped:
-            lines.append(f"       {self.dropped} constraint(s) dropped")
+            lines.append(f"       Constraint(s) dropped: {self.dropped}")
+        lines.append("")
         if self.distribution == "F":
-            q, d = self.df  # type: ignore[misc]
-            lines += [
-                f"       F({q:3d}, {d:g}) = {self.stat:10.2f}",
-                f"            Prob > F = {self.pvalue:8.4f}",
-            ]
+            q, d = self.df[0], self.df[-1]
+            lines.append(f"       F({q:3d},{d:6g}) ={self.stat:8.2f}")
+            lines.append(f"            Prob > F ={self.pvalue:10.4f}")
         else:
-            lines += [
-                f"           chi2({self.df[0]:2d}) = {self.stat:10.2f}",
-                f"         Prob > chi2 = {self.pvalue:8.4f}",
-            ]
+            lines.append(f"           chi2({self.df[0]:3d}) ={self.stat:8.2f}")
+            lines.append(f"         Prob > chi2 ={self.pvalue:10.4f}")
         return "\n".join(lines)
 
 

@@ -152,7 +152,7 @@ class CR2(VarianceEstimator):
                 f"cluster variable {var!r} has {g} distinct value(s) in the estimation "
                 "sample; clustering needs at least 2 clusters"
             )
-        cov, df, n_singular = _cr2(ctx.x, ctx.resid, ctx.bread, codes, dfadjust)
+        cov, df_k, n_singular = _cr2(ctx.x, ctx.resid, ctx.bread, codes, dfadjust)
         if n_singular:
             notes += (
                 f"CR2: in {n_singular} direction(s) a cluster of {var} has leverage 1 "
@@ -170,7 +170,7 @@ class CR2(VarianceEstimator):
             ctx.t_or_normal(g - 1),
             {var: g},
             notes,
-            df_terms=df,
+            df_terms=df_k,
             effective_clusters=(var, g_star),
         )
 

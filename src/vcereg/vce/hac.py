@@ -46,7 +46,8 @@ def default_lags(n_periods: int) -> int:
     >>> default_lags(100), default_lags(20)
     (4, 2)
     """
-    return math.floor(4 * (n_periods / 100) ** (2 / 9))
+    rule: float = 4 * (n_periods / 100) ** (2 / 9)
+    return math.floor(rule)
 
 
 def kernel_weights(kernel: str, lags: int, max_lag: int) -> FloatArray:

@@ -57,7 +57,7 @@ def parse(line: str, *, panel: PanelSpec | None = None) -> ModelSpec:
     ('G3 ~ absences + C(school)', 'cluster', ('school',))
     >>> parse("reg y L.x", panel=PanelSpec("id", "t")).formula
     'y ~ L1__x'
-    >>> v = parse("xtset firm year\nnewey y x, lag(2)").vce
+    >>> v = parse("xtset firm year\\nnewey y x, lag(2)").vce
     >>> v.name, v.args, v.options
     ('hac', ('year', 'firm'), (('lags', '2'),))
     """

@@ -210,3 +210,18 @@ def test_twoway_is_cluster_with_two_variables(data):
     np.testing.assert_allclose(a.cov, b.cov, rtol=REL_IDENTITY)
     with pytest.raises(VceOptionError, match="two cluster variables"):
         vcereg.regress("y ~ x1 | vce(twoway g)", data)
+
+
+def test_cr2_on_user_typed_data_with_missing_values(data):
+    d = data.assign(
+        x2=data["x2"].astype("Int16"),
+        g=data["g"].map(lambda v: f"school {v}").astype("category"),
+    )
+    d.loc[[3, 40], "x2"] = pd.NA
+    r = vcereg.regress("y ~ x1 + x2 + big | vce(hc2 g, dfadjust)", d)
+    keep = d["x2"].notna().to_numpy()
+    x, y = _design(data[keep])
+    cov, df = brute_cr2(x, y, data["g"].to_numpy()[keep])
+    assert r.nobs == len(data) - 2
+    np.testing.assert_allclose(r.cov.to_numpy(), cov, rtol=REL_REFERENCE)
+    np.testing.assert_allclose(r.df_terms.to_numpy(), df, rtol=REL_REFERENCE)

@@ -185,3 +185,26 @@ def test_hac_refuses_clearly(grunfeld):
         vcereg.regress("invest ~ value | vce(dk year, lags(two))", grunfeld)
     with pytest.raises(VceOptionError, match="takes 1 to 2 argument"):
         vcereg.regress("invest ~ value | vce(hac)", grunfeld)
+
+
+def test_xtscc_fe_is_driscoll_kraay_on_the_within_regression(grunfeld):
+    """xtscc, fe: Driscoll-Kraay on the panel-demeaned data; K in (N-1)/(N-K) counts the
+    slopes and the constant, as xtreg, fe does."""
+    r = vcereg.stata("xtset firm year\nxtscc invest value capital, lag(3) fe", grunfeld)
+    dm = grunfeld[["invest", "value", "capital"]] - grunfeld.groupby("firm")[
+        ["invest", "value", "capital"]
+    ].transform("mean")
+    x, y = dm[["value", "capital"]].to_numpy(), dm["invest"].to_numpy()
+    bread = np.linalg.inv(x.T @ x)
+    s = x * (y - x @ bread @ x.T @ y)[:, None]
+    t = pd.factorize(grunfeld["year"], sort=True)[0]
+    n_t, n = t.max() + 1, len(y)
+    h = np.zeros((n_t, 2))
+    np.add.at(h, t, s)
+    meat = h.T @ h
+    for j in range(1, 4):
+        gamma = h[j:].T @ h[:-j]
+        meat += (1 - j / 4) * (gamma + gamma.T)
+    want = n_t / (n_t - 1) * (n - 1) / (n - 3) * bread @ meat @ bread
+    np.testing.assert_allclose(r.cov.to_numpy(), want, rtol=REL_REFERENCE)
+    assert r.df_inference == n_t - 1

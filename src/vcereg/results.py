@@ -256,6 +256,7 @@ class Results:
         coefs = {
             term: {col: _num(tidy.at[term, col]) for col in tidy.columns}
             | {"omitted": term in self.omitted, "display_name": self.display_names.get(term, term)}
+            | ({"df": _num(self.df_terms[term])} if self.df_terms is not None else {})
             for term in self.terms
         }
         return {

@@ -1,6 +1,7 @@
 """Do-file commands ``test`` and ``lincom`` after an estimation command.
 
-Registered in :mod:`vcereg.dofile`'s command registry when vcereg is imported:
+Registered in :mod:`vcereg.dofile`'s command registry when :mod:`vcereg.commands` is
+imported (vcereg does so):
 
 - ``test x1 = x2``, ``test x1 x2`` (each zero), ``test (x1 = 0) (x2 = 0)``: Stata's Wald
   test, see :meth:`vcereg.Results.test`;
@@ -21,8 +22,8 @@ from __future__ import annotations
 
 import re
 
-from .dofile import DoCommand, DoState, register_command
-from .postestimation.hypotheses import WaldResult
+from ..dofile import DoCommand, DoState, register_command
+from ..postestimation.hypotheses import WaldResult
 
 __all__: list[str] = []
 

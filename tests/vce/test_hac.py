@@ -208,3 +208,20 @@ def test_xtscc_fe_is_driscoll_kraay_on_the_within_regression(grunfeld):
     want = n_t / (n_t - 1) * (n - 1) / (n - 3) * bread @ meat @ bread
     np.testing.assert_allclose(r.cov.to_numpy(), want, rtol=REL_REFERENCE)
     assert r.df_inference == n_t - 1
+
+
+def test_weighted_hac_and_dk_match_statsmodels_wls(grunfeld):
+    """With analytic weights the scores are those of the sqrt(w)-transformed regression,
+    as statsmodels' WLS uses (wexog, wresid); Stata's aweights are normalised to sum N,
+    which leaves the WLS covariance unchanged."""
+    w = 1 + (grunfeld["capital"] / grunfeld["capital"].max()).to_numpy()
+    d = grunfeld.assign(w=w)
+    model = sm.WLS(d["invest"], sm.add_constant(d[["value", "capital"]]), weights=w)
+    groups = pd.factorize(d["firm"])[0]
+    ref = model.fit(cov_type="hac-panel", cov_kwds={"groups": groups, "maxlags": 2})
+    r = vcereg.regress("invest ~ value + capital | vce(hac year firm, lags(2)) | weights(w)", d)
+    np.testing.assert_allclose(r.cov.to_numpy(), ref.cov_params().to_numpy(), rtol=REL_REFERENCE)
+    time = (d["year"] - d["year"].min()).astype(int).to_numpy()
+    ref = model.fit(cov_type="hac-groupsum", cov_kwds={"time": time, "maxlags": 2})
+    r = vcereg.regress("invest ~ value + capital | vce(dk year, lags(2)) | weights(w)", d)
+    np.testing.assert_allclose(r.cov.to_numpy(), ref.cov_params().to_numpy(), rtol=REL_REFERENCE)

@@ -563,3 +563,24 @@ def test_resolved_base_fits_like_statsmodels(mtcars: pd.DataFrame) -> None:
     direct = vcereg.stata("reg mpg wt ib(last).cyl ib(freq).gear", mtcars)
     assert direct.display_names["C(cyl, contr.treatment(base=8))[T.4]"] == "4.cyl"
     np.testing.assert_allclose(np.sort(direct.params.to_numpy()), np.sort(theirs), atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xtset id t\nnewey y x, lag(2)",
+        "xtset id t\nxtscc y x, lag(2) fe",
+        "tsset t\nxtscc y x, ase",
+        "reg y x, vce(hc2 g, dfadjust)",
+        "reg y x, vce(dk t, ase lags(3))",
+        "reg y x, vce(twoway a b)",
+    ],
+)
+def test_new_variances_round_trip(text: str) -> None:
+    spec = parse(text)
+    back = parse(unparse(spec), panel=spec.panel or PanelSpec("id", "t"))
+    assert (back.vce.name, back.vce.args, back.vce.options) == (
+        spec.vce.name,
+        spec.vce.args,
+        spec.vce.options,
+    )

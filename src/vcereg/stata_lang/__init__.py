@@ -91,7 +91,9 @@ def unparse(spec: ModelSpec) -> str:
     >>> unparse(parse("reg y i.g c.x##c.x [pw=w] if x > 0 in 1/50, l(90)"))
     'regress y i.g x c.x#c.x if x > 0 in 1/50 [pw=w], level(90)'
     """
-    cmd = spec.command if spec.command in COMMANDS else _command_for(spec)
+    # newey/xtscc lines are written back as regress/xtreg with their vce(hac|dk ...)
+    native = spec.command in COMMANDS and spec.command not in ("newey", "xtscc")
+    cmd = spec.command if native else _command_for(spec)
     dep, terms, constant = formula_to_stata(spec.formula, spec.tsvars)
     words = [cmd, *(["2sls"] if cmd == "ivregress" else []), dep, *terms]
     if spec.iv is not None:

@@ -65,7 +65,7 @@ _PASSED = {
     "hc2": {"dfadjust": "dfadjust"},
     "cr2": {"dfadjust": "dfadjust"},
     "hac": {"lags": "lags", "lag": "lags", "kernel": "kernel"},
-    "dk": {"lags": "lags", "lag": "lags", "kernel": "kernel"},
+    "dk": {"lags": "lags", "lag": "lags", "kernel": "kernel", "ase": "ase"},
 }
 _WITH_VARS = ("cluster", "cr3", "hc2", "cr2", "hac", "dk")
 

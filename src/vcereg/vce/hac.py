@@ -200,7 +200,7 @@ class DriscollKraay(VarianceEstimator):
                 f"only {n_t} time periods in {tvar}: Driscoll-Kraay standard errors rely on "
                 "a long time dimension",
             )
-        notes = (f"Driscoll-Kraay over T = {n_t} periods of {tvar}; t(T - 1)",) + notes
+        notes = (f"Driscoll-Kraay over T = {n_t} periods of {tvar}; t(T - 1)", *notes)
         return VceResult(cov, label, ctx.t_or_normal(n_t - 1), {}, notes, factor)
 
 

@@ -1,5 +1,2 @@
-"""What is computed from a fitted model afterwards: tests, linear combinations, ...
-
-:mod:`vcereg.postestimation.hypotheses` parses linear hypotheses (``"x1 = x2"``) and
-computes Wald tests and ``lincom``.
-"""
+"""What is computed from fitted models afterwards: linear hypotheses, Wald tests and
+``lincom`` (:mod:`.hypotheses`); the Hausman and Mundlak tests (:mod:`.hausman`)."""

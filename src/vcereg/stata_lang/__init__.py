@@ -93,7 +93,7 @@ def unparse(spec: ModelSpec) -> str:
     """
     # newey/xtscc lines are written back as regress/xtreg with their vce(hac|dk ...)
     native = spec.command in COMMANDS and spec.command not in ("newey", "xtscc")
-    cmd = spec.command if native else _command_for(spec)
+    cmd = spec.command if native and spec.command else _command_for(spec)
     dep, terms, constant = formula_to_stata(spec.formula, spec.tsvars)
     words = [cmd, *(["2sls"] if cmd == "ivregress" else []), dep, *terms]
     if spec.iv is not None:
@@ -110,7 +110,7 @@ def unparse(spec: ModelSpec) -> str:
         words.append(f"[{WEIGHT_ABBREVS[spec.weights.kind.value]}={spec.weights.var}]")
     opts = []
     if cmd == "xtreg":
-        opts.append("fe")
+        opts += _XTREG_MODELS.get(spec.estimator, ["fe"])
     elif spec.absorb or cmd == "reghdfe":
         opts.append(f"absorb({' '.join(spec.absorb)})" if spec.absorb else "noabsorb")
     if not constant and cmd in ("regress", "ivregress"):
@@ -144,11 +144,21 @@ def unparse(spec: ModelSpec) -> str:
     raise NotSupportedError(f"cannot write this model as a Stata command{reason}")
 
 
+_XTREG_MODELS = {
+    "xtreg_fe": ["fe"],
+    "xtreg_re": ["re"],
+    "xtreg_be": ["be"],
+    "xtreg_be_wls": ["be", "wls"],
+}
+
+
 def _command_for(spec: ModelSpec) -> str:
     if spec.iv is not None:
         return "ivreghdfe" if spec.absorb else "ivregress"
-    if spec.estimator in ("areg", "xtreg_fe"):
-        return {"areg": "areg", "xtreg_fe": "xtreg"}[spec.estimator]
+    if spec.estimator.startswith("xtreg_"):
+        return "xtreg"
+    if spec.estimator == "areg":
+        return "areg"
     return "reghdfe" if spec.absorb else "regress"
 
 

@@ -211,7 +211,9 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         ssc=SmallSample.preset("asymptotic")
         if iv_cmd and "small" not in opts.flags
         else SmallSample(),
-        estimator="xtreg_fe" if cmd == "xtscc" and opts.absorb else COMMANDS[cmd][1],
+        estimator="xtreg_fe"
+        if cmd == "xtscc" and opts.absorb
+        else (opts.estimator or COMMANDS[cmd][1]),
         term_style="stata",
         factor_names=tuple(dict.fromkeys(names)),
         source=src,

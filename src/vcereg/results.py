@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._types import FloatArray
 from .design import Design
 from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
@@ -25,7 +26,7 @@ from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables.etable import etable
 from .tables.summary import render_summary
-from .vce import VceContext, VceResult, resolve
+from .vce import VceContext, VceInference, VceResult, resolve
 
 __all__ = ["Results", "assemble", "compute_vce"]
 
@@ -97,6 +98,8 @@ class Results:
     # With absorbed effects the degrees of freedom depend on the cluster variables
     # (effects nested in a cluster are not counted), so with_vce refits through this.
     _refit: Callable[[ModelSpec], Results] | None = field(default=None, repr=False)
+    # p-values and intervals from the variance estimator itself (the wild bootstrap)
+    _inference: VceInference | None = field(default=None, repr=False)
 
     # --- inference -------------------------------------------------------------------
     @property
@@ -129,10 +132,20 @@ class Results:
 
     @cached_property
     def pvalue(self) -> pd.Series:
-        """Two-sided p-values from t(df_inference), or the normal when that is None."""
-        return pd.Series(
-            p_values(self.tstat.to_numpy(), self.df_inference), index=list(self.terms), name="p"
-        )
+        """Two-sided p-values from t(df_inference), or the normal when that is None;
+        from the bootstrap for ``vce(wild ...)``."""
+        if self._inference is not None:
+            p = self._expand(self._inference.pvalues)
+        else:
+            p = p_values(self.tstat.to_numpy(), self.df_inference)
+        return pd.Series(p, index=list(self.terms), name="p")
+
+    def _expand(self, kept: FloatArray) -> FloatArray:
+        """Per-kept-coefficient values placed over all terms (NaN for omitted ones)."""
+        keep = [t not in self.omitted for t in self.terms]
+        out = np.full((len(self.terms), *kept.shape[1:]), np.nan)
+        out[keep] = kept
+        return out
 
     def conf_int(self, level: float | None = None) -> pd.DataFrame:
         """Confidence intervals (columns ``lower``, ``upper``); ``level`` in percent.
@@ -144,6 +157,9 @@ class Results:
             lev *= 100
         if not 0 < lev < 100:
             raise DataError(f"confidence level must be between 0 and 100 (got {level})")
+        if self._inference is not None:
+            ci = self._expand(self._inference.conf_int(lev))
+            return pd.DataFrame({"lower": ci[:, 0], "upper": ci[:, 1]}, index=list(self.terms))
         c = critical_value(lev, self.df_inference)
         b, s = self.params.to_numpy(), self.se.to_numpy()
         return pd.DataFrame({"lower": b - c * s, "upper": b + c * s}, index=list(self.terms))
@@ -337,6 +353,7 @@ def assemble(
         instrumented=tuple(names.get(t, t) for t in design.endog_terms),
         instruments=tuple(names.get(t, t) for t in design.z_terms if t != "Intercept"),
         _estimator_notes=notes,
+        _inference=vres.inference,
         _refit=refit,
         _fit=fit,
         _design=design,

@@ -28,6 +28,7 @@ _VCE_TITLES = {
     "hc3": "Robust HC3",
     "cluster": "Robust",
     "cr3": "Robust CR3",
+    "wild": "Robust",
     "bootstrap": "Bootstrap",
     "jackknife": "Jackknife",
 }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from . import cluster, hc
+from . import bootstrap, cluster, hc
 from .base import (
     VarianceEstimator,
     VceContext,
+    VceInference,
     VceResult,
     available,
     fix_psd,
@@ -17,8 +18,10 @@ from .base import (
 __all__ = [
     "VarianceEstimator",
     "VceContext",
+    "VceInference",
     "VceResult",
     "available",
+    "bootstrap",
     "cluster",
     "fix_psd",
     "hc",

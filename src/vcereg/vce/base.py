@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from ..spec import SmallSample, VceSpec, WeightKind
 __all__ = [
     "VarianceEstimator",
     "VceContext",
+    "VceInference",
     "VceResult",
     "available",
     "fix_psd",
@@ -93,11 +95,23 @@ class VceContext:
         return factor if self.ssc.small else 1.0
 
 
+class VceInference(Protocol):
+    """p-values and intervals that do not come from t(df) on the covariance (e.g. the
+    wild cluster bootstrap); one entry per kept coefficient."""
+
+    @property
+    def pvalues(self) -> FloatArray: ...
+
+    def conf_int(self, level: float) -> FloatArray: ...
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class VceResult:
     """A covariance matrix and how to do inference with it.
 
     ``df_inference`` is the t degrees of freedom, or None for the normal distribution.
+    ``inference``, when given, replaces the t/normal p-values and intervals of the
+    coefficients (the covariance still gives the standard errors and the F test).
     """
 
     cov: FloatArray
@@ -106,6 +120,7 @@ class VceResult:
     n_clusters: Mapping[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     factor: float = 1.0
+    inference: VceInference | None = None
 
 
 class VarianceEstimator:

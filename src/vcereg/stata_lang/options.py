@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..dsl import parse_vce
 from ..errors import Span, UnknownVceError, closest
 from ..spec import PanelSpec, VceSpec, WeightKind, WeightSpec
 from .syntax import (
@@ -55,7 +56,10 @@ VCE_NAMES = {
     "hc0": ("hc0", "hc0"), "hc2": ("hc2", "hc2"), "hc3": ("hc3", "hc3"),
     "cluster": ("cl", "cluster"), "cr1": ("cr1", "cluster"), "cr3": ("cr3", "cr3"),
     "jackknife": ("jack", "jackknife"), "bootstrap": ("boot", "bootstrap"), "hac": ("hac", "hac"),
+    "wild": ("wild", "wild"),
 }  # fmt: skip
+#: vce() types whose arguments and suboptions the variance registry checks itself
+_REGISTRY_SYNTAX = {"wild"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,7 @@ class Options:
         self.nocons, self.level = False, 95.0
         self.absorb: tuple[str, ...] = ()
         self.req: tuple[str, tuple[str, ...], str, Span] | None = None
+        self.req_spec: VceSpec | None = None  # for _REGISTRY_SYNTAX types
         self.robust: tuple[str, Span] | None = None
         self.cluster: tuple[tuple[str, ...], Span, str] | None = None
         self.flags: dict[str, Span] = {}
@@ -199,6 +204,9 @@ class Options:
                 hint=f"did you mean {near}?" if near else None,
             )
         name, args = VCE_NAMES[full][1], tuple(words[1:])
+        if name in _REGISTRY_SYNTAX:
+            self.req_spec = parse_vce(body, source=src, offset=at)
+            return name, args, body.strip(), span
         if name in ("bootstrap", "hac"):
             raise unsupported(
                 src,
@@ -355,4 +363,6 @@ class Options:
                     f"var) (got vce({text}))",
                     *span_bounds(span),
                 )
+        if name in _REGISTRY_SYNTAX and self.req_spec is not None:
+            return self.req_spec
         return VceSpec(name=name, args=args, text=text, span=span)

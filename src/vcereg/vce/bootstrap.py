@@ -168,7 +168,7 @@ class WildBootstrap(VarianceEstimator):
 
     name = "wild"
     aliases = ("wildboot", "wcb")
-    options = frozenset({"reps", "weights", "seed", "nonull"})
+    options = frozenset({"reps", "weights", "weighttype", "seed", "nonull"})
     min_args = 1
     max_args = 1
     summary = "wild cluster bootstrap-t p-values and intervals (boottest), CRV1 standard errors"
@@ -177,7 +177,7 @@ class WildBootstrap(VarianceEstimator):
         super().validate(spec, source)
         _int_option(spec, "reps", 1)
         _int_option(spec, "seed", 0)
-        w = spec.option("weights")
+        w = spec.option("weights") or spec.option("weighttype")
         if w is not None:
             parse_weights(w)
 
@@ -198,7 +198,7 @@ class WildBootstrap(VarianceEstimator):
         seeded = seed is not None
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**31)  # type: ignore[operator]
-        kind = parse_weights(ctx.vce.option("weights") or "rademacher")
+        kind = parse_weights(ctx.vce.option("weights") or ctx.vce.option("weighttype") or "rademacher")
         null = ctx.vce.option("nonull") is None
         plan = plan_weights(kind, g, reps, seed)
         moments = cluster_moments(ctx.x, ctx.resid, codes, ctx.bread, ctx.lstsq.beta)

@@ -198,7 +198,8 @@ class WildBootstrap(VarianceEstimator):
         seeded = seed is not None
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**31)  # type: ignore[operator]
-        kind = parse_weights(ctx.vce.option("weights") or ctx.vce.option("weighttype") or "rademacher")
+        spelled = ctx.vce.option("weights") or ctx.vce.option("weighttype")
+        kind = parse_weights(spelled or "rademacher")
         null = ctx.vce.option("nonull") is None
         plan = plan_weights(kind, g, reps, seed)
         moments = cluster_moments(ctx.x, ctx.resid, codes, ctx.bread, ctx.lstsq.beta)

@@ -326,3 +326,44 @@ def _estimates(cmd: DoCommand, state: DoState) -> object:
 
 
 register_command("estimates", _estimates, abbrev=3)
+
+
+# --- boottest (the wild cluster bootstrap, vcereg.postestimation.boottest) -------------
+_BOOTTEST_OPTIONS = {"reps": 1, "seed": 4, "weighttype": 6, "nonull": 5, "level": 1, "cluster": 2}
+
+
+def _boottest(cmd: DoCommand, state: DoState) -> object:
+    """``boottest x1 [= x2], [reps(#) seed(#) weighttype(name) nonull level(#) cluster(v)]``;
+    Stata's default of 999 draws."""
+    for word, _ in _option_items(cmd.options):
+        known = [n for n, k in _BOOTTEST_OPTIONS.items() if n.startswith(word) and len(word) >= k]
+        if not known:
+            near = closest(word, _BOOTTEST_OPTIONS)
+            raise cmd.error(
+                f"boottest: option {word} not allowed; allowed: {', '.join(_BOOTTEST_OPTIONS)}",
+                hint=f"did you mean {near}?" if near else None,
+            )
+    if not cmd.args:
+        raise cmd.error("boottest: expected a coefficient or restriction, e.g. boottest x1")
+
+    def number(name: str, default: int | None) -> int | None:
+        raw = cmd.option(name, abbrev=_BOOTTEST_OPTIONS[name])
+        if raw is None:
+            return default
+        if not raw.strip().isdigit():
+            raise cmd.error(f"boottest: {name}() expects a non-negative integer (got {raw!r})")
+        return int(raw)
+
+    level = cmd.option("level", abbrev=1)
+    return state.current(cmd).boottest(
+        cmd.args,
+        cluster=cmd.option("cluster", abbrev=2) or None,
+        reps=number("reps", 999) or 999,
+        weights=cmd.option("weighttype", abbrev=6) or "rademacher",
+        seed=number("seed", None),
+        null=cmd.option("nonull", abbrev=5) is None,
+        level=float(level) if level else None,
+    )
+
+
+register_command("boottest", _boottest)

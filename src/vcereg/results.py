@@ -19,9 +19,10 @@ from ._types import FloatArray
 from .design import Design
 from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
-from .errors import DataError, EstimationError
+from .errors import DataError, EstimationError, NotSupportedError
 from .estimators import Fit
 from .inference import critical_value, p_values, wald_test
+from .postestimation.boottest import BootTest, boottest
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables.etable import etable
@@ -212,6 +213,37 @@ class Results:
             rsquared_within=self.rsquared_within,
         )
 
+    def boottest(
+        self,
+        hypothesis: str,
+        *,
+        cluster: str | None = None,
+        reps: int = 9999,
+        weights: str = "rademacher",
+        seed: int | None = None,
+        null: bool = True,
+        level: float | None = None,
+    ) -> BootTest:
+        """Wild cluster bootstrap test of one linear restriction, e.g. ``"x1 = x2"``
+        (Stata's ``boottest``); see :func:`vcereg.postestimation.boottest.boottest`.
+
+        >>> import vcereg
+        >>> d = vcereg.datasets.load("student-mat")
+        >>> bt = vcereg.regress("G3 ~ absences | vce(cluster school)", d).boottest("absences")
+        >>> bt.reps, bt.enumerated
+        (4, True)
+        """
+        return boottest(
+            self,
+            hypothesis,
+            cluster=cluster,
+            reps=reps,
+            weights=weights,
+            seed=seed,
+            null=null,
+            level=level,
+        )
+
     # --- export --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready plain Python objects: coefficients with inference, the covariance
@@ -376,6 +408,11 @@ def compute_vce(
 ) -> VceResult:
     """Resolve ``spec.vce`` and compute it for a fit (shared by fitting and ``with_vce``)."""
     estimator, vspec = resolve(spec.vce, spec.source or None)
+    if spec.iv is not None and not estimator.supports_iv:
+        raise NotSupportedError(
+            f"vce({vspec.name}) is not available after instrumental variables; "
+            "use vce(cluster ...) or vce(robust)"
+        )
     needed = estimator.variables(vspec)
     groups = dict(design.groups)
     missing = [v for v in needed if v not in groups]

@@ -128,7 +128,8 @@ class VarianceEstimator:
 
     Class attributes: ``name`` (canonical, Stata's spelling), ``aliases``, ``options``
     (allowed option names), ``min_args``/``max_args`` (positional arguments, usually
-    variables), ``args_are_variables`` and ``summary`` (one line for listings).
+    variables), ``args_are_variables``, ``summary`` (one line for listings) and
+    ``supports_iv`` (False when the estimator is only valid for least squares).
     """
 
     name: str = ""
@@ -138,6 +139,7 @@ class VarianceEstimator:
     max_args: int | None = 0
     args_are_variables: bool = True
     summary: str = ""
+    supports_iv: bool = True  # False: refused after instrumental variables
 
     def validate(self, spec: VceSpec, source: str | None = None) -> None:
         """Check arguments and options; raise :class:`VceOptionError` with a caret."""

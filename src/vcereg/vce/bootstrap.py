@@ -28,7 +28,7 @@ import numpy as np
 
 from .._types import FloatArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, closest, warn
-from ..spec import VceSpec
+from ..spec import SmallSample, VceSpec
 from .base import VarianceEstimator, VceContext, VceResult, register_vce
 from .kernels import cluster_meat, n_groups
 from .wild_kernels import (
@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_REPS",
     "WildBootstrap",
     "WildInference",
+    "crv1_factor",
     "describe",
     "parse_weights",
     "run_bootstrap",
@@ -172,6 +173,7 @@ class WildBootstrap(VarianceEstimator):
     min_args = 1
     max_args = 1
     summary = "wild cluster bootstrap-t p-values and intervals (boottest), CRV1 standard errors"
+    supports_iv = False  # IV needs the wild restricted efficient bootstrap (WRE)
 
     def validate(self, spec: VceSpec, source: str | None = None) -> None:
         super().validate(spec, source)
@@ -217,10 +219,16 @@ class WildBootstrap(VarianceEstimator):
         return VceResult(cov, label, df, {var: g}, tuple(notes), factor, inference=inference)
 
 
+def crv1_factor(nobs: float, k: int, g: int, ssc: SmallSample) -> float:
+    """CRV1's G/(G-1) * (N-1)/(N-K), as the small-sample policy says."""
+    if not ssc.small:
+        return 1.0
+    n_adj = (nobs - 1) / (nobs - k) if ssc.cluster_n_adj else 1.0
+    return n_adj * (g / (g - 1) if ssc.cluster_g_adj else 1.0)
+
+
 def _factor(ctx: VceContext, g: int) -> float:
-    n_adj = (ctx.nobs - 1) / (ctx.nobs - ctx.k) if ctx.ssc.cluster_n_adj else 1.0
-    g_adj = g / (g - 1) if ctx.ssc.cluster_g_adj else 1.0
-    return ctx.dof_factor(n_adj * g_adj)
+    return crv1_factor(ctx.nobs, ctx.k, g, ctx.ssc)
 
 
 def run_bootstrap(

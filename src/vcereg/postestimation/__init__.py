@@ -1,0 +1,1 @@
+"""What is computed from a fit afterwards: tests, intervals, predictions."""

@@ -92,7 +92,7 @@ def test_do_file_line(student):
 
 def test_do_file_errors(student):
     with pytest.raises(StataSyntaxError, match="did you mean weighttype"):
-        vcereg.run_do("regress G3 absences, vce(cluster Mjob)\nboottest absences, weighty(x)", student)
+        vcereg.run_do("regress G3 absences, vce(cluster Mjob)\nboottest x, weighty(x)", student)
     with pytest.raises(StataSyntaxError, match="last estimates not found"):
         vcereg.run_do("boottest absences", student)
 

@@ -43,9 +43,8 @@ def few_clusters_note(g: int, var: str) -> str | None:
         return (
             f"only {g} clusters in {var}: cluster-robust standard errors and t({g - 1}) "
             "inference are unreliable with so few clusters (the meat has rank at most "
-            f"{g - 1}); the wild cluster bootstrap, vce(wild {var}) (with weights(webb) "
-            "when there are so few clusters), gives honest p-values where any are possible; "
-            "otherwise a different design is needed"
+            f"{g - 1}); the wild cluster bootstrap, vce(wild {var}, weights(webb)), is the "
+            "better test, though with so few clusters no method is reliable"
         )
     if g < FEW_CLUSTERS:
         return (

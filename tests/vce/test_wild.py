@@ -36,6 +36,9 @@ from vcereg.errors import (
     FewClustersWarning,
     VceOptionError,
 )
+from vcereg.progress import Progress
+from vcereg.vce import bootstrap
+from vcereg.vce.bootstrap import set_progress
 from vcereg.vce.wild_kernels import bootstrap_draws, cluster_moments, plan_weights
 
 TIE = 1e-9
@@ -321,3 +324,35 @@ def test_one_cluster_is_refused(student):
 def test_few_clusters_warning_says_how_to_bootstrap(student):
     with pytest.warns(FewClustersWarning, match=r"vce\(wild school"):
         vcereg.regress("G3 ~ absences | vce(cluster school)", student)
+
+
+def test_long_runs_report_progress(student):
+    calls: list[tuple[int, str]] = []
+    steps: list[int] = []
+
+    class Fake:
+        def __init__(self, total: int, label: str) -> None:
+            calls.append((total, label))
+
+        def __enter__(self) -> Fake:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def advance(self, label: str | None = None) -> None:
+            steps.append(1)
+
+    try:
+        set_progress(Fake)
+        r = vcereg.regress("G3 ~ absences + age", student, vce="wild Fjob, reps(20000) seed(1)")
+        r2 = vcereg.regress("G3 ~ absences + age | vce(cluster Fjob)", student)
+        r2.boottest("age", reps=20000, weights="webb", seed=1)
+    finally:
+        set_progress(lambda total, label: Progress(total=total, label=label))
+    assert r.pvalue.notna().all()
+    (total, label), (total2, label2) = calls
+    assert label == "wild bootstrap (Fjob)" and label2 == "boottest (Fjob)"
+    assert total + total2 == len(steps)  # every block advances the indicator once
+    # what the interface layer installs is the command-line indicator
+    assert isinstance(bootstrap._progress[0](1, "x"), Progress)

@@ -356,3 +356,10 @@ def test_long_runs_report_progress(student):
     assert total + total2 == len(steps)  # every block advances the indicator once
     # what the interface layer installs is the command-line indicator
     assert isinstance(bootstrap._progress[0](1, "x"), Progress)
+
+
+def test_fixed_effects_not_nested_in_the_clusters_are_reported(student):
+    loose = vcereg.regress("G3 ~ absences | fe(Mjob) | vce(wild Fjob, seed(1))", student)
+    nested = vcereg.regress("G3 ~ absences | fe(Mjob) | vce(wild Mjob, seed(1))", student)
+    assert any("Mjob not nested in Fjob" in n for n in loose.notes)
+    assert not any("not nested" in n for n in nested.notes)

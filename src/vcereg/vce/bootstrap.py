@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .._types import FloatArray
+from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, closest, warn
 from ..spec import SmallSample, VceSpec
 from .base import VarianceEstimator, VceContext, VceResult, register_vce
@@ -210,6 +210,13 @@ class WildBootstrap(VarianceEstimator):
         how = describe(plan, null, seeded)
         inference = WildInference(tuple(draws), how, plan.reps, plan.enumerated)
         notes = [f"p-values and confidence intervals: {how}; standard errors: CRV1"]
+        loose = [n for n, f in ctx.absorbed.items() if not _nested(f, codes)]
+        if loose:
+            notes.append(
+                f"absorbed effect(s) {', '.join(loose)} not nested in {var}: the bootstrap "
+                "works on the demeaned data without demeaning the bootstrap residuals "
+                "again, an approximation (see the variance docs)"
+            )
         weak = weak_design_note(g, plan, var)
         if weak:
             warn(weak, FewClustersWarning)
@@ -217,6 +224,12 @@ class WildBootstrap(VarianceEstimator):
         label = f"Clustered ({var})"
         df = ctx.t_or_normal(g - 1)
         return VceResult(cov, label, df, {var: g}, tuple(notes), factor, inference=inference)
+
+
+def _nested(inner: IntArray, outer: IntArray) -> bool:
+    """Is every level of ``inner`` inside one level of ``outer``?"""
+    pairs = np.unique(inner.astype(np.int64) * (n_groups(outer) + 1) + outer)
+    return bool(pairs.size == np.unique(inner).size)
 
 
 def crv1_factor(nobs: float, k: int, g: int, ssc: SmallSample) -> float:

@@ -230,7 +230,7 @@ class BootDraws:
 
 def chunk_size(n_restrictions: int, g: int) -> int:
     """Draws per work block, so that a block holds about 4 million doubles."""
-    return max(64, _CHUNK_ELEMENTS // max(1, n_restrictions * g))
+    return max(16, _CHUNK_ELEMENTS // max(1, n_restrictions * g))
 
 
 def bootstrap_draws(

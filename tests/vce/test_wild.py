@@ -363,3 +363,11 @@ def test_fixed_effects_not_nested_in_the_clusters_are_reported(student):
     nested = vcereg.regress("G3 ~ absences | fe(Mjob) | vce(wild Mjob, seed(1))", student)
     assert any("Mjob not nested in Fjob" in n for n in loose.notes)
     assert not any("not nested" in n for n in nested.notes)
+
+
+def test_random_draws_do_not_depend_on_the_work_blocks():
+    plan = plan_weights("webb", 7, 1000, seed=4)
+    whole = np.hstack(list(plan.chunks(4096)))
+    for size in (1, 256, 300, 999):
+        np.testing.assert_array_equal(np.hstack(list(plan.chunks(size))), whole)
+    assert whole.shape == (7, 1000)

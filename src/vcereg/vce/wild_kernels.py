@@ -54,6 +54,7 @@ _MAMMEN = np.array([-(_SQRT5 - 1) / 2, (_SQRT5 + 1) / 2])
 _MAMMEN_P = (_SQRT5 + 1) / (2 * _SQRT5)  # probability of the negative point
 _TIE = 1e-10  # relative: |t*| within this of |t| is a tie (rounding of the same number)
 _CHUNK_ELEMENTS = 4_000_000  # doubles per (restrictions x G x draws) work block
+_DRAWS_PER_CALL = 256  # random draws are generated in blocks of this many columns
 
 
 def draw_weights(kind: str, g: int, b: int, rng: np.random.Generator) -> FloatArray:
@@ -79,8 +80,10 @@ def draw_weights(kind: str, g: int, b: int, rng: np.random.Generator) -> FloatAr
 class WeightPlan:
     """Where the draws come from: all 2^G Rademacher vectors, or ``reps`` random draws.
 
-    ``chunks(size)`` yields the weight matrix in column blocks, the same blocks every
-    time it is called (the generator is re-created from ``seed``).
+    ``chunks(size)`` yields the weight matrix in column blocks. Random draws are made in
+    fixed blocks of ``_DRAWS_PER_CALL`` columns whatever ``size`` is, so the draws depend
+    only on the seed, G, ``reps`` and the weight type: ``vce(wild g, seed(1))`` and
+    ``boottest(..., seed=1)`` use the same draws.
     """
 
     kind: str
@@ -97,8 +100,14 @@ class WeightPlan:
                 yield np.ascontiguousarray(signs[:, lo : lo + size])
             return
         rng = np.random.default_rng(self.seed)
+        size = max(1, size // _DRAWS_PER_CALL) * _DRAWS_PER_CALL
         for lo in range(0, self.reps, size):
-            yield draw_weights(self.kind, self.g, min(size, self.reps - lo), rng)
+            stop = min(lo + size, self.reps)
+            blocks = [
+                draw_weights(self.kind, self.g, min(_DRAWS_PER_CALL, stop - at), rng)
+                for at in range(lo, stop, _DRAWS_PER_CALL)
+            ]
+            yield np.hstack(blocks)
 
 
 def plan_weights(kind: str, g: int, reps: int, seed: int) -> WeightPlan:

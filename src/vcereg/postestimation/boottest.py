@@ -249,7 +249,7 @@ def boottest(
     >>> r = vcereg.regress("G3 ~ absences + age | vce(cluster Mjob)", d)
     >>> bt = r.boottest("absences = 0")
     >>> bt.reps, bt.enumerated, round(bt.pvalue, 4)
-    (32, True, 0.0625)
+    (32, True, 0.125)
     """
     fit, design = result._fit, result._design
     if fit is None or design is None:

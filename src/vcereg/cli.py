@@ -42,9 +42,12 @@ from .vce import available
 
 __all__ = ["build_parser", "main"]
 
-_FORMATS = {"txt": "text", "md": "markdown", "tex": "latex", "htm": "html"}
-_FORMAT_NAMES = ("text", "markdown", "latex", "html", "json")
+_FORMATS = {"txt": "text", "md": "markdown", "tex": "latex", "htm": "html", "word": "docx",
+            "excel": "xlsx"}  # fmt: skip
+_FORMAT_NAMES = ("text", "markdown", "latex", "html", "json", "docx", "xlsx")
+_BINARY = ("docx", "xlsx")
 _EXTENSIONS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".tex": "latex",
+               ".docx": "docx", ".xlsx": "xlsx",
                ".html": "html", ".htm": "html", ".json": "json"}  # fmt: skip
 _PANEL = ("xtset", "tsset")
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
@@ -393,7 +396,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         below=None if args.below == "none" else (args.below or "se"),
         digits=3 if args.digits is None else args.digits,
     )  # fmt: skip
-    _emit(table.render(fmt), args.out, out)
+    if fmt in _BINARY:
+        if args.out is None:
+            raise UsageError(f"a {fmt} table is a file: add --out table.{fmt}")
+        table.save(args.out, fmt)
+    else:
+        _emit(table.render(fmt), args.out, out)
     _emit_log(run, out)
     return 0
 

@@ -6,14 +6,18 @@ act on the last fit (``test``, ``predict``, ``estimates store`` ...) through a r
 handlers keyed by command word. A handler is a function ``(DoCommand, DoState) -> object``;
 what it returns (anything printable, or ``None``) is the command's output in the log.
 
-Adding a command::
+Adding a command: a module ``vcereg/commands/<name>.py`` (the layer above this one, so
+it may use everything the package has), imported by ``vcereg/commands/__init__.py``::
 
-    from vcereg.dofile import DoCommand, DoState, register_command
+    from ..dofile import DoCommand, DoState, register_command
 
     def _hello(cmd: DoCommand, state: DoState) -> str:
         return f"last model: {state.current(cmd).depvar}"
 
     register_command("hello", _hello, abbrev=3)     # "hel", "hell" and "hello"
+
+The package ``vcereg`` imports ``vcereg.commands``, so every command is registered
+whenever vcereg is imported.
 
 ``state.current(cmd)`` is the active estimates (Stata's ``e()``), with Stata's error when
 there are none; ``state.data`` is the run's own copy of the data, which commands such as
@@ -282,88 +286,3 @@ def run_do(
                 f"line {n}: {exc.message}", source=exc.source, span=exc.span, hint=exc.hint
             ) from None
     return DoRun(tuple(state.results), tuple(log), state.data, dict(state.stored))
-
-
-# --- estimates store / restore / dir --------------------------------------------------
-_EST_SUB = {"store": 3, "restore": 1, "dir": 3, "replay": 3, "clear": 5}
-
-
-def _estimates(cmd: DoCommand, state: DoState) -> object:
-    words = cmd.args.split()
-    if not words:
-        raise cmd.error("estimates: expected store, restore, dir, replay or clear")
-    sub = next(
-        (s for s, k in _EST_SUB.items() if s.startswith(words[0]) and len(words[0]) >= k), None
-    )
-    if sub is None:
-        raise cmd.error(
-            f"estimates {words[0]}: not supported; expected store, restore, dir, replay or clear"
-        )
-    if sub == "store":
-        if len(words) != 2 or not WORD.fullmatch(words[1]):
-            raise cmd.error("expected estimates store NAME")
-        state.stored[words[1]] = state.current(cmd)
-        return None
-    if sub == "clear":
-        state.stored.clear()
-        state.active = None
-        return None
-    if sub == "dir":
-        return "\n".join(f"{k}: {r.depvar} ({r.vce_label})" for k, r in state.stored.items())
-    name = words[1] if len(words) > 1 else None
-    if name is None and sub == "replay":
-        return state.current(cmd).summary()
-    if name not in state.stored:
-        near = closest(name or "", state.stored)
-        raise cmd.error(
-            f"estimation result {name} not found",
-            hint=f"did you mean {near!r}?" if near else "store it first with estimates store",
-        )
-    if sub == "restore":
-        state.active = state.stored[name]
-        return None
-    return state.stored[name].summary()
-
-
-register_command("estimates", _estimates, abbrev=3)
-
-
-# --- boottest (the wild cluster bootstrap, vcereg.postestimation.boottest) -------------
-_BOOTTEST_OPTIONS = {"reps": 1, "seed": 4, "weighttype": 6, "nonull": 5, "level": 1, "cluster": 2}
-
-
-def _boottest(cmd: DoCommand, state: DoState) -> object:
-    """``boottest x1 [= x2], [reps(#) seed(#) weighttype(name) nonull level(#) cluster(v)]``;
-    Stata's default of 999 draws."""
-    for word, _ in _option_items(cmd.options):
-        known = [n for n, k in _BOOTTEST_OPTIONS.items() if n.startswith(word) and len(word) >= k]
-        if not known:
-            near = closest(word, _BOOTTEST_OPTIONS)
-            raise cmd.error(
-                f"boottest: option {word} not allowed; allowed: {', '.join(_BOOTTEST_OPTIONS)}",
-                hint=f"did you mean {near}?" if near else None,
-            )
-    if not cmd.args:
-        raise cmd.error("boottest: expected a coefficient or restriction, e.g. boottest x1")
-
-    def number(name: str, default: int | None) -> int | None:
-        raw = cmd.option(name, abbrev=_BOOTTEST_OPTIONS[name])
-        if raw is None:
-            return default
-        if not raw.strip().isdigit():
-            raise cmd.error(f"boottest: {name}() expects a non-negative integer (got {raw!r})")
-        return int(raw)
-
-    level = cmd.option("level", abbrev=1)
-    return state.current(cmd).boottest(
-        cmd.args,
-        cluster=cmd.option("cluster", abbrev=2) or None,
-        reps=number("reps", 999) or 999,
-        weights=cmd.option("weighttype", abbrev=6) or "rademacher",
-        seed=number("seed", None),
-        null=cmd.option("nonull", abbrev=5) is None,
-        level=float(level) if level else None,
-    )
-
-
-register_command("boottest", _boottest)

@@ -132,7 +132,8 @@ def weak_design_note(g: int, plan: WeightPlan, var: str) -> str | None:
         )
         if g <= 3:
             note += (
-                "; the two vectors +-1 reproduce the actual statistic, so the p-value can "
+                "; the two vectors +-1 never count (under the null they reproduce the "
+                "actual statistic), so the p-value can "
                 f"only be {'0 or 0.5' if g == 2 else '0, 0.25, 0.5 or 0.75'}"
                 " and no bootstrap can make so few clusters informative (MacKinnon & Webb "
                 "2018)"

@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from . import boottest, describe, estimates
+from . import boottest, describe, estimates, hausman
 
-__all__ = ["boottest", "describe", "estimates"]
+__all__ = ["boottest", "describe", "estimates", "hausman"]

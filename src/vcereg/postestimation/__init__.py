@@ -1,1 +1,2 @@
-"""What is computed from a fit afterwards: tests, intervals, predictions."""
+"""What is computed from fitted models afterwards: the Hausman and Mundlak tests
+(:mod:`.hausman`), the wild cluster bootstrap test (:mod:`.boottest`)."""

@@ -77,8 +77,9 @@ def group_gram(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     out = np.zeros((g, k, k))
     present = sorted_codes[starts]
-    for j in range(k):  # k reductions of length N; no loop over groups
-        xj = x[order, j]
-        prod = x[order] * xj[:, None]
-        out[present, j, :] = np.add.reduceat(prod, starts, axis=0)
+    xs = x[order]  # sorted once; each column then needs one product and one reduction
+    for j in range(k):  # k reductions of length N over columns j..k-1; no loop over groups
+        block = np.add.reduceat(xs[:, j:] * xs[:, j : j + 1], starts, axis=0)
+        out[present, j, j:] = block
+        out[present, j:, j] = block
     return out

@@ -18,8 +18,8 @@ For one restriction ``R b = r`` with ``A = (X'X)^{-1}`` and ``delta = R b_hat - 
 
 The CRV1 small-sample factor multiplies the actual and the bootstrap variances alike, so
 it cancels from every comparison and is left out here. p-values are symmetric:
-``mean(|t*| > |t|)``, ties (the draws ``v = +-1`` under WCR reproduce ``|t|`` exactly)
-not counted, as in ``wildboottest`` and ``boottest``.
+``mean(|t*| > |t|)``: the strict inequality of ``wildboottest``, made immune to rounding
+(the draws ``v = +-1`` under WCR reproduce ``|t|`` exactly and are never counted).
 """
 
 from __future__ import annotations

@@ -300,6 +300,7 @@ def build(
         x_text, z_text = _formulas(spec)
         parsed = _parse_formula(spec, x_text)
         parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
+    sub = _plain_strings(sub)
     if partition and len(sub) == 0:
         return _empty(spec, len(data), excluded_in, excluded_if, missing_counts, dropped_missing)
     y, x, terms, has_intercept, found = _matrices(spec, parsed, sub, env, levels)
@@ -364,6 +365,19 @@ def build(
         factor_names=spec.factor_names,
         levels=found,
     )
+
+
+def _plain_strings(sub: pd.DataFrame) -> pd.DataFrame:
+    """Nullable (``string``) text columns as the plain text formulaic encodes as categories
+    (missing values are gone by now); a new frame, the input is untouched."""
+    texts = [
+        c
+        for c in sub.columns
+        if isinstance(sub[c].dtype, pd.StringDtype) and sub[c].dtype.na_value is pd.NA
+    ]
+    if not texts:
+        return sub
+    return sub.assign(**{str(c): sub[c].astype(object) for c in texts})
 
 
 def _empty(

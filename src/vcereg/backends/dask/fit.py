@@ -1,0 +1,213 @@
+"""Fit a spec on a Dask DataFrame: checks, then two or three passes over the partitions.
+
+Dask is an optional extra (``pip install vcereg[dask]``), imported here only when a Dask
+frame arrives. The passes run wherever the frame's scheduler runs them (a
+``distributed.Client`` when one is active, else Dask's local threads); only small
+results (k x k matrices, counts, score sums per cluster) travel back to the client.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from ...design import build
+from ...design.sample import describe
+from ...errors import (
+    DroppedRowsWarning,
+    EmptySampleError,
+    EstimationError,
+    NotSupportedError,
+    VceregError,
+    VceregWarning,
+    warn,
+)
+from ...results import Results
+from ...spec import ModelSpec, WeightKind
+from ...stata_lang.factors import has_pending_bases
+from ...vce import resolve
+from .partition import (
+    Pass1,
+    Pass2,
+    Setup,
+    Solution,
+    combine_levels,
+    combine_pass1,
+    combine_pass2,
+    levels_of,
+    merge_levels,
+    pass1,
+    pass2,
+    refine,
+    sum_arrays,
+)
+from .solve import correction, needs_refinement, results, solve
+
+__all__ = ["SUPPORTED_VCE", "fit_dask", "is_dask_frame"]
+
+#: Variance estimators available on Dask DataFrames (canonical names).
+SUPPORTED_VCE = ("ols", "hc0", "robust", "hc2", "hc3", "cluster")
+_POWER = {"hc0": 0, "robust": 0, "hc2": 1, "hc3": 2}
+_FANIN = 8
+T = TypeVar("T")
+
+
+def is_dask_frame(data: object) -> bool:
+    """A Dask DataFrame (checked without importing Dask)."""
+    return type(data).__module__.split(".")[0] == "dask" and hasattr(data, "to_delayed")
+
+
+def _refuse_unsupported(spec: ModelSpec) -> None:
+    on = "on a Dask DataFrame"
+    if spec.estimator != "ols" or spec.iv is not None:
+        what = spec.command or spec.estimator
+        raise NotSupportedError(
+            f"{what}: only linear regression (OLS/WLS) runs {on}",
+            hint="fit it in memory on a pandas DataFrame (ddf.compute())",
+        )
+    if spec.absorb:
+        raise NotSupportedError(
+            f"absorbed fixed effects are not available {on}",
+            hint="enter effects with few levels as indicators (C(g) or i.g), or fit in memory",
+        )
+    if spec.in_range is not None:
+        raise NotSupportedError(
+            f"'in' ranges are row positions, which a partitioned frame does not have ({on})",
+            hint="select rows with if(...) instead",
+        )
+    if spec.tsvars:
+        raise NotSupportedError(f"time-series operators (L., F., D.) are not available {on}")
+    if has_pending_bases(spec):
+        raise NotSupportedError(
+            f"ib(last), ib(freq) and ib(#k) need the whole sample's levels ({on})",
+            hint="name the base level, e.g. ib3.g",
+        )
+    if spec.vce.name not in SUPPORTED_VCE:
+        hint = {
+            "cr3": "the cluster jackknife refits without each cluster; use vce(cluster ...)",
+        }.get(spec.vce.name, "fit it in memory on a pandas DataFrame (ddf.compute())")
+        raise NotSupportedError(
+            f"vce({spec.vce.name}) is not available {on}; available there: "
+            + ", ".join(SUPPORTED_VCE),
+            hint=hint,
+        )
+
+
+def _tree(items: Sequence[Any], combine: Callable[[Sequence[T]], T]) -> Any:
+    """A tree reduction of delayed partial results with fan-in _FANIN."""
+    import dask
+
+    level = list(items)
+    while len(level) > 1:
+        level = [
+            dask.delayed(combine, pure=True)(level[i : i + _FANIN])
+            for i in range(0, len(level), _FANIN)
+        ]
+    return level[0]
+
+
+def _compute(obj: Any) -> Any:
+    import dask
+
+    return dask.compute(obj)[0]
+
+
+def _preflight(setup: Setup, meta: pd.DataFrame) -> None:
+    """Errors in names, formula or if() show up here, before any partition is read."""
+    design = build(
+        setup.spec,
+        meta,
+        extra=setup.extra,
+        safe=setup.safe,
+        context=setup.context,
+        partition=True,
+    )
+    del design
+
+
+def _has_categoricals(setup: Setup, ddf: Any) -> bool:
+    """Whether the formula has categorical factors, found on Dask's stand-in rows."""
+    probe = Setup(setup.spec.replace(sample=None, weights=None), (), setup.safe, setup.context)
+    try:
+        fake = ddf._meta_nonempty
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            d = build(probe.spec, fake, safe=probe.safe, context=probe.context, partition=True)
+    except (VceregError, AttributeError, ValueError, TypeError):
+        return True  # cannot tell on fake values: collect levels to be safe
+    return bool(d.levels) or len(d.y) == 0
+
+
+def _report(stats: Pass1) -> None:
+    for note in stats.notes:
+        warn(note, VceregWarning)
+    for msg in stats.rows.messages():
+        warn(msg, DroppedRowsWarning)
+
+
+def fit_dask(
+    spec: ModelSpec,
+    ddf: Any,
+    *,
+    safe: bool = True,
+    context: Mapping[str, object] | None = None,
+) -> Results:
+    """Fit ``spec`` (already resolved: canonical vce, pweight default) on a Dask DataFrame.
+
+    The Results hold no Dask collection and no array as long as the data; ``with_vce``
+    is not available on them (refit with the other variance instead).
+    """
+    import dask
+
+    _refuse_unsupported(spec)
+    estimator, vspec = resolve(spec.vce, spec.source or None)
+    setup = Setup(spec, tuple(estimator.variables(vspec)), safe, context)
+    _preflight(setup, ddf._meta)
+    parts = ddf.to_delayed()
+    if _has_categoricals(setup, ddf):
+        found = _compute(_tree([dask.delayed(levels_of)(p, setup) for p in parts], combine_levels))
+        setup = Setup(spec, setup.extra, safe, context, merge_levels(found))
+    stats1: Pass1 = _compute(_tree([dask.delayed(pass1)(p, setup) for p in parts], combine_pass1))
+    rows = stats1.rows
+    if rows.n_used == 0 or stats1.r is None:
+        raise EmptySampleError(
+            "no observations left: every row was excluded or had a missing value "
+            f"({describe(rows.n_input, rows.excluded_in, rows.excluded_if, rows.dropped_missing)})"
+        )
+    _report(stats1)
+    kind = spec.weights.kind if spec.weights is not None else None
+    wscale = rows.n_used / stats1.wsum if kind is WeightKind.AWEIGHT else 1.0
+    nobs = stats1.wsum if kind is WeightKind.FWEIGHT else float(rows.n_used)
+    ls = solve(stats1, wscale)
+    sol = Solution(
+        keep=ls.keep,
+        lstsq=ls,
+        wscale=wscale,
+        ybar=stats1.wy / stats1.wsum,
+        extended=rows.n_used <= 100_000,
+        power=_POWER.get(vspec.name),
+        clusters=vspec.args if vspec.name == "cluster" else (),
+    )
+    if needs_refinement(ls, rows.n_used):
+        for _ in range(2):
+            sol = _with_lstsq(sol, ls)
+            g = _compute(_tree([dask.delayed(refine)(p, setup, sol) for p in parts], sum_arrays))
+            ls = correction(ls, np.asarray(g, dtype=np.float64))
+    sol = _with_lstsq(sol, ls)
+    stats2: Pass2 = _compute(
+        _tree([dask.delayed(pass2)(p, setup, sol) for p in parts], combine_pass2)
+    )
+    if stats2.high_leverage and sol.power:
+        raise EstimationError(
+            f"{stats2.high_leverage} observation(s) have leverage 1, so HC{sol.power + 1} is "
+            "undefined; use vce(robust) or drop those observations"
+        )
+    return results(spec.replace(vce=vspec), stats1, ls, stats2, nobs, rows)
+
+
+def _with_lstsq(sol: Solution, ls: Any) -> Solution:
+    return Solution(sol.keep, ls, sol.wscale, sol.ybar, sol.extended, sol.power, sol.clusters)

@@ -1,0 +1,143 @@
+"""Client side: from the combined sufficient statistics to a :class:`~vcereg.Results`.
+
+The least-squares solve reuses :func:`vcereg.linalg.least_squares` on the R factor of the
+whole design: ``[X y] = Q [R r; 0 rho]``, so ``min ||y - X b||`` and ``min ||r - R b||``
+have the same solution, the same column norms (hence the same collinearity decisions)
+and the same R factor. Refinement steps, when the in-memory solver would take them, are
+done on the full data (passes over the partitions), not on the reduced problem.
+
+The variance reuses the registry too: the estimators receive a *compressed* context
+whose rows reproduce every sum they take. For HC0/HC1 the rows are the R factor of the
+scores (``R'R = sum f_i u_i^2 x_i x_i'``) with unit residuals; for clusters they are
+the score sums of each cell of the cluster variables, labelled with their clusters (a
+cluster meat only ever adds scores within clusters, so cells give the same sums); for
+``vce(ols)`` one row whose residual is ``sqrt(RSS)``. HC2/HC3 arrive with the leverage
+adjustment already in the meat and are computed as HC0 (Stata) or HC1 (``hc23_factor``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import scipy.linalg as sla
+
+from ..._types import FloatArray, IntArray
+from ...design import Design
+from ...design.sample import RowAccounting, codes
+from ...errors import CollinearityWarning, EstimationError, warn
+from ...estimators import Fit
+from ...linalg import LeastSquares, least_squares
+from ...results import Results, assemble, compute_vce
+from ...spec import ModelSpec, VceSpec
+from .partition import Pass1, Pass2
+
+__all__ = ["EXTENDED_ROWS", "REFINE_COND", "correction", "needs_refinement", "results", "solve"]
+
+#: As :mod:`vcereg.linalg`: problems this small are refined in extended precision, and
+#: bigger ones only when the scaled R factor's condition number exceeds REFINE_COND.
+EXTENDED_ROWS = 100_000
+REFINE_COND = 1e5
+
+
+def solve(stats: Pass1, wscale: float) -> LeastSquares:
+    """Coefficients and the R factor from the combined R of ``[X y]``.
+
+    ``wscale`` rescales analytic weights to sum to N (the R factor scales by its root).
+    """
+    if stats.r is None:
+        raise EstimationError("no observations to estimate the model")
+    r = stats.r * np.sqrt(wscale)
+    k = len(stats.terms)
+    ls = least_squares(np.asfortranarray(r[:, :k]), r[:, k])
+    return dataclasses.replace(ls, resid=np.zeros(0))
+
+
+def needs_refinement(ls: LeastSquares, n: int) -> bool:
+    """Whether the in-memory solver would refine (2 steps) on this problem."""
+    return ls.rank > 0 and (n <= EXTENDED_ROWS or float(np.linalg.cond(ls.r)) > REFINE_COND)
+
+
+def correction(ls: LeastSquares, g: FloatArray) -> LeastSquares:
+    """One refinement step by corrected semi-normal equations: ``R'R d = Xs'(y - Xs bs)``."""
+    z = sla.solve_triangular(ls.r, g, trans="T", lower=False)
+    d = sla.solve_triangular(ls.r, z, lower=False)
+    beta_s = ls.beta * ls.scale + d
+    return dataclasses.replace(ls, beta=beta_s / ls.scale)
+
+
+def _compressed(
+    spec: ModelSpec, stats2: Pass2, k: int
+) -> tuple[FloatArray, FloatArray, dict[str, IntArray]]:
+    """Rows, residuals and cluster codes that reproduce the sums the estimator takes."""
+    if spec.vce.name == "cluster":
+        cells = stats2.cells
+        if cells is None:
+            raise EstimationError("cluster score sums are missing")
+        x = np.asfortranarray(cells.to_numpy(dtype=np.float64))
+        idx = cells.index
+        frame = idx.to_frame(index=False) if isinstance(idx, pd.MultiIndex) else idx.to_frame()
+        groups = {
+            str(name): codes(frame.iloc[:, j]) for j, name in enumerate(spec.vce.args)
+        }
+        return x, np.ones(len(x)), groups
+    if stats2.meat is not None:
+        return np.asfortranarray(stats2.meat), np.ones(len(stats2.meat)), {}
+    return np.zeros((1, k), order="F"), np.array([np.sqrt(stats2.rss)]), {}
+
+
+#: HC2/HC3 meats come leverage-adjusted: computed as HC0 (Stata) or HC1 (hc23_factor).
+_LEVERAGE = {"hc2": "Robust (HC2)", "hc3": "Robust (HC3)"}
+
+
+def results(
+    spec: ModelSpec,
+    stats1: Pass1,
+    ls: LeastSquares,
+    stats2: Pass2,
+    nobs: float,
+    rows: RowAccounting,
+) -> Results:
+    """Assemble the Results as the in-memory path does, then drop the compressed arrays."""
+    terms = stats1.terms
+    keep = ls.keep
+    omitted = tuple(t for t, kept in zip(terms, keep, strict=True) if not kept)
+    if omitted:
+        warn(f"omitted because of collinearity: {', '.join(omitted)}", CollinearityWarning)
+    params = np.zeros(len(terms))
+    params[keep] = ls.beta
+    df_resid = nobs - ls.rank
+    if df_resid <= 0:
+        raise EstimationError(
+            f"not enough observations: {nobs:g} observations for {ls.rank} parameters "
+            "leave no residual degrees of freedom"
+        )
+    x, u, groups = _compressed(spec, stats2, ls.rank)
+    design = Design(
+        y=np.zeros(len(u)),
+        x=x,
+        terms=terms,
+        depvar=stats1.depvar,
+        has_intercept=stats1.has_intercept,
+        weights=None,  # already in the sums (frequency-weight row factors included)
+        weight_kind=None,
+        groups=groups,
+        absorb={},
+        index=pd.RangeIndex(len(u)),
+        rows=rows,
+        notes=stats1.notes,
+        factor_names=spec.factor_names,
+    )
+    fit = Fit(
+        params, keep, ls, x, design.y, u, nobs, ls.rank, df_resid, stats2.rss, stats2.tss, omitted
+    )
+    vce_spec = spec
+    if spec.vce.name in _LEVERAGE:
+        base = "robust" if spec.ssc.hc23_factor else "hc0"
+        vce_spec = spec.replace(vce=VceSpec(name=base, text=base))
+    vres = compute_vce(vce_spec, design, fit, None)
+    if spec.vce.name in _LEVERAGE:
+        vres = dataclasses.replace(vres, label=_LEVERAGE[spec.vce.name])
+    res = assemble(spec, design, fit, vres, None)
+    return dataclasses.replace(res, _fit=None, _design=None, _data=None)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, replace
 
 import formulaic
 import numpy as np
+import pandas as pd
 from formulaic.model_spec import ModelSpecs
 from formulaic.parser.types import Factor
-import pandas as pd
 from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
@@ -371,9 +371,7 @@ def _plain_strings(sub: pd.DataFrame) -> pd.DataFrame:
     """Nullable (``string``) text columns as the plain text formulaic encodes as categories
     (missing values are gone by now); a new frame, the input is untouched."""
     texts = [
-        c
-        for c in sub.columns
-        if isinstance(sub[c].dtype, pd.StringDtype) and sub[c].dtype.na_value is pd.NA
+        c for c, t in sub.dtypes.items() if isinstance(t, pd.StringDtype) and t.na_value is pd.NA
     ]
     if not texts:
         return sub

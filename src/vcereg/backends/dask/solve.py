@@ -78,9 +78,7 @@ def _compressed(
         x = np.asfortranarray(cells.to_numpy(dtype=np.float64))
         idx = cells.index
         frame = idx.to_frame(index=False) if isinstance(idx, pd.MultiIndex) else idx.to_frame()
-        groups = {
-            str(name): codes(frame.iloc[:, j]) for j, name in enumerate(spec.vce.args)
-        }
+        groups = {str(name): codes(frame.iloc[:, j]) for j, name in enumerate(spec.vce.args)}
         return x, np.ones(len(x)), groups
     if stats2.meat is not None:
         return np.asfortranarray(stats2.meat), np.ones(len(stats2.meat)), {}

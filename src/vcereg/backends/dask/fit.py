@@ -63,16 +63,16 @@ def is_dask_frame(data: object) -> bool:
 
 def _refuse_unsupported(spec: ModelSpec) -> None:
     on = "on a Dask DataFrame"
+    if spec.absorb:
+        raise NotSupportedError(
+            f"absorbed fixed effects are not available {on}",
+            hint="enter effects with few levels as indicators (C(g) or i.g), or fit in memory",
+        )
     if spec.estimator != "ols" or spec.iv is not None:
         what = spec.command or spec.estimator
         raise NotSupportedError(
             f"{what}: only linear regression (OLS/WLS) runs {on}",
             hint="fit it in memory on a pandas DataFrame (ddf.compute())",
-        )
-    if spec.absorb:
-        raise NotSupportedError(
-            f"absorbed fixed effects are not available {on}",
-            hint="enter effects with few levels as indicators (C(g) or i.g), or fit in memory",
         )
     if spec.in_range is not None:
         raise NotSupportedError(
@@ -196,7 +196,7 @@ def fit_dask(
         for _ in range(2):
             sol = _with_lstsq(sol, ls)
             g = _compute(_tree([dask.delayed(refine)(p, setup, sol) for p in parts], sum_arrays))
-            ls = correction(ls, np.asarray(g, dtype=np.float64))
+            ls = correction(ls, np.asarray(g).astype(np.float64))
     sol = _with_lstsq(sol, ls)
     stats2: Pass2 = _compute(
         _tree([dask.delayed(pass2)(p, setup, sol) for p in parts], combine_pass2)

@@ -148,7 +148,11 @@ def pass1(part: pd.DataFrame, setup: Setup) -> Pass1:
     aug[:, -1] = weighted(d.y, w)
     wsum = float(len(d.y)) if w is None else float(w.sum())
     wy = float(d.y.sum()) if w is None else float(w @ d.y)
-    return Pass1(d.rows, d.terms, d.depvar, d.has_intercept, _r_factor(aug), wsum, wy, d.notes)
+    # Factorise unit-norm columns (as linalg does) and scale back: R(A D) D^-1 = R(A).
+    norms = np.sqrt(np.einsum("ij,ij->j", aug, aug))
+    norms[norms == 0] = 1.0
+    r = _r_factor(aug / norms) * norms
+    return Pass1(d.rows, d.terms, d.depvar, d.has_intercept, r, wsum, wy, d.notes)
 
 
 def _add_rows(a: RowAccounting, b: RowAccounting) -> RowAccounting:
@@ -226,7 +230,8 @@ def _kept(d: Design, sol: Solution, w: FloatArray | None) -> tuple[FloatArray, F
 
 
 def refine(part: pd.DataFrame, setup: Setup, sol: Solution) -> FloatArray:
-    """``Xs'(y - Xs bs)`` on the scaled kept columns, for one refinement step."""
+    """``Xs'(y - Xs bs)`` on the scaled kept columns, for one refinement step (in
+    ``np.longdouble`` when ``sol.extended``)."""
     d = design_of(part, setup)
     k = int(sol.keep.sum())
     if len(d.y) == 0:
@@ -237,7 +242,9 @@ def refine(part: pd.DataFrame, setup: Setup, sol: Solution) -> FloatArray:
     if sol.extended:
         xl = x_w.astype(np.longdouble) / ls.scale.astype(np.longdouble)
         resid = y_w.astype(np.longdouble) - xl @ beta_s.astype(np.longdouble)
-        out: FloatArray = (xl.T @ resid).astype(np.float64)
+        # Kept in extended precision: at the solution the partitions' sums cancel, and
+        # rounding each to float64 first would leave only that rounding.
+        out: FloatArray = xl.T @ resid
         return out
     xs = x_w / ls.scale
     g: FloatArray = xs.T @ (y_w - xs @ beta_s)

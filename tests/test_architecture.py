@@ -66,7 +66,15 @@ def test_kernels_are_numpy_only():
 
 
 # An optional extra may be imported where it is used, so the core works without it.
-_OPTIONAL = {"matplotlib", "matplotlib.pyplot", "pyarrow", "openpyxl", "polars", "dask", "distributed"}
+_OPTIONAL = {
+    "matplotlib",
+    "matplotlib.pyplot",
+    "pyarrow",
+    "openpyxl",
+    "polars",
+    "dask",
+    "distributed",
+}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=_rel)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeAlias
 
@@ -139,7 +140,7 @@ def fit_spec(
     if dask_backend.is_dask_frame(data):
         if not 0 < spec.level < 100:
             raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
-        return dask_backend.fit_dask(spec, data, safe=safe, context=context)
+        return _fit_dask(spec, data, safe=safe, context=context)
     frame = _as_pandas(data)
     if spec.estimator not in _SUPPORTED:
         what = spec.command or spec.estimator
@@ -181,6 +182,19 @@ def fit_spec(
         refit=refit if spec.absorb else None,
         df_fit=df_fit,
     )
+
+
+def _fit_dask(
+    spec: ModelSpec, data: object, *, safe: bool, context: Mapping[str, object] | None
+) -> Results:
+    """A Dask DataFrame: sufficient statistics from the backend, then the usual variance
+    and assembly; the Results keep neither the compressed arrays nor the data."""
+    part = dask_backend.fit_dask(spec, data, safe=safe, context=context)
+    vres = compute_vce(part.vce_spec, part.design, part.fit, None)
+    if part.label is not None:
+        vres = dataclasses.replace(vres, label=part.label)
+    res = assemble(spec, part.design, part.fit, vres, None)
+    return dataclasses.replace(res, _fit=None, _design=None, _data=None)
 
 
 def _first_stage_note(f: FirstStage) -> str:

@@ -47,7 +47,10 @@ from .sample import (
 )
 from .tsops import materialize
 
-__all__ = ["Design", "build", "subset"]
+__all__ = ["STATEFUL", "Design", "build", "subset"]
+
+#: Key of :attr:`Design.levels` listing transforms fitted on the data (``center(x)``).
+STATEFUL = "__stateful_transforms__"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -434,12 +437,20 @@ def _with_levels(
 
 
 def _found_levels(rhs: object) -> dict[str, tuple[object, ...]]:
-    state = getattr(getattr(rhs, "model_spec", None), "encoder_state", None) or {}
-    return {
+    """Levels of the categorical factors; a transform fitted on the data (``center(x)``,
+    splines) is listed under :data:`STATEFUL` with no levels, since pieces of a data set
+    would each fit their own."""
+    spec = getattr(rhs, "model_spec", None)
+    state = getattr(spec, "encoder_state", None) or {}
+    out: dict[str, tuple[object, ...]] = {
         str(expr): tuple(info.get("categories", ()))
         for expr, (kind, info) in state.items()
         if kind is Factor.Kind.CATEGORICAL
     }
+    fitted = getattr(spec, "transform_state", None) or {}
+    if fitted:
+        out[STATEFUL] = tuple(str(k) for k in fitted)
+    return out
 
 
 def _matrices(

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ...design import build
+from ...design.build import STATEFUL
 from ...design.sample import describe
 from ...errors import (
     DroppedRowsWarning,
@@ -26,7 +27,6 @@ from ...errors import (
     VceregWarning,
     warn,
 )
-from ...results import Results
 from ...spec import ModelSpec, WeightKind
 from ...stata_lang.factors import has_pending_bases
 from ...vce import resolve
@@ -45,7 +45,7 @@ from .partition import (
     refine,
     sum_arrays,
 )
-from .solve import correction, needs_refinement, results, solve
+from .solve import Compressed, compressed, correction, needs_refinement, solve
 
 __all__ = ["SUPPORTED_VCE", "fit_dask", "is_dask_frame"]
 
@@ -137,9 +137,21 @@ def _has_categoricals(setup: Setup, ddf: Any) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             d = build(probe.spec, fake, safe=probe.safe, context=probe.context, partition=True)
-    except (VceregError, AttributeError, ValueError, TypeError):
+    except (VceregError, AttributeError, ValueError, TypeError) as exc:
+        if isinstance(exc, NotSupportedError):
+            raise
         return True  # cannot tell on fake values: collect levels to be safe
+    _refuse_stateful(d.levels.get(STATEFUL, ()))
     return bool(d.levels) or len(d.y) == 0
+
+
+def _refuse_stateful(transforms: Sequence[object]) -> None:
+    if transforms:
+        raise NotSupportedError(
+            f"{', '.join(map(str, transforms))}: a transform fitted on the data would be "
+            "fitted on each partition separately on a Dask DataFrame",
+            hint="compute the column first, e.g. ddf.assign(xc=ddf.x - ddf.x.mean())",
+        )
 
 
 def _report(stats: Pass1) -> None:
@@ -155,11 +167,11 @@ def fit_dask(
     *,
     safe: bool = True,
     context: Mapping[str, object] | None = None,
-) -> Results:
+) -> Compressed:
     """Fit ``spec`` (already resolved: canonical vce, pweight default) on a Dask DataFrame.
 
-    The Results hold no Dask collection and no array as long as the data; ``with_vce``
-    is not available on them (refit with the other variance instead).
+    Returns the fit in compressed form; :func:`vcereg.api.fit_spec` computes the variance
+    and assembles Results that hold no Dask collection and no array as long as the data.
     """
     import dask
 
@@ -170,6 +182,7 @@ def fit_dask(
     parts = ddf.to_delayed()
     if _has_categoricals(setup, ddf):
         found = _compute(_tree([dask.delayed(levels_of)(p, setup) for p in parts], combine_levels))
+        _refuse_stateful([t for lv in found.pop(STATEFUL, []) for t in lv])
         setup = Setup(spec, setup.extra, safe, context, merge_levels(found))
     stats1: Pass1 = _compute(_tree([dask.delayed(pass1)(p, setup) for p in parts], combine_pass1))
     rows = stats1.rows
@@ -206,7 +219,7 @@ def fit_dask(
             f"{stats2.high_leverage} observation(s) have leverage 1, so HC{sol.power + 1} is "
             "undefined; use vce(robust) or drop those observations"
         )
-    return results(spec.replace(vce=vspec), stats1, ls, stats2, nobs, rows)
+    return compressed(spec.replace(vce=vspec), stats1, ls, stats2, nobs, rows)
 
 
 def _with_lstsq(sol: Solution, ls: Any) -> Solution:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -137,6 +138,17 @@ def _r_factor(a: FloatArray) -> FloatArray:
     return r
 
 
+_BLOCK_ROWS = 65_536  # LAPACK's QR is faster on row blocks than on one tall matrix
+
+
+def _tsqr(a: FloatArray) -> FloatArray:
+    """R factor of a tall matrix, block by block (stacked block R factors, factorised)."""
+    if a.shape[0] <= 2 * _BLOCK_ROWS:
+        return _r_factor(a)
+    blocks = [_r_factor(a[lo : lo + _BLOCK_ROWS]) for lo in range(0, a.shape[0], _BLOCK_ROWS)]
+    return _r_factor(np.vstack(blocks))
+
+
 def pass1(part: pd.DataFrame, setup: Setup) -> Pass1:
     """R factor of the weighted design, row accounting and sums for one partition."""
     d = design_of(part, setup)
@@ -151,7 +163,7 @@ def pass1(part: pd.DataFrame, setup: Setup) -> Pass1:
     # Factorise unit-norm columns (as linalg does) and scale back: R(A D) D^-1 = R(A).
     norms = np.sqrt(np.einsum("ij,ij->j", aug, aug))
     norms[norms == 0] = 1.0
-    r = _r_factor(aug / norms) * norms
+    r = _tsqr(np.asfortranarray(aug / norms)) * norms
     return Pass1(d.rows, d.terms, d.depvar, d.has_intercept, r, wsum, wy, d.notes)
 
 
@@ -229,7 +241,7 @@ def _kept(d: Design, sol: Solution, w: FloatArray | None) -> tuple[FloatArray, F
     return weighted(np.asfortranarray(x), w), weighted(d.y, w)
 
 
-def refine(part: pd.DataFrame, setup: Setup, sol: Solution) -> FloatArray:
+def refine(part: pd.DataFrame, setup: Setup, sol: Solution) -> NDArray[np.floating[Any]]:
     """``Xs'(y - Xs bs)`` on the scaled kept columns, for one refinement step (in
     ``np.longdouble`` when ``sol.extended``)."""
     d = design_of(part, setup)
@@ -244,15 +256,15 @@ def refine(part: pd.DataFrame, setup: Setup, sol: Solution) -> FloatArray:
         resid = y_w.astype(np.longdouble) - xl @ beta_s.astype(np.longdouble)
         # Kept in extended precision: at the solution the partitions' sums cancel, and
         # rounding each to float64 first would leave only that rounding.
-        out: FloatArray = xl.T @ resid
+        out: NDArray[np.floating[Any]] = xl.T @ resid
         return out
     xs = x_w / ls.scale
     g: FloatArray = xs.T @ (y_w - xs @ beta_s)
     return g
 
 
-def sum_arrays(parts: Sequence[FloatArray]) -> FloatArray:
-    out: FloatArray = np.sum(np.stack(parts), axis=0)
+def sum_arrays(parts: Sequence[NDArray[np.floating[Any]]]) -> NDArray[np.floating[Any]]:
+    out: NDArray[np.floating[Any]] = np.sum(np.stack(parts), axis=0)
     return out
 
 
@@ -291,7 +303,7 @@ def pass2(part: pd.DataFrame, setup: Setup, sol: Solution) -> Pass2:
         # sum f_i u_i^2 x_i x_i' = S'S for the scores S_i = sqrt(f_i) u_i x_i: keep S's R
         # factor (rows that stack across partitions) rather than the squared sums.
         root = u if factor is None else u * np.sqrt(factor)
-        meat = _r_factor(x_w * root[:, None])
+        meat = _tsqr(np.asfortranarray(x_w * root[:, None]))
     cells = None
     if sol.clusters:
         keys = part.reset_index(drop=True).loc[d.index, list(sol.clusters)]

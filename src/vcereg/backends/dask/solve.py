@@ -1,4 +1,4 @@
-"""Client side: from the combined sufficient statistics to a :class:`~vcereg.Results`.
+"""Client side: from the combined sufficient statistics to the pieces of a Results.
 
 The least-squares solve reuses :func:`vcereg.linalg.least_squares` on the R factor of the
 whole design: ``[X y] = Q [R r; 0 rho]``, so ``min ||y - X b||`` and ``min ||r - R b||``
@@ -29,11 +29,18 @@ from ...design.sample import RowAccounting, codes
 from ...errors import CollinearityWarning, EstimationError, warn
 from ...estimators import Fit
 from ...linalg import LeastSquares, least_squares
-from ...results import Results, assemble, compute_vce
 from ...spec import ModelSpec, VceSpec
 from .partition import Pass1, Pass2
 
-__all__ = ["EXTENDED_ROWS", "REFINE_COND", "correction", "needs_refinement", "results", "solve"]
+__all__ = [
+    "EXTENDED_ROWS",
+    "REFINE_COND",
+    "Compressed",
+    "compressed",
+    "correction",
+    "needs_refinement",
+    "solve",
+]
 
 #: As :mod:`vcereg.linalg`: problems this small are refined in extended precision, and
 #: bigger ones only when the scaled R factor's condition number exceeds REFINE_COND.
@@ -89,15 +96,29 @@ def _compressed(
 _LEVERAGE = {"hc2": "Robust (HC2)", "hc3": "Robust (HC3)"}
 
 
-def results(
+@dataclasses.dataclass(frozen=True)
+class Compressed:
+    """A fit in the in-memory shapes, its arrays compressed to the sums the variance needs.
+
+    Compute the variance with ``vce_spec`` (``results.compute_vce``), give it ``label``
+    when set, and assemble as in memory; then drop these arrays from the Results.
+    """
+
+    design: Design
+    fit: Fit
+    vce_spec: ModelSpec
+    label: str | None = None
+
+
+def compressed(
     spec: ModelSpec,
     stats1: Pass1,
     ls: LeastSquares,
     stats2: Pass2,
     nobs: float,
     rows: RowAccounting,
-) -> Results:
-    """Assemble the Results as the in-memory path does, then drop the compressed arrays."""
+) -> Compressed:
+    """Design and Fit whose rows reproduce the sums each variance estimator takes."""
     terms = stats1.terms
     keep = ls.keep
     omitted = tuple(t for t, kept in zip(terms, keep, strict=True) if not kept)
@@ -130,12 +151,8 @@ def results(
     fit = Fit(
         params, keep, ls, x, design.y, u, nobs, ls.rank, df_resid, stats2.rss, stats2.tss, omitted
     )
-    vce_spec = spec
     if spec.vce.name in _LEVERAGE:
         base = "robust" if spec.ssc.hc23_factor else "hc0"
         vce_spec = spec.replace(vce=VceSpec(name=base, text=base))
-    vres = compute_vce(vce_spec, design, fit, None)
-    if spec.vce.name in _LEVERAGE:
-        vres = dataclasses.replace(vres, label=_LEVERAGE[spec.vce.name])
-    res = assemble(spec, design, fit, vres, None)
-    return dataclasses.replace(res, _fit=None, _design=None, _data=None)
+        return Compressed(design, fit, vce_spec, _LEVERAGE[spec.vce.name])
+    return Compressed(design, fit, spec)

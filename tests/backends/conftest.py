@@ -26,3 +26,12 @@ def dask_client() -> Iterator[Any]:
     finally:
         client.close()
         cluster.close()
+
+
+@pytest.fixture()
+def sync_scheduler() -> Iterator[None]:
+    """Dask's single-threaded scheduler, for checks about numbers, not about workers."""
+    import dask
+
+    with dask.config.set(scheduler="sync"):
+        yield

@@ -170,7 +170,7 @@ def test_dropped_rows_are_reported_once_with_totals(data, ddata):
 
 
 @pytest.mark.parametrize("name", sorted(CERT))
-def test_nist_certified_values_on_partitions(name):
+def test_nist_certified_values_on_partitions(name, sync_scheduler):
     """TSQR over partitions is as accurate as the in-memory solver: within 1e-10 of the
     certified values wherever the in-memory solver is (all but Filip and Wampler5, whose
     conditioning limits both), else as many correct digits (within 0.5), and never below
@@ -253,3 +253,36 @@ def test_petersen_two_way_cluster_matches_in_memory():
     a = vcereg.regress("y ~ x | vce(cluster firmid year)", d)
     b = vcereg.regress("y ~ x | vce(cluster firmid year)", dd.from_pandas(d, npartitions=5))
     _assert_same(a, b)
+
+
+@pytest.mark.parametrize("collinear", [False, True], ids=["gram", "ill-conditioned"])
+def test_big_problems_take_the_in_memory_route(collinear):
+    """Above 1e5 rows the in-memory solver factorises the Gram matrix when its condition
+    number allows (below 1e6) and uses QR otherwise; with partitions over 1e5 rows the
+    second case needs one more pass for their R factors. Either way the same numbers: to
+    1e-10 when well-conditioned; when not, the coefficients still to 1e-10 (both refine
+    them on the data), the standard errors to 100 eps kappa^2, the forward-error bound of
+    a covariance built from two backward-stable factorisations (kappa: condition number
+    of the column-scaled design)."""
+    rng = np.random.default_rng(3)
+    n = 220_000
+    x = rng.normal(size=n)
+    d = pd.DataFrame(
+        {
+            "x": x,
+            "z": x + (1e-3 if collinear else 1.0) * rng.normal(size=n),
+            "g": rng.integers(0, 500, n),
+        }
+    )
+    d["y"] = 1 + d.x - d.z + rng.normal(size=n)
+    lazy = dd.from_pandas(d, npartitions=2)
+    xs = np.column_stack([np.ones(n), d.x, d.z])
+    kappa = np.linalg.cond(xs / np.linalg.norm(xs, axis=0))
+    assert bool(kappa**2 > 1e6) == collinear  # the in-memory solver's switch to QR
+    for vce in ("robust", "cluster g"):
+        a, b = _fit_both(f"y ~ x + z | vce({vce})", d, lazy)
+        if not collinear:
+            _assert_same(a, b)
+            continue
+        np.testing.assert_allclose(b.params, a.params, rtol=REL_IDENTITY)
+        np.testing.assert_allclose(b.se, a.se, rtol=100 * np.finfo(float).eps * kappa**2)

@@ -45,7 +45,15 @@ from .partition import (
     refine,
     sum_arrays,
 )
-from .solve import Compressed, compressed, correction, needs_refinement, solve
+from .solve import (
+    EXTENDED_ROWS,
+    Compressed,
+    compressed,
+    correction,
+    gram_factor,
+    needs_refinement,
+    solve,
+)
 
 __all__ = ["SUPPORTED_VCE", "fit_dask", "is_dask_frame"]
 
@@ -186,7 +194,7 @@ def fit_dask(
         setup = Setup(spec, setup.extra, safe, context, merge_levels(found))
     stats1: Pass1 = _compute(_tree([dask.delayed(pass1)(p, setup) for p in parts], combine_pass1))
     rows = stats1.rows
-    if rows.n_used == 0 or stats1.r is None:
+    if rows.n_used == 0 or stats1.gram is None:
         raise EmptySampleError(
             "no observations left: every row was excluded or had a missing value "
             f"({describe(rows.n_input, rows.excluded_in, rows.excluded_if, rows.dropped_missing)})"
@@ -195,13 +203,19 @@ def fit_dask(
     kind = spec.weights.kind if spec.weights is not None else None
     wscale = rows.n_used / stats1.wsum if kind is WeightKind.AWEIGHT else 1.0
     nobs = stats1.wsum if kind is WeightKind.FWEIGHT else float(rows.n_used)
-    ls = solve(stats1, wscale)
+    r_aug = gram_factor(stats1.gram) if rows.n_used > EXTENDED_ROWS else None
+    if r_aug is None:
+        r_aug = stats1.r
+    if r_aug is None:  # big partitions, ill-conditioned: one more pass for R factors
+        tasks = [dask.delayed(pass1)(p, setup, want_r=True) for p in parts]
+        r_aug = _compute(_tree(tasks, combine_pass1)).r
+    ls = solve(r_aug, len(stats1.terms), wscale)
     sol = Solution(
         keep=ls.keep,
         lstsq=ls,
         wscale=wscale,
         ybar=stats1.wy / stats1.wsum,
-        extended=rows.n_used <= 100_000,
+        extended=rows.n_used <= EXTENDED_ROWS,
         power=_POWER.get(vspec.name),
         clusters=vspec.args if vspec.name == "cluster" else (),
     )

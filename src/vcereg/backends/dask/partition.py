@@ -8,8 +8,10 @@ categorical levels of the whole sample), so a row means the same on Dask as in m
 Passes, all reading the data once:
 
 - levels: the categorical levels present in each partition's estimation sample;
-- pass 1: the R factor of the weighted, augmented design ``[X y]`` (TSQR: partition R
-  factors are stacked and factorised again), row counts, weight and response sums;
+- pass 1: the Gram matrix of the weighted, augmented design ``[X y]`` and, where the
+  client will need it (small or ill-conditioned problems, decided as :mod:`vcereg.linalg`
+  decides), its R factor (TSQR: partition R factors are stacked and factorised again);
+  row counts, weight and response sums;
 - refinement (small or ill-conditioned problems only): ``X'(y - X b)``;
 - pass 2: residual sums of squares and the meats: the R factor of the scores
   ``sqrt(f_i) u_i x_i``, whose R'R is ``sum f_i u_i^2 x_i x_i'`` (HC0-HC3, ``f_i`` from the
@@ -123,7 +125,8 @@ class Pass1:
     terms: tuple[str, ...] = ()
     depvar: str = ""
     has_intercept: bool = False
-    r: FloatArray | None = None  # R factor of [x_w, y_w], weights as built (not normalised)
+    gram: FloatArray | None = None  # [x_w y_w]'[x_w y_w], weights as built (not normalised)
+    r: FloatArray | None = None  # its R factor, when computed (see pass1)
     wsum: float = 0.0  # sum of the weights as built (rows when unweighted)
     wy: float = 0.0  # sum of weight * y
     notes: tuple[str, ...] = ()
@@ -149,8 +152,14 @@ def _tsqr(a: FloatArray) -> FloatArray:
     return _r_factor(np.vstack(blocks))
 
 
-def pass1(part: pd.DataFrame, setup: Setup) -> Pass1:
-    """R factor of the weighted design, row accounting and sums for one partition."""
+#: Partitions up to this size also return their R factor in pass 1 (cheap there); the
+#: client needs R factors when the whole problem is this small or ill-conditioned.
+SMALL_ROWS = 100_000
+
+
+def pass1(part: pd.DataFrame, setup: Setup, *, want_r: bool = False) -> Pass1:
+    """Gram matrix (and R factor if ``want_r`` or the partition is small) of the weighted,
+    augmented design, row accounting and sums for one partition."""
     d = design_of(part, setup)
     if len(d.y) == 0:
         return Pass1(rows=d.rows, notes=d.notes)
@@ -160,11 +169,14 @@ def pass1(part: pd.DataFrame, setup: Setup) -> Pass1:
     aug[:, -1] = weighted(d.y, w)
     wsum = float(len(d.y)) if w is None else float(w.sum())
     wy = float(d.y.sum()) if w is None else float(w @ d.y)
-    # Factorise unit-norm columns (as linalg does) and scale back: R(A D) D^-1 = R(A).
-    norms = np.sqrt(np.einsum("ij,ij->j", aug, aug))
-    norms[norms == 0] = 1.0
-    r = _tsqr(np.asfortranarray(aug / norms)) * norms
-    return Pass1(d.rows, d.terms, d.depvar, d.has_intercept, r, wsum, wy, d.notes)
+    gram: FloatArray = aug.T @ aug
+    r = None
+    if want_r or len(d.y) <= SMALL_ROWS:
+        # Factorise unit-norm columns (as linalg does) and scale back: R(A D) D^-1 = R(A).
+        norms = np.sqrt(np.diag(gram)).copy()
+        norms[norms == 0] = 1.0
+        r = _tsqr(np.asfortranarray(aug / norms)) * norms
+    return Pass1(d.rows, d.terms, d.depvar, d.has_intercept, gram, r, wsum, wy, d.notes)
 
 
 def _add_rows(a: RowAccounting, b: RowAccounting) -> RowAccounting:
@@ -189,7 +201,7 @@ def combine_pass1(parts: Sequence[Pass1]) -> Pass1:
     rows = parts[0].rows
     for p in parts[1:]:
         rows = _add_rows(rows, p.rows)
-    full = [p for p in parts if p.r is not None]
+    full = [p for p in parts if p.gram is not None]
     notes = tuple(dict.fromkeys(n for p in parts for n in p.notes))
     if not full:
         return Pass1(rows=rows, notes=notes)
@@ -200,13 +212,17 @@ def combine_pass1(parts: Sequence[Pass1]) -> Pass1:
                 "partitions built different design columns "
                 f"({', '.join(first.terms)} vs {', '.join(p.terms)})"
             )
-    stacked = np.vstack([p.r for p in full if p.r is not None])
+    rs = [p.r for p in full if p.r is not None]
+    r = None
+    if len(rs) == len(full):
+        r = _r_factor(np.vstack(rs)) if len(rs) > 1 else rs[0]
     return Pass1(
         rows=rows,
         terms=first.terms,
         depvar=first.depvar,
         has_intercept=first.has_intercept,
-        r=_r_factor(stacked) if len(full) > 1 else first.r,
+        gram=np.sum([p.gram for p in full if p.gram is not None], axis=0),
+        r=r,
         wsum=sum(p.wsum for p in full),
         wy=sum(p.wy for p in full),
         notes=notes,

@@ -1,7 +1,9 @@
 """Client side: from the combined sufficient statistics to the pieces of a Results.
 
-The least-squares solve reuses :func:`vcereg.linalg.least_squares` on the R factor of the
-whole design: ``[X y] = Q [R r; 0 rho]``, so ``min ||y - X b||`` and ``min ||r - R b||``
+The R factor of the whole design comes, as in memory, from the Gram matrix (Cholesky) on
+big, well-conditioned problems and from QR (TSQR over partitions) otherwise. The
+least-squares solve reuses :func:`vcereg.linalg.least_squares` on that R factor:
+``[X y] = Q [R r; 0 rho]``, so ``min ||y - X b||`` and ``min ||r - R b||``
 have the same solution, the same column norms (hence the same collinearity decisions)
 and the same R factor. Refinement steps, when the in-memory solver would take them, are
 done on the full data (passes over the partitions), not on the reduced problem.
@@ -34,10 +36,12 @@ from .partition import Pass1, Pass2
 
 __all__ = [
     "EXTENDED_ROWS",
+    "GRAM_COND",
     "REFINE_COND",
     "Compressed",
     "compressed",
     "correction",
+    "gram_factor",
     "needs_refinement",
     "solve",
 ]
@@ -48,15 +52,38 @@ EXTENDED_ROWS = 100_000
 REFINE_COND = 1e5
 
 
-def solve(stats: Pass1, wscale: float) -> LeastSquares:
-    """Coefficients and the R factor from the combined R of ``[X y]``.
+#: As :mod:`vcereg.linalg`: big problems whose scaled Gram matrix has a condition number
+#: below this are factorised from it (rounding error eps * cond < 1e-10), others by QR.
+GRAM_COND = 1e6
+
+
+def gram_factor(gram: FloatArray) -> FloatArray | None:
+    """R factor of ``[X y]`` from its Gram matrix by Cholesky, when that is accurate
+    (as ``linalg.least_squares`` decides for big problems); else None: use TSQR."""
+    k = gram.shape[0] - 1
+    norms = np.sqrt(np.clip(np.diag(gram), 0.0, None))
+    if np.any(norms[:k] == 0):
+        return None
+    scale = norms.copy()
+    scale[k] = scale[k] or 1.0
+    g = gram / np.outer(scale, scale)
+    eig = np.linalg.eigvalsh(g[:k, :k])
+    if eig[0] <= 0 or eig[-1] / eig[0] > GRAM_COND:
+        return None
+    try:
+        chol = np.linalg.cholesky(g)
+    except np.linalg.LinAlgError:
+        return None
+    out: FloatArray = chol.T * scale
+    return out
+
+
+def solve(r_aug: FloatArray, k: int, wscale: float) -> LeastSquares:
+    """Coefficients and the R factor from the R factor of ``[X y]`` (k + 1 columns).
 
     ``wscale`` rescales analytic weights to sum to N (the R factor scales by its root).
     """
-    if stats.r is None:
-        raise EstimationError("no observations to estimate the model")
-    r = stats.r * np.sqrt(wscale)
-    k = len(stats.terms)
+    r = r_aug * np.sqrt(wscale)
     ls = least_squares(np.asfortranarray(r[:, :k]), r[:, k])
     return dataclasses.replace(ls, resid=np.zeros(0))
 

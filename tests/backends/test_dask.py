@@ -198,6 +198,8 @@ def test_results_hold_no_dask_collections_or_long_arrays(data, ddata):
         assert type(value).__module__.split(".")[0] != "dask"
         if isinstance(value, np.ndarray | pd.Series | pd.DataFrame):
             assert len(value) < 100
+    assert "Number of obs" in b.summary() or str(b.nobs) in b.summary()
+    assert b.to_dict()["nobs"] == b.nobs
     with pytest.raises(EstimationError, match="refit"):
         b.with_vce("robust")
 
@@ -246,6 +248,8 @@ def test_read_parquet_glob_and_cli(tmp_path, data, dask_client, capsys):
     assert got["std_error"] == pytest.approx(float(a.se["x1"]), rel=REL_IDENTITY)
     with pytest.raises(vcereg.errors.DataError, match="no file matches"):
         vcereg.io.read(str(tmp_path / "nothing*.parquet"), engine="dask")
+    with pytest.raises(vcereg.errors.DataError, match="engine must be"):
+        vcereg.io.read(str(tmp_path / "part0.parquet"), engine="spark")
 
 
 def test_petersen_two_way_cluster_matches_in_memory():

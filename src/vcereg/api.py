@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Protocol, TypeAlias
 
 import pandas as pd
@@ -20,11 +21,12 @@ from .backends import dask as dask_backend
 from .design import build
 from .errors import DataError, NotSupportedError, SpecError
 from .estimators import FirstStage, fit_absorbed, fit_iv, fit_ols
-from .results import Results, assemble, compute_vce
+from .estimators.panel import PANEL_ESTIMATORS, fe_panel_stats, fit_panel
+from .results import Results, assemble, compute_vce, with_panel
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 
-__all__ = ["DataLike", "fit_spec", "parse", "regress", "stata"]
+__all__ = ["DataLike", "as_pandas", "fit_spec", "parse", "regress", "stata"]
 
 
 class _ToPandas(Protocol):
@@ -36,11 +38,26 @@ class _ToPandas(Protocol):
 #: What the API accepts as data: a pandas DataFrame, or a frame with ``to_pandas()``.
 DataLike: TypeAlias = pd.DataFrame | _ToPandas
 
-_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe"}
+_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe", *PANEL_ESTIMATORS}
 
 
 def parse(model: str, *, vce: str | None = None) -> ModelSpec:
-    """Parse a DSL string or a Stata command line into a spec (no data needed)."""
+    """Parse a DSL string or a Stata command line into a spec (no data needed).
+
+    Specs are frozen, so a string parsed once is not parsed again (loops that refit the
+    same model on many data sets pay the parsing once).
+    """
+    if not isinstance(model, str) or not (vce is None or isinstance(vce, str)):
+        return _parse(model, vce)  # let the parsers report the type error
+    return _parse_cached(model, vce)
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(model: str, vce: str | None) -> ModelSpec:
+    return _parse(model, vce)
+
+
+def _parse(model: str, vce: str | None) -> ModelSpec:
     if stata_lang.is_stata_command(model):
         if vce is not None:
             raise SpecError("give the variance inside the Stata line, not as vce=")
@@ -112,7 +129,8 @@ def stata(
     return fit_spec(spec, data, safe=safe)
 
 
-def _as_pandas(data: object) -> pd.DataFrame:
+def as_pandas(data: object) -> pd.DataFrame:
+    """``data`` as a pandas DataFrame (polars and other frames via ``to_pandas()``)."""
     if isinstance(data, pd.DataFrame):
         return data
     to_pandas = getattr(data, "to_pandas", None)
@@ -141,36 +159,45 @@ def fit_spec(
         if not 0 < spec.level < 100:
             raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
         return _fit_dask(spec, data, safe=safe, context=context)
-    frame = _as_pandas(data)
+    frame = as_pandas(data)
     if spec.estimator not in _SUPPORTED:
         what = spec.command or spec.estimator
         raise NotSupportedError(f"{what}: estimator {spec.estimator!r} is not supported yet")
     if not 0 < spec.level < 100:
         raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
-    design = build(spec, frame, extra=estimator.variables(vspec), safe=safe, context=context)
+    panel_id = spec.panel.id if spec.estimator in PANEL_ESTIMATORS and spec.panel else None
+    extra = (*estimator.variables(vspec), *([panel_id] if panel_id else []))
+    design = build(spec, frame, extra=tuple(dict.fromkeys(extra)), safe=safe, context=context)
     first: tuple[FirstStage, ...] = ()
+    panel = pfit = None
     label = "Linear regression"
     r2_within: float | None = None
     df_fit: float | None = None
     if spec.absorb:
+        original = design
         absorbed = fit_absorbed(spec, design)
         fit, design, first = absorbed.fit, absorbed.design, absorbed.first_stage
         label, r2_within = absorbed.label, absorbed.rsquared_within
         df_fit = absorbed.df_fit
         if spec.iv is not None:
             label += " (2SLS)"
+        elif spec.estimator == "xtreg_fe":
+            panel = fe_panel_stats(original, absorbed, spec.absorb[0])
+    elif spec.estimator in PANEL_ESTIMATORS:
+        pfit = fit_panel(spec, design)
+        fit, design, label, panel = pfit.fit, pfit.design, pfit.label, pfit.stats
     elif spec.iv is not None:
         fit, first = fit_iv(design)
         label = "Instrumental variables 2SLS regression"
     else:
         fit = fit_ols(design)
-    notes = tuple(_first_stage_note(f) for f in first)
-    vres = compute_vce(spec, design, fit, frame)
+    notes = tuple(_first_stage_note(f) for f in first) + (pfit.notes if pfit else ())
+    vres = compute_vce(spec, design, fit, frame, normal=pfit is not None and pfit.normal)
 
     def refit(new: ModelSpec) -> Results:
         return fit_spec(new, frame, safe=safe, context=context)
 
-    return assemble(
+    result = assemble(
         spec,
         design,
         fit,
@@ -179,9 +206,10 @@ def fit_spec(
         notes,
         model_label=label,
         rsquared_within=r2_within,
-        refit=refit if spec.absorb else None,
+        refit=refit if spec.absorb or panel is not None else None,
         df_fit=df_fit,
     )
+    return with_panel(result, panel, pfit.nobs if pfit else None)
 
 
 def _fit_dask(

@@ -51,7 +51,7 @@ from .solve import (
     compressed,
     correction,
     gram_factor,
-    needs_refinement,
+    refinement_plan,
     solve,
 )
 
@@ -210,20 +210,20 @@ def fit_dask(
         tasks = [dask.delayed(pass1)(p, setup, want_r=True) for p in parts]
         r_aug = _compute(_tree(tasks, combine_pass1)).r
     ls = solve(r_aug, len(stats1.terms), wscale)
+    steps, extended = refinement_plan(ls, rows.n_used)
     sol = Solution(
         keep=ls.keep,
         lstsq=ls,
         wscale=wscale,
         ybar=stats1.wy / stats1.wsum,
-        extended=rows.n_used <= EXTENDED_ROWS,
+        extended=extended,
         power=_POWER.get(vspec.name),
         clusters=vspec.args if vspec.name == "cluster" else (),
     )
-    if needs_refinement(ls, rows.n_used):
-        for _ in range(2):
-            sol = _with_lstsq(sol, ls)
-            g = _compute(_tree([dask.delayed(refine)(p, setup, sol) for p in parts], sum_arrays))
-            ls = correction(ls, np.asarray(g).astype(np.float64))
+    for _ in range(steps):
+        sol = _with_lstsq(sol, ls)
+        g = _compute(_tree([dask.delayed(refine)(p, setup, sol) for p in parts], sum_arrays))
+        ls = correction(ls, np.asarray(g).astype(np.float64))
     sol = _with_lstsq(sol, ls)
     stats2: Pass2 = _compute(
         _tree([dask.delayed(pass2)(p, setup, sol) for p in parts], combine_pass2)

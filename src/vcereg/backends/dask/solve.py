@@ -30,26 +30,24 @@ from ...design import Design
 from ...design.sample import RowAccounting, codes
 from ...errors import CollinearityWarning, EstimationError, warn
 from ...estimators import Fit
-from ...linalg import LeastSquares, least_squares
+from ...linalg import LeastSquares, least_squares, refinement
 from ...spec import ModelSpec, VceSpec
 from .partition import Pass1, Pass2
 
 __all__ = [
     "EXTENDED_ROWS",
     "GRAM_COND",
-    "REFINE_COND",
     "Compressed",
     "compressed",
     "correction",
     "gram_factor",
-    "needs_refinement",
+    "refinement_plan",
     "solve",
 ]
 
-#: As :mod:`vcereg.linalg`: problems this small are refined in extended precision, and
-#: bigger ones only when the scaled R factor's condition number exceeds REFINE_COND.
+#: As :mod:`vcereg.linalg`: bigger problems are factorised from their Gram matrix when
+#: well-conditioned, smaller ones always by QR.
 EXTENDED_ROWS = 100_000
-REFINE_COND = 1e5
 
 
 #: As :mod:`vcereg.linalg`: big problems whose scaled Gram matrix has a condition number
@@ -88,9 +86,11 @@ def solve(r_aug: FloatArray, k: int, wscale: float) -> LeastSquares:
     return dataclasses.replace(ls, resid=np.zeros(0))
 
 
-def needs_refinement(ls: LeastSquares, n: int) -> bool:
-    """Whether the in-memory solver would refine (2 steps) on this problem."""
-    return ls.rank > 0 and (n <= EXTENDED_ROWS or float(np.linalg.cond(ls.r)) > REFINE_COND)
+def refinement_plan(ls: LeastSquares, n: int) -> tuple[int, bool]:
+    """Steps and precision of the refinement the in-memory solver would do."""
+    if ls.rank == 0:
+        return 0, False
+    return refinement(n, float(np.linalg.cond(ls.r)))
 
 
 def correction(ls: LeastSquares, g: FloatArray) -> LeastSquares:

@@ -142,6 +142,18 @@ def test_stata_lines_same_results(line, data, ddata):
     _assert_same(a, b)
 
 
+def test_stata_if_note_counts_rows_over_all_partitions(data, ddata):
+    """Stata's `if` keeps rows whose compared value is missing (missing is +infinity);
+    the note counts them over the whole data, as in memory."""
+    line = "regress y mid small if x1 > 0"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = vcereg.stata(line, data), vcereg.stata(line, ddata)
+    assert any("keeps 90 row(s)" in n for n in a.notes)
+    assert b.notes == a.notes
+    _assert_same(a, b)
+
+
 def test_collinear_term_is_omitted_the_same_way(data, ddata):
     d = data.assign(x1_twice=data.x1 * 2)
     a, b = _fit_both("y ~ x1 + big + x1_twice | vce(robust)", d, dd.from_pandas(d, npartitions=4))

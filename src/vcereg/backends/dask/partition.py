@@ -21,6 +21,7 @@ Passes, all reading the data once:
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -196,13 +197,27 @@ def _add_rows(a: RowAccounting, b: RowAccounting) -> RowAccounting:
     )
 
 
+_COUNT = re.compile(r"(?<=keeps )\d+(?= row)")
+
+
+def _merge_notes(notes: Sequence[str]) -> tuple[str, ...]:
+    """Partition notes that differ only in their count (the Stata ``if`` note: "keeps N
+    row(s) whose compared value is missing") become one note with the total."""
+    totals: dict[tuple[str, str | None], int] = {}
+    for note in notes:
+        m = _COUNT.search(note)
+        key = (note[: m.start()], note[m.end() :]) if m else (note, None)
+        totals[key] = totals.get(key, 0) + (int(m.group()) if m else 0)
+    return tuple(a if b is None else f"{a}{n}{b}" for (a, b), n in totals.items())
+
+
 def combine_pass1(parts: Sequence[Pass1]) -> Pass1:
     """Fold partial results: rows and sums add up, R factors stack and refactorise."""
     rows = parts[0].rows
     for p in parts[1:]:
         rows = _add_rows(rows, p.rows)
     full = [p for p in parts if p.gram is not None]
-    notes = tuple(dict.fromkeys(n for p in parts for n in p.notes))
+    notes = _merge_notes([n for p in parts for n in p.notes])
     if not full:
         return Pass1(rows=rows, notes=notes)
     first = full[0]

@@ -20,6 +20,7 @@ import vcereg
 from tests.conftest import DATA
 from tests.test_nist import CERT, _model, lre
 from tests.tolerances import REL_IDENTITY
+from vcereg.backends.dask import predict
 from vcereg.cli import main
 from vcereg.errors import (
     DroppedRowsWarning,
@@ -302,3 +303,27 @@ def test_big_problems_take_the_in_memory_route(collinear):
             continue
         np.testing.assert_allclose(b.params, a.params, rtol=REL_IDENTITY)
         np.testing.assert_allclose(b.se, a.se, rtol=100 * np.finfo(float).eps * kappa**2)
+
+
+def test_fitted_values_and_residuals_are_lazy_series(data, ddata):
+    """Reference: x'b and y - x'b computed here with pandas from the coefficients, NaN
+    outside the estimation sample; and the residuals' sum of squares is the fit's RSS."""
+    model = "y ~ x1 + mid + C(region) | vce(cluster g) | if(mid >= 800)"
+    b = vcereg.regress(model, ddata)
+    xb = predict(b, ddata)
+    resid = predict(b, ddata, what="residuals")
+    assert type(xb).__module__.startswith("dask")
+    xb, resid = xb.compute(), resid.compute()
+    p = b.params
+    region = data.region.astype(str)
+    ref = (
+        p["Intercept"]
+        + p["x1"] * data.x1
+        + p["mid"] * data.mid
+        + sum(p[f"C(region)[T.{lv}]"] * (region == lv) for lv in ("north", "south", "west"))
+    ).where(data.mid >= 800)
+    pd.testing.assert_series_equal(xb, ref, check_names=False, rtol=1e-12)
+    assert resid.notna().sum() == b.nobs
+    assert float((resid**2).sum()) == pytest.approx(b.rss, rel=1e-12)
+    with pytest.raises(vcereg.errors.SpecError, match="'xb' or 'residuals'"):
+        predict(b, ddata, what="fitted")  # type: ignore[arg-type]

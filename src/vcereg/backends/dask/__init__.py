@@ -7,6 +7,7 @@ is fitted or read, so ``import vcereg`` stays fast. See ``docs/scale.md``.
 from __future__ import annotations
 
 from .fit import SUPPORTED_VCE, fit_dask, is_dask_frame
+from .predict import predict
 from .session import read_parquet, scheduler
 
-__all__ = ["SUPPORTED_VCE", "fit_dask", "is_dask_frame", "read_parquet", "scheduler"]
+__all__ = ["SUPPORTED_VCE", "fit_dask", "is_dask_frame", "predict", "read_parquet", "scheduler"]

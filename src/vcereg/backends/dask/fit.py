@@ -55,7 +55,7 @@ from .solve import (
     solve,
 )
 
-__all__ = ["SUPPORTED_VCE", "fit_dask", "is_dask_frame"]
+__all__ = ["SUPPORTED_VCE", "collect_levels", "fit_dask", "is_dask_frame"]
 
 #: Variance estimators available on Dask DataFrames (canonical names).
 SUPPORTED_VCE = ("ols", "hc0", "robust", "hc2", "hc3", "cluster")
@@ -169,6 +169,19 @@ def _report(stats: Pass1) -> None:
         warn(msg, DroppedRowsWarning)
 
 
+def collect_levels(setup: Setup, ddf: Any, parts: Sequence[Any] | None = None) -> Setup:
+    """``setup`` with the levels of every categorical factor over the whole sample (one
+    pass over the data, skipped when the formula has no categorical factor)."""
+    import dask
+
+    if not _has_categoricals(setup, ddf):
+        return setup
+    parts = ddf.to_delayed() if parts is None else parts
+    found = _compute(_tree([dask.delayed(levels_of)(p, setup) for p in parts], combine_levels))
+    _refuse_stateful([t for lv in found.pop(STATEFUL, []) for t in lv])
+    return Setup(setup.spec, setup.extra, setup.safe, setup.context, merge_levels(found))
+
+
 def fit_dask(
     spec: ModelSpec,
     ddf: Any,
@@ -188,10 +201,7 @@ def fit_dask(
     setup = Setup(spec, tuple(estimator.variables(vspec)), safe, context)
     _preflight(setup, ddf._meta)
     parts = ddf.to_delayed()
-    if _has_categoricals(setup, ddf):
-        found = _compute(_tree([dask.delayed(levels_of)(p, setup) for p in parts], combine_levels))
-        _refuse_stateful([t for lv in found.pop(STATEFUL, []) for t in lv])
-        setup = Setup(spec, setup.extra, safe, context, merge_levels(found))
+    setup = collect_levels(setup, ddf, parts)
     stats1: Pass1 = _compute(_tree([dask.delayed(pass1)(p, setup) for p in parts], combine_pass1))
     rows = stats1.rows
     if rows.n_used == 0 or stats1.gram is None:

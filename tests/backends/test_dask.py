@@ -221,6 +221,8 @@ def test_results_hold_no_dask_collections_or_long_arrays(data, ddata):
     ("model", "match"),
     [
         ("y ~ x1 | vce(cr3 g)", "vce\\(cr3\\) is not available on a Dask"),
+        ("y ~ x1 | vce(wild g)", "vce\\(wild\\) is not available on a Dask"),
+        ("y ~ x1 | vce(cr2 g)", "vce\\(cr2\\) is not available on a Dask"),
         ("y ~ x1 | fe(g)", "absorbed fixed effects"),
         ("y ~ x1 | iv(big ~ mid)", "only linear regression"),
         ("regress y x1 in 1/100", "'in' ranges"),
@@ -327,3 +329,12 @@ def test_fitted_values_and_residuals_are_lazy_series(data, ddata):
     assert float((resid**2).sum()) == pytest.approx(b.rss, rel=1e-12)
     with pytest.raises(vcereg.errors.SpecError, match="'xb' or 'residuals'"):
         predict(b, ddata, what="fitted")  # type: ignore[arg-type]
+
+
+def test_tests_and_lincom_after_a_dask_fit(data, ddata):
+    """Post-estimation that needs only coefficients and covariance works on Dask fits."""
+    model = "y ~ x1 + mid + C(region) | vce(cluster g firm)"
+    a, b = _fit_both(model, data, ddata)
+    hypothesis = "x1 = 0, mid = 0"
+    assert b.test(hypothesis).stat == pytest.approx(a.test(hypothesis).stat, rel=REL_IDENTITY)
+    pd.testing.assert_frame_equal(b.lincom("x1 + 2*mid"), a.lincom("x1 + 2*mid"), rtol=1e-10)

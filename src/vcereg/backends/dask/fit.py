@@ -61,6 +61,15 @@ __all__ = ["SUPPORTED_VCE", "collect_levels", "fit_dask", "is_dask_frame"]
 SUPPORTED_VCE = ("ols", "hc0", "robust", "hc2", "hc3", "cluster")
 _POWER = {"hc0": 0, "robust": 0, "hc2": 1, "hc3": 2}
 _FANIN = 8
+_VCE_HINTS = {
+    "cr3": "the cluster jackknife refits without each cluster; use vce(cluster ...), or "
+    "fit a sample in memory",
+    "cr2": "CR2 needs each cluster's block of the hat matrix; use vce(cluster ...)",
+    "wild": "the wild bootstrap refits on every draw; use vce(cluster ...) on Dask, or "
+    "boottest in memory",
+    "hac": "HAC needs the rows in time order; fit in memory",
+    "dk": "Driscoll-Kraay needs the rows in time order; fit in memory",
+}
 T = TypeVar("T")
 
 
@@ -95,9 +104,7 @@ def _refuse_unsupported(spec: ModelSpec) -> None:
             hint="name the base level, e.g. ib3.g",
         )
     if spec.vce.name not in SUPPORTED_VCE:
-        hint = {
-            "cr3": "the cluster jackknife refits without each cluster; use vce(cluster ...)",
-        }.get(spec.vce.name, "fit it in memory on a pandas DataFrame (ddf.compute())")
+        hint = _VCE_HINTS.get(spec.vce.name, "fit it in memory on a pandas DataFrame")
         raise NotSupportedError(
             f"vce({spec.vce.name}) is not available {on}; available there: "
             + ", ".join(SUPPORTED_VCE),

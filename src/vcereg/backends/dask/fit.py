@@ -8,6 +8,7 @@ results (k x k matrices, counts, score sums per cluster) travel back to the clie
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from ...errors import (
     VceregWarning,
     warn,
 )
+from ...linalg import LeastSquares
 from ...spec import ModelSpec, WeightKind
 from ...stata_lang.factors import has_pending_bases
 from ...vce import resolve
@@ -253,5 +255,5 @@ def fit_dask(
     return compressed(spec.replace(vce=vspec), stats1, ls, stats2, nobs, rows)
 
 
-def _with_lstsq(sol: Solution, ls: Any) -> Solution:
-    return Solution(sol.keep, ls, sol.wscale, sol.ybar, sol.extended, sol.power, sol.clusters)
+def _with_lstsq(sol: Solution, ls: LeastSquares) -> Solution:
+    return dataclasses.replace(sol, lstsq=ls)

@@ -21,6 +21,7 @@ from .dsl import parse_vce
 from .errors import DataError, EstimationError
 from .estimators import Fit
 from .inference import critical_value, p_values, wald_test
+from .postestimation import fixef, margins, predict
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables.etable import etable
@@ -195,6 +196,32 @@ class Results:
             model_label=self.model_label,
             rsquared_within=self.rsquared_within,
         )
+
+    # --- after the fit (see vcereg.postestimation) ------------------------------------
+    def predict(self, data: pd.DataFrame | None = None, *, what: str = "xb") -> pd.Series:
+        """Stata's ``predict``: ``what`` is ``"xb"``, ``"residuals"``, ``"stdp"``, and with
+        absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the estimation sample
+        aligned to the fitted data's index (NaN elsewhere); see :mod:`vcereg.postestimation`.
+        """
+        return predict(self, data, what=what)
+
+    def fixef(self) -> dict[str, pd.Series]:
+        """The absorbed fixed effects, one Series per absorbed variable (normalisation:
+        :mod:`vcereg.postestimation.fixef`)."""
+        return fixef(self)
+
+    def margins(
+        self,
+        dydx: str | list[str] | None = None,
+        *,
+        at: Mapping[str, object] | None = None,
+        over: str | None = None,
+        atmeans: bool = False,
+        level: float | None = None,
+    ) -> pd.DataFrame:
+        """Stata's ``margins``: average marginal effects (``dydx``) or predictive margins,
+        with delta-method standard errors; columns as :meth:`tidy`."""
+        return margins(self, dydx, at=at, over=over, atmeans=atmeans, level=level)
 
     # --- export --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import formulaic
 import numpy as np
 import pandas as pd
+from formulaic.errors import DataMismatchWarning
+from formulaic.utils.sentinels import UNSET
 from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
@@ -45,7 +48,21 @@ from .sample import (
 )
 from .tsops import materialize
 
-__all__ = ["Design", "build", "subset"]
+__all__ = ["Design", "Rebuild", "build", "factor_levels", "fitted_matrix", "subset"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Rebuild:
+    """What rebuilding the regressors on other data needs, and nothing of the data itself:
+    formulaic's fitted specs (categorical levels, contrasts, stateful-transform state) and
+    the names formula code may use. ``rhs``/``lhs`` are None for plain numeric columns."""
+
+    rhs: formulaic.ModelSpec | None
+    lhs: formulaic.ModelSpec | None
+    rhs_terms: tuple[str, ...]
+    rhs_vars: tuple[str, ...]
+    lhs_vars: tuple[str, ...]
+    env: Mapping[str, object]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -67,6 +84,7 @@ class Design:
     z: FloatArray | None = None  # IV: exogenous regressors and excluded instruments
     z_terms: tuple[str, ...] = ()
     factor_names: tuple[tuple[str, str], ...] = ()  # display names, sample bases resolved
+    rebuild: Rebuild | None = None  # for predictions and margins on other data
 
     @property
     def endog_terms(self) -> tuple[str, ...]:
@@ -155,21 +173,35 @@ def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
 def _code_variables(parsed: formulaic.Formula) -> list[str]:
     """Variables read by formula code, in order (formulaic's own ``required_variables``
     misses the arguments of stateful transforms such as ``center(age)``)."""
+    out = [v for expr, method in _factors(parsed) if method == "python" for v in _names(expr)]
+    return list(dict.fromkeys(out))
+
+
+def _names(expr: str) -> list[str]:
+    """Variable names read by one piece of formula code."""
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError:
+        return []  # formulaic reports it when it evaluates the factor
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    return [
+        n.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and id(n) not in called and id(n) not in bases
+    ]
+
+
+def _side_vars(side: object, env: Mapping[str, object]) -> list[str]:
+    """Data variables one side of a formula reads (its columns and its code's free names)."""
     out: list[str] = []
-    for expr, method in _factors(parsed):
-        if method != "python":
-            continue
-        try:
-            tree = ast.parse(expr.strip(), mode="eval")
-        except SyntaxError:
-            continue  # formulaic reports it when it evaluates the factor
-        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-        bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-        out += [
-            n.id
-            for n in ast.walk(tree)
-            if isinstance(n, ast.Name) and id(n) not in called and id(n) not in bases
-        ]
+    for term in side:  # type: ignore[attr-defined]
+        for f in term.factors:
+            method = str(f.eval_method.value)
+            if method == "lookup":
+                out.append(str(f.expr))
+            elif method == "python":
+                out += [v for v in _names(str(f.expr)) if v not in env]
     return list(dict.fromkeys(out))
 
 
@@ -287,12 +319,12 @@ def build(
         x_text, z_text = _formulas(spec)
         parsed = _parse_formula(spec, x_text)
         parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
-    y, x, terms, has_intercept = _matrices(spec, parsed, sub, env)
+    y, x, terms, has_intercept, specs = _matrices(spec, parsed, sub, env)
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
     z: FloatArray | None = None
     z_terms: tuple[str, ...] = ()
     if parsed_z is not None:
-        _, z, z_terms, _ = _matrices(spec, parsed_z, sub, env)
+        _, z, z_terms, _, _ = _matrices(spec, parsed_z, sub, env)
         finite &= np.isfinite(z).all(axis=1)
     dropped_nonfinite = int((~finite).sum())
     weights = None
@@ -346,6 +378,14 @@ def build(
         z=z,
         z_terms=z_terms,
         factor_names=spec.factor_names,
+        rebuild=Rebuild(
+            rhs=specs[0],
+            lhs=specs[1],
+            rhs_terms=terms,
+            rhs_vars=tuple(_side_vars(parsed.rhs, env)),
+            lhs_vars=tuple(_side_vars(parsed.lhs, env)),
+            env=env,
+        ),
     )
 
 
@@ -364,9 +404,12 @@ def _fast_path(parsed: formulaic.Formula, sub: pd.DataFrame) -> bool:
     return True
 
 
+_Specs = tuple[formulaic.ModelSpec | None, formulaic.ModelSpec | None]
+
+
 def _matrices(
     spec: ModelSpec, parsed: formulaic.Formula, sub: pd.DataFrame, env: Mapping[str, object]
-) -> tuple[FloatArray, FloatArray, tuple[str, ...], bool]:
+) -> tuple[FloatArray, FloatArray, tuple[str, ...], bool, _Specs]:
     rhs_terms = [str(t) for t in parsed.rhs]
     has_intercept = "1" in rhs_terms
     if _fast_path(parsed, sub):
@@ -375,7 +418,7 @@ def _matrices(
         for j, t in enumerate(rhs_terms):
             x[:, j] = 1.0 if t == "1" else sub[t].to_numpy(dtype=np.float64)
         y = sub[str(next(iter(parsed.lhs)))].to_numpy(dtype=np.float64)
-        return y, x, tuple(names), has_intercept
+        return y, x, tuple(names), has_intercept, (None, None)
     try:
         mm = formulaic.model_matrix(parsed, sub, context=dict(env), na_action="ignore")
     except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
@@ -390,7 +433,8 @@ def _matrices(
         )
     y = np.asarray(lhs.to_numpy(dtype=np.float64)[:, 0])
     x = np.asfortranarray(rhs.to_numpy(dtype=np.float64))
-    return y, x, tuple(str(c) for c in rhs.columns), has_intercept
+    specs = (rhs.model_spec, lhs.model_spec)
+    return y, x, tuple(str(c) for c in rhs.columns), has_intercept, specs
 
 
 def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> Design:
@@ -411,3 +455,43 @@ def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> D
         index=design.index[keep],
         rows=rows,
     )
+
+
+def fitted_matrix(
+    spec: ModelSpec, fitted: formulaic.ModelSpec, sub: pd.DataFrame, env: Mapping[str, object]
+) -> FloatArray:
+    """One side of a fitted model evaluated on ``sub`` (complete rows) with the fit's
+    formulaic state: levels, contrasts, stateful transforms. A level the fit has not seen
+    is a :class:`~vcereg.errors.DataError` (formulaic would only warn and encode it as 0)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataMismatchWarning)
+        try:
+            mm = fitted.get_model_matrix(sub, context=dict(env), na_action="ignore")
+        except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
+            raise _from_formulaic(spec, exc, "could not rebuild the design") from None
+    unseen = [str(w.message) for w in caught if issubclass(w.category, DataMismatchWarning)]
+    if unseen:
+        levels = unseen[0].split(":", 1)[-1].split(". They")[0].strip()
+        raise DataError(
+            f"the data has categorical levels the model was not fitted on: {levels}",
+            hint="drop those rows or map them to a level seen in the fit",
+        )
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return np.asarray(mm.to_numpy(dtype=np.float64))
+
+
+def factor_levels(design: Design, var: str) -> tuple[list[object], object] | None:
+    """Levels and base level of ``var`` where the fit treats it as categorical
+    (``C(var)``, ``i.var``, a string column), or None if it does not."""
+    rb = design.rebuild
+    if rb is None or rb.rhs is None:
+        return None
+    for expr, (kind, state) in rb.rhs.encoder_state.items():
+        inner = re.match(r"C\(\s*([A-Za-z_]\w*)\s*[,)]", expr)
+        if str(kind.value) != "categorical" or var not in (expr, inner and inner.group(1)):
+            continue
+        levels = list(state["categories"])
+        base = getattr(getattr(state.get("contrasts"), "contrasts", None), "base", UNSET)
+        return levels, (levels[0] if base is UNSET or base not in levels else base)
+    return None

@@ -124,7 +124,7 @@ def test_unseen_level_and_missing_column_are_clear(student):
     with pytest.raises(DataError, match="astronaut"):
         r.predict(new)
     with pytest.raises(
-        MissingVariableError, match="(?s)'absences' not found.*did you mean 'absence'"
+        MissingVariableError, match=r"(?s)'absences' not found.*did you mean 'absence'"
     ):
         r.predict(pd.DataFrame({"absence": [1.0], "Mjob": ["health"]}))
     with pytest.raises(MissingVariableError, match="dependent variable"):

@@ -104,7 +104,7 @@ def margins(
                 f = _set(f, var, np.repeat(np.asarray([value], dtype=object), len(f)))
             wf = wg
             if atmeans:
-                f, wf = _at_means(res, f, wg, fixed=set(combo) | set(dy))
+                f, wf = _at_means(res, f, wg, fixed=set(combo))
             at_text = ", ".join(f"{k}={v}" for k, v in combo.items())
             suffix = f" | {glabel}" if glabel else ""
             if not dy:

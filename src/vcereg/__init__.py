@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import datasets, errors, io
 from .api import fit_spec, parse, regress, stata
+from .dofile import DoRun, run_do
 from .dsl import unparse as to_dsl
 from .errors import VceregError, VceregWarning
 from .plot import coefplot
@@ -25,6 +26,7 @@ from .vce import available as available_vce
 __version__ = "0.1.0"
 
 __all__ = [
+    "DoRun",
     "ETable",
     "ModelSpec",
     "Results",
@@ -46,6 +48,7 @@ __all__ = [
     "parse_do",
     "register_vce",
     "regress",
+    "run_do",
     "stata",
     "to_dsl",
     "to_stata",

@@ -22,7 +22,7 @@ from .results import Results, assemble, compute_vce
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 
-__all__ = ["DataLike", "fit_spec", "parse", "regress", "stata"]
+__all__ = ["DataLike", "as_pandas", "fit_spec", "parse", "regress", "stata"]
 
 
 class _ToPandas(Protocol):
@@ -109,7 +109,8 @@ def stata(
     return fit_spec(spec, data, safe=safe)
 
 
-def _as_pandas(data: object) -> pd.DataFrame:
+def as_pandas(data: object) -> pd.DataFrame:
+    """``data`` as a pandas DataFrame (polars and other frames via ``to_pandas()``)."""
     if isinstance(data, pd.DataFrame):
         return data
     to_pandas = getattr(data, "to_pandas", None)
@@ -131,7 +132,7 @@ def fit_spec(
     context: Mapping[str, object] | None = None,
 ) -> Results:
     """Estimate a parsed spec on data."""
-    frame = _as_pandas(data)
+    frame = as_pandas(data)
     spec = _with_pweight_default(spec)
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)

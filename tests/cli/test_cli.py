@@ -204,6 +204,20 @@ def test_do_file_table_and_xtset(run: Run, tmp_path: Path) -> None:
     assert p.stderr.startswith("warning: panel.do: line 3: only 10 clusters in year")
 
 
+def test_do_file_with_post_estimation_commands(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "post.do").write_text(
+        "reg G3 absences\nestimates store base\nreg G3 age, robust\nestimates replay base\n"
+    )
+    p = run("--do", "post.do", "--example", "student-mat")
+    assert p.returncode == 0, p.stderr
+    assert "(1)" in p.stdout and "(2)" in p.stdout  # both fits in the table
+    log = p.stdout[p.stdout.index(". estimates replay base") :]
+    assert "Number of obs   =       395" in log and "absences |" in log
+    p = run("--do", "post.do", "--example", "student-mat", "--json")
+    (cmd,) = json.loads(p.stdout)["commands"]
+    assert cmd["line"] == 4 and cmd["command"] == "estimates replay base"
+
+
 def test_do_file_from_stdin(run: Run) -> None:
     p = run("--do", "-", "--example", "student-mat", input="G3 ~ absences\nreg G3 failures\n")
     assert p.returncode == 0, p.stderr

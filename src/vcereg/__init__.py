@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from . import datasets, errors, io
+from . import postcommands as _postcommands  # noqa: F401  (registers do-file predict, margins)
 from .api import fit_spec, parse, regress, stata
 from .dofile import DoRun, run_do
 from .dsl import unparse as to_dsl

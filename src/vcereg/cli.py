@@ -32,6 +32,7 @@ from .api import fit_spec, parse
 from .dofile import DoRun, is_registered, run_do
 from .errors import DataError, SpecError, StataSyntaxError, VceregError
 from .plot import coefplot
+from .postcommands import predictions_frame, write_predictions
 from .progress import Progress
 from .results import Results
 from .spec import ModelSpec, SmallSample
@@ -131,6 +132,8 @@ _OPTIONS: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
         "help": "p-value thresholds, e.g. 0.1,0.05,0.01, or 'none'"}),
     ("output", ("--title",), {"action": "append", "help": "column title (once per model)"}),
     ("output", ("--plot",), {"metavar": "FILE", "help": "write a coefficient plot (.png .svg)"}),
+    ("output", ("--predict",), {"metavar": "FILE", "help": "write the data with predictions "
+        "(a do-file's predict columns, else xb and resid): .csv .tsv .parquet .dta .xlsx"}),
     ("output", ("-q", "--quiet"), {"action": "store_true", "help": "no warnings or progress"}),
 )  # fmt: skip
 
@@ -365,6 +368,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for message in [] if args.quiet else messages:
         print(f"warning: {message}", file=err)
     keep, drop = _split_names(args.keep), _split_names(args.drop)
+    if args.predict:
+        write_predictions(predictions_frame(results, run), args.predict)
     if args.plot:
         fig = coefplot(results, keep=keep, drop=drop, labels=labels, titles=titles,
                        level=results[0].level)  # fmt: skip

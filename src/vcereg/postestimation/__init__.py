@@ -8,7 +8,7 @@ of the data.
 from __future__ import annotations
 
 from .fixef import fixef
-from .margins import margins
+from .margins import margins, model_variables
 from .predict import PREDICTIONS, predict
 
-__all__ = ["PREDICTIONS", "fixef", "margins", "predict"]
+__all__ = ["PREDICTIONS", "fixef", "margins", "model_variables", "predict"]

@@ -38,7 +38,7 @@ from ._fitted import columns_of, in_sample, parts
 if TYPE_CHECKING:
     from ..results import Results
 
-__all__ = ["margins"]
+__all__ = ["margins", "model_variables"]
 
 _STEP = 1e-3
 _MAX_CELLS = 10_000
@@ -105,7 +105,7 @@ def margins(
             wf = wg
             if atmeans:
                 f, wf = _at_means(res, f, wg, fixed=set(combo))
-            at_text = ", ".join(f"{k}={v}" for k, v in combo.items())
+            at_text = ", ".join(f"{k}={_fmt(v)}" for k, v in combo.items())
             suffix = f" | {glabel}" if glabel else ""
             if not dy:
                 labels.append((at_text or "_cons") + suffix)
@@ -119,6 +119,18 @@ def margins(
     if not dy and sample.d is not None:
         offset = float(_wmean(sample.d[:, None], w)[0])
     return _table(res, labels, g_mat, offset, level, "dydx" if dy else "margins")
+
+
+def model_variables(res: Results) -> tuple[str, ...]:
+    """The variables the fit's regressors read (Stata's ``dydx(*)``)."""
+    _, design = parts(res)
+    return design.rebuild.rhs_vars if design.rebuild is not None else ()
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _require(var: str, names: Sequence[str], what: str) -> None:

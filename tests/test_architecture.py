@@ -66,7 +66,7 @@ def test_kernels_are_numpy_only():
 
 
 # An optional extra may be imported where it is used, so the core works without it.
-_OPTIONAL = {"matplotlib", "matplotlib.pyplot", "pyarrow", "openpyxl", "polars"}
+_OPTIONAL = {"matplotlib", "matplotlib.pyplot", "pyarrow", "openpyxl", "polars", "docx"}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=_rel)
@@ -92,7 +92,8 @@ def test_no_eval_or_exec_in_the_package():
 # language (its ``if`` expressions), not the reverse.
 LAYERS: list[set[str]] = [
     {"__init__", "cli"},
-    {"dofile", "postcommands"},
+    {"commands"},
+    {"dofile"},
     {"api", "io", "datasets", "progress"},
     {"results", "tables", "plot", "postestimation"},
     {"backends"},

@@ -9,8 +9,12 @@
 
 from __future__ import annotations
 
-from . import datasets, errors, io
-from . import postcommands as _postcommands  # noqa: F401  (registers do-file predict, margins)
+from . import (
+    commands,  # noqa: F401  (importing it registers the do-file commands)
+    datasets,
+    errors,
+    io,
+)
 from .api import fit_spec, parse, regress, stata
 from .dofile import DoRun, run_do
 from .dsl import unparse as to_dsl
@@ -20,7 +24,7 @@ from .results import Results
 from .spec import ModelSpec, SmallSample, VceSpec
 from .stata_lang import parse_do
 from .stata_lang import unparse as to_stata
-from .tables import ETable, etable
+from .tables import ETable, describe, etable
 from .vce import VarianceEstimator, VceContext, VceResult, register_vce, unregister_vce
 from .vce import available as available_vce
 
@@ -41,6 +45,7 @@ __all__ = [
     "available_vce",
     "coefplot",
     "datasets",
+    "describe",
     "errors",
     "etable",
     "fit_spec",

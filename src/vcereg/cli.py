@@ -29,10 +29,10 @@ import pandas as pd
 
 from . import __version__, datasets, io
 from .api import fit_spec, parse
+from .commands.predict import predictions_frame, write_predictions
 from .dofile import DoRun, is_registered, run_do
 from .errors import DataError, SpecError, StataSyntaxError, VceregError
 from .plot import coefplot
-from .postcommands import predictions_frame, write_predictions
 from .progress import Progress
 from .results import Results
 from .spec import ModelSpec, SmallSample
@@ -43,9 +43,12 @@ from .vce import available
 
 __all__ = ["build_parser", "main"]
 
-_FORMATS = {"txt": "text", "md": "markdown", "tex": "latex", "htm": "html"}
-_FORMAT_NAMES = ("text", "markdown", "latex", "html", "json")
+_FORMATS = {"txt": "text", "md": "markdown", "tex": "latex", "htm": "html", "word": "docx",
+            "excel": "xlsx"}  # fmt: skip
+_FORMAT_NAMES = ("text", "markdown", "latex", "html", "json", "docx", "xlsx")
+_BINARY = ("docx", "xlsx")
 _EXTENSIONS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".tex": "latex",
+               ".docx": "docx", ".xlsx": "xlsx",
                ".html": "html", ".htm": "html", ".json": "json"}  # fmt: skip
 _PANEL = ("xtset", "tsset")
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
@@ -398,7 +401,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         below=None if args.below == "none" else (args.below or "se"),
         digits=3 if args.digits is None else args.digits,
     )  # fmt: skip
-    _emit(table.render(fmt), args.out, out)
+    if fmt in _BINARY:
+        if args.out is None:
+            raise UsageError(f"a {fmt} table is a file: add --out table.{fmt}")
+        table.save(args.out, fmt)
+    else:
+        _emit(table.render(fmt), args.out, out)
     _emit_log(run, out)
     return 0
 

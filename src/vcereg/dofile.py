@@ -6,14 +6,18 @@ act on the last fit (``test``, ``predict``, ``estimates store`` ...) through a r
 handlers keyed by command word. A handler is a function ``(DoCommand, DoState) -> object``;
 what it returns (anything printable, or ``None``) is the command's output in the log.
 
-Adding a command::
+Adding a command: a module ``vcereg/commands/<name>.py`` (the layer above this one, so
+it may use everything the package has), imported by ``vcereg/commands/__init__.py``::
 
-    from vcereg.dofile import DoCommand, DoState, register_command
+    from ..dofile import DoCommand, DoState, register_command
 
     def _hello(cmd: DoCommand, state: DoState) -> str:
         return f"last model: {state.current(cmd).depvar}"
 
     register_command("hello", _hello, abbrev=3)     # "hel", "hell" and "hello"
+
+The package ``vcereg`` imports ``vcereg.commands``, so every command is registered
+whenever vcereg is imported.
 
 ``state.current(cmd)`` is the active estimates (Stata's ``e()``), with Stata's error when
 there are none; ``state.data`` is the run's own copy of the data, which commands such as
@@ -282,47 +286,3 @@ def run_do(
                 f"line {n}: {exc.message}", source=exc.source, span=exc.span, hint=exc.hint
             ) from None
     return DoRun(tuple(state.results), tuple(log), state.data, dict(state.stored))
-
-
-# --- estimates store / restore / dir --------------------------------------------------
-_EST_SUB = {"store": 3, "restore": 1, "dir": 3, "replay": 3, "clear": 5}
-
-
-def _estimates(cmd: DoCommand, state: DoState) -> object:
-    words = cmd.args.split()
-    if not words:
-        raise cmd.error("estimates: expected store, restore, dir, replay or clear")
-    sub = next(
-        (s for s, k in _EST_SUB.items() if s.startswith(words[0]) and len(words[0]) >= k), None
-    )
-    if sub is None:
-        raise cmd.error(
-            f"estimates {words[0]}: not supported; expected store, restore, dir, replay or clear"
-        )
-    if sub == "store":
-        if len(words) != 2 or not WORD.fullmatch(words[1]):
-            raise cmd.error("expected estimates store NAME")
-        state.stored[words[1]] = state.current(cmd)
-        return None
-    if sub == "clear":
-        state.stored.clear()
-        state.active = None
-        return None
-    if sub == "dir":
-        return "\n".join(f"{k}: {r.depvar} ({r.vce_label})" for k, r in state.stored.items())
-    name = words[1] if len(words) > 1 else None
-    if name is None and sub == "replay":
-        return state.current(cmd).summary()
-    if name not in state.stored:
-        near = closest(name or "", state.stored)
-        raise cmd.error(
-            f"estimation result {name} not found",
-            hint=f"did you mean {near!r}?" if near else "store it first with estimates store",
-        )
-    if sub == "restore":
-        state.active = state.stored[name]
-        return None
-    return state.stored[name].summary()
-
-
-register_command("estimates", _estimates, abbrev=3)

@@ -218,6 +218,27 @@ def test_do_file_with_post_estimation_commands(run: Run, tmp_path: Path) -> None
     assert cmd["line"] == 4 and cmd["command"] == "estimates replay base"
 
 
+def test_word_and_excel_outputs(run: Run, tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    openpyxl = pytest.importorskip("openpyxl")
+    for name in ("t.docx", "t.xlsx"):
+        p = run(CLUSTER, ROBUST, "--example", "student-mat", "-o", name)
+        assert p.returncode == 0 and p.stdout == "", p.stderr
+    cells = [c.text for c in docx.Document(str(tmp_path / "t.docx")).tables[0].rows[2].cells]
+    assert cells[0] == "absences"
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert any(isinstance(c.value, float) for row in ws.iter_rows() for c in row)
+    p = run(CLUSTER, "--example", "student-mat", "-f", "docx")
+    assert p.returncode == 2 and "add --out table.docx" in p.stderr
+
+
+def test_do_file_summarize(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "d.do").write_text("summarize G3 absences\nreg G3 absences\n")
+    p = run("--do", "d.do", "--example", "student-mat")
+    assert p.returncode == 0, p.stderr
+    assert ". summarize G3 absences" in p.stdout and "Mean" in p.stdout
+
+
 def test_do_file_from_stdin(run: Run) -> None:
     p = run("--do", "-", "--example", "student-mat", input="G3 ~ absences\nreg G3 failures\n")
     assert p.returncode == 0, p.stderr

@@ -11,8 +11,8 @@ import pytest
 
 import vcereg
 from vcereg.cli import main
+from vcereg.commands.margins import numlist
 from vcereg.errors import DataError, StataSyntaxError
-from vcereg.postcommands import numlist
 
 
 def _run(text: str, data: pd.DataFrame) -> vcereg.DoRun:

@@ -142,6 +142,9 @@ def test_absorbed_effects(grunfeld):
     )
     pm = r.margins()  # the effects' mean enters as a constant: the margin is mean(y)
     assert pm.loc["_cons", "estimate"] == pytest.approx(grunfeld["invest"].mean(), rel=1e-10)
+    by = r.margins(over="firm")  # within a firm the residuals sum to zero: its mean of y
+    for firm, grp in grunfeld.groupby("firm"):
+        assert by.loc[f"_cons | firm={firm}", "estimate"] == pytest.approx(grp["invest"].mean())
 
 
 def test_bad_requests_are_clear(student):

@@ -23,7 +23,7 @@ covariance and its degrees of freedom.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -95,13 +95,15 @@ def margins(
     groups = _groups(data, sample.positions, over)
     labels: list[str] = []
     grads: list[FloatArray] = []
+    offsets: list[float] = []  # predictive margins with absorbed effects: their mean
     for glabel, mask in groups:
         base = frame[names].iloc[np.flatnonzero(mask)]
         wg = w[mask]
+        d_mean = 0.0 if sample.d is None else float(_wmean(sample.d[mask][:, None], wg)[0])
         for combo in combos:
             f = base
             for var, value in combo.items():
-                f = _set(f, var, np.repeat(np.asarray([value], dtype=object), len(f)))
+                f = _filled(f, var, value)
             wf = wg
             if atmeans:
                 f, wf = _at_means(res, f, wg, fixed=set(combo))
@@ -110,15 +112,14 @@ def margins(
             if not dy:
                 labels.append((at_text or "_cons") + suffix)
                 grads.append(_wmean(rows(f), wf))
+                offsets.append(d_mean)
             for var in dy:
                 for term, g in _effects(res, var, f, wf, rows):
                     labels.append(term + (f" @ {at_text}" if at_text else "") + suffix)
                     grads.append(g)
-    g_mat = np.vstack(grads)
-    offset = 0.0
-    if not dy and sample.d is not None:
-        offset = float(_wmean(sample.d[:, None], w)[0])
-    return _table(res, labels, g_mat, offset, level, "dydx" if dy else "margins")
+                    offsets.append(0.0)
+    kind = "dydx" if dy else "margins"
+    return _table(res, labels, np.vstack(grads), np.asarray(offsets), level, kind)
 
 
 def model_variables(res: Results) -> tuple[str, ...]:
@@ -179,6 +180,11 @@ def _set(f: pd.DataFrame, var: str, values: np.ndarray) -> pd.DataFrame:
     return f.assign(**{var: pd.Series(new, index=f.index)})
 
 
+def _filled(f: pd.DataFrame, var: str, value: object) -> pd.DataFrame:
+    """``f`` with every row's ``var`` set to ``value``."""
+    return _set(f, var, np.repeat(np.asarray([value], dtype=object), len(f)))
+
+
 def _wmean(m: FloatArray, w: FloatArray) -> FloatArray:
     out = np.asarray(w @ m / w.sum(), dtype=np.float64)
     if not np.all(np.isfinite(out)):
@@ -188,24 +194,23 @@ def _wmean(m: FloatArray, w: FloatArray) -> FloatArray:
     return out
 
 
+_Rows = Callable[[pd.DataFrame], FloatArray]
+
+
 def _effects(
-    res: Results, var: str, f: pd.DataFrame, w: FloatArray, rows: object
+    res: Results, var: str, f: pd.DataFrame, w: FloatArray, build: _Rows
 ) -> list[tuple[str, FloatArray]]:
-    build = rows  # callable: frame -> design rows
+    """(label, gradient) of the average effect of ``var``: the derivative, or for a factor
+    the change from the base level for each other level."""
     _, design = parts(res)
     lv = factor_levels(design, var)
     if lv is not None or not pd.api.types.is_numeric_dtype(f[var]):
         if lv is None:
             raise DataError(f"{var!r} is not numeric and not a factor of the model")
         levels, base = lv
-        n = len(f)
-        ref = _wmean(build(_set(f, var, np.repeat(np.asarray([base], dtype=object), n))), w)  # type: ignore[operator]
+        ref = _wmean(build(_filled(f, var, base)), w)
         return [
-            (
-                f"{lev}.{var}",
-                _wmean(build(_set(f, var, np.repeat(np.asarray([lev], dtype=object), n))), w)  # type: ignore[operator]
-                - ref,
-            )
+            (f"{lev}.{var}", _wmean(build(_filled(f, var, lev)), w) - ref)
             for lev in levels
             if lev != base
         ]
@@ -214,8 +219,8 @@ def _effects(
     h = _STEP * np.where(x0 != 0, np.abs(x0), spread)
 
     def central(step: FloatArray) -> FloatArray:
-        up = build(_set(f, var, x0 + step))  # type: ignore[operator]
-        down = build(_set(f, var, x0 - step))  # type: ignore[operator]
+        up = build(_set(f, var, x0 + step))
+        down = build(_set(f, var, x0 - step))
         return np.asarray((up - down) / (2 * step[:, None]))
 
     jac = (4 * central(h / 2) - central(h)) / 3  # Richardson: O(h^4)
@@ -268,7 +273,12 @@ def _at_means(
 
 
 def _table(
-    res: Results, labels: list[str], g: FloatArray, offset: float, level: float | None, kind: str
+    res: Results,
+    labels: list[str],
+    g: FloatArray,
+    offset: FloatArray,
+    level: float | None,
+    kind: str,
 ) -> pd.DataFrame:
     b, v = res.params.to_numpy(), res.cov.to_numpy()
     est = g @ b + offset

@@ -91,3 +91,14 @@ def test_disconnected_effects_are_normalised_per_mobility_group():
 def test_no_absorbed_effects_is_an_error(student):
     with pytest.raises(EstimationError, match="absorbed"):
         vcereg.regress("G3 ~ absences", student).fixef()
+
+
+def test_weighted_fit_matches_weighted_dummy_regression(panel):
+    r = vcereg.regress("y ~ x1 | fe(firm_id) | weights(w)", panel)
+    sm = smf.wls("y ~ x1 + C(firm_id)", panel, weights=panel["w"]).fit()
+    firms = sorted(panel["firm_id"].unique())
+    dummy = [sm.params["Intercept"] + sm.params.get(f"C(firm_id)[T.{f}]", 0.0) for f in firms]
+    np.testing.assert_allclose(r.fixef()["firm_id"].to_numpy(), dummy, rtol=0, atol=DUMMIES)
+    # xbd is the dummy regression's fitted value; residuals are unweighted, as Stata's
+    np.testing.assert_allclose(r.predict(what="xbd"), sm.fittedvalues, rtol=0, atol=DUMMIES)
+    np.testing.assert_allclose(r.predict(what="residuals"), sm.resid, rtol=0, atol=DUMMIES)

@@ -175,3 +175,17 @@ def test_matches_marginaleffects_avg_slopes(student):
         assert ours.loc[term, "std_error"] == pytest.approx(
             theirs.loc[term, "std_error"], rel=MARGINALEFFECTS
         )
+
+
+def test_user_dtypes_and_scales(student):
+    d = student.assign(
+        big=student["absences"].astype("Int64") * 10_000_000 + 1_000_000_000,
+        age16=student["age"].astype("int16"),
+    )
+    d.loc[d.index[::11], "big"] = pd.NA
+    r = vcereg.regress("G3 ~ np.log(big) + C(age16)", d)
+    inside = d["big"].notna()
+    m = r.margins(dydx=["big", "age16"])
+    big = d.loc[inside, "big"].astype(float)
+    _check(m, "big", r, {"np.log(big)": float((1 / big).mean())})
+    _check(m, "16.age16", r, {"C(age16)[T.16]": 1.0})

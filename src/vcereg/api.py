@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Protocol, TypeAlias
 
 import pandas as pd
@@ -38,7 +39,22 @@ _SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe"}
 
 
 def parse(model: str, *, vce: str | None = None) -> ModelSpec:
-    """Parse a DSL string or a Stata command line into a spec (no data needed)."""
+    """Parse a DSL string or a Stata command line into a spec (no data needed).
+
+    Specs are frozen, so a string parsed once is not parsed again (loops that refit the
+    same model on many data sets pay the parsing once).
+    """
+    if not isinstance(model, str) or not (vce is None or isinstance(vce, str)):
+        return _parse(model, vce)  # let the parsers report the type error
+    return _parse_cached(model, vce)
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(model: str, vce: str | None) -> ModelSpec:
+    return _parse(model, vce)
+
+
+def _parse(model: str, vce: str | None) -> ModelSpec:
     if stata_lang.is_stata_command(model):
         if vce is not None:
             raise SpecError("give the variance inside the Stata line, not as vce=")

@@ -189,3 +189,18 @@ def test_user_dtypes_and_scales(student):
     big = d.loc[inside, "big"].astype(float)
     _check(m, "big", r, {"np.log(big)": float((1 / big).mean())})
     _check(m, "16.age16", r, {"C(age16)[T.16]": 1.0})
+
+
+def test_time_series_variables_by_their_stata_names(grunfeld):
+    d = grunfeld.assign(fid=pd.factorize(grunfeld["firm"])[0])
+    r = vcereg.stata(
+        "regress invest L.value c.value#c.value", d, panel=vcereg.spec.PanelSpec("fid", "year")
+    )
+    m = r.margins(dydx=["L.value", "value"])
+    assert list(m.index) == ["L.value", "value"]
+    _check(m, "L.value", r, {"L1__value": 1.0})  # the lag is its own variable, as in Stata
+    inside = r.predict().notna()
+    sq = next(t for t in r.terms if "value" in t and "L1" not in t)
+    _check(m, "value", r, {sq: 2 * float(d.loc[inside, "value"].mean())})
+    at = r.margins(at={"L.value": [100.0]})
+    assert list(at.index) == ["L.value=100"]

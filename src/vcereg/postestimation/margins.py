@@ -76,8 +76,12 @@ def margins(
         raise EstimationError("margins needs the fitted data; this result does not keep it")
     names = list(design.rebuild.rhs_vars)
     frame = with_tsvars(res.spec, data).iloc[sample.positions]
-    wanted = [*(([dydx] if isinstance(dydx, str) else list(dydx)) if dydx else []), *(at or {})]
-    for v in wanted:
+    # Stata's spelling of a time-series variable (L.x) names its generated column (L1__x)
+    column = {tv.label: tv.name for tv in res.spec.tsvars}
+    label = {tv.name: tv.label for tv in res.spec.tsvars}
+    dy = [column.get(v, v) for v in ([dydx] if isinstance(dydx, str) else list(dydx or []))]
+    at = {column.get(k, k): v for k, v in at.items()} if at else None
+    for v in [*dy, *(at or {})]:
         _require(v, names, "a variable of the model's regressors")
     if over is not None:
         _require(over, [str(c) for c in data.columns], "a column of the data")
@@ -90,7 +94,6 @@ def margins(
         cols = columns_of(new.terms, res.terms) if cols is None else cols
         return new.x[:, cols]
 
-    dy = [] if dydx is None else ([dydx] if isinstance(dydx, str) else list(dydx))
     combos = _combos(at)
     groups = _groups(data, sample.positions, over)
     labels: list[str] = []
@@ -107,7 +110,7 @@ def margins(
             wf = wg
             if atmeans:
                 f, wf = _at_means(res, f, wg, fixed=set(combo))
-            at_text = ", ".join(f"{k}={_fmt(v)}" for k, v in combo.items())
+            at_text = ", ".join(f"{label.get(k, k)}={_fmt(v)}" for k, v in combo.items())
             suffix = f" | {glabel}" if glabel else ""
             if not dy:
                 labels.append((at_text or "_cons") + suffix)
@@ -115,6 +118,7 @@ def margins(
                 offsets.append(d_mean)
             for var in dy:
                 for term, g in _effects(res, var, f, wf, rows):
+                    term = label.get(term, term)
                     labels.append(term + (f" @ {at_text}" if at_text else "") + suffix)
                     grads.append(g)
                     offsets.append(0.0)

@@ -62,7 +62,9 @@ def test_margins_lines_equal_the_python_api(student):
         student,
     )
     r = run.results[0]
-    (_, _, ame), (_, _, at), (_, _, over) = run.log
+    (_, _, ame_out), (_, _, at_out), (_, _, over_out) = run.log
+    ame, at, over = ame_out.table, at_out.table, over_out.table
+    assert "Average marginal effects" in str(ame_out) and "ci_high" in str(ame_out)
     pd.testing.assert_frame_equal(ame, r.margins(dydx=["absences", "sex"]))
     expected = r.margins(at={"absences": [0, 10, 20, 30], "age": 17}, atmeans=True)
     pd.testing.assert_frame_equal(at, expected)

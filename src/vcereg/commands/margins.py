@@ -8,6 +8,7 @@ regressors; ``i.``/``c.`` prefixes are ignored). Importing the module registers 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from ..dofile import DoCommand, DoState, register_command
 from ..errors import DataError
 from ..postestimation import model_variables
 
-__all__ = ["numlist"]
+__all__ = ["MarginsOutput", "numlist"]
 
 _MARGINS_OPTIONS = ("dydx", "at", "atmeans", "over", "level")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -79,7 +80,28 @@ def _known(word: str) -> bool:
     return any(o.startswith(word) and len(word) >= 2 for o in _MARGINS_OPTIONS)
 
 
-def _margins(cmd: DoCommand, state: DoState) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class MarginsOutput:
+    """What a ``margins`` line shows in the log; ``table`` is :meth:`Results.margins`'s frame."""
+
+    table: pd.DataFrame
+
+    def __str__(self) -> str:
+        a = self.table.attrs
+        df = a.get("df_inference")
+        head = [
+            str(a.get("model_label", "Margins")),
+            f"Number of obs = {a.get('nobs')}",
+            f"Model VCE: {a.get('vce_label', '')}; delta-method standard errors, "
+            + ("normal inference" if df is None else f"t({df:g})"),
+            f"Expression: linear prediction of {a.get('depvar', '')}",
+            "",
+        ]
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            return "\n".join(head) + self.table.to_string()
+
+
+def _margins(cmd: DoCommand, state: DoState) -> MarginsOutput:
     res = state.current(cmd)
     unknown = [w for w in _option_words(cmd.options) if not _known(w)]
     if unknown:
@@ -100,13 +122,14 @@ def _margins(cmd: DoCommand, state: DoState) -> pd.DataFrame:
         dydx = list(model_variables(res)) if words in (["*"], ["_all"]) else words
     at_text = cmd.option("at")
     level = cmd.option("level")
-    return res.margins(
+    table = res.margins(
         dydx,
         at=_at(at_text, cmd) if at_text else None,
         over=cmd.option("over") or None,
         atmeans=cmd.option("atmeans") is not None,
         level=float(level) if level else None,
     )
+    return MarginsOutput(table)
 
 
 register_command("margins", _margins, abbrev=3)

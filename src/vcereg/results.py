@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -199,12 +199,20 @@ class Results:
         )
 
     # --- after the fit (see vcereg.postestimation) ------------------------------------
-    def predict(self, data: pd.DataFrame | None = None, *, what: str = "xb") -> pd.Series:
+    def predict(
+        self,
+        data: pd.DataFrame | None = None,
+        *,
+        what: str = "xb",
+        unseen: Literal["error", "missing"] = "error",
+    ) -> pd.Series:
         """Stata's ``predict``: ``what`` is ``"xb"``, ``"residuals"``, ``"stdp"``, and with
         absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the estimation sample
-        aligned to the fitted data's index (NaN elsewhere); see :mod:`vcereg.postestimation`.
+        aligned to the fitted data's index (NaN elsewhere); a categorical level the fit has
+        not seen is an error, or NaN with ``unseen="missing"``. See
+        :mod:`vcereg.postestimation.predict`.
         """
-        return predict(self, data, what=what)
+        return predict(self, data, what=what, unseen=unseen)
 
     def fixef(self) -> dict[str, pd.Series]:
         """The absorbed fixed effects, one Series per absorbed variable (normalisation:

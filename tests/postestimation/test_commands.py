@@ -118,3 +118,11 @@ def test_etable_shows_margins_next_to_the_model(student):
     assert "M.sex" in text
     with pytest.raises(vcereg.errors.RenderError, match="tidy"):
         vcereg.etable(pd.DataFrame({"estimate": [1.0]}))
+
+
+def test_do_file_predict_leaves_unseen_levels_missing(student):
+    run = _run('regress G3 absences i.Mjob if Mjob != "health"\npredict yhat', student)
+    health = (student["Mjob"] == "health").to_numpy()
+    assert run.data["yhat"][health].isna().all() and run.data["yhat"][~health].notna().all()
+    with pytest.raises(DataError, match="health"):
+        run.results[0].predict(student)

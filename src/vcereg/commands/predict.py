@@ -41,7 +41,10 @@ def _predict(cmd: DoCommand, state: DoState) -> None:
     if len(chosen) > 1:
         raise cmd.error(f"predict: only one of {', '.join(chosen)} may be given")
     what = chosen[0] if chosen else "xb"
-    values = res.predict(what=what) if cond else res.predict(state.data, what=what)
+    # Stata fills every row it can; a level outside the estimation sample cannot be
+    values = (
+        res.predict(what=what) if cond else res.predict(state.data, what=what, unseen="missing")
+    )
     state.data[name] = values.reindex(state.data.index)
     state.data.attrs[_PREDICTED] = [*state.data.attrs.get(_PREDICTED, []), name]
 

@@ -48,7 +48,15 @@ from .sample import (
 )
 from .tsops import materialize
 
-__all__ = ["Design", "Rebuild", "build", "factor_levels", "fitted_matrix", "subset"]
+__all__ = [
+    "Design",
+    "Rebuild",
+    "build",
+    "categorical_levels",
+    "factor_levels",
+    "fitted_matrix",
+    "subset",
+]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -481,17 +489,24 @@ def fitted_matrix(
     return np.asarray(mm.to_numpy(dtype=np.float64))
 
 
-def factor_levels(design: Design, var: str) -> tuple[list[object], object] | None:
-    """Levels and base level of ``var`` where the fit treats it as categorical
-    (``C(var)``, ``i.var``, a string column), or None if it does not."""
+def categorical_levels(design: Design) -> dict[str, tuple[list[object], object]]:
+    """Variable -> (levels, base level) for every variable the fit treats as categorical
+    (``C(var)``, ``i.var``, a string column)."""
     rb = design.rebuild
+    out: dict[str, tuple[list[object], object]] = {}
     if rb is None or rb.rhs is None:
-        return None
+        return out
     for expr, (kind, state) in rb.rhs.encoder_state.items():
         inner = re.match(r"C\(\s*([A-Za-z_]\w*)\s*[,)]", expr)
-        if str(kind.value) != "categorical" or var not in (expr, inner and inner.group(1)):
+        var = inner.group(1) if inner else expr
+        if str(kind.value) != "categorical" or var in out or not var.isidentifier():
             continue
         levels = list(state["categories"])
         base = getattr(getattr(state.get("contrasts"), "contrasts", None), "base", UNSET)
-        return levels, (levels[0] if base is UNSET or base not in levels else base)
-    return None
+        out[var] = (levels, levels[0] if base is UNSET or base not in levels else base)
+    return out
+
+
+def factor_levels(design: Design, var: str) -> tuple[list[object], object] | None:
+    """Levels and base level of ``var`` where the fit treats it as categorical, or None."""
+    return categorical_levels(design).get(var)

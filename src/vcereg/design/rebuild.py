@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from .._types import FloatArray
-from ..errors import DataError, EstimationError
+from ..errors import DataError, EstimationError, VceregWarning, warn
 from ..spec import ModelSpec
-from .build import Design, _require_columns, fitted_matrix
+from .build import Design, _require_columns, categorical_levels, fitted_matrix
 from .sample import missing_mask
 from .tsops import materialize
 
@@ -43,7 +45,13 @@ def with_tsvars(spec: ModelSpec, data: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def build_new(spec: ModelSpec, design: Design, data: pd.DataFrame) -> NewDesign:
+def build_new(
+    spec: ModelSpec,
+    design: Design,
+    data: pd.DataFrame,
+    *,
+    unseen: Literal["error", "missing"] = "error",
+) -> NewDesign:
     """Rebuild a fitted model's regressors on ``data`` with the fit's formulaic state, so
     categorical levels, contrasts, stateful transforms (``center``, splines) and Stata
     factor and time-series operators mean what they meant in the fit.
@@ -53,7 +61,8 @@ def build_new(spec: ModelSpec, design: Design, data: pd.DataFrame) -> NewDesign:
     MissingVariableError
         A variable the regressors need is not a column (the message names the closest).
     DataError
-        A categorical level the fit has not seen.
+        A categorical level the fit has not seen, unless ``unseen="missing"``: then such
+        rows are NaN, with a warning.
 
     Examples
     --------
@@ -72,11 +81,41 @@ def build_new(spec: ModelSpec, design: Design, data: pd.DataFrame) -> NewDesign:
         raise DataError(f"expected a pandas DataFrame (got {type(data).__name__})")
     data = with_tsvars(spec, data)
     _require_columns(rb.rhs_vars, data, spec, "formula")
-    x = _side(spec, rb.rhs, rb.rhs_vars, rb.rhs_terms, data, rb.env)
+    known = _known_levels(design, data, unseen)
+    x = _side(spec, rb.rhs, rb.rhs_vars, rb.rhs_terms, data, rb.env, known)
     y = None
     if all(v in data.columns for v in rb.lhs_vars):
-        y = _side(spec, rb.lhs, rb.lhs_vars, rb.lhs_vars[:1], data, rb.env)[:, 0]
+        y = _side(spec, rb.lhs, rb.lhs_vars, rb.lhs_vars[:1], data, rb.env, None)[:, 0]
     return NewDesign(x=x, terms=rb.rhs_terms, y=y, index=data.index)
+
+
+def _known_levels(
+    design: Design, data: pd.DataFrame, unseen: Literal["error", "missing"]
+) -> NDArray[np.bool_]:
+    """Rows whose categorical values were all seen in the fit (missing values pass here;
+    they are handled as missing). Unseen levels are an error, or NaN rows with a warning."""
+    ok = np.ones(len(data), dtype=bool)
+    for var, (levels, _) in categorical_levels(design).items():
+        if var not in data.columns:
+            continue
+        col = data[var]
+        bad = ~(col.isin(levels).to_numpy() | col.isna().to_numpy())
+        if bad.any():
+            new = sorted({str(v) for v in col[bad]})
+            if unseen == "error":
+                raise DataError(
+                    f"{var!r} has level(s) the model was not fitted on: {', '.join(new[:5])}"
+                    + (" ..." if len(new) > 5 else ""),
+                    hint=f"levels in the fit: {', '.join(map(str, levels[:10]))}; drop those "
+                    "rows or map them to a level of the fit",
+                )
+            warn(
+                f"{int(bad.sum())} row(s) have a level of {var!r} the model was not fitted on "
+                f"({', '.join(new[:5])}); their prediction is missing",
+                VceregWarning,
+            )
+            ok &= ~bad
+    return ok
 
 
 def _side(
@@ -86,8 +125,9 @@ def _side(
     columns: Sequence[str],
     data: pd.DataFrame,
     env: Mapping[str, object],
+    known: NDArray[np.bool_] | None,
 ) -> FloatArray:
-    complete = np.ones(len(data), dtype=bool)
+    complete = np.ones(len(data), dtype=bool) if known is None else known.copy()
     for v in names:
         complete &= ~missing_mask(data[v])
     sub = data.loc[complete, list(names)]

@@ -18,7 +18,7 @@ for ``xbd`` and ``d`` (with a warning), as fixest's ``predict``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -54,8 +54,17 @@ def _kind(what: str, absorbed: bool) -> str:
     return key
 
 
-def predict(res: Results, data: pd.DataFrame | None = None, *, what: str = "xb") -> pd.Series:
+def predict(
+    res: Results,
+    data: pd.DataFrame | None = None,
+    *,
+    what: str = "xb",
+    unseen: Literal["error", "missing"] = "error",
+) -> pd.Series:
     """Predictions, residuals or their standard errors (see the module docstring).
+
+    A categorical level of ``data`` that the fit has not seen is a DataError, or with
+    ``unseen="missing"`` a NaN prediction for that row (with a warning).
 
     Examples
     --------
@@ -77,7 +86,9 @@ def predict(res: Results, data: pd.DataFrame | None = None, *, what: str = "xb")
         sample = in_sample(res)
         return align(res, _values(res, kind, sample.x, sample.y, sample.d), sample, kind)
     _, design = parts(res)
-    new = build_new(res.spec, design, data)
+    if unseen not in ("error", "missing"):
+        raise DataError(f"unseen= must be 'error' or 'missing' (got {unseen!r})")
+    new = build_new(res.spec, design, data, unseen=unseen)
     x = new.x[:, columns_of(new.terms, res.terms)]
     d = _effects_on(res, data) if kind in ("xbd", "d", "residuals") and res.fixed_effects else None
     if kind == "residuals" and new.y is None:

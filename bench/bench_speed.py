@@ -44,29 +44,33 @@ import warnings
 warnings.simplefilter("ignore")
 def fitter(tool, k, fe):
     rhs = " + ".join(f"x{j}" for j in range(1, k + 1))
+    names = [f"x{j}" for j in range(1, k + 1)]
     if tool == "vcereg":
         import vcereg
         model = f"y ~ {rhs}" + (" | fe(f1 f2)" if fe else "") + " | vce(cluster g)"
-        return lambda df: vcereg.regress(model, df).se[[f"x{j}" for j in range(1, k + 1)]].to_numpy()
+        return lambda df: vcereg.regress(model, df).se[names].to_numpy()
     if tool == "pyfixest":
         import pyfixest as pf
         f = f"y ~ {rhs}" + (" | f1 + f2" if fe else "")
-        return lambda df: pf.feols(f, df, vcov={"CRV1": "g"}).se()[[f"x{j}" for j in range(1, k + 1)]].to_numpy()
+        return lambda df: pf.feols(f, df, vcov={"CRV1": "g"}).se()[names].to_numpy()
     if tool == "statsmodels":
         import statsmodels.formula.api as smf
         f = f"y ~ {rhs}" + (" + C(f1) + C(f2)" if fe else "")
-        return lambda df: smf.ols(f, df).fit(cov_type="cluster", cov_kwds={"groups": df["g"]}).bse[[f"x{j}" for j in range(1, k + 1)]].to_numpy()
+        def run_sm(df):
+            fit = smf.ols(f, df).fit(cov_type="cluster", cov_kwds={"groups": df["g"]})
+            return fit.bse[names].to_numpy()
+        return run_sm
     if tool == "linearmodels":
         import linearmodels as lm
         import statsmodels.api as sm
-        names = [f"x{j}" for j in range(1, k + 1)]
-        if fe:
-            def run(df):
-                m = lm.AbsorbingLS(df["y"], sm.add_constant(df[names]), absorb=df[["f1", "f2"]].astype("category"))
-                return m.fit(cov_type="clustered", clusters=df["g"]).std_errors[names].to_numpy()
-            return run
-        return lambda df: lm.IV2SLS(df["y"], sm.add_constant(df[names]), None, None).fit(
-            cov_type="clustered", clusters=df["g"]).std_errors[names].to_numpy()
+        def run(df):
+            x = sm.add_constant(df[names])
+            if fe:
+                m = lm.AbsorbingLS(df["y"], x, absorb=df[["f1", "f2"]].astype("category"))
+            else:
+                m = lm.IV2SLS(df["y"], x, None, None)
+            return m.fit(cov_type="clustered", clusters=df["g"]).std_errors[names].to_numpy()
+        return run
     raise SystemExit(f"unknown tool {tool}")
 """
 
@@ -130,7 +134,7 @@ def _report(task: str, n: float, rows: dict[str, dict[str, object]]) -> None:
         if "error" in r:
             print(f"{tool:<13} failed: {r['error']}")
             continue
-        ratio = float(r["seconds"]) / float(ours["seconds"]) if "seconds" in ours else float("nan")
+        ratio = float(r["seconds"]) / float(ours.get("seconds", float("nan")))
         mem = (
             f"{float(r['extra_peak_bytes']) / float(r['data_bytes']):16.2f}"
             if "data_bytes" in r
@@ -142,9 +146,8 @@ def _report(task: str, n: float, rows: dict[str, dict[str, object]]) -> None:
     peers = [(t, r) for t, r in rows.items() if t != "vcereg" and "seconds" in r]
     if peers and "seconds" in ours:
         tool, best = min(peers, key=lambda tr: float(tr[1]["seconds"]))
-        print(
-            f"vcereg / fastest peer ({tool}) = {float(ours['seconds']) / float(best['seconds']):.2f}"
-        )
+        ratio = float(ours["seconds"]) / float(best["seconds"])
+        print(f"vcereg / fastest peer ({tool}) = {ratio:.2f}")
 
 
 def _plot(results: dict[str, dict[str, dict[float, float]]], path: Path) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
@@ -20,8 +20,12 @@ from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
 from .errors import DataError, EstimationError
 from .estimators import Fit
+from .estimators.panel import PanelStats
 from .inference import critical_value, p_values, wald_test
-from .postestimation import fixef, margins, predict
+from .postestimation.fixef import fixef
+from .postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
+from .postestimation.margins import margins
+from .postestimation.predict import predict
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables import interop
@@ -29,7 +33,7 @@ from .tables.etable import etable
 from .tables.summary import render_summary
 from .vce import VceContext, VceResult, resolve
 
-__all__ = ["Results", "assemble", "compute_vce"]
+__all__ = ["Results", "assemble", "compute_vce", "with_panel"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -92,6 +96,9 @@ class Results:
     level: float = 95.0
     instrumented: tuple[str, ...] = ()  # IV: endogenous regressors (display names)
     instruments: tuple[str, ...] = ()  # IV: exogenous regressors and excluded instruments
+    # Per-coefficient t degrees of freedom (e.g. Bell-McCaffrey); None: df_inference for all
+    df_terms: pd.Series | None = None
+    panel: PanelStats | None = None  # xtreg: sigma_u, sigma_e, rho, R-squared within/between...
     _estimator_notes: tuple[str, ...] = field(default=(), repr=False)
     _fit: Fit | None = field(default=None, repr=False)
     _design: Design | None = field(default=None, repr=False)
@@ -131,10 +138,10 @@ class Results:
 
     @cached_property
     def pvalue(self) -> pd.Series:
-        """Two-sided p-values from t(df_inference), or the normal when that is None."""
-        return pd.Series(
-            p_values(self.tstat.to_numpy(), self.df_inference), index=list(self.terms), name="p"
-        )
+        """Two-sided p-values from t(df_inference), or the normal when that is None
+        (per coefficient from ``df_terms`` when the variance gives one df per term)."""
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        return pd.Series(p_values(self.tstat.to_numpy(), df), index=list(self.terms), name="p")
 
     def conf_int(self, level: float | None = None) -> pd.DataFrame:
         """Confidence intervals (columns ``lower``, ``upper``); ``level`` in percent.
@@ -146,7 +153,8 @@ class Results:
             lev *= 100
         if not 0 < lev < 100:
             raise DataError(f"confidence level must be between 0 and 100 (got {level})")
-        c = critical_value(lev, self.df_inference)
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        c = critical_value(lev, df)
         b, s = self.params.to_numpy(), self.se.to_numpy()
         return pd.DataFrame({"lower": b - c * s, "upper": b + c * s}, index=list(self.terms))
 
@@ -164,6 +172,48 @@ class Results:
             },
             index=pd.Index(list(self.terms), name="term"),
         )
+
+    # --- tests after the fit -----------------------------------------------------------
+    def _restrictions(self, hypothesis: str) -> tuple[np.ndarray, np.ndarray]:
+        aliases = {"_cons": "Intercept"}
+        names = dict(self.spec.factor_names)
+        for t in self.terms:
+            aliases.setdefault(self.display_names.get(t, t), t)
+            aliases.setdefault(stata_term_name(t, names), t)
+        return parse_restrictions(hypothesis, self.terms, aliases)
+
+    def test(self, hypothesis: str) -> WaldResult:
+        """Wald test of linear restrictions with this fit's covariance (Stata's ``test``).
+
+        ``"x1 = x2"``, ``"x1 = 0, x2 = 0"``, ``"x1 x2"``, ``"2.g = 3.g"``; F(q, df) when
+        the fit uses t inference, chi2(q) when it uses the normal. See
+        :mod:`vcereg.postestimation.hypotheses`.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + studytime", vcereg.datasets.load("student-mat"))
+        >>> res = r.test("absences = 0, studytime = 0")
+        >>> res.df, round(res.stat, 3) == round(r.fstat, 3)
+        ((2, 392.0), True)
+        """
+        R, r = self._restrictions(hypothesis)
+        shown = [self.display_names.get(t, t) for t in self.terms]
+        return wald(self.params.to_numpy(), self.cov.to_numpy(), R, r, self.df_inference, shown)
+
+    def lincom(self, expression: str, level: float | None = None) -> pd.DataFrame:
+        """A linear combination of coefficients with its standard error, t, p and interval
+        (Stata's ``lincom``): one row with the columns of :meth:`tidy`.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + studytime", vcereg.datasets.load("student-mat"))
+        >>> list(r.lincom("absences + 2*studytime").columns)
+        ['estimate', 'std_error', 't', 'p', 'ci_low', 'ci_high']
+        """
+        R, r = self._restrictions(expression)
+        lev = self.level if level is None else float(level)
+        lev = lev * 100 if 0 < lev < 1 else lev
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        label = expression.strip()
+        return lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)
 
     # --- other covariances -------------------------------------------------------------
     def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:
@@ -184,7 +234,7 @@ class Results:
             spec = spec.replace(ssc=SmallSample.preset(ssc))
         _, canonical = resolve(vspec)
         spec = spec.replace(vce=canonical)
-        if self.fixed_effects and self._refit is not None:
+        if self._refit is not None:  # absorbed effects and panel models
             return self._refit(spec)
         vres = compute_vce(spec, self._design, self._fit, self._data)
         return assemble(
@@ -246,6 +296,7 @@ class Results:
         coefs = {
             term: {col: _num(tidy.at[term, col]) for col in tidy.columns}
             | {"omitted": term in self.omitted, "display_name": self.display_names.get(term, term)}
+            | ({"df": _num(self.df_terms[term])} if self.df_terms is not None else {})
             for term in self.terms
         }
         return {
@@ -276,6 +327,7 @@ class Results:
             "fixed_effects": list(self.fixed_effects),
             "n_dropped": self.n_dropped,
             "notes": list(self.notes),
+            "panel": self.panel.to_dict() if self.panel is not None else None,
         }
 
     # --- display -------------------------------------------------------------------
@@ -355,6 +407,11 @@ def assemble(
     idx = np.flatnonzero(fit.keep)
     cov[np.ix_(idx, idx)] = vres.cov
     params = pd.Series(fit.params, index=list(terms), name="estimate")
+    df_terms = None
+    if vres.df_terms is not None:
+        df_all = np.full(k_all, np.nan)
+        df_all[idx] = vres.df_terms
+        df_terms = pd.Series(df_all, index=list(terms), name="df")
     slopes = [i for i, t in enumerate(terms) if fit.keep[i] and t != "Intercept"]
     test = wald_test(fit.params[slopes], cov[np.ix_(slopes, slopes)], vres.df_inference)
     df_model = float(len(slopes))
@@ -367,6 +424,7 @@ def assemble(
     r2_adj = 1 - (1 - r2) * (n - centered) / df_fit
     names = _display_names(spec, design)
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
+    all_notes += _inference_notes(vres, terms, idx, names)
     if fit.omitted:
         all_notes += (f"omitted because of collinearity: {', '.join(fit.omitted)}",)
     if test.dropped and test.df_num:
@@ -405,12 +463,35 @@ def assemble(
         fixed_effects=spec.absorb,
         instrumented=tuple(names.get(t, t) for t in design.endog_terms),
         instruments=tuple(names.get(t, t) for t in design.z_terms if t != "Intercept"),
+        df_terms=df_terms,
         _estimator_notes=notes,
         _refit=refit,
         _fit=fit,
         _design=design,
         _data=data,
     )
+
+
+def _inference_notes(
+    vres: VceResult, terms: tuple[str, ...], idx: np.ndarray, names: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Notes on per-coefficient df and the effective number of clusters, with term names."""
+    kept = [terms[i] for i in idx]
+    shown = [j for j, t in enumerate(kept) if t != "Intercept"][:6]
+    label = [names.get(kept[j], kept[j]) for j in shown]
+    out: tuple[str, ...] = ()
+    if vres.df_terms is not None and shown:
+        dfs = ", ".join(f"{n} {vres.df_terms[j]:.1f}" for n, j in zip(label, shown, strict=True))
+        out += (f"t degrees of freedom per coefficient (Bell-McCaffrey): {dfs}",)
+    if vres.effective_clusters is not None and shown:
+        var, g_star = vres.effective_clusters
+        vals = ", ".join(f"{n} {g_star[j]:.1f}" for n, j in zip(label, shown, strict=True))
+        g = vres.n_clusters.get(var, "?")
+        out += (
+            f"effective number of clusters G* (Carter, Schnepel & Steigerwald 2017, "
+            f"rho = 1) with G = {g} in {var}: {vals}",
+        )
+    return out
 
 
 def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:
@@ -420,13 +501,30 @@ def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:
     return {t: stata_term_name(t, names) for t in (*design.terms, *design.z_terms)}
 
 
+def with_panel(result: Results, panel: PanelStats | None, nobs: int | None = None) -> Results:
+    """Attach xtreg's panel statistics; random effects report the overall R-squared (Stata's
+    r2_o) and no adjusted one; ``nobs`` restores the observations behind panel means."""
+    if panel is None:
+        return result
+    changes: dict[str, Any] = {"panel": panel, "rsquared_within": panel.r2_within}
+    if panel.model == "re":
+        changes |= {"rsquared": panel.r2_overall, "rsquared_adj": float("nan")}
+    if nobs is not None:
+        changes["nobs"] = nobs
+    return replace(result, **changes)
+
+
 def compute_vce(
     spec: ModelSpec,
     design: Design,
     fit: Fit,
     data: pd.DataFrame | None,
+    *,
+    normal: bool = False,
 ) -> VceResult:
-    """Resolve ``spec.vce`` and compute it for a fit (shared by fitting and ``with_vce``)."""
+    """Resolve ``spec.vce`` and compute it for a fit (shared by fitting and ``with_vce``).
+
+    ``normal`` forces z inference whatever the variance (Stata's ``xtreg, re``)."""
     estimator, vspec = resolve(spec.vce, spec.source or None)
     needed = estimator.variables(vspec)
     groups = dict(design.groups)
@@ -461,4 +559,4 @@ def compute_vce(
             f"vce({vspec.name}) returned a covariance of shape {cov.shape} "
             f"(expected {(fit.lstsq.rank, fit.lstsq.rank)}) or with non-finite values"
         )
-    return result
+    return replace(result, df_inference=None) if normal else result

@@ -138,6 +138,11 @@ VALID: list[tuple[str, PanelSpec | None, dict[str, Any]]] = [
     ("xtreg y x, fe vce(robust)", P, {"vce": ("cluster", ("id",))}),
     ("xtreg y x, fe vce(cluster id)", P, {"vce": ("cluster", ("id",))}),
     ("xtreg y x, fe i(firm)", None, {"absorb": ("firm",), "panel": PanelSpec("firm", None)}),
+    ("xtreg y x", P, {"absorb": (), "estimator": "xtreg_re", "panel": P}),
+    ("xtreg y x, re vce(robust)", P, {"estimator": "xtreg_re", "vce": ("cluster", ("id",))}),
+    ("xtreg y x, re vce(cluster g) theta", P, {"vce": ("cluster", ("g",))}),
+    ("xtreg y x, be", P, {"absorb": (), "estimator": "xtreg_be", "vce": ("ols", ())}),
+    ("xtreg y x, be wls", P, {"estimator": "xtreg_be_wls"}),
     ("reg y L.x", P, {"formula": "y ~ L1__x", "panel": P, "factor_names": (("L1__x", "L.x"),)}),
     ("reg y L(1/3).x", P, {"formula": "y ~ L1__x + L2__x + L3__x"}),
     ("reg D.y L.x F2.x", P, {"formula": "D1__y ~ L1__x + F2__x"}),
@@ -221,7 +226,7 @@ MALFORMED: list[tuple[str, PanelSpec | None, type[VceregError], str, str | tuple
     ("reg y x, vce(bootstrap)", None, NotSupportedError, "vce(bootstrap)", "bootstrap"),
     ("reg y x, vce(boot, reps(100))", None, NotSupportedError, "vce(bootstrap)", "boot"),
     ("reg y x, vce(jackknife)", None, NotSupportedError, "without clusters", "jackknife"),
-    ("reg y x, vce(hc2 g)", None, NotSupportedError, "clustered vce(hc2 g)", "hc2 g"),
+    ("reg y x, vce(hc3 g)", None, NotSupportedError, "clustered vce(hc3 g)", "hc3 g"),
     ("reg y x, level(5)", None, StataSyntaxError, "from 10 to 99.99 (got '5')", "level(5)"),
     ("reg y x, level(abc)", None, StataSyntaxError, "from 10 to 99.99", "level(abc)"),
     ("reg y x [iw=w]", None, NotSupportedError, "importance weights", "iw"),
@@ -233,9 +238,13 @@ MALFORMED: list[tuple[str, PanelSpec | None, type[VceregError], str, str | tuple
     ("reg y LD.x", P, NotSupportedError, "combined time-series operators", "LD"),
     ("xtreg y x, fe", None, StataSyntaxError, "xtreg needs the panel declared: xtset id [time]",
      "xtreg"),
-    ("xtreg y x, re", P, NotSupportedError, "option re of xtreg is not supported", ("re", 1)),
-    ("xtreg y x", P, NotSupportedError, "random effects", "xtreg"),
+    ("xtreg y x, re sa", P, NotSupportedError, "option sa of xtreg is not supported", "sa"),
+    ("xtreg y x, re mle", P, NotSupportedError, "option mle of xtreg", "mle"),
+    ("xtreg y x, fe re", P, StataSyntaxError, "fe and re cannot be combined", ("re", 1)),
+    ("xtreg y x, re wls", P, StataSyntaxError, "option wls needs be", "wls"),
+    ("xtreg y x, be vce(robust)", P, NotSupportedError, "xtreg, be allows only", "robust"),
     ("xtreg y x, fe vce(hc3)", P, StataSyntaxError, "xtreg, fe allows", "hc3"),
+    ("xtreg y x, vce(hc2)", P, StataSyntaxError, "xtreg, re allows", "hc2"),
     ("ivregress liml y (x = z)", None, NotSupportedError, "ivregress liml", "liml"),
     ("ivregress y x (d = z)", None, StataSyntaxError, "expected 2sls, liml or gmm", "y"),
     ("ivregress 2sls y x", None, StataSyntaxError, "needs the instrumented group", "y x"),
@@ -366,8 +375,18 @@ def test_parse_do_xtset_before_time_series() -> None:
 
 
 def test_parse_rejects_several_commands() -> None:
-    with pytest.raises(StataSyntaxError, match="expected one command"):
+    with pytest.raises(StataSyntaxError, match="expected one estimation command"):
         parse("reg y x\nreg y z")
+
+
+def test_parse_accepts_xtset_and_tsset_lines_before_the_command() -> None:
+    spec = parse("xtset firm year\nreg y L.x, vce(cluster firm)")
+    assert spec.panel == PanelSpec("firm", "year") and spec.tsvars[0].label == "L.x"
+    assert parse("tsset year // annual\nnewey y x, lag(3)").vce.args == ("year",)
+    with pytest.raises(StataSyntaxError, match="needs the data declared as time series"):
+        parse("newey y x, lag(3)")
+    with pytest.raises(StataSyntaxError, match="newey requires the option lag"):
+        parse("tsset year\nnewey y x")
 
 
 # --- routing, round trips --------------------------------------------------------------------
@@ -553,3 +572,24 @@ def test_resolved_base_fits_like_statsmodels(mtcars: pd.DataFrame) -> None:
     direct = vcereg.stata("reg mpg wt ib(last).cyl ib(freq).gear", mtcars)
     assert direct.display_names["C(cyl, contr.treatment(base=8))[T.4]"] == "4.cyl"
     np.testing.assert_allclose(np.sort(direct.params.to_numpy()), np.sort(theirs), atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xtset id t\nnewey y x, lag(2)",
+        "xtset id t\nxtscc y x, lag(2) fe",
+        "tsset t\nxtscc y x, ase",
+        "reg y x, vce(hc2 g, dfadjust)",
+        "reg y x, vce(dk t, ase lags(3))",
+        "reg y x, vce(twoway a b)",
+    ],
+)
+def test_new_variances_round_trip(text: str) -> None:
+    spec = parse(text)
+    back = parse(unparse(spec), panel=spec.panel or PanelSpec("id", "t"))
+    assert (back.vce.name, back.vce.args, back.vce.options) == (
+        spec.vce.name,
+        spec.vce.args,
+        spec.vce.options,
+    )

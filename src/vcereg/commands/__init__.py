@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from . import describe, estimates, margins, predict
+from . import describe, estimates, hausman, hypotheses, margins, predict
 
-__all__ = ["describe", "estimates", "margins", "predict"]
+__all__ = ["describe", "estimates", "hausman", "hypotheses", "margins", "predict"]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..dofile import DoCommand, DoState, register_command
 from ..errors import DataError
-from ..postestimation import model_variables
+from ..postestimation.margins import model_variables
 
 __all__ = ["MarginsOutput", "numlist"]
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..dofile import DoCommand, DoRun, DoState, register_command
 from ..errors import DataError
-from ..postestimation import PREDICTIONS
+from ..postestimation.predict import PREDICTIONS
 from ..results import Results
 
 __all__ = ["predictions_frame", "write_predictions"]

@@ -1,14 +1,5 @@
-"""What is computed from a fit afterwards: predictions, fixed-effect estimates, margins.
-
-:class:`vcereg.Results` delegates to these modules (``predict``, ``fixef``, ``margins``);
-they read the fit, its covariance and the formulaic state the design kept, never a copy
-of the data.
-"""
-
-from __future__ import annotations
-
-from .fixef import fixef
-from .margins import margins, model_variables
-from .predict import PREDICTIONS, predict
-
-__all__ = ["PREDICTIONS", "fixef", "margins", "model_variables", "predict"]
+"""What is computed from fitted models afterwards: predictions (:mod:`.predict`), fixed-effect
+estimates (:mod:`.fixef`) and margins (:mod:`.margins`), which :class:`vcereg.Results`
+delegates to, reading the fit, its covariance and the formulaic state the design kept,
+never a copy of the data; linear hypotheses, Wald tests and ``lincom``
+(:mod:`.hypotheses`); the Hausman and Mundlak tests (:mod:`.hausman`)."""

@@ -179,3 +179,21 @@ def test_unseen_fixed_effect_level_is_nan_with_a_warning(panel):
         out = r.predict(new, what="xbd")
     assert out.notna().tolist() == [True, True, False]
     assert r.predict(new).notna().all()  # xb needs no effect
+
+
+def test_random_and_between_effects_predict_on_the_original_scale(grunfeld):
+    panel = vcereg.spec.PanelSpec("firm", "year")
+    for cmd in ("xtreg invest value capital, re", "xtreg invest value capital, be"):
+        r = vcereg.stata(cmd, grunfeld, panel=panel)
+        b = r.params
+        direct = (
+            b["Intercept"] + b["value"] * grunfeld["value"] + b["capital"] * grunfeld["capital"]
+        )
+        np.testing.assert_allclose(r.predict(grunfeld), direct, rtol=REL_IDENTITY)
+    re = vcereg.stata("xtreg invest value capital, re", grunfeld, panel=panel)
+    np.testing.assert_allclose(re.predict(), re.predict(grunfeld), rtol=1e-12)
+    e = re.predict(what="residuals")  # u_i + e_it, Stata's predict, ue
+    assert (re.predict() + e - grunfeld["invest"]).abs().max() < 1e-9
+    be = vcereg.stata("xtreg invest value capital, be", grunfeld, panel=panel)
+    with pytest.raises(vcereg.errors.NotSupportedError, match="between estimator"):
+        be.predict()

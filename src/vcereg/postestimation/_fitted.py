@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from .._types import FloatArray
 from ..design import Design, build_new, with_tsvars
-from ..errors import DataError, EstimationError
+from ..errors import DataError, EstimationError, NotSupportedError
 from ..estimators import Fit
 
 if TYPE_CHECKING:
@@ -60,13 +60,26 @@ def _positions(data: pd.DataFrame, index: pd.Index) -> NDArray[np.intp]:
     return np.asarray(data.index.get_indexer(index), dtype=np.intp)
 
 
+#: Estimators whose kept design holds the regressors as they are (no transformation).
+_PLAIN = ("ols", "iv2sls")
+
+
 def in_sample(res: Results) -> InSample:
-    """``x``, ``y`` and the absorbed effects on the estimation sample."""
+    """``x``, ``y`` and the absorbed effects on the estimation sample.
+
+    Absorbed-effects and random-effects fits keep a transformed design (demeaned,
+    quasi-demeaned), so the original ``x`` and ``y`` are rebuilt on the sample's rows.
+    """
     fit, design = parts(res)
     data = res._data
     pos = _positions(data, design.index) if data is not None else None
-    if not res.fixed_effects:
+    if res.spec.estimator in _PLAIN and not res.fixed_effects:
         return InSample(design.x, design.y, None, design.index, pos)
+    if res.spec.estimator.startswith("xtreg_be"):
+        raise NotSupportedError(
+            "in-sample predictions after the between estimator: its fit runs on panel means",
+            hint="pass the data: r.predict(data) predicts x b for every row",
+        )
     if data is None or pos is None:
         raise EstimationError("this result does not keep its data; refit to predict")
     frame = with_tsvars(res.spec, data).iloc[pos]
@@ -74,6 +87,8 @@ def in_sample(res: Results) -> InSample:
     if new.y is None:
         raise EstimationError(f"the dependent variable {res.depvar!r} is not in the data")
     x = new.x[:, columns_of(new.terms, res.terms)]
+    if not res.fixed_effects:
+        return InSample(x, new.y, None, design.index, pos)
     resid = fit.resid_w if design.weights is None else fit.resid_w / np.sqrt(design.weights)
     # y = xb + d + e: the demeaned regression's residual e is the dummy regression's.
     d = new.y - x @ res.params.to_numpy() - resid

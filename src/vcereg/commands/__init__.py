@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from . import describe, estimates, hausman, hypotheses, margins, predict
+from . import boottest, describe, estimates, hausman, hypotheses, margins, predict
 
-__all__ = ["describe", "estimates", "hausman", "hypotheses", "margins", "predict"]
+__all__ = ["boottest", "describe", "estimates", "hausman", "hypotheses", "margins", "predict"]

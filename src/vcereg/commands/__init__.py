@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from . import boottest, describe, estimates, hausman, hypotheses
+from . import boottest, describe, estimates, hausman, hypotheses, margins, predict
 
-__all__ = ["boottest", "describe", "estimates", "hausman", "hypotheses"]
+__all__ = ["boottest", "describe", "estimates", "hausman", "hypotheses", "margins", "predict"]

@@ -85,7 +85,8 @@ their cases run in separate tests marked ``xfail(strict=False)``, not in the mai
   than ~10 orders of magnitude, and F loses ~1e-16 times that ratio in accuracy before
   (1.4e-8 at 1e8); the main test compares F whenever the ratio is below 1e6, and the xfail
   test the rest;
-- a pandas ``"string"`` dtype regressor gives a raw ``ValueError``.
+- (fixed on main: a pandas ``"string"`` dtype regressor gave a raw ``ValueError``; string
+  dtypes are now part of the main test).
 
 The default run is short (a few seconds); ``pytest -m slow`` runs 20,000 examples.
 """
@@ -133,7 +134,6 @@ KNOWN_DEFECTS = {
     "int16 year ** 2 wraps, float32 products lose digits",
     "spread": "issue 8 (correctness): the model F test depends on the scale of the "
     "regressors (absolute rank cut-off in the Wald test)",
-    "string_dtype": "issue 8 (correctness): a pandas 'string' dtype regressor raises ValueError",
 }
 
 

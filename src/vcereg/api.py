@@ -17,7 +17,16 @@ import pandas as pd
 from . import dsl, stata_lang
 from .design import build
 from .errors import DataError, NotSupportedError, SpecError
-from .estimators import FirstStage, fit_absorbed, fit_iv, fit_ols
+from .estimators import (
+    FirstStage,
+    IVInfo,
+    fit_absorbed,
+    fit_instrumental,
+    fit_ols,
+    gmm_default_vce,
+    iv_variables,
+    method_label,
+)
 from .results import Results, assemble, compute_vce
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
@@ -132,7 +141,7 @@ def fit_spec(
 ) -> Results:
     """Estimate a parsed spec on data."""
     frame = _as_pandas(data)
-    spec = _with_pweight_default(spec)
+    spec = gmm_default_vce(_with_pweight_default(spec))
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)
     if spec.estimator not in _SUPPORTED:
@@ -140,21 +149,23 @@ def fit_spec(
         raise NotSupportedError(f"{what}: estimator {spec.estimator!r} is not supported yet")
     if not 0 < spec.level < 100:
         raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
-    design = build(spec, frame, extra=estimator.variables(vspec), safe=safe, context=context)
+    extra = tuple(dict.fromkeys((*estimator.variables(vspec), *iv_variables(spec))))
+    design = build(spec, frame, extra=extra, safe=safe, context=context)
     first: tuple[FirstStage, ...] = ()
     label = "Linear regression"
     r2_within: float | None = None
     df_fit: float | None = None
+    iv_info: IVInfo | None = None
     if spec.absorb:
         absorbed = fit_absorbed(spec, design)
         fit, design, first = absorbed.fit, absorbed.design, absorbed.first_stage
         label, r2_within = absorbed.label, absorbed.rsquared_within
-        df_fit = absorbed.df_fit
+        df_fit, iv_info = absorbed.df_fit, absorbed.iv
         if spec.iv is not None:
-            label += " (2SLS)"
+            label += f" ({method_label(spec, short=True)})"
     elif spec.iv is not None:
-        fit, first = fit_iv(design)
-        label = "Instrumental variables 2SLS regression"
+        fit, first, iv_info = fit_instrumental(spec, design)
+        label = method_label(spec)
     else:
         fit = fit_ols(design)
     notes = tuple(_first_stage_note(f) for f in first)
@@ -174,6 +185,7 @@ def fit_spec(
         rsquared_within=r2_within,
         refit=refit if spec.absorb else None,
         df_fit=df_fit,
+        iv=iv_info,
     )
 
 

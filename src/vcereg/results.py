@@ -19,7 +19,8 @@ from .design import Design
 from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
 from .errors import DataError, EstimationError
-from .estimators import Fit
+from .estimators import Fit, IVInfo
+from .estimators.ivdiag import VceSetup, estat_table, first_stage_stats
 from .inference import critical_value, p_values, wald_test
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
@@ -97,6 +98,7 @@ class Results:
     # With absorbed effects the degrees of freedom depend on the cluster variables
     # (effects nested in a cluster are not counted), so with_vce refits through this.
     _refit: Callable[[ModelSpec], Results] | None = field(default=None, repr=False)
+    _iv: IVInfo | None = field(default=None, repr=False)
 
     # --- inference -------------------------------------------------------------------
     @property
@@ -163,6 +165,57 @@ class Results:
             index=pd.Index(list(self.terms), name="term"),
         )
 
+    # --- IV diagnostics ----------------------------------------------------------------
+    def _vce_setup(self) -> VceSetup:
+        if self._iv is None or self._design is None:
+            raise EstimationError(
+                "IV diagnostics need an instrumental-variables model, e.g. "
+                "'y ~ x | iv(d ~ z1 z2)' or 'ivregress 2sls y x (d = z1 z2)'"
+            )
+        d = self._design
+        groups = dict(d.groups)
+        missing = [v for v in self.spec.vce.args if v not in groups]
+        if missing and self._data is not None:
+            groups.update(factorize_groups(self._data, d.index, missing))
+        fw = d.weights if d.weight_kind is WeightKind.FWEIGHT else None
+        return VceSetup(self.spec.vce, self.spec.ssc, groups, d.weight_kind, fw)
+
+    def estat(self, what: str) -> pd.DataFrame:
+        """IV diagnostics by Stata's names: ``"firststage"``, ``"overid"``, ``"endogenous"``.
+
+        A DataFrame indexed by test with columns ``stat``, ``df``, ``df_denom`` (F tests)
+        and ``pvalue``; see :mod:`vcereg.estimators.ivdiag` for the formulas.
+
+        >>> import vcereg
+        >>> d = vcereg.datasets.load("student-mat")
+        >>> r = vcereg.regress("G3 ~ age | iv(absences ~ Medu Fedu)", d)
+        >>> list(r.estat("overid").index)
+        ['Sargan', 'Basmann']
+        """
+        if self._iv is None:
+            self._vce_setup()  # raises the explanation
+        assert self._iv is not None
+        return estat_table(what, self._iv, self._vce_setup())
+
+    @cached_property
+    def first_stage(self) -> pd.DataFrame:
+        """IV: per endogenous regressor the first-stage F (with the model's variance),
+        its degrees of freedom and p-value, the partial R² and Shea's partial R².
+
+        Empty for models without instruments.
+        """
+        cols = ["f", "df_num", "df_denom", "pvalue", "partial_r2", "shea_r2"]
+        if self._iv is None:
+            return pd.DataFrame(columns=cols)
+        rows = {
+            s.endog: [s.f, s.df[0], np.nan if s.df[1] is None else s.df[1], s.pvalue]
+            + [s.partial_r2, s.shea_r2]
+            for s in first_stage_stats(self._iv, self._vce_setup())
+        }
+        out = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
+        out.index.name = "endog"
+        return out
+
     # --- other covariances -------------------------------------------------------------
     def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:
         """The same estimates with another covariance (no re-estimation, except with
@@ -194,6 +247,7 @@ class Results:
             self._estimator_notes,
             model_label=self.model_label,
             rsquared_within=self.rsquared_within,
+            iv=self._iv,
         )
 
     # --- export --------------------------------------------------------------------
@@ -278,6 +332,7 @@ def assemble(
     rsquared_within: float | None = None,
     refit: Callable[[ModelSpec], Results] | None = None,
     df_fit: float | None = None,
+    iv: IVInfo | None = None,
 ) -> Results:
     """Build a :class:`Results` from the pieces (used by the api)."""
     terms = design.terms
@@ -338,6 +393,7 @@ def assemble(
         instruments=tuple(names.get(t, t) for t in design.z_terms if t != "Intercept"),
         _estimator_notes=notes,
         _refit=refit,
+        _iv=iv,
         _fit=fit,
         _design=design,
         _data=data,
@@ -373,7 +429,7 @@ def compute_vce(
         x=fit.x_w,
         y=fit.y_w,
         resid=fit.resid_w,
-        bread=fit.lstsq.bread(),
+        bread=fit.lstsq.bread() if fit.bread is None else fit.bread,
         lstsq=fit.lstsq,
         nobs=fit.nobs,
         k=fit.k,
@@ -384,6 +440,7 @@ def compute_vce(
         weight_kind=design.weight_kind,
         fweights=fweights,
         absorbed=design.absorb,
+        iid_bread=fit.iid_bread,
     )
     result = estimator.compute(ctx)
     cov = np.asarray(result.cov, dtype=np.float64)

@@ -41,6 +41,10 @@ class Fit:
     rss: float
     tss: float
     omitted: tuple[str, ...]
+    # k-class and GMM: the sandwich bread when it is not (x_w'x_w)^{-1}, and the matrix
+    # whose s^2 multiple is the conventional covariance (see VceContext.iid_bread)
+    bread: FloatArray | None = None
+    iid_bread: FloatArray | None = None
 
     @property
     def ess(self) -> float:

@@ -65,6 +65,10 @@ class VceContext:
         The weight type, and the frequency weights (else None).
     absorbed
         Factorised codes of absorbed fixed effects (for nesting checks).
+    iid_bread
+        When set, the conventional covariance is ``s^2 * iid_bread`` instead of
+        ``s^2 * bread`` (GMM with a weight matrix that is not ``(Z'Z)^{-1}``, whose
+        homoskedastic covariance is the sandwich ``B X'X B``).
     """
 
     x: FloatArray
@@ -81,6 +85,7 @@ class VceContext:
     weight_kind: WeightKind | None = None
     fweights: FloatArray | None = None
     absorbed: Mapping[str, IntArray] = field(default_factory=dict)
+    iid_bread: FloatArray | None = None
 
     def t_or_normal(self, df: float, *, robust: bool = True) -> float | None:
         """``df`` for t inference, or None for normal inference, as the policy says."""

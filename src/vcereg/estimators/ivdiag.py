@@ -1,0 +1,381 @@
+"""IV diagnostics: first-stage strength, over-identification and endogeneity tests.
+
+Notation: N observations, ``Z = [Z1 Z2]`` the L instruments (Z1 included exogenous, Z2 the
+L2 excluded ones), X2 the K2 endogenous regressors, ``u`` the structural residuals, ``d``
+the absorbed fixed-effect levels (they count as instruments; ivreg2's ``sdofminus``).
+``A⊥`` is A with Z1 partialled out. All arrays are weighted (rows times sqrt(w)).
+
+First stage (Stata ``estat firststage``, ivreg2's first-stage summary):
+
+- ``F``: Wald test that the excluded instruments' coefficients are 0 in the regression of
+  each endogenous variable on Z, divided by L2, with the model's variance (conventional:
+  the classical F with df (L2, N-L-d); robust/cluster: Stata's small-sample factors with K = L + d).
+- partial R²: of X2_j on Z2 after partialling Z1; Shea's partial R² (Shea 1997):
+  ``(se_ols / se_iv)^2 (1 - R²_iv) / (1 - R²_ols)`` with conventional errors.
+- Cragg–Donald Wald F: ``mineig((X2⊥' M_Z X2⊥)^{-1} X2⊥' P_{Z2⊥} X2⊥) (N - L - d) / L2``.
+- Kleibergen–Paap rk Wald F (robust or clustered variance only): the rk statistic of
+  Kleibergen & Paap (2006) for H0: rank(Π) = K2 - 1 with Π the coefficients of X2⊥ on
+  Z2⊥, normalised by the Cholesky factors of Z2⊥'Z2⊥ and X2⊥'X2⊥ (ranktest), with the
+  HC0/CRV0 covariance of vec(Π); then ivreg2's conversion
+  ``rk / N (N - L - d) / L2`` (robust) or ``rk / (N - 1) (N - L - d) (G - 1) / G / L2``
+  (cluster). With K2 = 1 it is the robust first-stage F.
+
+Over-identification (``estat overid``): with a conventional variance after 2SLS/LIML,
+Sargan ``N (1 - u'M_Z u / u'u)`` and Basmann ``s (N - L - d) / (N - s)`` (χ²(L2 - K2));
+after LIML also Anderson–Rubin ``N ln(lambda)`` and Basmann's F
+``(lambda - 1)(N - L - d) / (L2 - K2)``. Otherwise Hansen's J: the minimised two-step
+GMM objective with the weight matrix of the model's variance type (ivreg2's J after
+robust 2SLS), or the J of the GMM fit itself.
+
+Endogeneity (``estat endogenous``, after 2SLS): Durbin ``(e1'e1 - e2'e2) / (e0'e0 / N)``
+and Wu–Hausman ``[(e1'e1 - e2'e2)/K2] / [(e0'e0 - (e1'e1 - e2'e2)) / (N - K - K2 - d)]``
+with e0 the OLS residuals, e1 their projection on [Z, X2] and e2 the projection of u on Z;
+with a robust or cluster variance, Wooldridge's (1995) robust score test
+``1'H (H'H)^{-1} H'1``, rows ``h_i = r_i e0_i`` (r = M_X M_Z X2; cluster sums of the rows
+when clustered), and the regression-based test: the Wald F on the first-stage residuals
+added to the OLS regression, with the model's variance.
+References: Baum, Schaffer & Stillman (2007), "Enhanced routines for IV/GMM estimation
+and testing", Stata Journal 7(4); Stock & Yogo (2005); linearmodels' IV results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.linalg as sla
+from scipy import stats
+
+from .._types import FloatArray, IntArray
+from ..errors import EstimationError
+from ..inference import wald_test
+from ..linalg import least_squares
+from ..spec import SmallSample, VceSpec, WeightKind
+from ..vce import VceContext, resolve
+from ..vce.kernels import cluster_scores, n_groups
+from .gmm import moment_covariance, wmatrix_kind
+from .ivbase import IVInfo, partial_out
+
+__all__ = [
+    "FirstStageStats",
+    "endogeneity_tests",
+    "estat_table",
+    "first_stage_stats",
+    "kleibergen_paap_rk",
+    "overid_tests",
+    "weak_id",
+]
+
+COLUMNS = ["stat", "df", "df_denom", "pvalue"]
+
+
+@dataclass(frozen=True, slots=True)
+class VceSetup:
+    """What the diagnostics need to apply the model's variance to auxiliary regressions."""
+
+    vce: VceSpec
+    ssc: SmallSample
+    groups: Mapping[str, IntArray]
+    weight_kind: WeightKind | None = None
+    fweights: FloatArray | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FirstStageStats:
+    """First-stage statistics of one endogenous regressor, as numbers."""
+
+    endog: str
+    f: float
+    df: tuple[float, float | None]
+    pvalue: float
+    partial_r2: float
+    shea_r2: float
+
+
+def _is_iid(v: VceSetup) -> bool:
+    return v.vce.name in ("ols", "iid", "unadjusted")
+
+
+def _wald_on(x: FloatArray, y: FloatArray, cols: list[int], v: VceSetup, k_extra: int) -> tuple[
+    float, float, float | None
+]:
+    """Wald F (stat / q) that the coefficients ``cols`` of y on x are 0, with the model's vce."""
+    est, vspec = resolve(v.vce)
+    ls = least_squares(x, y)
+    if not ls.keep.all():
+        raise EstimationError("collinear instruments in an auxiliary regression")
+    nobs = float(v.fweights.sum()) if v.fweights is not None else float(len(y))
+    k = x.shape[1] + k_extra
+    ctx = VceContext(
+        x=x,
+        y=y,
+        resid=ls.resid,
+        bread=ls.bread(),
+        lstsq=ls,
+        nobs=nobs,
+        k=k,
+        df_resid=nobs - k,
+        groups=v.groups,
+        ssc=v.ssc,
+        vce=vspec,
+        weight_kind=v.weight_kind,
+        fweights=v.fweights,
+    )
+    res = est.compute(ctx)
+    cov = np.asarray(res.cov)[np.ix_(cols, cols)]
+    test = wald_test(ls.beta[cols], cov, res.df_inference)
+    return test.stat, test.pvalue, res.df_inference
+
+
+def first_stage_stats(info: IVInfo, v: VceSetup) -> tuple[FirstStageStats, ...]:
+    """F, partial R² and Shea's partial R² per endogenous regressor."""
+    a = info.arrays
+    z1 = a.z[:, a.exog]
+    z2p = partial_out(a.z[:, a.excluded], z1)
+    xk = a.x[:, info.keep]
+    x_hat = xk - partial_out(xk, a.z)
+    kept_terms = [t for t, k in zip(a.terms, info.keep, strict=True) if k]
+    d = info.df_absorbed
+    out = []
+    for j in a.endog:
+        name = a.terms[j]
+        col = np.ascontiguousarray(a.x[:, j])
+        stat, p, df_denom = _wald_on(a.z, col, a.excluded.tolist(), v, d)
+        xp = partial_out(col, z1)
+        rss_r = float(xp @ xp)
+        e = partial_out(xp, z2p)
+        partial = 1 - float(e @ e) / rss_r if rss_r > 0 else float("nan")
+        pos = kept_terms.index(name)
+        out.append(
+            FirstStageStats(
+                name,
+                stat,
+                (float(len(a.excluded)), df_denom),
+                p,
+                partial,
+                _shea(xk, x_hat, pos),
+            )
+        )
+    return tuple(out)
+
+
+def _shea(x: FloatArray, x_hat: FloatArray, j: int) -> float:
+    """Shea's partial R²: the squared correlation of the parts of x_j and x_hat_j that the
+    other regressors (and their projections) do not explain."""
+    others = [i for i in range(x.shape[1]) if i != j]
+    xt = partial_out(np.ascontiguousarray(x[:, j]), x[:, others])
+    xh = partial_out(np.ascontiguousarray(x_hat[:, j]), x_hat[:, others])
+    denom = float(xt @ xt) * float(xh @ xh)
+    return float((xt @ xh) ** 2 / denom) if denom > 0 else float("nan")
+
+
+def _partialled(info: IVInfo) -> tuple[FloatArray, FloatArray]:
+    a = info.arrays
+    z1 = a.z[:, a.exog]
+    x2 = partial_out(a.x[:, a.endog], z1)
+    z2 = partial_out(a.z[:, a.excluded], z1)
+    return x2, z2
+
+
+def cragg_donald_f(info: IVInfo) -> float:
+    """Cragg–Donald Wald F statistic (see the module docstring)."""
+    a = info.arrays
+    x2, z2 = _partialled(info)
+    resid = partial_out(x2, z2)
+    fitted = x2 - resid
+    lhs, rhs = x2.T @ fitted, resid.T @ resid
+    cd = float(sla.eigh((lhs + lhs.T) / 2, (rhs + rhs.T) / 2, eigvals_only=True)[0])
+    n, big_l, l2 = info.nobs, a.z.shape[1], len(a.excluded)
+    return cd * (n - big_l - info.df_absorbed) / l2
+
+
+def kleibergen_paap_rk(
+    x2: FloatArray, z2: FloatArray, codes: IntArray | None = None
+) -> float:
+    """The Kleibergen–Paap (2006) rk Wald statistic that rank(Π) = K2 - 1 (ranktest ``wald``).
+
+    ``x2`` (N, K2) and ``z2`` (N, L2) have the included exogenous regressors partialled
+    out; the covariance of vec(Π) is HC0, or CRV0 over ``codes``.
+    """
+    k, ell = x2.shape[1], z2.shape[1]
+    zz = z2.T @ z2
+    pi = np.linalg.solve(zz, z2.T @ x2)  # L2 x K2
+    v = x2 - z2 @ pi
+    f = sla.cholesky(zz, lower=False)
+    g = sla.cholesky(x2.T @ x2, lower=False)
+    theta = f @ np.linalg.solve(g.T, pi.T).T
+    u, _, vt = np.linalg.svd(theta, full_matrices=True)
+    u22 = u[k - 1 :, k - 1 :]
+    a_qq = u[:, k - 1 :] @ np.linalg.solve(u22, sla.sqrtm(u22 @ u22.T).real)
+    v22 = vt[k - 1, k - 1]
+    b_qq = np.sign(v22) * vt[:k, k - 1][None, :]
+    kron = np.kron(b_qq, a_qq.T)
+    lam = kron @ theta.reshape(-1, order="F")
+    # scores of vec(Π): (v_i ⊗ z_i); Var(vec Π) = (I ⊗ (Z'Z)^-1) S (I ⊗ (Z'Z)^-1)
+    scores = np.einsum("ik,il->ikl", v, z2).reshape(len(v), -1)
+    if codes is not None:
+        scores = cluster_scores(scores, np.ones(len(v)), codes, n_groups(codes))
+    meat = scores.T @ scores
+    zz_inv = np.linalg.inv(zz)
+    left = np.kron(np.eye(k), zz_inv)
+    var_pi = left @ meat @ left
+    to_theta = np.kron(np.linalg.inv(g).T, f)
+    var_theta = to_theta @ var_pi @ to_theta.T
+    omega = kron @ var_theta @ kron.T
+    return float(lam @ np.linalg.solve(omega, lam))
+
+
+def kleibergen_paap_f(info: IVInfo, v: VceSetup) -> float | None:
+    """Kleibergen–Paap rk Wald F (None for a conventional variance)."""
+    if _is_iid(v):
+        return None
+    a = info.arrays
+    x2, z2 = _partialled(info)
+    codes = None
+    if v.vce.name == "cluster":
+        if len(v.vce.args) != 1:
+            return None
+        codes = v.groups[v.vce.args[0]]
+    rk = kleibergen_paap_rk(x2, z2, codes)
+    n, big_l, l2 = info.nobs, a.z.shape[1], len(a.excluded)
+    d = info.df_absorbed
+    if codes is None:
+        return rk / n * (n - big_l - d) / l2
+    g = n_groups(codes)
+    return rk / (n - 1) * (n - big_l - d) * (g - 1) / g / l2
+
+
+def weak_id(info: IVInfo, v: VceSetup) -> tuple[str, float]:
+    """The weak-identification statistic ivreg2 reports: KP F if robust/cluster, else CD F."""
+    kp = kleibergen_paap_f(info, v)
+    if kp is not None:
+        return "Kleibergen-Paap rk Wald F", kp
+    return "Cragg-Donald Wald F", cragg_donald_f(info)
+
+
+def _row(stat: float, df: float, df_denom: float | None = None) -> list[float]:
+    if df_denom is None:
+        p = float(stats.chi2.sf(stat, df))
+    else:
+        p = float(stats.f.sf(stat, df, df_denom))
+    return [stat, df, np.nan if df_denom is None else df_denom, p]
+
+
+def hansen_j(info: IVInfo, v: VceSetup) -> float:
+    """Hansen's J: of the GMM fit, or of two-step GMM with the model's variance type."""
+    if info.method == "gmm" and info.j_stat is not None:
+        return info.j_stat
+    a = info.arrays
+    kind = wmatrix_kind(VceSpec(name=v.vce.name, args=v.vce.args))
+    codes = v.groups[v.vce.args[0]] if kind == "cluster" else None
+    x = a.x[:, info.keep]
+    q, r = a.z.T @ x, a.z.T @ a.y
+    beta = np.linalg.lstsq(x - partial_out(x, a.z), a.y, rcond=None)[0]  # 2SLS
+    s = moment_covariance(a.z, a.y - x @ beta, kind, codes, info.center)
+    w = np.linalg.inv(s)
+    beta = np.linalg.solve(q.T @ w @ q, q.T @ w @ r)
+    g = a.z.T @ (a.y - x @ beta)
+    return float(g @ w @ g)
+
+
+def overid_tests(info: IVInfo, v: VceSetup) -> pd.DataFrame:
+    """Over-identification tests as a DataFrame (empty when exactly identified)."""
+    a = info.arrays
+    dof = len(a.excluded) - len(a.endog)
+    rows: dict[str, list[float]] = {}
+    if dof > 0 and _is_iid(v) and info.method != "gmm":
+        n, d = info.nobs, info.df_absorbed
+        big_l = a.z.shape[1]
+        u = info.resid
+        e = partial_out(u, a.z)
+        s = n * (1 - float(e @ e) / float(u @ u))
+        rows["Sargan"] = _row(s, dof)
+        rows["Basmann"] = _row(s * (n - big_l - d) / (n - s), dof)
+        if info.liml_lambda is not None:
+            lam = info.liml_lambda
+            rows["Anderson-Rubin"] = _row(n * np.log(lam), dof)
+            den = n - big_l - d
+            rows["Basmann F"] = _row((lam - 1) * den / dof, dof, den)
+    elif dof > 0:
+        rows["Hansen J"] = _row(hansen_j(info, v), dof)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
+
+
+def endogeneity_tests(info: IVInfo, v: VceSetup) -> pd.DataFrame:
+    """Durbin and Wu–Hausman (conventional variance) or the robust score and regression
+    tests (robust or cluster variance) that the endogenous regressors are exogenous."""
+    a = info.arrays
+    x = a.x[:, info.keep]
+    x2 = a.x[:, a.endog]
+    k2 = len(a.endog)
+    n, d = info.nobs, info.df_absorbed
+    e0 = partial_out(a.y, x)  # OLS residuals
+    rows: dict[str, list[float]] = {}
+    if _is_iid(v):
+        if info.method != "2sls":
+            raise EstimationError("estat endogenous is available after 2SLS (and GMM) only")
+        zx = np.column_stack([a.z, x2])
+        e1 = e0 - partial_out(e0, zx)
+        e2 = info.resid - partial_out(info.resid, a.z)
+        delta = float(e1 @ e1) - float(e2 @ e2)
+        rows["Durbin"] = _row(delta / (float(e0 @ e0) / n), k2)
+        den = n - x.shape[1] - k2 - d
+        rows["Wu-Hausman"] = _row((delta / k2) / ((float(e0 @ e0) - delta) / den), k2, den)
+        return pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
+    r = partial_out(partial_out(x2, a.z), x)
+    h = r * e0[:, None]
+    if v.vce.name == "cluster" and len(v.vce.args) == 1:
+        codes = v.groups[v.vce.args[0]]
+        h = cluster_scores(h, np.ones(len(e0)), codes, n_groups(codes))
+    total = h.sum(axis=0)
+    score = float(total @ np.linalg.solve(h.T @ h, total))
+    rows["Robust score"] = _row(score, k2)
+    first_resid = partial_out(x2, a.z)
+    aug = np.asfortranarray(np.column_stack([x, first_resid]))
+    cols = list(range(x.shape[1], aug.shape[1]))
+    stat, p, df_denom = _wald_on(aug, a.y, cols, v, d)
+    rows["Robust regression F"] = [stat, float(k2), np.nan if df_denom is None else df_denom, p]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
+
+
+def first_stage_table(info: IVInfo, v: VceSetup) -> pd.DataFrame:
+    """``estat firststage``: per endogenous variable F, partial and Shea R², then the
+    Cragg–Donald and (robust/cluster) Kleibergen–Paap F."""
+    rows: dict[str, list[float]] = {}
+    for s in first_stage_stats(info, v):
+        rows[f"F {s.endog}"] = [
+            s.f,
+            s.df[0],
+            np.nan if s.df[1] is None else s.df[1],
+            s.pvalue,
+        ]
+        rows[f"partial R2 {s.endog}"] = [s.partial_r2, np.nan, np.nan, np.nan]
+        rows[f"Shea partial R2 {s.endog}"] = [s.shea_r2, np.nan, np.nan, np.nan]
+    rows["Cragg-Donald Wald F"] = [cragg_donald_f(info), np.nan, np.nan, np.nan]
+    kp = kleibergen_paap_f(info, v)
+    if kp is not None:
+        rows["Kleibergen-Paap rk Wald F"] = [kp, np.nan, np.nan, np.nan]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
+
+
+_ESTAT = {
+    "firststage": first_stage_table,
+    "overid": overid_tests,
+    "endogenous": endogeneity_tests,
+}
+
+
+def estat_table(what: str, info: IVInfo, v: VceSetup) -> pd.DataFrame:
+    """Dispatch ``estat firststage | overid | endogenous``."""
+    key = what.strip().lower()
+    aliases = {"first": "firststage", "endog": "endogenous", "over": "overid"}
+    key = aliases.get(key, key)
+    if key not in _ESTAT:
+        raise EstimationError(
+            f"unknown estat {what!r}; expected one of: {', '.join(_ESTAT)}",
+        )
+    table = _ESTAT[key](info, v)
+    table.index.name = "test"
+    return table

@@ -360,7 +360,9 @@ def unparse(spec: ModelSpec) -> str:
         parts.append(f"fe({' '.join(spec.absorb)})")
     if spec.iv is not None:
         iv = spec.iv
-        parts.append(f"iv({' '.join(iv.endog)} ~ {' '.join(iv.instruments)}{format_iv_options(iv)})")
+        parts.append(
+            f"iv({' '.join(iv.endog)} ~ {' '.join(iv.instruments)}{format_iv_options(iv)})"
+        )
     if spec.weights is not None:
         kind = "" if spec.weights.kind is WeightKind.AWEIGHT else f", {spec.weights.kind.value}"
         parts.append(f"weights({spec.weights.var}{kind})")

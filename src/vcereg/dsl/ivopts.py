@@ -79,7 +79,9 @@ def parse_iv_options(iv: IVSpec, text: str, source: str, start: int) -> IVSpec:
         raise SpecError("iv(..., method=kclass) needs kappa=#", source=source)
     if out.method != "gmm" and (out.wmatrix is not None or out.center or out.igmm):
         raise SpecError(
-            "wmatrix, center and igmm apply to method=gmm only", source=source, hint="add method=gmm"
+            "wmatrix, center and igmm apply to method=gmm only",
+            source=source,
+            hint="add method=gmm",
         )
     return out
 

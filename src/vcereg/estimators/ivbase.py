@@ -80,9 +80,7 @@ def iv_arrays(design: Design) -> IVArrays:
     z_kept = np.asfortranarray(z_w[:, z_keep])
     z_terms = tuple(t for t, k in zip(design.z_terms, z_keep, strict=True) if k)
     exog = np.array([i for i, t in enumerate(z_terms) if t in design.terms], dtype=np.int64)
-    excluded = np.array(
-        [i for i, t in enumerate(z_terms) if t not in design.terms], dtype=np.int64
-    )
+    excluded = np.array([i for i, t in enumerate(z_terms) if t not in design.terms], dtype=np.int64)
     endog_names = design.endog_terms
     if len(excluded) < len(endog_names):
         raise EstimationError(

@@ -98,9 +98,9 @@ def _is_iid(v: VceSetup) -> bool:
     return v.vce.name in ("ols", "iid", "unadjusted")
 
 
-def _wald_on(x: FloatArray, y: FloatArray, cols: list[int], v: VceSetup, k_extra: int) -> tuple[
-    float, float, float | None
-]:
+def _wald_on(
+    x: FloatArray, y: FloatArray, cols: list[int], v: VceSetup, k_extra: int
+) -> tuple[float, float, float | None]:
     """Wald F (stat / q) that the coefficients ``cols`` of y on x are 0, with the model's vce."""
     est, vspec = resolve(v.vce)
     ls = least_squares(x, y)
@@ -191,15 +191,13 @@ def cragg_donald_f(info: IVInfo) -> float:
     return cd * (n - big_l - info.df_absorbed) / l2
 
 
-def kleibergen_paap_rk(
-    x2: FloatArray, z2: FloatArray, codes: IntArray | None = None
-) -> float:
+def kleibergen_paap_rk(x2: FloatArray, z2: FloatArray, codes: IntArray | None = None) -> float:
     """The Kleibergen–Paap (2006) rk Wald statistic that rank(Π) = K2 - 1 (ranktest ``wald``).
 
     ``x2`` (N, K2) and ``z2`` (N, L2) have the included exogenous regressors partialled
     out; the covariance of vec(Π) is HC0, or CRV0 over ``codes``.
     """
-    k, ell = x2.shape[1], z2.shape[1]
+    k = x2.shape[1]
     zz = z2.T @ z2
     pi = np.linalg.solve(zz, z2.T @ x2)  # L2 x K2
     v = x2 - z2 @ pi

@@ -111,5 +111,3 @@ def _first_stages(info: IVInfo) -> tuple[FirstStage, ...]:
         from_z = least_squares(a.z, col).resid
         out.append(_first_stage(name, col, from_z, a.z, a.exog.tolist(), len(a.y)))
     return tuple(out)
-
-

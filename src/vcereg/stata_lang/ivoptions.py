@@ -1,0 +1,78 @@
+"""The IV estimator options of ``ivregress liml|gmm`` and ``ivreghdfe``.
+
+``ivregress gmm ..., wmatrix(robust|cluster g|unadjusted) center igmm`` and ivreg2-style
+``ivreghdfe ..., liml | fuller(#) | kclass(#) | gmm2s [center]`` become the method fields
+of :class:`~vcereg.spec.IVSpec`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..errors import Span
+from ..spec import IVSpec, VceSpec
+from .syntax import WORD, expand_abbrev, span_bounds, syntax_error, unsupported
+
+__all__ = ["IV_ACTIONS", "apply_iv_options"]
+
+#: option actions (see options.OPTIONS) handled here
+IV_ACTIONS = frozenset({"wmatrix", "center", "igmm", "liml", "fuller", "kclass", "gmm2s"})
+_WMAT = {"robust": "r", "cluster": "cl", "unadjusted": "un", "hac": "hac"}
+
+
+def _wmatrix(src: str, arg: str, span: Span) -> VceSpec:
+    words = arg.split()
+    full = expand_abbrev(words[0], _WMAT) if words else None
+    if full is None:
+        raise syntax_error(
+            src,
+            f"wmatrix() expects robust, cluster var or unadjusted (got {arg.strip()!r})",
+            *span_bounds(span),
+        )
+    if full == "hac":
+        raise unsupported(src, "wmatrix(hac ...) is not supported yet", *span_bounds(span))
+    args = tuple(words[1:])
+    if full == "cluster" and (len(args) != 1 or not WORD.fullmatch(args[0])):
+        raise syntax_error(src, "wmatrix(cluster) needs one variable", *span_bounds(span))
+    if full != "cluster" and args:
+        raise syntax_error(src, f"wmatrix({full}) takes no variables", *span_bounds(span))
+    return VceSpec(name="ols" if full == "unadjusted" else full, args=args, text=arg.strip())
+
+
+def _number(src: str, arg: str, span: Span, what: str) -> float:
+    try:
+        return float(arg)
+    except ValueError:
+        raise syntax_error(
+            src, f"{what}() expects a number (got {arg.strip()!r})", *span_bounds(span)
+        ) from None
+
+
+def apply_iv_options(
+    iv: IVSpec,
+    method: str,
+    opts: dict[str, tuple[str, Span]],
+    src: str,
+) -> IVSpec:
+    """The IV spec of ``method`` (``2sls``, ``liml``, ``gmm``) with the options given."""
+    out = replace(iv, method=method)  # type: ignore[arg-type]
+    for action, (arg, span) in opts.items():
+        if action == "wmatrix":
+            out = replace(out, wmatrix=_wmatrix(src, arg, span))
+        elif action in ("center", "igmm"):
+            out = replace(out, **{action: True})
+        elif action == "liml":
+            out = replace(out, method="liml")
+        elif action == "gmm2s":
+            out = replace(out, method="gmm")
+        elif action == "fuller":
+            out = replace(out, method="fuller", fuller=_number(src, arg, span, "fuller"))
+        elif action == "kclass":
+            out = replace(out, method="kclass", kappa=_number(src, arg, span, "kclass"))
+    gmm_only = [a for a in ("wmatrix", "center", "igmm") if a in opts]
+    if gmm_only and out.method != "gmm":
+        arg, span = opts[gmm_only[0]]
+        raise syntax_error(
+            src, f"option {gmm_only[0]} is allowed with GMM only", *span_bounds(span)
+        )
+    return out

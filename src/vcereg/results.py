@@ -207,11 +207,10 @@ class Results:
         cols = ["f", "df_num", "df_denom", "pvalue", "partial_r2", "shea_r2"]
         if self._iv is None:
             return pd.DataFrame(columns=cols)
-        rows = {
-            s.endog: [s.f, s.df[0], np.nan if s.df[1] is None else s.df[1], s.pvalue]
-            + [s.partial_r2, s.shea_r2]
-            for s in first_stage_stats(self._iv, self._vce_setup())
-        }
+        rows = {}
+        for s in first_stage_stats(self._iv, self._vce_setup()):
+            df_denom = np.nan if s.df[1] is None else s.df[1]
+            rows[s.endog] = [s.f, s.df[0], df_denom, s.pvalue, s.partial_r2, s.shea_r2]
         out = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
         out.index.name = "endog"
         return out

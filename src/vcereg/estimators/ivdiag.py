@@ -8,8 +8,10 @@ the absorbed fixed-effect levels (they count as instruments; ivreg2's ``sdofminu
 First stage (Stata ``estat firststage``, ivreg2's first-stage summary):
 
 - ``F``: Wald test that the excluded instruments' coefficients are 0 in the regression of
-  each endogenous variable on Z, divided by L2, with the model's variance (conventional:
-  the classical F with df (L2, N-L-d); robust/cluster: Stata's small-sample factors with K = L + d).
+  each endogenous variable on Z, divided by L2, with the model's variance type and Stata's
+  small-sample conventions whatever ``small`` says (the first stage is a ``regress``):
+  conventional, the classical F(L2, N-L-d); robust, HC1 with K = L + d; cluster, CRV1
+  and F(L2, G-1).
 - partial R²: of X2_j on Z2 after partialling Z1; Shea's partial R² (Shea 1997):
   ``(se_ols / se_iv)^2 (1 - R²_iv) / (1 - R²_ols)`` with conventional errors.
 - Cragg–Donald Wald F: ``mineig((X2⊥' M_Z X2⊥)^{-1} X2⊥' P_{Z2⊥} X2⊥) (N - L - d) / L2``.
@@ -41,7 +43,7 @@ and testing", Stata Journal 7(4); Stock & Yogo (2005); linearmodels' IV results.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -139,10 +141,11 @@ def first_stage_stats(info: IVInfo, v: VceSetup) -> tuple[FirstStageStats, ...]:
     kept_terms = [t for t, k in zip(a.terms, info.keep, strict=True) if k]
     d = info.df_absorbed
     out = []
+    small = replace(v, ssc=replace(v.ssc, small=True, robust_inference="t"))
     for j in a.endog:
         name = a.terms[j]
         col = np.ascontiguousarray(a.x[:, j])
-        stat, p, df_denom = _wald_on(a.z, col, a.excluded.tolist(), v, d)
+        stat, p, df_denom = _wald_on(a.z, col, a.excluded.tolist(), small, d)
         xp = partial_out(col, z1)
         rss_r = float(xp @ xp)
         e = partial_out(xp, z2p)
@@ -208,7 +211,7 @@ def kleibergen_paap_rk(x2: FloatArray, z2: FloatArray, codes: IntArray | None = 
     u22 = u[k - 1 :, k - 1 :]
     a_qq = u[:, k - 1 :] @ np.linalg.solve(u22, sla.sqrtm(u22 @ u22.T).real)
     v22 = vt[k - 1, k - 1]
-    b_qq = np.sign(v22) * vt[:k, k - 1][None, :]
+    b_qq = np.sign(v22) * vt[k - 1, :][None, :]  # last right singular vector
     kron = np.kron(b_qq, a_qq.T)
     lam = kron @ theta.reshape(-1, order="F")
     # scores of vec(Π): (v_i ⊗ z_i); Var(vec Π) = (I ⊗ (Z'Z)^-1) S (I ⊗ (Z'Z)^-1)

@@ -7,15 +7,20 @@ columns the weight matrix needs (``wmatrix(cluster g)``).
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
+from dataclasses import replace
 
+import numpy as np
+from numpy.typing import NDArray
+
+from .._types import FloatArray
 from ..design import Design
-from ..errors import VceOptionError
+from ..errors import EstimationError, VceOptionError
 from ..linalg import least_squares
 from ..spec import ModelSpec, VceSpec
 from .gmm import fit_gmm, wmatrix_kind
 from .iv import FirstStage, _first_stage, fit_iv
-from .ivbase import IVInfo, iv_arrays
+from .ivbase import IVInfo, iv_arrays, partial_out
 from .kclass import fit_kclass
 from .ols import Fit
 
@@ -83,6 +88,7 @@ def fit_instrumental(
     if iv.method == "2sls":
         fit, first = fit_iv(design)
         a = iv_arrays(design)
+        fit = replace(fit, refit_rows=_tsls_refit(a.x[:, fit.keep], a.z, a.y))
         info = IVInfo(
             method="2sls",
             kappa=1.0,
@@ -100,6 +106,25 @@ def fit_instrumental(
     else:
         fit, info = fit_kclass(design, iv, df_absorbed=df_absorbed)
     return fit, _first_stages(info), info
+
+
+def _tsls_refit(
+    x: FloatArray, z: FloatArray, y: FloatArray
+) -> Callable[[NDArray[np.bool_]], FloatArray]:
+    """2SLS coefficients on a subset of rows, first stage included (for the jackknife)."""
+
+    def refit(rows: NDArray[np.bool_]) -> FloatArray:
+        xs, zs, ys = x[rows], z[rows], y[rows]
+        x_hat = np.asfortranarray(xs - partial_out(xs, zs))
+        ls = least_squares(x_hat, ys)
+        if not ls.keep.all():
+            raise EstimationError(
+                "a regressor is collinear once a cluster is left out; the cluster "
+                "jackknife is not defined for this model (use vce(cluster ...))"
+            )
+        return ls.beta
+
+    return refit
 
 
 def _first_stages(info: IVInfo) -> tuple[FirstStage, ...]:

@@ -7,6 +7,7 @@ so N = sum(w) and the residual degrees of freedom are sum(w) - K.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,7 @@ class Fit:
     # whose s^2 multiple is the conventional covariance (see VceContext.iid_bread)
     bread: FloatArray | None = None
     iid_bread: FloatArray | None = None
+    refit_rows: Callable[[NDArray[np.bool_]], FloatArray] | None = None  # see VceContext
 
     @property
     def ess(self) -> float:

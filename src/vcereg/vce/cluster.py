@@ -146,15 +146,21 @@ class ClusterJackknife(VarianceEstimator):
             )
         (codes,) = _check_groups(ctx, (var,))
         g = n_groups(codes)
-        scores = cluster_scores(ctx.x, ctx.resid, codes, g)
-        xtx = ctx.x.T @ ctx.x
-        left_out = xtx[None, :, :] - group_gram(ctx.x, codes, g)
         notes: tuple[str, ...] = ()
-        try:
-            delta = -np.linalg.solve(left_out, scores[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            delta = -np.einsum("gij,gj->gi", np.linalg.pinv(left_out), scores)
-            notes = ("some leave-one-cluster-out fits were singular; a pseudo-inverse was used",)
+        if ctx.refit_rows is not None:  # e.g. 2SLS: re-estimate the first stage as well
+            full = ctx.refit_rows(np.ones(len(codes), dtype=np.bool_))
+            delta = np.array([ctx.refit_rows(codes != j) - full for j in range(g)])
+        else:
+            scores = cluster_scores(ctx.x, ctx.resid, codes, g)
+            xtx = ctx.x.T @ ctx.x
+            left_out = xtx[None, :, :] - group_gram(ctx.x, codes, g)
+            try:
+                delta = -np.linalg.solve(left_out, scores[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                delta = -np.einsum("gij,gj->gi", np.linalg.pinv(left_out), scores)
+                notes = (
+                    "some leave-one-cluster-out fits were singular; a pseudo-inverse was used",
+                )
         fixest = ctx.ssc.jackknife == "fixest"
         centre = 0.0 if fixest or ctx.vce.option("mse") is not None else delta.mean(axis=0)
         dev: FloatArray = np.asarray(delta - centre, dtype=np.float64)

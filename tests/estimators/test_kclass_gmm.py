@@ -157,3 +157,77 @@ def test_2sls_path_unchanged(hsng):
     r = _fit(hsng, "", "robust", None)
     ref = IV2SLS.from_formula(LM, hsng).fit(cov_type="robust", debiased=True)
     _compare(r, ref, False)
+
+
+# --- absorbed fixed effects (ivreghdfe-style: partial the effects out, then estimate) ---
+
+
+@pytest.fixture(scope="module")
+def grunfeld() -> pd.DataFrame:
+    d = pd.read_csv(DATA / "grunfeld.csv")
+    return d.assign(sqrt_value=np.sqrt(d["value"]), lag=d["year"] % 3)
+
+
+FE_NAMES = ["capital", "value"]
+
+
+@pytest.mark.parametrize(
+    ("vce", "cov_type", "clusters"),
+    [
+        ("ols", "unadjusted", None),
+        ("robust", "robust", None),
+        ("cluster year", "clustered", "year"),
+    ],
+)
+def test_liml_with_absorbed_effects_matches_dummies(grunfeld, vce, cov_type, clusters):
+    """By Frisch-Waugh-Lovell, LIML with absorbed firm effects equals LIML with firm
+    dummies among the exogenous regressors (coefficients, and covariances with K counting
+    the dummies). Clusters are years, in which firms are not nested."""
+    r = _quiet_fit(
+        f"invest ~ capital | fe(firm) | iv(value ~ sqrt_value lag, method=liml) | vce({vce})",
+        grunfeld,
+    )
+    kw = {"clusters": grunfeld[clusters].to_numpy()} if clusters else {}
+    ref = IVLIML.from_formula(
+        "invest ~ capital + C(firm) + [value ~ sqrt_value + lag]", grunfeld
+    ).fit(cov_type=cov_type, debiased=True, **kw)
+    np.testing.assert_allclose(r.params[FE_NAMES], ref.params[FE_NAMES], rtol=RTOL)
+    np.testing.assert_allclose(
+        r.cov.loc[FE_NAMES, FE_NAMES], ref.cov.loc[FE_NAMES, FE_NAMES], rtol=RTOL
+    )
+
+
+@pytest.mark.parametrize(
+    ("wm", "weight_type", "clusters"),
+    [
+        ("unadjusted", "unadjusted", None),
+        ("robust", "robust", None),
+        ("cluster year", "clustered", "year"),
+    ],
+)
+def test_gmm_with_absorbed_effects_is_gmm_on_demeaned_data(grunfeld, wm, weight_type, clusters):
+    """ivreghdfe's definition: GMM on data with the firm means removed (demeaned here with
+    pandas), no constant; compared without small-sample factors (debiased=False)."""
+    vce = {"unadjusted": "ols"}.get(wm, wm)
+    r = _quiet_fit(
+        f"invest ~ capital | fe(firm) | iv(value ~ sqrt_value lag, method=gmm, wmatrix={wm})"
+        f" | vce({vce})",
+        grunfeld,
+        ssc="asymptotic",
+    )
+    cols = ["invest", "capital", "value", "sqrt_value", "lag"]
+    dm = grunfeld[cols] - grunfeld.groupby("firm")[cols].transform("mean")
+    kw = {"clusters": grunfeld[clusters].to_numpy()} if clusters else {}
+    ref = IVGMM.from_formula(
+        "invest ~ 0 + capital + [value ~ sqrt_value + lag]", dm, weight_type=weight_type, **kw
+    ).fit(cov_type=weight_type, debiased=False, **kw)
+    np.testing.assert_allclose(r.params[FE_NAMES], ref.params[FE_NAMES], rtol=RTOL)
+    np.testing.assert_allclose(
+        r.cov.loc[FE_NAMES, FE_NAMES], ref.cov.loc[FE_NAMES, FE_NAMES], rtol=RTOL
+    )
+
+
+def _quiet_fit(model, data, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", vcereg.errors.VceregWarning)
+        return vcereg.regress(model, data, **kw)

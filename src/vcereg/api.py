@@ -27,7 +27,8 @@ from .estimators import (
     iv_variables,
     method_label,
 )
-from .results import Results, assemble, compute_vce
+from .estimators.ivdiag import weak_id_note
+from .results import Results, assemble, compute_vce, vce_setup
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 
@@ -169,6 +170,9 @@ def fit_spec(
     else:
         fit = fit_ols(design)
     notes = tuple(_first_stage_note(f) for f in first)
+    if iv_info is not None:
+        weak = weak_id_note(iv_info, vce_setup(spec, design))
+        notes += (weak,) if weak else ()
     vres = compute_vce(spec, design, fit, frame)
 
     def refit(new: ModelSpec) -> Results:
@@ -194,7 +198,7 @@ def _first_stage_note(f: FirstStage) -> str:
         f"first stage for {f.endog}: F({f.df[0]}, {f.df[1]:g}) = {f.f:.2f} on the excluded "
         f"instruments, partial R-squared {f.partial_r2:.4f}"
     )
-    return note + ("; weak instruments (F < 10)" if f.f < 10 else "")
+    return note
 
 
 def _with_pweight_default(spec: ModelSpec) -> ModelSpec:

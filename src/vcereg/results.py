@@ -28,7 +28,7 @@ from .tables.etable import etable
 from .tables.summary import render_summary
 from .vce import VceContext, VceResult, resolve
 
-__all__ = ["Results", "assemble", "compute_vce"]
+__all__ = ["Results", "assemble", "compute_vce", "vce_setup"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -172,13 +172,7 @@ class Results:
                 "IV diagnostics need an instrumental-variables model, e.g. "
                 "'y ~ x | iv(d ~ z1 z2)' or 'ivregress 2sls y x (d = z1 z2)'"
             )
-        d = self._design
-        groups = dict(d.groups)
-        missing = [v for v in self.spec.vce.args if v not in groups]
-        if missing and self._data is not None:
-            groups.update(factorize_groups(self._data, d.index, missing))
-        fw = d.weights if d.weight_kind is WeightKind.FWEIGHT else None
-        return VceSetup(self.spec.vce, self.spec.ssc, groups, d.weight_kind, fw)
+        return vce_setup(self.spec, self._design, self._data)
 
     def estat(self, what: str) -> pd.DataFrame:
         """IV diagnostics by Stata's names: ``"firststage"``, ``"overid"``, ``"endogenous"``.
@@ -397,6 +391,16 @@ def assemble(
         _design=design,
         _data=data,
     )
+
+
+def vce_setup(spec: ModelSpec, design: Design, data: pd.DataFrame | None = None) -> VceSetup:
+    """The model's variance request with the codes it needs, for IV diagnostics."""
+    groups = dict(design.groups)
+    missing = [v for v in spec.vce.args if v not in groups]
+    if missing and data is not None:
+        groups.update(factorize_groups(data, design.index, missing))
+    fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
+    return VceSetup(spec.vce, spec.ssc, groups, design.weight_kind, fw)
 
 
 def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:

@@ -270,3 +270,20 @@ def test_kleibergen_paap_does_not_depend_on_the_order_of_the_endogenous(sim):
     b = _quiet(S_MODEL.replace("d1 d2", "d2 d1").format(vce="robust"), sim).estat("firststage")
     key = "Kleibergen-Paap rk Wald F"
     assert a.at[key, "stat"] == pytest.approx(b.at[key, "stat"], rel=1e-10)
+
+
+def test_weak_instruments_warn(sim):
+    rng = np.random.default_rng(3)
+    d = sim.assign(noise=rng.normal(size=len(sim)))
+    with pytest.warns(vcereg.errors.WeakInstrumentsWarning, match="Cragg-Donald"):
+        r = vcereg.regress("y ~ w | iv(d1 ~ noise)", d)
+    assert any(n.startswith("weak instruments") for n in r.notes)
+    with pytest.warns(vcereg.errors.WeakInstrumentsWarning, match="Kleibergen-Paap"):
+        vcereg.regress("y ~ w | iv(d1 ~ noise) | vce(robust)", d)
+
+
+def test_strong_instruments_do_not_warn(hsng):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", vcereg.errors.WeakInstrumentsWarning)
+        r = vcereg.regress(H_MODEL.format(opt="", vce="ols"), hsng)
+    assert not any(n.startswith("weak instruments") for n in r.notes)

@@ -51,7 +51,7 @@ import scipy.linalg as sla
 from scipy import stats
 
 from .._types import FloatArray, IntArray
-from ..errors import EstimationError
+from ..errors import EstimationError, WeakInstrumentsWarning, warn
 from ..inference import wald_test
 from ..linalg import least_squares
 from ..spec import SmallSample, VceSpec, WeightKind
@@ -68,6 +68,7 @@ __all__ = [
     "kleibergen_paap_rk",
     "overid_tests",
     "weak_id",
+    "weak_id_note",
 ]
 
 COLUMNS = ["stat", "df", "df_denom", "pvalue"]
@@ -254,6 +255,27 @@ def weak_id(info: IVInfo, v: VceSetup) -> tuple[str, float]:
     if kp is not None:
         return "Kleibergen-Paap rk Wald F", kp
     return "Cragg-Donald Wald F", cragg_donald_f(info)
+
+
+#: ivreg2's and Staiger & Stock's (1997) rule of thumb for the first-stage F
+WEAK_F = 10.0
+
+
+def weak_id_note(info: IVInfo, v: VceSetup) -> str | None:
+    """A note (and a :class:`~vcereg.errors.WeakInstrumentsWarning`) when the weak-
+    identification F is below 10; None otherwise."""
+    try:
+        name, stat = weak_id(info, v)
+    except (np.linalg.LinAlgError, ValueError, EstimationError):
+        return None
+    if not stat < WEAK_F:
+        return None
+    note = (
+        f"weak instruments: {name} statistic {stat:.2f} is below {WEAK_F:g} (rule of thumb; "
+        "see estat('firststage')); 2SLS is biased towards OLS and its tests over-reject"
+    )
+    warn(note, WeakInstrumentsWarning)
+    return note
 
 
 def _row(stat: float, df: float, df_denom: float | None = None) -> list[float]:

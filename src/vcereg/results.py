@@ -18,7 +18,7 @@ import pandas as pd
 from .design import Design
 from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
-from .errors import DataError, EstimationError
+from .errors import DataError, EstimationError, VceregError
 from .estimators import Fit, IVInfo
 from .estimators.ivdiag import VceSetup, estat_table, first_stage_stats
 from .inference import critical_value, p_values, wald_test
@@ -209,6 +209,33 @@ class Results:
         out.index.name = "endog"
         return out
 
+    @cached_property
+    def iv_stats(self) -> dict[str, float]:
+        """IV summary statistics as numbers (empty without instruments): ``first_f:<endog>``,
+        ``cd_f`` (Cragg-Donald Wald F), ``kp_f`` (Kleibergen-Paap rk Wald F, robust or
+        cluster variance), ``sargan``/``sargan_p``/``sargan_df`` or
+        ``hansen_j``/``hansen_j_p``/``hansen_j_df`` when over-identified. What cannot be
+        computed (e.g. too few clusters for the moments) is left out.
+        """
+        if self._iv is None:
+            return {}
+        out: dict[str, float] = {}
+        for what in ("firststage", "overid"):
+            try:
+                table = self.estat(what)
+            except (VceregError, np.linalg.LinAlgError, ValueError):
+                continue
+            for test, row in table.iterrows():
+                key = _IV_STAT_KEYS.get(str(test))
+                if key is None and str(test).startswith("F "):
+                    out[f"first_f:{str(test)[2:]}"] = float(row["stat"])
+                elif key is not None:
+                    out[key] = float(row["stat"])
+                    if key in ("sargan", "hansen_j"):
+                        out[f"{key}_p"] = float(row["pvalue"])
+                        out[f"{key}_df"] = float(row["df"])
+        return out
+
     # --- other covariances -------------------------------------------------------------
     def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:
         """The same estimates with another covariance (no re-estimation, except with
@@ -303,6 +330,14 @@ class Results:
 
     def _repr_html_(self) -> str:
         return etable(self).to_html()
+
+
+_IV_STAT_KEYS = {
+    "Cragg-Donald Wald F": "cd_f",
+    "Kleibergen-Paap rk Wald F": "kp_f",
+    "Sargan": "sargan",
+    "Hansen J": "hansen_j",
+}
 
 
 def _num(value: object) -> float | None:

@@ -287,3 +287,22 @@ def test_strong_instruments_do_not_warn(hsng):
         warnings.simplefilter("error", vcereg.errors.WeakInstrumentsWarning)
         r = vcereg.regress(H_MODEL.format(opt="", vce="ols"), hsng)
     assert not any(n.startswith("weak instruments") for n in r.notes)
+
+
+def test_summary_and_etable_show_iv_statistics(hsng):
+    r = _quiet(H_MODEL.format(opt="", vce="robust"), hsng)
+    text = r.summary()
+    assert "Weak identification: Cragg-Donald Wald F = " in text
+    assert "Kleibergen-Paap rk Wald F = " in text
+    assert "Overidentification: Hansen J chi2(3) = " in text
+    fs, over = r.estat("firststage"), r.estat("overid")
+    assert r.iv_stats["kp_f"] == fs.at["Kleibergen-Paap rk Wald F", "stat"]
+    assert r.iv_stats["hansen_j"] == over.at["Hansen J", "stat"]
+    assert r.iv_stats["first_f:hsngval"] == fs.at["F hsngval", "stat"]
+    table = vcereg.etable(r, stats=["kp_f", "hansen_j", "cd_f", "first_f"])
+    md = table.to_markdown()
+    assert "Kleibergen-Paap rk Wald F" in md and "Hansen J statistic" in md
+    assert f"{r.iv_stats['hansen_j']:.3f}" in md
+    ols = vcereg.regress("rent ~ pcturban", hsng)
+    assert ols.iv_stats == {}
+    assert "Kleibergen" not in vcereg.etable(ols, stats=["N", "kp_f"]).to_markdown()

@@ -12,6 +12,7 @@ import re
 import textwrap
 
 from ._protocol import ResultLike
+from .ivstats import iv_footer
 from .format import fmt_df, fmt_level, stata_count, stata_fixed, stata_g, stata_sig
 
 __all__ = ["render_summary"]
@@ -195,6 +196,7 @@ def render_summary(result: ResultLike) -> str:
         instruments = getattr(r, "instruments", ())
         lines += textwrap.wrap(f"Instrumented: {' '.join(instrumented)}", _WIDTH)
         lines += textwrap.wrap(f"Instruments:  {' '.join(instruments)}", _WIDTH)
+        lines += iv_footer(r)
     notes = list(r.notes)
     if r.n_dropped > 0 and not any("dropped" in n for n in notes):
         rows = "row" if r.n_dropped == 1 else "rows"

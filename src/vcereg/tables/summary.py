@@ -12,8 +12,8 @@ import re
 import textwrap
 
 from ._protocol import ResultLike
-from .ivstats import iv_footer
 from .format import fmt_df, fmt_level, stata_count, stata_fixed, stata_g, stata_sig
+from .ivstats import iv_footer
 
 __all__ = ["render_summary"]
 

@@ -32,7 +32,7 @@ from .results import Results, assemble, compute_vce, vce_setup
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 
-__all__ = ["DataLike", "fit_spec", "parse", "regress", "stata"]
+__all__ = ["DataLike", "as_pandas", "fit_spec", "parse", "regress", "stata"]
 
 
 class _ToPandas(Protocol):
@@ -119,7 +119,8 @@ def stata(
     return fit_spec(spec, data, safe=safe)
 
 
-def _as_pandas(data: object) -> pd.DataFrame:
+def as_pandas(data: object) -> pd.DataFrame:
+    """``data`` as a pandas DataFrame (polars and other frames via ``to_pandas()``)."""
     if isinstance(data, pd.DataFrame):
         return data
     to_pandas = getattr(data, "to_pandas", None)
@@ -141,7 +142,7 @@ def fit_spec(
     context: Mapping[str, object] | None = None,
 ) -> Results:
     """Estimate a parsed spec on data."""
-    frame = _as_pandas(data)
+    frame = as_pandas(data)
     spec = gmm_default_vce(_with_pweight_default(spec))
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)

@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from . import describe, estimates
+from . import describe, estat, estimates
 
-__all__ = ["describe", "estimates"]
+__all__ = ["describe", "estat", "estimates"]

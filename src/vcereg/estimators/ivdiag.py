@@ -336,9 +336,11 @@ def endogeneity_tests(info: IVInfo, v: VceSetup) -> pd.DataFrame:
     n, d = info.nobs, info.df_absorbed
     e0 = partial_out(a.y, x)  # OLS residuals
     rows: dict[str, list[float]] = {}
+    if info.method not in ("2sls", "gmm"):
+        raise EstimationError(
+            f"estat endogenous is available after 2SLS and GMM (got {info.method}), as in Stata"
+        )
     if _is_iid(v):
-        if info.method != "2sls":
-            raise EstimationError("estat endogenous is available after 2SLS (and GMM) only")
         zx = np.column_stack([a.z, x2])
         e1 = e0 - partial_out(e0, zx)
         e2 = info.resid - partial_out(info.resid, a.z)

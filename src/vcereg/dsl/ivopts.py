@@ -49,7 +49,7 @@ def parse_iv_options(iv: IVSpec, text: str, source: str, start: int) -> IVSpec:
         if key in ("center", "igmm"):
             if eq:
                 raise SpecError(f"iv(..., {key}) takes no value", source=source, span=span)
-            out = replace(out, **{key: True})
+            out = replace(out, center=True) if key == "center" else replace(out, igmm=True)
             continue
         if not value:
             raise SpecError(f"iv(..., {key}=...) needs a value", source=source, span=span)

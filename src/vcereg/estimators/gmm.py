@@ -143,7 +143,7 @@ def fit_gmm(
         if change < _IGMM_TOL:
             break
     resid = a.y - x @ beta
-    w = np.linalg.inv((s + s.T) / 2)
+    w = np.asarray(np.linalg.inv((s + s.T) / 2), dtype=np.float64)
     wq = w @ q
     x_tilde = a.z @ wq  # N x K: the regressors the variance estimators see
     bread = np.linalg.inv(q.T @ wq)

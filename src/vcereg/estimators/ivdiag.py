@@ -192,7 +192,7 @@ def cragg_donald_f(info: IVInfo) -> float:
     lhs, rhs = x2.T @ fitted, resid.T @ resid
     cd = float(sla.eigh((lhs + lhs.T) / 2, (rhs + rhs.T) / 2, eigvals_only=True)[0])
     n, big_l, l2 = info.nobs, a.z.shape[1], len(a.excluded)
-    return cd * (n - big_l - info.df_absorbed) / l2
+    return float(cd * (n - big_l - info.df_absorbed) / l2)
 
 
 def kleibergen_paap_rk(x2: FloatArray, z2: FloatArray, codes: IntArray | None = None) -> float:
@@ -244,9 +244,9 @@ def kleibergen_paap_f(info: IVInfo, v: VceSetup) -> float | None:
     n, big_l, l2 = info.nobs, a.z.shape[1], len(a.excluded)
     d = info.df_absorbed
     if codes is None:
-        return rk / n * (n - big_l - d) / l2
+        return float(rk / n * (n - big_l - d) / l2)
     g = n_groups(codes)
-    return rk / (n - 1) * (n - big_l - d) * (g - 1) / g / l2
+    return float(rk / (n - 1) * (n - big_l - d) * (g - 1) / g / l2)
 
 
 def weak_id(info: IVInfo, v: VceSetup) -> tuple[str, float]:

@@ -60,7 +60,7 @@ def apply_iv_options(
         if action == "wmatrix":
             out = replace(out, wmatrix=_wmatrix(src, arg, span))
         elif action in ("center", "igmm"):
-            out = replace(out, **{action: True})
+            out = replace(out, center=True) if action == "center" else replace(out, igmm=True)
         elif action == "liml":
             out = replace(out, method="liml")
         elif action == "gmm2s":

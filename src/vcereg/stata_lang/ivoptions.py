@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..errors import Span
+from ..errors import NotSupportedError, Span
 from ..spec import IVSpec, VceSpec
 from .syntax import WORD, expand_abbrev, span_bounds, syntax_error, unsupported
 
-__all__ = ["IV_ACTIONS", "apply_iv_options"]
+__all__ = ["IV_ACTIONS", "apply_iv_options", "iv_words"]
 
 #: option actions (see options.OPTIONS) handled here
 IV_ACTIONS = frozenset({"wmatrix", "center", "igmm", "liml", "fuller", "kclass", "gmm2s"})
@@ -36,7 +36,7 @@ def _wmatrix(src: str, arg: str, span: Span) -> VceSpec:
         raise syntax_error(src, "wmatrix(cluster) needs one variable", *span_bounds(span))
     if full != "cluster" and args:
         raise syntax_error(src, f"wmatrix({full}) takes no variables", *span_bounds(span))
-    return VceSpec(name="ols" if full == "unadjusted" else full, args=args, text=arg.strip())
+    return VceSpec(name="ols" if full == "unadjusted" else full, args=args)
 
 
 def _number(src: str, arg: str, span: Span, what: str) -> float:
@@ -53,8 +53,13 @@ def apply_iv_options(
     method: str,
     opts: dict[str, tuple[str, Span]],
     src: str,
+    vce: VceSpec | None = None,
 ) -> IVSpec:
-    """The IV spec of ``method`` (``2sls``, ``liml``, ``gmm``) with the options given."""
+    """The IV spec of ``method`` (``2sls``, ``liml``, ``gmm``) with the options given.
+
+    ivreg2's ``gmm2s`` takes its weight matrix from the variance (``robust`` or
+    ``cluster g``; homoskedastic otherwise, which is 2SLS).
+    """
     out = replace(iv, method=method)  # type: ignore[arg-type]
     for action, (arg, span) in opts.items():
         if action == "wmatrix":
@@ -64,7 +69,11 @@ def apply_iv_options(
         elif action == "liml":
             out = replace(out, method="liml")
         elif action == "gmm2s":
-            out = replace(out, method="gmm")
+            kind = vce.name if vce is not None else "ols"
+            wm = VceSpec(name=kind if kind in ("robust", "cluster") else "ols")
+            if kind == "cluster" and vce is not None:
+                wm = VceSpec(name="cluster", args=vce.args[:1])
+            out = replace(out, method="gmm", wmatrix=wm)
         elif action == "fuller":
             out = replace(out, method="fuller", fuller=_number(src, arg, span, "fuller"))
         elif action == "kclass":
@@ -76,3 +85,32 @@ def apply_iv_options(
             src, f"option {gmm_only[0]} is allowed with GMM only", *span_bounds(span)
         )
     return out
+
+
+def iv_words(iv: IVSpec, cmd: str) -> tuple[str, list[str]]:
+    """(command, options) that spell ``iv``'s method: ``ivregress liml|gmm`` with
+    ``wmatrix()``, ``center``, ``igmm``; Fuller and k-class need ``ivreghdfe``.
+
+    >>> iv_words(IVSpec(("d",), ("z",), method="fuller", fuller=1.0), "ivregress")
+    ('ivreghdfe', ['fuller(1)'])
+    """
+    m = iv.method
+    if m in ("fuller", "kclass") or cmd == "ivreghdfe":
+        if m == "gmm" and (iv.igmm or (iv.wmatrix is not None and iv.wmatrix.name == "ols")):
+            raise NotSupportedError("ivreghdfe has no igmm or unadjusted wmatrix()")
+        opts = {
+            "2sls": [],
+            "liml": ["liml"],
+            "fuller": [f"fuller({(iv.fuller if iv.fuller is not None else 1.0):g})"],
+            "kclass": [f"kclass({(iv.kappa or 0.0):g})"],
+            "gmm": ["gmm2s"] + (["center"] if iv.center else []),
+        }[m]
+        return "ivreghdfe", opts
+    opts = []
+    if m == "gmm":
+        wm = iv.wmatrix
+        if wm is not None:
+            name = "unadjusted" if wm.name == "ols" else wm.name
+            opts.append(f"wmatrix({' '.join((name, *wm.args))})")
+        opts += [k for k in ("center", "igmm") if getattr(iv, k)]
+    return "ivregress", [m, *opts]

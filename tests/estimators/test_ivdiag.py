@@ -282,11 +282,28 @@ def test_weak_instruments_warn(sim):
         vcereg.regress("y ~ w | iv(d1 ~ noise) | vce(robust)", d)
 
 
-def test_strong_instruments_do_not_warn(hsng):
+def test_strong_instruments_do_not_warn(sim):
     with warnings.catch_warnings():
         warnings.simplefilter("error", vcereg.errors.WeakInstrumentsWarning)
-        r = vcereg.regress(H_MODEL.format(opt="", vce="ols"), hsng)
+        strong = sim.assign(zs=sim["d1"] + np.random.default_rng(1).normal(size=len(sim)))
+        r = vcereg.regress("y ~ w | iv(d1 ~ zs)", strong)
+    assert r.estat("firststage").at["Cragg-Donald Wald F", "stat"] > 16.38
     assert not any(n.startswith("weak instruments") for n in r.notes)
+
+
+def test_stock_yogo_bound_warns_above_ten(hsng):
+    """hsng: Cragg-Donald F = 13.30 > 10 but below the 10%-size critical value for one
+    endogenous regressor and four instruments (24.58, Stock & Yogo 2005, Table 5.2)."""
+    with pytest.warns(
+        vcereg.errors.WeakInstrumentsWarning, match="Stock-Yogo critical value 24.58"
+    ):
+        r = vcereg.regress(H_MODEL.format(opt="", vce="ols"), hsng)
+    fs = r.estat("firststage")
+    published = {10: 24.58, 15: 13.96, 20: 10.26, 25: 8.31}  # Table 5.2, K2 = 1, L2 = 4
+    for size, cv in published.items():
+        assert fs.at[f"Stock-Yogo {size}% maximal IV size", "stat"] == cv
+    liml = _quiet(H_MODEL.format(opt=", method=liml", vce="ols"), hsng)
+    assert not any(i.startswith("Stock-Yogo") for i in liml.estat("firststage").index)
 
 
 def test_summary_and_etable_show_iv_statistics(hsng):

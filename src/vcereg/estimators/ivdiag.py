@@ -21,6 +21,8 @@ First stage (Stata ``estat firststage``, ivreg2's first-stage summary):
   HC0/CRV0 covariance of vec(Π); then ivreg2's conversion
   ``rk / N (N - L - d) / L2`` (robust) or ``rk / (N - 1) (N - L - d) (G - 1) / G / L2``
   (cluster). With K2 = 1 it is the robust first-stage F.
+- after 2SLS, Stock & Yogo's (2005) critical values for 10/15/20/25% maximal size
+  (:mod:`vcereg.estimators.stock_yogo`), as rows of the table.
 
 Over-identification (``estat overid``): with a conventional variance after 2SLS/LIML,
 Sargan ``N (1 - u'M_Z u / u'u)`` and Basmann ``s (N - L - d) / (N - s)`` (χ²(L2 - K2));
@@ -58,6 +60,7 @@ from ..spec import SmallSample, VceSpec, WeightKind
 from ..vce import VceContext, resolve
 from ..vce.kernels import cluster_scores, n_groups
 from .gmm import moment_covariance, wmatrix_kind
+from . import stock_yogo
 from .ivbase import IVInfo, partial_out
 
 __all__ = [
@@ -268,14 +271,29 @@ def weak_id_note(info: IVInfo, v: VceSetup) -> str | None:
         name, stat = weak_id(info, v)
     except (np.linalg.LinAlgError, ValueError, EstimationError):
         return None
-    if not stat < WEAK_F:
+    cv = _stock_yogo(info, 10)
+    if cv is not None and stat < cv:
+        note = (
+            f"weak instruments: {name} statistic {stat:.2f} is below the Stock-Yogo critical "
+            f"value {cv:.2f} (10% maximal size of a nominal 5% 2SLS Wald test); see "
+            "estat('firststage')"
+        )
+    elif stat < WEAK_F:
+        note = (
+            f"weak instruments: {name} statistic {stat:.2f} is below {WEAK_F:g} (rule of "
+            "thumb; see estat('firststage')); IV is biased towards OLS and its tests over-reject"
+        )
+    else:
         return None
-    note = (
-        f"weak instruments: {name} statistic {stat:.2f} is below {WEAK_F:g} (rule of thumb; "
-        "see estat('firststage')); 2SLS is biased towards OLS and its tests over-reject"
-    )
     warn(note, WeakInstrumentsWarning)
     return note
+
+
+def _stock_yogo(info: IVInfo, size: int) -> float | None:
+    if info.method != "2sls":
+        return None
+    a = info.arrays
+    return stock_yogo.critical_value(size, k2=len(a.endog), l2=len(a.excluded))
 
 
 def _row(stat: float, df: float, df_denom: float | None = None) -> list[float]:
@@ -382,6 +400,10 @@ def first_stage_table(info: IVInfo, v: VceSetup) -> pd.DataFrame:
     kp = kleibergen_paap_f(info, v)
     if kp is not None:
         rows["Kleibergen-Paap rk Wald F"] = [kp, np.nan, np.nan, np.nan]
+    for size in stock_yogo.SIZES:
+        cv = _stock_yogo(info, size)
+        if cv is not None:
+            rows[f"Stock-Yogo {size}% maximal IV size"] = [cv, np.nan, np.nan, np.nan]
     return pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
 
 

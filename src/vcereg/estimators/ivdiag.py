@@ -59,8 +59,8 @@ from ..linalg import least_squares
 from ..spec import SmallSample, VceSpec, WeightKind
 from ..vce import VceContext, resolve
 from ..vce.kernels import cluster_scores, n_groups
-from .gmm import moment_covariance, wmatrix_kind
 from . import stock_yogo
+from .gmm import moment_covariance, wmatrix_kind
 from .ivbase import IVInfo, partial_out
 
 __all__ = [

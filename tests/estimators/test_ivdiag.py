@@ -323,3 +323,14 @@ def test_summary_and_etable_show_iv_statistics(hsng):
     ols = vcereg.regress("rent ~ pcturban", hsng)
     assert ols.iv_stats == {}
     assert "Kleibergen" not in vcereg.etable(ols, stats=["N", "kp_f"]).to_markdown()
+
+
+def test_frequency_weights_equal_expanded_rows(hsng):
+    """Every diagnostic with [fw=f] equals the unweighted one on rows repeated f times."""
+    d = hsng.assign(f=np.arange(len(hsng)) % 3 + 1)
+    big = d.loc[d.index.repeat(d["f"])].reset_index(drop=True)
+    for vce in ("ols", "robust"):
+        a = _quiet(H_MODEL.format(opt="", vce=vce) + " | weights(f, fweight)", d)
+        b = _quiet(H_MODEL.format(opt="", vce=vce), big)
+        for what in ("firststage", "overid", "endogenous"):
+            pd.testing.assert_frame_equal(a.estat(what), b.estat(what), rtol=1e-8)

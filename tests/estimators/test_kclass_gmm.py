@@ -231,3 +231,21 @@ def _quiet_fit(model, data, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", vcereg.errors.VceregWarning)
         return vcereg.regress(model, data, **kw)
+
+
+@pytest.mark.parametrize("center", [False, True])
+def test_gmm_with_frequency_weights_equals_expanded_rows(hsng, center):
+    """Reference: linearmodels' unweighted GMM on the data with each row repeated f times."""
+    d = hsng.assign(f=np.arange(len(hsng)) % 3 + 1)
+    opt = ", method=gmm, wmatrix=robust" + (", center" if center else "")
+    r = _quiet_fit(
+        MODEL.format(opt=opt, vce="robust") + " | weights(f, fweight)", d, ssc="asymptotic"
+    )
+    big = d.loc[d.index.repeat(d["f"])].reset_index(drop=True)
+    ref = IVGMM.from_formula(LM, big, weight_type="robust", center=center).fit(
+        cov_type="robust", debiased=False
+    )
+    np.testing.assert_allclose(r.params[NAMES], ref.params.to_numpy(), rtol=RTOL)
+    np.testing.assert_allclose(r.cov.loc[NAMES, NAMES], ref.cov.to_numpy(), rtol=RTOL)
+    j = r.estat("overid").at["Hansen J", "stat"]
+    assert j == pytest.approx(ref.j_stat.stat, rel=RTOL)

@@ -30,7 +30,7 @@ from .._types import FloatArray, IntArray
 from ..design import Design
 from ..errors import EstimationError, VceOptionError
 from ..linalg import least_squares
-from ..spec import IVSpec, VceSpec
+from ..spec import IVSpec, VceSpec, WeightKind
 from ..vce.kernels import cluster_meat
 from .ivbase import IVInfo, iv_arrays, partial_out
 from .ols import Fit, make_fit
@@ -70,16 +70,30 @@ def wmatrix_kind(spec: VceSpec | None) -> str:
 
 
 def moment_covariance(
-    z: FloatArray, u: FloatArray, kind: str, codes: IntArray | None, center: bool
+    z: FloatArray,
+    u: FloatArray,
+    kind: str,
+    codes: IntArray | None,
+    center: bool,
+    fweights: FloatArray | None = None,
 ) -> FloatArray:
-    """``S = sum`` of the moment outer products (no 1/N, no small-sample factor)."""
+    """``S = sum`` of the moment outer products (no 1/N, no small-sample factor).
+
+    ``z`` and ``u`` are weighted (times sqrt(w)); a frequency-weighted row stands for w
+    identical rows, whose outer products add up to ``w g g'`` rather than ``(w g)(w g)'``.
+    """
+    n = float(fweights.sum()) if fweights is not None else float(len(u))
     if kind == "ols":
         uc = u - u.mean() if center else u
-        s2 = float(uc @ uc) / len(u)
+        s2 = float(uc @ uc) / n
         out: FloatArray = s2 * (z.T @ z)
         return out
     g = z * u[:, None]
-    if center:
+    if fweights is not None and kind != "cluster":
+        sw = np.sqrt(fweights)[:, None]
+        mean = g.sum(axis=0) / n if center else 0.0
+        g = g / sw - sw * mean
+    elif center:
         g = g - g.mean(axis=0)
     if kind == "cluster":
         assert codes is not None
@@ -123,6 +137,7 @@ def fit_gmm(
             raise EstimationError(f"the cluster variable {var!r} of wmatrix() is not available")
         codes = groups[var]
     a = iv_arrays(design)
+    fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
     mzx = partial_out(a.x, a.z)
     endog = set(a.endog.tolist())
     mzx[:, [i for i in range(a.x.shape[1]) if i not in endog]] = 0.0
@@ -135,7 +150,7 @@ def fit_gmm(
     iterations = 0
     for _ in range(steps):
         u = a.y - x @ beta
-        s = moment_covariance(a.z, u, kind, codes, iv.center)
+        s = moment_covariance(a.z, u, kind, codes, iv.center, fw)
         new = _solve(q, r, s)
         iterations += 1
         change = float(np.max(np.abs(new - beta)) / max(1.0, float(np.max(np.abs(new)))))

@@ -198,7 +198,12 @@ def cragg_donald_f(info: IVInfo) -> float:
     return float(cd * (n - big_l - info.df_absorbed) / l2)
 
 
-def kleibergen_paap_rk(x2: FloatArray, z2: FloatArray, codes: IntArray | None = None) -> float:
+def kleibergen_paap_rk(
+    x2: FloatArray,
+    z2: FloatArray,
+    codes: IntArray | None = None,
+    fweights: FloatArray | None = None,
+) -> float:
     """The Kleibergen–Paap (2006) rk Wald statistic that rank(Π) = K2 - 1 (ranktest ``wald``).
 
     ``x2`` (N, K2) and ``z2`` (N, L2) have the included exogenous regressors partialled
@@ -222,6 +227,8 @@ def kleibergen_paap_rk(x2: FloatArray, z2: FloatArray, codes: IntArray | None = 
     scores = np.einsum("ik,il->ikl", v, z2).reshape(len(v), -1)
     if codes is not None:
         scores = cluster_scores(scores, np.ones(len(v)), codes, n_groups(codes))
+    elif fweights is not None:  # a row stands for w rows: outer products add up to w s s'
+        scores = scores / np.sqrt(fweights)[:, None]
     meat = scores.T @ scores
     zz_inv = np.linalg.inv(zz)
     left = np.kron(np.eye(k), zz_inv)
@@ -243,7 +250,7 @@ def kleibergen_paap_f(info: IVInfo, v: VceSetup) -> float | None:
         if len(v.vce.args) != 1:
             return None
         codes = v.groups[v.vce.args[0]]
-    rk = kleibergen_paap_rk(x2, z2, codes)
+    rk = kleibergen_paap_rk(x2, z2, codes, v.fweights)
     n, big_l, l2 = info.nobs, a.z.shape[1], len(a.excluded)
     d = info.df_absorbed
     if codes is None:
@@ -314,7 +321,7 @@ def hansen_j(info: IVInfo, v: VceSetup) -> float:
     x = a.x[:, info.keep]
     q, r = a.z.T @ x, a.z.T @ a.y
     beta = np.linalg.lstsq(x - partial_out(x, a.z), a.y, rcond=None)[0]  # 2SLS
-    s = moment_covariance(a.z, a.y - x @ beta, kind, codes, info.center)
+    s = moment_covariance(a.z, a.y - x @ beta, kind, codes, info.center, v.fweights)
     w = np.linalg.inv(s)
     beta = np.linalg.solve(q.T @ w @ q, q.T @ w @ r)
     g = a.z.T @ (a.y - x @ beta)
@@ -369,10 +376,12 @@ def endogeneity_tests(info: IVInfo, v: VceSetup) -> pd.DataFrame:
         return pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
     r = partial_out(partial_out(x2, a.z), x)
     h = r * e0[:, None]
+    total = h.sum(axis=0)
     if v.vce.name == "cluster" and len(v.vce.args) == 1:
         codes = v.groups[v.vce.args[0]]
         h = cluster_scores(h, np.ones(len(e0)), codes, n_groups(codes))
-    total = h.sum(axis=0)
+    elif v.fweights is not None:  # a row stands for w rows: outer products add up to w h h'
+        h = h / np.sqrt(v.fweights)[:, None]
     score = float(total @ np.linalg.solve(h.T @ h, total))
     rows["Robust score"] = _row(score, k2)
     first_resid = partial_out(x2, a.z)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Protocol, TypeAlias
 
 import pandas as pd
@@ -28,7 +29,8 @@ from .estimators import (
     method_label,
 )
 from .estimators.ivdiag import weak_id_note
-from .results import Results, assemble, compute_vce, vce_setup
+from .estimators.panel import PANEL_ESTIMATORS, fe_panel_stats, fit_panel
+from .results import Results, assemble, compute_vce, vce_setup, with_panel
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 
@@ -44,11 +46,26 @@ class _ToPandas(Protocol):
 #: What the API accepts as data: a pandas DataFrame, or a frame with ``to_pandas()``.
 DataLike: TypeAlias = pd.DataFrame | _ToPandas
 
-_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe"}
+_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe", *PANEL_ESTIMATORS}
 
 
 def parse(model: str, *, vce: str | None = None) -> ModelSpec:
-    """Parse a DSL string or a Stata command line into a spec (no data needed)."""
+    """Parse a DSL string or a Stata command line into a spec (no data needed).
+
+    Specs are frozen, so a string parsed once is not parsed again (loops that refit the
+    same model on many data sets pay the parsing once).
+    """
+    if not isinstance(model, str) or not (vce is None or isinstance(vce, str)):
+        return _parse(model, vce)  # let the parsers report the type error
+    return _parse_cached(model, vce)
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(model: str, vce: str | None) -> ModelSpec:
+    return _parse(model, vce)
+
+
+def _parse(model: str, vce: str | None) -> ModelSpec:
     if stata_lang.is_stata_command(model):
         if vce is not None:
             raise SpecError("give the variance inside the Stata line, not as vce=")
@@ -151,35 +168,43 @@ def fit_spec(
         raise NotSupportedError(f"{what}: estimator {spec.estimator!r} is not supported yet")
     if not 0 < spec.level < 100:
         raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
-    extra = tuple(dict.fromkeys((*estimator.variables(vspec), *iv_variables(spec))))
-    design = build(spec, frame, extra=extra, safe=safe, context=context)
+    panel_id = spec.panel.id if spec.estimator in PANEL_ESTIMATORS and spec.panel else None
+    extra = (*estimator.variables(vspec), *([panel_id] if panel_id else []), *iv_variables(spec))
+    design = build(spec, frame, extra=tuple(dict.fromkeys(extra)), safe=safe, context=context)
     first: tuple[FirstStage, ...] = ()
+    panel = pfit = None
     label = "Linear regression"
     r2_within: float | None = None
     df_fit: float | None = None
     iv_info: IVInfo | None = None
     if spec.absorb:
+        original = design
         absorbed = fit_absorbed(spec, design)
         fit, design, first = absorbed.fit, absorbed.design, absorbed.first_stage
         label, r2_within = absorbed.label, absorbed.rsquared_within
         df_fit, iv_info = absorbed.df_fit, absorbed.iv
         if spec.iv is not None:
             label += f" ({method_label(spec, short=True)})"
+        elif spec.estimator == "xtreg_fe":
+            panel = fe_panel_stats(original, absorbed, spec.absorb[0])
+    elif spec.estimator in PANEL_ESTIMATORS:
+        pfit = fit_panel(spec, design)
+        fit, design, label, panel = pfit.fit, pfit.design, pfit.label, pfit.stats
     elif spec.iv is not None:
         fit, first, iv_info = fit_instrumental(spec, design)
         label = method_label(spec)
     else:
         fit = fit_ols(design)
-    notes = tuple(_first_stage_note(f) for f in first)
+    notes = tuple(_first_stage_note(f) for f in first) + (pfit.notes if pfit else ())
     if iv_info is not None:
         weak = weak_id_note(iv_info, vce_setup(spec, design))
         notes += (weak,) if weak else ()
-    vres = compute_vce(spec, design, fit, frame)
+    vres = compute_vce(spec, design, fit, frame, normal=pfit is not None and pfit.normal)
 
     def refit(new: ModelSpec) -> Results:
         return fit_spec(new, frame, safe=safe, context=context)
 
-    return assemble(
+    result = assemble(
         spec,
         design,
         fit,
@@ -188,10 +213,11 @@ def fit_spec(
         notes,
         model_label=label,
         rsquared_within=r2_within,
-        refit=refit if spec.absorb else None,
+        refit=refit if spec.absorb or panel is not None else None,
         df_fit=df_fit,
         iv=iv_info,
     )
+    return with_panel(result, panel, pfit.nobs if pfit else None)
 
 
 def _first_stage_note(f: FirstStage) -> str:

@@ -224,9 +224,9 @@ def demean(
         Convergence tolerance (relative change) and the cap on accelerated sweeps.
     method
         ``"auto"``: the direct solve when the effects other than the largest have at most
-        2,000 levels together (fewer on small data, where sweeps are cheap), checked, with CG for what it leaves; ``"cg"``: only the
-        accelerated sweeps; ``"direct"``: like auto, but an error if the direct solve does
-        not apply.
+        2,000 levels together (fewer on small data, where sweeps are cheap), checked,
+        with CG for what it leaves; ``"cg"``: only the accelerated sweeps; ``"direct"``:
+        like auto, but an error if the direct solve does not apply.
     copy
         With ``copy=False`` a Fortran-ordered float64 2-D input is demeaned in place (the
         caller's scratch array), saving a copy of the data.
@@ -355,17 +355,16 @@ def _direct(
     n1 = np.bincount(c1, weights=wts, minlength=g1)
     inv_n1 = np.divide(1.0, n1, out=np.zeros_like(n1), where=n1 > 0)
     # D1'W Z as one sparse (g1 x m) matrix; Z'W Z block by block from pair counts
+    z_codes = np.concatenate([fes[g] + offsets[i] for i, g in enumerate(small)])
     cross = csr_matrix(
-        (np.tile(wts, len(small)),
-         (np.tile(c1, len(small)), np.concatenate([fes[g] + offsets[i] for i, g in enumerate(small)]))),
-        shape=(g1, m),
-    )  # fmt: skip
+        (np.tile(wts, len(small)), (np.tile(c1, len(small)), z_codes)), shape=(g1, m)
+    )
     ztz = np.zeros((m, m))
-    for i, a in enumerate(small):
-        for j, b in enumerate(small[i:], start=i):
-            pairs = fes[a] * sizes[b] + fes[b]
-            block = np.bincount(pairs, weights=wts, minlength=sizes[a] * sizes[b])
-            block = block.reshape(sizes[a], sizes[b])
+    for i, ga in enumerate(small):
+        for j, gb in enumerate(small[i:], start=i):
+            pairs = fes[ga] * sizes[gb] + fes[gb]
+            block = np.bincount(pairs, weights=wts, minlength=sizes[ga] * sizes[gb])
+            block = block.reshape(sizes[ga], sizes[gb])
             ztz[offsets[i] : offsets[i + 1], offsets[j] : offsets[j + 1]] = block
             ztz[offsets[j] : offsets[j + 1], offsets[i] : offsets[i + 1]] = block.T
     schur = ztz - (cross.T @ cross.multiply(inv_n1[:, None]).tocsr()).toarray()
@@ -373,11 +372,11 @@ def _direct(
     rhs = -(cross.T @ means1)
     for i, g in enumerate(small):
         rhs[offsets[i] : offsets[i + 1]] += _group_sums(fes[g], sizes[g], out, w)
-    b = _psd_solve(schur, rhs)
-    if b is None:
+    coef = _psd_solve(schur, rhs)
+    if coef is None:
         return False
     for i, g in enumerate(small):
-        _subtract_groups(out, fes[g], b[offsets[i] : offsets[i + 1]])
+        _subtract_groups(out, fes[g], coef[offsets[i] : offsets[i + 1]])
     _subtract_groups(out, c1, _group_sums(c1, g1, out, w) * inv_n1[:, None])
     return True
 
@@ -403,8 +402,8 @@ def _orthogonal(proj: _Projector, col: FloatArray, scale: float, tol: float) -> 
     most ``tol`` of its scale.)"""
     for g in range(len(proj.fes)):
         wx = col if proj.weights is None else col * proj.weights
-        means = np.bincount(proj.fes[g], weights=wx, minlength=proj.inv_total[g].size)
-        means *= proj.inv_total[g]
+        sums = np.bincount(proj.fes[g], weights=wx, minlength=proj.inv_total[g].size)
+        means = sums * proj.inv_total[g]
         if np.max(np.abs(means)) > tol * scale:
             return False
     return True

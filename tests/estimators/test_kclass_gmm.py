@@ -249,3 +249,17 @@ def test_gmm_with_frequency_weights_equals_expanded_rows(hsng, center):
     np.testing.assert_allclose(r.cov.loc[NAMES, NAMES], ref.cov.to_numpy(), rtol=RTOL)
     j = r.estat("overid").at["Hansen J", "stat"]
     assert j == pytest.approx(ref.j_stat.stat, rel=RTOL)
+
+
+def test_gmm_conventional_variance_with_a_robust_weight_matrix(hsng):
+    """vce(ols) after GMM with wmatrix(robust) is the homoskedastic sandwich
+    s^2 (X'ZWZ'X)^{-1} X'ZW Z'Z WZ'X (X'ZWZ'X)^{-1}. linearmodels centres the residuals
+    in s^2 (its cov_type="unadjusted"); vcereg uses s^2 = u'u/N as for every other model,
+    so the two differ exactly by the ratio of the two s^2."""
+    r = _fit(hsng, ", method=gmm, wmatrix=robust", "ols", "asymptotic")
+    ref = IVGMM.from_formula(LM, hsng, weight_type="robust").fit(
+        cov_type="unadjusted", debiased=False
+    )
+    u = r._fit.resid_w
+    ratio = float(((u - u.mean()) @ (u - u.mean())) / (u @ u))
+    np.testing.assert_allclose(r.cov.loc[NAMES, NAMES] * ratio, ref.cov.to_numpy(), rtol=RTOL)

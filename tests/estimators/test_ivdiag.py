@@ -334,3 +334,26 @@ def test_frequency_weights_equal_expanded_rows(hsng):
         b = _quiet(H_MODEL.format(opt="", vce=vce), big)
         for what in ("firststage", "overid", "endogenous"):
             pd.testing.assert_frame_equal(a.estat(what), b.estat(what), rtol=1e-8)
+
+
+@pytest.mark.parametrize("opt", ["", ", method=liml", ", method=gmm"])
+def test_data_as_users_have_it(hsng, opt):
+    """int16 and nullable columns with a missing value, an instrument at 1e9 scale: the
+    same fit and diagnostics as clean float64 data with the row dropped by hand; every
+    statistic is invariant to rescaling an instrument."""
+    model = "rent ~ pct | iv(hsngval ~ inc reg2 reg3 reg4{opt}) | vce(robust)".format(opt=opt)
+    clean = hsng.assign(pct=hsng["pcturban"].round(), inc=hsng["faminc"].astype(float))
+    messy = clean.assign(
+        pct=clean["pct"].astype("int16"),
+        inc=pd.array(clean["faminc"] * 1e5, dtype="Float64"),
+        reg2=pd.array(clean["reg2"].astype(int), dtype="Int64"),
+    )
+    messy.loc[3, "reg2"] = pd.NA
+    dropped = clean.drop(index=3)
+    a = _quiet(model, messy)
+    b = _quiet(model, dropped)
+    assert a.nobs == b.nobs == len(hsng) - 1
+    np.testing.assert_allclose(a.params["hsngval"], b.params["hsngval"], rtol=1e-8)
+    tables = ("firststage", "overid") + (() if "liml" in opt else ("endogenous",))
+    for what in tables:
+        pd.testing.assert_frame_equal(a.estat(what), b.estat(what), rtol=1e-8)

@@ -131,7 +131,11 @@ def _wald_on(
     )
     res = est.compute(ctx)
     cov = np.asarray(res.cov)[np.ix_(cols, cols)]
-    test = wald_test(ls.beta[cols], cov, res.df_inference)
+    # standardise first: the Wald statistic is invariant to rescaling a coefficient, and
+    # the rank decision inside wald_test is then too (instruments at 1e9 scale)
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    sd[sd == 0] = 1.0
+    test = wald_test(ls.beta[cols] / sd, cov / np.outer(sd, sd), res.df_inference)
     return test.stat, test.pvalue, res.df_inference
 
 

@@ -210,6 +210,11 @@ def kleibergen_paap_rk(
 ) -> float:
     """The Kleibergen–Paap (2006) rk Wald statistic that rank(Π) = K2 - 1 (ranktest ``wald``).
 
+    As ranktest's Mata code (``ivreg210_rkstat`` in the SSC copy of ivreg2): Θ = F Π G^{-1}
+    with F, G the upper Cholesky factors of Z2'Z2 and X2'X2; ``B_q⊥`` from the *right*
+    singular vectors (ranktest transposes ``vt`` after ``fullsvd``; ports that do not are
+    not invariant to the order of the endogenous regressors).
+
     ``x2`` (N, K2) and ``z2`` (N, L2) have the included exogenous regressors partialled
     out; the covariance of vec(Π) is HC0, or CRV0 over ``codes``.
     """

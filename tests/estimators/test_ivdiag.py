@@ -303,7 +303,11 @@ def test_stock_yogo_bound_warns_above_ten(hsng):
     for size, cv in published.items():
         assert fs.at[f"Stock-Yogo {size}% maximal IV size", "stat"] == cv
     liml = _quiet(H_MODEL.format(opt=", method=liml", vce="ols"), hsng)
-    assert not any(i.startswith("Stock-Yogo") for i in liml.estat("firststage").index)
+    liml_table = {10: 5.44, 15: 3.87, 20: 3.30, 25: 2.98}  # Table 5.4, K2 = 1, L2 = 4
+    for size, cv in liml_table.items():
+        assert liml.estat("firststage").at[f"Stock-Yogo {size}% maximal IV size", "stat"] == cv
+    gmm = _quiet(H_MODEL.format(opt=", method=gmm", vce="robust"), hsng)
+    assert not any(i.startswith("Stock-Yogo") for i in gmm.estat("firststage").index)
 
 
 def test_summary_and_etable_show_iv_statistics(hsng):

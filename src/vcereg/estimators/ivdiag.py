@@ -21,7 +21,7 @@ First stage (Stata ``estat firststage``, ivreg2's first-stage summary):
   HC0/CRV0 covariance of vec(Π); then ivreg2's conversion
   ``rk / N (N - L - d) / L2`` (robust) or ``rk / (N - 1) (N - L - d) (G - 1) / G / L2``
   (cluster). With K2 = 1 it is the robust first-stage F.
-- after 2SLS, Stock & Yogo's (2005) critical values for 10/15/20/25% maximal size
+- after 2SLS and LIML, Stock & Yogo's (2005) critical values for 10/15/20/25% maximal size
   (:mod:`vcereg.estimators.stock_yogo`), as rows of the table.
 
 Over-identification (``estat overid``): with a conventional variance after 2SLS/LIML,
@@ -291,7 +291,8 @@ def weak_id_note(info: IVInfo, v: VceSetup) -> str | None:
     if cv is not None and stat < cv:
         note = (
             f"weak instruments: {name} statistic {stat:.2f} is below the Stock-Yogo critical "
-            f"value {cv:.2f} (10% maximal size of a nominal 5% 2SLS Wald test); see "
+            f"value {cv:.2f} (10% maximal size of a nominal 5% {info.method.upper()} Wald "
+            "test); see "
             "estat('firststage')"
         )
     elif stat < WEAK_F:
@@ -306,10 +307,9 @@ def weak_id_note(info: IVInfo, v: VceSetup) -> str | None:
 
 
 def _stock_yogo(info: IVInfo, size: int) -> float | None:
-    if info.method != "2sls":
-        return None
     a = info.arrays
-    return stock_yogo.critical_value(size, k2=len(a.endog), l2=len(a.excluded))
+    k2, l2 = len(a.endog), len(a.excluded)
+    return stock_yogo.critical_value(size, k2=k2, l2=l2, estimator=info.method)
 
 
 def _row(stat: float, df: float, df_denom: float | None = None) -> list[float]:

@@ -1,9 +1,10 @@
-"""Stock–Yogo (2005) critical values for the Cragg–Donald F statistic: 2SLS size.
+"""Stock–Yogo (2005) critical values for the Cragg–Donald F statistic: 2SLS and LIML size.
 
 Source: J. H. Stock and M. Yogo (2005), "Testing for Weak Instruments in Linear IV
 Regression", in *Identification and Inference for Econometric Models: Essays in Honor of
 Thomas Rothenberg*, Cambridge University Press, Table 5.2 ("Critical values for the weak
-instrument test based on TSLS size", 5% significance). Transcribed from the copy that
+instrument test based on TSLS size", 5% significance) and Table 5.4 (the same for LIML
+size). Transcribed from the copy that
 ivreg2 ships (``s_cdsy`` in livreg2.mata, Baum, Schaffer & Stillman; the
 labordynamicsinstitute/ssc-mirror copy of the SSC archive), which reproduces it "by
 permission"; rows L2 = 1..30 excluded instruments, columns K2 = 1, 2 endogenous regressors.
@@ -13,13 +14,15 @@ of a nominal 5% Wald test on the 2SLS coefficients exceeds r (10%, 15%, 20%, 25%
 
 >>> critical_value(10, k2=1, l2=4)
 24.58
+>>> critical_value(10, k2=1, l2=4, estimator="liml")
+5.44
 >>> critical_value(10, k2=2, l2=1) is None  # needs L2 >= K2
 True
 """
 
 from __future__ import annotations
 
-__all__ = ["SIZES", "critical_value"]
+__all__ = ["LIML_SIZES", "SIZES", "critical_value"]
 
 _NA = None
 # size r (%) -> rows (K2 = 1, K2 = 2) for L2 = 1, 2, ..., 30
@@ -59,10 +62,48 @@ SIZES: dict[int, tuple[tuple[float, float | None], ...]] = {
 }  # fmt: skip
 
 
-def critical_value(size: int, *, k2: int, l2: int) -> float | None:
-    """The 2SLS critical value for maximal size ``size`` (10, 15, 20 or 25 percent), or
-    None outside the table (K2 > 2, L2 > 30, or L2 < K2)."""
-    rows = SIZES.get(size)
+LIML_SIZES: dict[int, tuple[tuple[float, float | None], ...]] = {
+    10: (
+        (16.38, _NA), (8.68, 7.03), (6.46, 5.44), (5.44, 4.72), (4.84, 4.32),
+        (4.45, 4.06), (4.18, 3.90), (3.97, 3.78), (3.81, 3.70), (3.68, 3.64),
+        (3.58, 3.60), (3.50, 3.58), (3.42, 3.56), (3.36, 3.55), (3.31, 3.54),
+        (3.27, 3.55), (3.24, 3.55), (3.20, 3.56), (3.18, 3.57), (3.21, 3.58),
+        (3.39, 3.59), (3.57, 3.60), (3.68, 3.62), (3.75, 3.64), (3.79, 3.65),
+        (3.82, 3.67), (3.85, 3.74), (3.86, 3.87), (3.87, 4.02), (3.88, 4.12),
+    ),
+    15: (
+        (8.96, _NA), (5.33, 4.58), (4.36, 3.81), (3.87, 3.39), (3.56, 3.13),
+        (3.34, 2.95), (3.18, 2.83), (3.04, 2.73), (2.93, 2.66), (2.84, 2.60),
+        (2.76, 2.55), (2.69, 2.52), (2.63, 2.48), (2.57, 2.46), (2.52, 2.44),
+        (2.48, 2.42), (2.44, 2.41), (2.41, 2.40), (2.37, 2.39), (2.34, 2.38),
+        (2.32, 2.38), (2.29, 2.37), (2.27, 2.37), (2.25, 2.37), (2.24, 2.37),
+        (2.22, 2.38), (2.21, 2.38), (2.20, 2.38), (2.19, 2.39), (2.18, 2.39),
+    ),
+    20: (
+        (6.66, _NA), (4.42, 3.95), (3.69, 3.32), (3.30, 2.99), (3.05, 2.78),
+        (2.87, 2.63), (2.73, 2.52), (2.63, 2.43), (2.54, 2.36), (2.46, 2.30),
+        (2.40, 2.25), (2.34, 2.21), (2.29, 2.17), (2.25, 2.14), (2.21, 2.11),
+        (2.18, 2.09), (2.14, 2.07), (2.11, 2.05), (2.09, 2.03), (2.06, 2.02),
+        (2.04, 2.01), (2.02, 1.99), (2.00, 1.98), (1.98, 1.98), (1.96, 1.97),
+        (1.95, 1.96), (1.93, 1.96), (1.92, 1.95), (1.90, 1.95), (1.89, 1.95),
+    ),
+    25: (
+        (5.53, _NA), (3.92, 3.63), (3.32, 3.09), (2.98, 2.79), (2.77, 2.60),
+        (2.61, 2.46), (2.49, 2.35), (2.39, 2.27), (2.32, 2.20), (2.25, 2.14),
+        (2.19, 2.09), (2.14, 2.05), (2.10, 2.02), (2.06, 1.99), (2.03, 1.96),
+        (2.00, 1.93), (1.97, 1.91), (1.94, 1.89), (1.92, 1.87), (1.90, 1.86),
+        (1.88, 1.84), (1.86, 1.83), (1.84, 1.81), (1.83, 1.80), (1.81, 1.79),
+        (1.80, 1.78), (1.78, 1.77), (1.77, 1.77), (1.76, 1.76), (1.75, 1.75),
+    ),
+}  # fmt: skip
+
+
+def critical_value(size: int, *, k2: int, l2: int, estimator: str = "2sls") -> float | None:
+    """The critical value for maximal size ``size`` (10, 15, 20 or 25 percent) of
+    ``estimator`` (``"2sls"`` or ``"liml"``), or None outside the table (K2 > 2, L2 > 30,
+    L2 < K2, another estimator)."""
+    table = {"2sls": SIZES, "liml": LIML_SIZES}.get(estimator)
+    rows = table.get(size) if table is not None else None
     if rows is None or not 1 <= k2 <= 2 or not 1 <= l2 <= len(rows) or l2 < k2:
         return None
     return rows[l2 - 1][k2 - 1]

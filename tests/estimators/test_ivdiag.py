@@ -345,7 +345,7 @@ def test_data_as_users_have_it(hsng, opt):
     """int16 and nullable columns with a missing value, an instrument at 1e9 scale: the
     same fit and diagnostics as clean float64 data with the row dropped by hand; every
     statistic is invariant to rescaling an instrument."""
-    model = "rent ~ pct | iv(hsngval ~ inc reg2 reg3 reg4{opt}) | vce(robust)".format(opt=opt)
+    model = f"rent ~ pct | iv(hsngval ~ inc reg2 reg3 reg4{opt}) | vce(robust)"
     clean = hsng.assign(pct=hsng["pcturban"].round(), inc=hsng["faminc"].astype(float))
     messy = clean.assign(
         pct=clean["pct"].astype("int16"),

@@ -533,7 +533,7 @@ def compute_vce(
         fweights=fweights,
         absorbed=design.absorb,
         iid_bread=fit.iid_bread,
-        refit_rows=fit.refit_rows,
+        leave_out=fit.leave_out,
     )
     result = estimator.compute(ctx)
     cov = np.asarray(result.cov, dtype=np.float64)

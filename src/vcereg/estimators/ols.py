@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .._types import FloatArray
+from .._types import FloatArray, IntArray
 from ..design import Design
 from ..errors import CollinearityWarning, EstimationError, warn
 from ..linalg import LeastSquares, least_squares
@@ -46,7 +46,7 @@ class Fit:
     # whose s^2 multiple is the conventional covariance (see VceContext.iid_bread)
     bread: FloatArray | None = None
     iid_bread: FloatArray | None = None
-    refit_rows: Callable[[NDArray[np.bool_]], FloatArray] | None = None  # see VceContext
+    leave_out: Callable[[IntArray], FloatArray] | None = None  # see VceContext
 
     @property
     def ess(self) -> float:

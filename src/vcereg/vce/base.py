@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
 from ..errors import NonPSDWarning, UnknownVceError, VceOptionError, closest, warn
@@ -70,11 +69,11 @@ class VceContext:
         When set, the conventional covariance is ``s^2 * iid_bread`` instead of
         ``s^2 * bread`` (GMM with a weight matrix that is not ``(Z'Z)^{-1}``, whose
         homoskedastic covariance is the sandwich ``B X'X B``).
-    refit_rows
-        When set, re-estimates the (kept) coefficients on the rows of a boolean mask.
-        Jackknife estimators use it when the coefficients are not a least-squares
-        function of ``x`` alone (2SLS: the first stage is re-estimated too, as Stata's
-        ``vce(jackknife)`` does).
+    leave_out
+        When set, ``leave_out(codes)`` gives the (G, k) changes ``b_(g) - b`` of the kept
+        coefficients when each group of ``codes`` is left out. Jackknife estimators use it
+        when the coefficients are not a least-squares function of ``x`` alone (2SLS: the
+        first stage is re-estimated too, as Stata's ``vce(jackknife)`` does).
     """
 
     x: FloatArray
@@ -92,7 +91,7 @@ class VceContext:
     fweights: FloatArray | None = None
     absorbed: Mapping[str, IntArray] = field(default_factory=dict)
     iid_bread: FloatArray | None = None
-    refit_rows: Callable[[NDArray[np.bool_]], FloatArray] | None = None
+    leave_out: Callable[[IntArray], FloatArray] | None = None
 
     def t_or_normal(self, df: float, *, robust: bool = True) -> float | None:
         """``df`` for t inference, or None for normal inference, as the policy says."""

@@ -20,8 +20,10 @@ References: Cameron & Miller (2015); MacKinnon, Nielsen & Webb (2023).
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, warn
@@ -147,9 +149,9 @@ class ClusterJackknife(VarianceEstimator):
         (codes,) = _check_groups(ctx, (var,))
         g = n_groups(codes)
         notes: tuple[str, ...] = ()
-        if ctx.refit_rows is not None:  # e.g. 2SLS: re-estimate the first stage as well
-            full = ctx.refit_rows(np.ones(len(codes), dtype=np.bool_))
-            delta = np.array([ctx.refit_rows(codes != j) - full for j in range(g)])
+        delta: NDArray[np.floating[Any]]
+        if ctx.leave_out is not None:  # e.g. 2SLS: re-estimate the first stage as well
+            delta = ctx.leave_out(codes)
         else:
             scores = cluster_scores(ctx.x, ctx.resid, codes, g)
             xtx = ctx.x.T @ ctx.x

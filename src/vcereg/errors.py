@@ -44,6 +44,7 @@ __all__ = [
     "ExpressionError",
     "FewClustersWarning",
     "FormulaError",
+    "HypothesisError",
     "MissingVariableError",
     "NonPSDWarning",
     "NotSupportedError",
@@ -185,6 +186,10 @@ class StataSyntaxError(SpecError):
 
 class UnsafeExpressionError(SpecError):
     """Safe mode refused to evaluate code in a formula or expression."""
+
+
+class HypothesisError(SpecError):
+    """A hypothesis or linear combination (``test``, ``lincom``) is invalid."""
 
 
 class NotSupportedError(SpecError):

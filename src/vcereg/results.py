@@ -23,6 +23,7 @@ from .estimators import Fit, IVInfo
 from .estimators.ivdiag import VceSetup, estat_table, first_stage_stats
 from .estimators.panel import PanelStats
 from .inference import critical_value, p_values, wald_test
+from .postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables import interop
@@ -93,6 +94,8 @@ class Results:
     level: float = 95.0
     instrumented: tuple[str, ...] = ()  # IV: endogenous regressors (display names)
     instruments: tuple[str, ...] = ()  # IV: exogenous regressors and excluded instruments
+    # Per-coefficient t degrees of freedom (e.g. Bell-McCaffrey); None: df_inference for all
+    df_terms: pd.Series | None = None
     panel: PanelStats | None = None  # xtreg: sigma_u, sigma_e, rho, R-squared within/between...
     _estimator_notes: tuple[str, ...] = field(default=(), repr=False)
     _fit: Fit | None = field(default=None, repr=False)
@@ -134,10 +137,10 @@ class Results:
 
     @cached_property
     def pvalue(self) -> pd.Series:
-        """Two-sided p-values from t(df_inference), or the normal when that is None."""
-        return pd.Series(
-            p_values(self.tstat.to_numpy(), self.df_inference), index=list(self.terms), name="p"
-        )
+        """Two-sided p-values from t(df_inference), or the normal when that is None
+        (per coefficient from ``df_terms`` when the variance gives one df per term)."""
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        return pd.Series(p_values(self.tstat.to_numpy(), df), index=list(self.terms), name="p")
 
     def conf_int(self, level: float | None = None) -> pd.DataFrame:
         """Confidence intervals (columns ``lower``, ``upper``); ``level`` in percent.
@@ -149,7 +152,8 @@ class Results:
             lev *= 100
         if not 0 < lev < 100:
             raise DataError(f"confidence level must be between 0 and 100 (got {level})")
-        c = critical_value(lev, self.df_inference)
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        c = critical_value(lev, df)
         b, s = self.params.to_numpy(), self.se.to_numpy()
         return pd.DataFrame({"lower": b - c * s, "upper": b + c * s}, index=list(self.terms))
 
@@ -239,6 +243,48 @@ class Results:
                         out[f"{key}_df"] = float(row["df"])
         return out
 
+    # --- tests after the fit -----------------------------------------------------------
+    def _restrictions(self, hypothesis: str) -> tuple[np.ndarray, np.ndarray]:
+        aliases = {"_cons": "Intercept"}
+        names = dict(self.spec.factor_names)
+        for t in self.terms:
+            aliases.setdefault(self.display_names.get(t, t), t)
+            aliases.setdefault(stata_term_name(t, names), t)
+        return parse_restrictions(hypothesis, self.terms, aliases)
+
+    def test(self, hypothesis: str) -> WaldResult:
+        """Wald test of linear restrictions with this fit's covariance (Stata's ``test``).
+
+        ``"x1 = x2"``, ``"x1 = 0, x2 = 0"``, ``"x1 x2"``, ``"2.g = 3.g"``; F(q, df) when
+        the fit uses t inference, chi2(q) when it uses the normal. See
+        :mod:`vcereg.postestimation.hypotheses`.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + studytime", vcereg.datasets.load("student-mat"))
+        >>> res = r.test("absences = 0, studytime = 0")
+        >>> res.df, round(res.stat, 3) == round(r.fstat, 3)
+        ((2, 392.0), True)
+        """
+        R, r = self._restrictions(hypothesis)
+        shown = [self.display_names.get(t, t) for t in self.terms]
+        return wald(self.params.to_numpy(), self.cov.to_numpy(), R, r, self.df_inference, shown)
+
+    def lincom(self, expression: str, level: float | None = None) -> pd.DataFrame:
+        """A linear combination of coefficients with its standard error, t, p and interval
+        (Stata's ``lincom``): one row with the columns of :meth:`tidy`.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + studytime", vcereg.datasets.load("student-mat"))
+        >>> list(r.lincom("absences + 2*studytime").columns)
+        ['estimate', 'std_error', 't', 'p', 'ci_low', 'ci_high']
+        """
+        R, r = self._restrictions(expression)
+        lev = self.level if level is None else float(level)
+        lev = lev * 100 if 0 < lev < 1 else lev
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        label = expression.strip()
+        return lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)
+
     # --- other covariances -------------------------------------------------------------
     def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:
         """The same estimates with another covariance (no re-estimation, except with
@@ -287,6 +333,7 @@ class Results:
         coefs = {
             term: {col: _num(tidy.at[term, col]) for col in tidy.columns}
             | {"omitted": term in self.omitted, "display_name": self.display_names.get(term, term)}
+            | ({"df": _num(self.df_terms[term])} if self.df_terms is not None else {})
             for term in self.terms
         }
         return {
@@ -406,6 +453,11 @@ def assemble(
     idx = np.flatnonzero(fit.keep)
     cov[np.ix_(idx, idx)] = vres.cov
     params = pd.Series(fit.params, index=list(terms), name="estimate")
+    df_terms = None
+    if vres.df_terms is not None:
+        df_all = np.full(k_all, np.nan)
+        df_all[idx] = vres.df_terms
+        df_terms = pd.Series(df_all, index=list(terms), name="df")
     slopes = [i for i, t in enumerate(terms) if fit.keep[i] and t != "Intercept"]
     test = wald_test(fit.params[slopes], cov[np.ix_(slopes, slopes)], vres.df_inference)
     df_model = float(len(slopes))
@@ -418,6 +470,7 @@ def assemble(
     r2_adj = 1 - (1 - r2) * (n - centered) / df_fit
     names = _display_names(spec, design)
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
+    all_notes += _inference_notes(vres, terms, idx, names)
     if fit.omitted:
         all_notes += (f"omitted because of collinearity: {', '.join(fit.omitted)}",)
     if test.dropped and test.df_num:
@@ -456,6 +509,7 @@ def assemble(
         fixed_effects=spec.absorb,
         instrumented=tuple(names.get(t, t) for t in design.endog_terms),
         instruments=tuple(names.get(t, t) for t in design.z_terms if t != "Intercept"),
+        df_terms=df_terms,
         _estimator_notes=notes,
         _refit=refit,
         _iv=iv,
@@ -473,6 +527,28 @@ def vce_setup(spec: ModelSpec, design: Design, data: pd.DataFrame | None = None)
         groups.update(factorize_groups(data, design.index, missing))
     fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
     return VceSetup(spec.vce, spec.ssc, groups, design.weight_kind, fw)
+
+
+def _inference_notes(
+    vres: VceResult, terms: tuple[str, ...], idx: np.ndarray, names: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Notes on per-coefficient df and the effective number of clusters, with term names."""
+    kept = [terms[i] for i in idx]
+    shown = [j for j, t in enumerate(kept) if t != "Intercept"][:6]
+    label = [names.get(kept[j], kept[j]) for j in shown]
+    out: tuple[str, ...] = ()
+    if vres.df_terms is not None and shown:
+        dfs = ", ".join(f"{n} {vres.df_terms[j]:.1f}" for n, j in zip(label, shown, strict=True))
+        out += (f"t degrees of freedom per coefficient (Bell-McCaffrey): {dfs}",)
+    if vres.effective_clusters is not None and shown:
+        var, g_star = vres.effective_clusters
+        vals = ", ".join(f"{n} {g_star[j]:.1f}" for n, j in zip(label, shown, strict=True))
+        g = vres.n_clusters.get(var, "?")
+        out += (
+            f"effective number of clusters G* (Carter, Schnepel & Steigerwald 2017, "
+            f"rho = 1) with G = {g} in {var}: {vals}",
+        )
+    return out
 
 
 def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:

@@ -30,6 +30,9 @@ _VCE_TITLES = {
     "hc3": "Robust HC3",
     "cluster": "Robust",
     "cr3": "Robust CR3",
+    "cr2": "Robust HC2",
+    "hac": "Newey-West",
+    "dk": "Drisc/Kraay",
     "bootstrap": "Bootstrap",
     "jackknife": "Jackknife",
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import cluster, hc
+from . import cluster, cr2, hac, hc
 from .base import (
     VarianceEstimator,
     VceContext,
@@ -20,7 +20,9 @@ __all__ = [
     "VceResult",
     "available",
     "cluster",
+    "cr2",
     "fix_psd",
+    "hac",
     "hc",
     "register_vce",
     "resolve",

@@ -109,6 +109,8 @@ class VceResult:
     """A covariance matrix and how to do inference with it.
 
     ``df_inference`` is the t degrees of freedom, or None for the normal distribution.
+    ``df_terms``, when given, holds one t degrees of freedom per coefficient (in the order
+    of ``cov``), e.g. Bell-McCaffrey's; p-values and intervals then use it instead.
     """
 
     cov: FloatArray
@@ -117,6 +119,10 @@ class VceResult:
     n_clusters: Mapping[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     factor: float = 1.0
+    df_terms: FloatArray | None = None
+    # (cluster variable, G* per coefficient): Carter-Schnepel-Steigerwald's effective
+    # number of clusters, reported in the notes
+    effective_clusters: tuple[str, FloatArray] | None = None
 
 
 class VarianceEstimator:
@@ -161,6 +167,13 @@ class VarianceEstimator:
                     span=spec.span,
                     hint=f"did you mean {near!r}?" if near else None,
                 )
+
+    def redirect(self, spec: VceSpec) -> str | None:
+        """Registered name that handles this request instead, or None (the default).
+
+        Lets one Stata spelling cover two estimators: ``vce(hc2 g)`` is CR2.
+        """
+        return None
 
     def variables(self, spec: VceSpec) -> tuple[str, ...]:
         """Data columns this request needs (listwise deletion covers them)."""
@@ -285,6 +298,9 @@ def resolve(spec: VceSpec, source: str | None = None) -> tuple[VarianceEstimator
     key = spec.name.lower()
     canonical = _ALIASES.get(key, key)
     est = _REGISTRY.get(canonical)
+    other = est.redirect(spec) if est is not None else None
+    if other is not None and other in _REGISTRY:
+        canonical, est = other, _REGISTRY[other]
     if est is None:
         names = sorted({*_REGISTRY, *_ALIASES})
         near = closest(key, names)

@@ -29,7 +29,14 @@ from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, warn
 from ..spec import VceSpec
 from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
-from .kernels import cluster_meat, cluster_scores, group_gram, intersect_codes, n_groups
+from .kernels import (
+    cluster_meat,
+    cluster_scores,
+    effective_clusters,
+    group_gram,
+    intersect_codes,
+    n_groups,
+)
 
 __all__ = ["FEW_CLUSTERS", "VERY_FEW_CLUSTERS", "Cluster", "ClusterJackknife", "few_clusters_note"]
 
@@ -87,7 +94,7 @@ class Cluster(VarianceEstimator):
     """Cluster-robust (CRV1) covariance on one or more cluster variables."""
 
     name = "cluster"
-    aliases = ("cl", "crv1", "clu", "clus", "clust")
+    aliases = ("cl", "crv1", "clu", "clus", "clust", "twoway")
     options = frozenset({"cgm", "min"})
     min_args = 1
     max_args = None
@@ -95,6 +102,13 @@ class Cluster(VarianceEstimator):
 
     def validate(self, spec: VceSpec, source: str | None = None) -> None:
         super().validate(spec, source)
+        if spec.name.lower() == "twoway" and len(spec.args) != 2:
+            raise VceOptionError(
+                f"vce(twoway ...) takes two cluster variables (got {len(spec.args)}), e.g. "
+                "vce(twoway firm year)",
+                source=source,
+                span=spec.span,
+            )
         if len(set(spec.args)) != len(spec.args):
             raise VceOptionError(
                 "a cluster variable is repeated in vce(cluster ...)", source=source, span=spec.span
@@ -126,7 +140,10 @@ class Cluster(VarianceEstimator):
             cov, notes = fix_psd(cov, label)
         argmin = min(sizes, key=lambda n: sizes[n])
         notes += _warn_few(ctx, g_min, argmin)
-        return VceResult(cov, label, ctx.t_or_normal(g_min - 1), sizes, notes, factor)
+        g_star = (argmin, effective_clusters(ctx.x, ctx.bread, codes[names.index(argmin)]))
+        return VceResult(
+            cov, label, ctx.t_or_normal(g_min - 1), sizes, notes, factor, effective_clusters=g_star
+        )
 
 
 class ClusterJackknife(VarianceEstimator):
@@ -170,7 +187,10 @@ class ClusterJackknife(VarianceEstimator):
         cov = factor * dev.T @ dev
         label = f"Jackknife clustered ({var})"
         notes += _warn_few(ctx, g, var)
-        return VceResult(cov, label, ctx.t_or_normal(g - 1), {var: g}, notes, factor)
+        g_star = (var, effective_clusters(ctx.x, ctx.bread, codes))
+        return VceResult(
+            cov, label, ctx.t_or_normal(g - 1), {var: g}, notes, factor, effective_clusters=g_star
+        )
 
 
 register_vce(Cluster)

@@ -263,3 +263,22 @@ def test_gmm_conventional_variance_with_a_robust_weight_matrix(hsng):
     u = r._fit.resid_w
     ratio = float(((u - u.mean()) @ (u - u.mean())) / (u @ u))
     np.testing.assert_allclose(r.cov.loc[NAMES, NAMES] * ratio, ref.cov.to_numpy(), rtol=RTOL)
+
+
+@pytest.mark.parametrize("opt", ["", ", method=liml", ", method=gmm, wmatrix=robust"])
+def test_newey_west_after_iv_matches_linearmodels_kernel(hsng, opt):
+    """vce(hac t, lags(2)) (the inference engineer's Newey-West, registry plug-in) after
+    2SLS, LIML and GMM = linearmodels cov_type="kernel", Bartlett, bandwidth 2, with the
+    rows in time order; no small-sample factor (ssc="asymptotic", debiased=False)."""
+    d = hsng.assign(t=np.arange(len(hsng)))
+    r = _fit(d, opt, "hac t, lags(2)", "asymptotic")
+    cls, kw = IV2SLS, {}
+    if "liml" in opt:
+        cls = IVLIML
+    elif "gmm" in opt:
+        cls, kw = IVGMM, {"weight_type": "robust"}
+    ref = cls.from_formula(LM, d, **kw).fit(
+        cov_type="kernel", kernel="bartlett", bandwidth=2, debiased=False
+    )
+    np.testing.assert_allclose(r.params[NAMES], ref.params.to_numpy(), rtol=RTOL)
+    np.testing.assert_allclose(r.cov.loc[NAMES, NAMES], ref.cov.to_numpy(), rtol=RTOL)

@@ -18,6 +18,7 @@ from vcereg.errors import SpecError
         ("iv(d ~ z1 z2, fuller=4)", "fuller", {"fuller": 4.0}),
         ("iv(d ~ z1 z2, kappa=0.5)", "kclass", {"kappa": 0.5}),
         ("iv(d ~ z1 z2, method=gmm, wmatrix=cluster g, center, igmm)", "gmm", {"center": True}),
+        ("iv(d ~ z1 z2, method=gmm, wmatrix=hac t lags=2 kernel=qs)", "gmm", {"igmm": False}),
     ],
 )
 def test_methods(text, method, extra):
@@ -37,6 +38,7 @@ def test_methods(text, method, extra):
         ("iv(d ~ z, fuller=a)", "expects a number"),
         ("iv(d ~ z, wmatrix=robust)", "method=gmm only"),
         ("iv(d ~ z, center=1)", "takes no value"),
+        ("iv(d ~ z, method=gmm, wmatrix=hac t lag=2)", "unknown option 'lag'"),
         ("iv(d ~ z, )", "empty option"),
     ],
 )

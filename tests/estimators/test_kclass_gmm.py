@@ -26,6 +26,7 @@ from linearmodels.iv import IV2SLS, IVGMM, IVLIML
 import vcereg
 from tests.conftest import DATA
 from tests.tolerances import REL_REFERENCE as RTOL
+from vcereg.spec import PanelSpec
 
 
 @pytest.fixture(scope="module")
@@ -282,3 +283,41 @@ def test_newey_west_after_iv_matches_linearmodels_kernel(hsng, opt):
     )
     np.testing.assert_allclose(r.params[NAMES], ref.params.to_numpy(), rtol=RTOL)
     np.testing.assert_allclose(r.cov.loc[NAMES, NAMES], ref.cov.to_numpy(), rtol=RTOL)
+
+
+@pytest.mark.parametrize("kernel", ["bartlett", "parzen"])
+def test_gmm_with_a_hac_weight_matrix_matches_linearmodels(hsng, kernel):
+    """wmatrix(hac t, lags 2) = linearmodels weight_type="kernel", bandwidth 2, rows in time
+    order; the default variance follows the weight matrix (Newey-West, same kernel)."""
+    d = hsng.assign(t=np.arange(len(hsng)))
+    r = _quiet_fit(
+        "rent ~ pcturban | iv(hsngval ~ faminc reg2 reg3 reg4, method=gmm, "
+        f"wmatrix=hac t lags=2 kernel={kernel})",
+        d,
+        ssc="asymptotic",
+    )
+    assert r.vce_name == "hac"
+    ref = IVGMM.from_formula(LM, d, weight_type="kernel", kernel=kernel, bandwidth=2).fit(
+        cov_type="kernel", kernel=kernel, bandwidth=2, debiased=False
+    )
+    np.testing.assert_allclose(r.params[NAMES], ref.params.to_numpy(), rtol=RTOL)
+    np.testing.assert_allclose(r.cov.loc[NAMES, NAMES], ref.cov.to_numpy(), rtol=RTOL)
+    j = r.estat("overid").at["Hansen J", "stat"]
+    assert j == pytest.approx(ref.j_stat.stat, rel=RTOL)
+
+
+def test_stata_gmm_hac_line_equals_the_dsl(hsng):
+    d = hsng.assign(t=np.arange(len(hsng)))
+    a = vcereg.stata(
+        "ivregress gmm rent pcturban (hsngval = faminc reg2 reg3 reg4), wmatrix(hac nwest 2)",
+        d,
+        panel=PanelSpec(None, "t"),
+    )
+    b = _quiet_fit(
+        "rent ~ pcturban | iv(hsngval ~ faminc reg2 reg3 reg4, method=gmm, "
+        "wmatrix=hac t lags=2 kernel=bartlett)",
+        d,
+        ssc="asymptotic",
+    )
+    np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.cov.to_numpy(), b.cov.to_numpy(), rtol=1e-12)

@@ -245,7 +245,7 @@ MALFORMED: list[tuple[str, PanelSpec | None, type[VceregError], str, str | tuple
     ("xtreg y x, be vce(robust)", P, NotSupportedError, "xtreg, be allows only", "robust"),
     ("xtreg y x, fe vce(hc3)", P, StataSyntaxError, "xtreg, fe allows", "hc3"),
     ("xtreg y x, vce(hc2)", P, StataSyntaxError, "xtreg, re allows", "hc2"),
-    ("ivregress gmm y (x = z), wmatrix(hac bartlett 2)", None, NotSupportedError, "hac",
+    ("ivregress gmm y (x = z), wmatrix(hac bartlett 2)", None, StataSyntaxError, "tsset",
      "wmatrix(hac bartlett 2)"),
     ("ivregress liml y (x = z), center", None, StataSyntaxError, "GMM only", "center"),
     ("ivregress y x (d = z)", None, StataSyntaxError, "expected 2sls, liml or gmm", "y"),

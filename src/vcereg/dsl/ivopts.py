@@ -2,7 +2,8 @@
 
 ``iv(d ~ z1 z2, method=liml)``, ``iv(d ~ z1 z2, method=fuller, fuller=4)``,
 ``iv(d ~ z1 z2, method=kclass, kappa=0.9)``,
-``iv(d ~ z1 z2, method=gmm, wmatrix=cluster firm, center, igmm)``.
+``iv(d ~ z1 z2, method=gmm, wmatrix=cluster firm, center, igmm)``,
+``iv(d ~ z1 z2, method=gmm, wmatrix=hac year lags=2 kernel=bartlett)``.
 """
 
 from __future__ import annotations
@@ -68,9 +69,19 @@ def parse_iv_options(iv: IVSpec, text: str, source: str, start: int) -> IVSpec:
             out = replace(out, fuller=_number(source, key, value, span))
         elif key in ("kappa", "kclass"):
             out = replace(out, kappa=_number(source, key, value, span))
-        else:  # wmatrix
+        else:  # wmatrix: "robust", "cluster g", "hac t [panel] [lags=2] [kernel=parzen]"
             words = value.split()
-            out = replace(out, wmatrix=VceSpec(name=words[0].lower(), args=tuple(words[1:])))
+            args = tuple(w for w in words[1:] if "=" not in w)
+            opts = tuple(sorted(tuple(w.split("=", 1)) for w in words[1:] if "=" in w))
+            bad = next((k for k, _ in opts if k not in ("lags", "kernel")), None)
+            if bad is not None:
+                raise SpecError(
+                    f"wmatrix: unknown option {bad!r}; expected lags= or kernel=",
+                    source=source,
+                    span=span,
+                )
+            wm = VceSpec(name=words[0].lower(), args=args, options=opts)  # type: ignore[arg-type]
+            out = replace(out, wmatrix=wm)
     if out.fuller is not None and out.method == "2sls":
         out = replace(out, method="fuller")
     if out.kappa is not None and out.method == "2sls":
@@ -98,6 +109,8 @@ def format_iv_options(iv: IVSpec) -> str:
     if iv.kappa is not None:
         parts.append(f"kappa={iv.kappa:g}")
     if iv.wmatrix is not None:
-        parts.append(f"wmatrix={' '.join((iv.wmatrix.name, *iv.wmatrix.args))}")
+        wm = iv.wmatrix
+        opts = [f"{k}={v}" for k, v in wm.options]
+        parts.append(f"wmatrix={' '.join((wm.name, *wm.args, *opts))}")
     parts += [k for k in ("center", "igmm") if getattr(iv, k)]
     return "".join(", " + p for p in parts)

@@ -6,7 +6,9 @@ with ``W = S^{-1}``, S the covariance of the moments from the step-one residuals
     b = (X'Z W Z'X)^{-1} X'Z W Z'y
 
 ``wmatrix`` chooses S: ``unadjusted`` (``s^2 Z'Z``, s^2 = u'u/N), ``robust``
-(``sum g_i g_i'``) or ``cluster g`` (``sum_g G_g G_g'``, cluster sums of the moments);
+(``sum g_i g_i'``), ``cluster g`` (``sum_g G_g G_g'``, cluster sums of the moments) or
+``hac t [panel]`` with options ``lags``/``kernel`` (``Gamma_0 + sum_j w_j (Gamma_j +
+Gamma_j')`` over time lags within panels, the kernels and lag rule of ``vce(hac)``);
 ``center`` subtracts the mean moment first; ``igmm`` repeats step two until the
 coefficients stop changing (relative change below 1e-12, at most 1,000 steps).
 
@@ -28,10 +30,11 @@ import scipy.linalg as sla
 
 from .._types import FloatArray, IntArray
 from ..design import Design
-from ..errors import EstimationError, VceOptionError
+from ..errors import DataError, EstimationError, VceOptionError
 from ..linalg import least_squares
 from ..spec import IVSpec, VceSpec, WeightKind
-from ..vce.kernels import cluster_meat
+from ..vce.hac import KERNELS, default_lags, kernel_weights
+from ..vce.kernels import cluster_meat, n_groups
 from .ivbase import IVInfo, iv_arrays, partial_out
 from .ols import Fit, make_fit
 
@@ -49,6 +52,8 @@ WMATRIX_TYPES = {
     "unadj": "ols",
     "ols": "ols",
     "iid": "ols",
+    "hac": "hac",
+    "newey": "hac",
 }
 
 _IGMM_TOL = 1e-12
@@ -66,7 +71,46 @@ def wmatrix_kind(spec: VceSpec | None) -> str:
         )
     if kind == "cluster" and len(spec.args) != 1:
         raise VceOptionError(f"wmatrix(cluster) needs one cluster variable (got {spec.args})")
+    if kind == "hac" and not 1 <= len(spec.args) <= 2:
+        raise VceOptionError(
+            f"wmatrix(hac) needs the time variable and optionally the panel (got {spec.args})"
+        )
     return kind
+
+
+def hac_lags(spec: VceSpec, groups: Mapping[str, IntArray]) -> tuple[IntArray, FloatArray]:
+    """Time keys (lags never cross panels) and kernel weights of a ``hac`` request."""
+    tvar, *rest = spec.args
+    t = groups[tvar]
+    n_t = n_groups(t)
+    panel = groups[rest[0]] if rest else np.zeros_like(t)
+    keys: IntArray = panel * (2 * n_t) + t
+    if np.unique(keys).size != keys.size:
+        raise DataError(
+            f"wmatrix(hac): repeated values of the time variable {tvar!r}; give the panel "
+            "variable as well: wmatrix(hac time panel)"
+        )
+    lags_text = spec.option("lags")
+    kernel = (spec.option("kernel") or "bartlett").lower()
+    if kernel not in KERNELS:
+        raise VceOptionError(f"wmatrix(hac): unknown kernel {kernel!r}; expected {KERNELS}")
+    lags = default_lags(n_t) if not lags_text else int(lags_text)
+    return keys, kernel_weights(kernel, lags, n_t - 1)
+
+
+def _lagged(g: FloatArray, keys: IntArray, weights: FloatArray) -> FloatArray:
+    """``sum_j w_j (Gamma_j + Gamma_j')`` over rows whose keys differ by exactly j."""
+    order = np.argsort(keys, kind="stable")
+    k_sorted, g_sorted = keys[order], g[order]
+    out = np.zeros((g.shape[1], g.shape[1]))
+    for j, w in enumerate(weights, start=1):  # loop over lags, not observations
+        pos = np.searchsorted(k_sorted, k_sorted + j)
+        ok = pos < k_sorted.size
+        ok[ok] = k_sorted[pos[ok]] == k_sorted[ok] + j
+        if ok.any():
+            gamma = g_sorted[ok].T @ g_sorted[pos[ok]]
+            out += w * (gamma + gamma.T)
+    return out
 
 
 def moment_covariance(
@@ -76,6 +120,7 @@ def moment_covariance(
     codes: IntArray | None,
     center: bool,
     fweights: FloatArray | None = None,
+    hac: tuple[IntArray, FloatArray] | None = None,
 ) -> FloatArray:
     """``S = sum`` of the moment outer products (no 1/N, no small-sample factor).
 
@@ -100,6 +145,10 @@ def moment_covariance(
         ones = np.ones(len(u))
         meat, _ = cluster_meat(g, ones, codes)
         return meat
+    if kind == "hac":
+        assert hac is not None
+        lagged: FloatArray = g.T @ g + _lagged(g, *hac)
+        return lagged
     res: FloatArray = g.T @ g
     return res
 
@@ -136,6 +185,7 @@ def fit_gmm(
         if var not in groups:
             raise EstimationError(f"the cluster variable {var!r} of wmatrix() is not available")
         codes = groups[var]
+    hac = hac_lags(iv.wmatrix, groups) if kind == "hac" and iv.wmatrix is not None else None
     a = iv_arrays(design)
     fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
     mzx = partial_out(a.x, a.z)
@@ -150,7 +200,7 @@ def fit_gmm(
     iterations = 0
     for _ in range(steps):
         u = a.y - x @ beta
-        s = moment_covariance(a.z, u, kind, codes, iv.center, fw)
+        s = moment_covariance(a.z, u, kind, codes, iv.center, fw, hac)
         new = _solve(q, r, s)
         iterations += 1
         change = float(np.max(np.abs(new - beta)) / max(1.0, float(np.max(np.abs(new)))))

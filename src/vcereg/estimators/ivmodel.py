@@ -50,7 +50,7 @@ def iv_variables(spec: ModelSpec) -> tuple[str, ...]:
     iv = spec.iv
     if iv is None or iv.method != "gmm" or iv.wmatrix is None:
         return ()
-    return iv.wmatrix.args if wmatrix_kind(iv.wmatrix) == "cluster" else ()
+    return iv.wmatrix.args if wmatrix_kind(iv.wmatrix) in ("cluster", "hac") else ()
 
 
 def gmm_default_vce(spec: ModelSpec) -> ModelSpec:
@@ -61,8 +61,10 @@ def gmm_default_vce(spec: ModelSpec) -> ModelSpec:
     kind = wmatrix_kind(iv.wmatrix)
     if kind == "ols":
         return spec
-    args = iv.wmatrix.args if iv.wmatrix is not None and kind == "cluster" else ()
-    return spec.replace(vce=VceSpec(name=kind, args=args, text=""))
+    wm = iv.wmatrix
+    args = wm.args if wm is not None and kind in ("cluster", "hac") else ()
+    options = wm.options if wm is not None and kind == "hac" else ()
+    return spec.replace(vce=VceSpec(name=kind, args=args, options=options, text=""))
 
 
 def _check_vce(spec: ModelSpec) -> None:

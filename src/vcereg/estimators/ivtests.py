@@ -36,7 +36,7 @@ from ..linalg import least_squares
 from ..spec import SmallSample, VceSpec, WeightKind
 from ..vce import VceContext, resolve
 from ..vce.kernels import cluster_scores, n_groups
-from .gmm import moment_covariance, wmatrix_kind
+from .gmm import hac_lags, moment_covariance, wmatrix_kind
 from .ivbase import IVInfo, partial_out
 
 __all__ = [
@@ -111,17 +111,38 @@ def row(stat: float, df: float, df_denom: float | None = None) -> list[float]:
     return [stat, df, np.nan if df_denom is None else df_denom, p]
 
 
+# the weight-matrix type of the J statistic for each variance type
+_J_KIND = {
+    "robust": "robust",
+    "hc0": "robust",
+    "hc2": "robust",
+    "hc3": "robust",
+    "cluster": "cluster",
+    "cr2": "cluster",
+    "cr3": "cluster",
+    "hac": "hac",
+}
+
+
 def hansen_j(info: IVInfo, v: VceSetup) -> float:
     """Hansen's J: of the GMM fit, or of two-step GMM with the model's variance type."""
     if info.method == "gmm" and info.j_stat is not None:
         return info.j_stat
     a = info.arrays
-    kind = wmatrix_kind(VceSpec(name=v.vce.name, args=v.vce.args))
+    name = _J_KIND.get(v.vce.name)
+    if name is None or (name == "cluster" and len(v.vce.args) != 1):
+        raise EstimationError(
+            f"Hansen's J after vce({v.vce.name}) is not available; it needs a robust, "
+            "one-way cluster or HAC variance"
+        )
+    spec = VceSpec(name=name, args=v.vce.args, options=v.vce.options)
+    kind = wmatrix_kind(spec)
     codes = v.groups[v.vce.args[0]] if kind == "cluster" else None
+    hac = hac_lags(spec, v.groups) if kind == "hac" else None
     x = a.x[:, info.keep]
     q, r = a.z.T @ x, a.z.T @ a.y
     beta = np.linalg.lstsq(x - partial_out(x, a.z), a.y, rcond=None)[0]  # 2SLS
-    s = moment_covariance(a.z, a.y - x @ beta, kind, codes, info.center, v.fweights)
+    s = moment_covariance(a.z, a.y - x @ beta, kind, codes, info.center, v.fweights, hac)
     w = np.linalg.inv(s)
     beta = np.linalg.solve(q.T @ w @ q, q.T @ w @ r)
     g = a.z.T @ (a.y - x @ beta)

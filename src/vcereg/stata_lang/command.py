@@ -200,7 +200,7 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         iv = IVSpec(
             tuple(map(term_formula, rest.endog)), tuple(map(term_formula, rest.instruments))
         )
-        iv = apply_iv_options(iv, est, opts.iv_opts, src, vce)
+        iv = apply_iv_options(iv, est, opts.iv_opts, src, vce, panel)
     return ModelSpec(
         formula=formula,
         vce=vce,

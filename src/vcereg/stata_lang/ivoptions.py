@@ -10,17 +10,43 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..errors import NotSupportedError, Span
-from ..spec import IVSpec, VceSpec
-from .syntax import WORD, expand_abbrev, span_bounds, syntax_error, unsupported
+from ..spec import IVSpec, PanelSpec, VceSpec
+from .syntax import WORD, expand_abbrev, span_bounds, syntax_error
 
 __all__ = ["IV_ACTIONS", "apply_iv_options", "iv_words"]
 
 #: option actions (see options.OPTIONS) handled here
 IV_ACTIONS = frozenset({"wmatrix", "center", "igmm", "liml", "fuller", "kclass", "gmm2s"})
 _WMAT = {"robust": "r", "cluster": "cl", "unadjusted": "un", "hac": "hac"}
+_KERNELS = {
+    "bartlett": "bartlett",
+    "nwest": "bartlett",
+    "parzen": "parzen",
+    "gallant": "parzen",
+    "quadraticspectral": "qs",
+    "andrews": "qs",
+}
 
 
-def _wmatrix(src: str, arg: str, span: Span) -> VceSpec:
+def _hac(src: str, words: list[str], span: Span, panel: PanelSpec | None) -> VceSpec:
+    """Stata's ``wmatrix(hac kernel #)``: the time variable comes from ``tsset``/``xtset``."""
+    if panel is None or panel.time is None:
+        raise syntax_error(
+            src, "wmatrix(hac ...) needs the data tsset: tsset time", *span_bounds(span)
+        )
+    kernel = _KERNELS.get(words[1].lower()) if len(words) > 1 else None
+    if kernel is None or len(words) != 3 or not words[2].isdigit():
+        raise syntax_error(
+            src,
+            "expected wmatrix(hac kernel #) with kernel bartlett, parzen or "
+            "quadraticspectral and # the number of lags",
+            *span_bounds(span),
+        )
+    args = (panel.time, *([panel.id] if panel.id else []))
+    return VceSpec(name="hac", args=args, options=(("kernel", kernel), ("lags", words[2])))
+
+
+def _wmatrix(src: str, arg: str, span: Span, panel: PanelSpec | None = None) -> VceSpec:
     words = arg.split()
     full = expand_abbrev(words[0], _WMAT) if words else None
     if full is None:
@@ -30,7 +56,7 @@ def _wmatrix(src: str, arg: str, span: Span) -> VceSpec:
             *span_bounds(span),
         )
     if full == "hac":
-        raise unsupported(src, "wmatrix(hac ...) is not supported yet", *span_bounds(span))
+        return _hac(src, words, span, panel)
     args = tuple(words[1:])
     if full == "cluster" and (len(args) != 1 or not WORD.fullmatch(args[0])):
         raise syntax_error(src, "wmatrix(cluster) needs one variable", *span_bounds(span))
@@ -54,6 +80,7 @@ def apply_iv_options(
     opts: dict[str, tuple[str, Span]],
     src: str,
     vce: VceSpec | None = None,
+    panel: PanelSpec | None = None,
 ) -> IVSpec:
     """The IV spec of ``method`` (``2sls``, ``liml``, ``gmm``) with the options given.
 
@@ -63,7 +90,7 @@ def apply_iv_options(
     out = replace(iv, method=method)  # type: ignore[arg-type]
     for action, (arg, span) in opts.items():
         if action == "wmatrix":
-            out = replace(out, wmatrix=_wmatrix(src, arg, span))
+            out = replace(out, wmatrix=_wmatrix(src, arg, span, panel))
         elif action in ("center", "igmm"):
             out = replace(out, center=True) if action == "center" else replace(out, igmm=True)
         elif action == "liml":
@@ -109,7 +136,13 @@ def iv_words(iv: IVSpec, cmd: str) -> tuple[str, list[str]]:
     opts = []
     if m == "gmm":
         wm = iv.wmatrix
-        if wm is not None:
+        if wm is not None and wm.name == "hac":
+            inverse = {"bartlett": "bartlett", "parzen": "parzen", "qs": "quadraticspectral"}
+            kernel = inverse.get(wm.option("kernel") or "bartlett", "bartlett")
+            if wm.option("lags") is None:
+                raise NotSupportedError("wmatrix(hac) without lags has no Stata spelling")
+            opts.append(f"wmatrix(hac {kernel} {wm.option('lags')})")
+        elif wm is not None:
             name = "unadjusted" if wm.name == "ols" else wm.name
             opts.append(f"wmatrix({' '.join((name, *wm.args))})")
         opts += [k for k in ("center", "igmm") if getattr(iv, k)]

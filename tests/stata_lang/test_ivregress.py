@@ -15,6 +15,7 @@ from linearmodels.iv import IVGMM, IVLIML
 import vcereg
 from tests.conftest import DATA
 from tests.tolerances import REL_REFERENCE as RTOL
+from vcereg.spec import PanelSpec
 from vcereg.stata_lang import parse, unparse
 
 
@@ -107,3 +108,18 @@ def test_stata_and_dsl_spellings_agree(hsng):
     assert a.vce_name == b.vce_name == "cluster"
     np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=1e-12)
     np.testing.assert_allclose(a.cov.to_numpy(), b.cov.to_numpy(), rtol=1e-12)
+
+
+def test_ivregress_vce_hac_kernel_lags(hsng):
+    """ivregress's vce(hac nwest 2) after tsset is the registry's vce(hac t, lags(2))
+    (Bartlett), whose IV covariance is tested against linearmodels' kernel covariance."""
+    d = hsng.assign(t=np.arange(len(hsng)))
+    line = "ivregress 2sls rent pcturban (hsngval = faminc reg2 reg3 reg4), vce(hac nwest 2) small"
+    a = vcereg.stata(line, d, panel=PanelSpec(None, "t"))
+    b = _fit("rent ~ pcturban | iv(hsngval ~ faminc reg2 reg3 reg4) | vce(hac t, lags(2))", d)
+    assert a.vce_name == "hac"
+    np.testing.assert_allclose(a.cov.to_numpy(), b.cov.to_numpy(), rtol=1e-12)
+    with pytest.raises(vcereg.errors.StataSyntaxError, match="number of lags"):
+        vcereg.stata(line.replace("nwest 2", "nwest"), d, panel=PanelSpec(None, "t"))
+    with pytest.raises(vcereg.errors.StataSyntaxError, match="tsset"):
+        vcereg.stata(line, d)

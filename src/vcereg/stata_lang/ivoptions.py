@@ -13,7 +13,7 @@ from ..errors import NotSupportedError, Span
 from ..spec import IVSpec, PanelSpec, VceSpec
 from .syntax import WORD, expand_abbrev, span_bounds, syntax_error
 
-__all__ = ["IV_ACTIONS", "apply_iv_options", "iv_words"]
+__all__ = ["IV_ACTIONS", "apply_iv_options", "iv_words", "ivregress_hac"]
 
 #: option actions (see options.OPTIONS) handled here
 IV_ACTIONS = frozenset({"wmatrix", "center", "igmm", "liml", "fuller", "kclass", "gmm2s"})
@@ -44,6 +44,21 @@ def _hac(src: str, words: list[str], span: Span, panel: PanelSpec | None) -> Vce
         )
     args = (panel.time, *([panel.id] if panel.id else []))
     return VceSpec(name="hac", args=args, options=(("kernel", kernel), ("lags", words[2])))
+
+
+def ivregress_hac(src: str, body: str, span: Span, panel: PanelSpec | None) -> str | None:
+    """``vce(hac kernel #)`` of ivregress as the registry's ``hac time [panel], lags(#)
+    kernel(k)``; None when ``body`` is not in that form (``vce(hac t, lags(2))`` is).
+
+    >>> ivregress_hac("", "hac nwest 2", Span(0, 1), PanelSpec(None, "year"))
+    'hac year, kernel(bartlett) lags(2)'
+    """
+    words = body.split()
+    if len(words) < 2 or words[0].lower() != "hac" or words[1].lower() not in _KERNELS:
+        return None
+    spec = _hac(src, words, span, panel)
+    opts = " ".join(f"{k}({v})" for k, v in spec.options)
+    return f"hac {' '.join(spec.args)}, {opts}"
 
 
 def _wmatrix(src: str, arg: str, span: Span, panel: PanelSpec | None = None) -> VceSpec:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import Span, UnknownVceError, closest
 from ..spec import PanelSpec, VceSpec, WeightKind, WeightSpec
-from .ivoptions import IV_ACTIONS
+from .ivoptions import IV_ACTIONS, ivregress_hac
 from .syntax import (
     WORD,
     expand_abbrev,
@@ -161,6 +161,8 @@ class Options:
         if action in IV_ACTIONS:
             self.iv_opts[action] = (arg, span)
         elif action == "vce":
+            if self.cmd == "ivregress":  # ivregress's vce(hac kernel #) → vce(hac t, lags(#))
+                arg = ivregress_hac(src, arg, span, self.panel) or arg
             self.req = self._vce_body(arg, at)
         elif action == "robust":
             self.robust = (word, span)

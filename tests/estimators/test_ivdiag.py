@@ -361,3 +361,11 @@ def test_data_as_users_have_it(hsng, opt):
     tables = ("firststage", "overid") + (() if "liml" in opt else ("endogenous",))
     for what in tables:
         pd.testing.assert_frame_equal(a.estat(what), b.estat(what), rtol=1e-8)
+
+
+def test_no_kleibergen_paap_with_a_hac_variance(hsng):
+    """ranktest's HAC version is not implemented: no KP row rather than a wrong one."""
+    r = _quiet(H_MODEL.format(opt="", vce="hac t, lags(2)"), hsng.assign(t=range(len(hsng))))
+    fs = r.estat("firststage")
+    assert "Kleibergen-Paap rk Wald F" not in fs.index
+    assert "Cragg-Donald Wald F" in fs.index

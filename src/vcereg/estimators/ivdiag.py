@@ -46,7 +46,6 @@ from .ivtests import (
     COLUMNS,
     VceSetup,
     endogeneity_tests,
-    is_iid,
     overid_tests,
     wald_on,
 )
@@ -185,14 +184,20 @@ def kleibergen_paap_rk(
     return float(lam @ np.linalg.solve(omega, lam))
 
 
+_KP_ROBUST = ("robust", "hc0", "hc2", "hc3")
+_KP_CLUSTER = ("cluster", "cr2", "cr3")
+
+
 def kleibergen_paap_f(info: IVInfo, v: VceSetup) -> float | None:
-    """Kleibergen–Paap rk Wald F (None for a conventional variance)."""
-    if is_iid(v):
+    """Kleibergen–Paap rk Wald F with a heteroskedasticity-robust (``robust``, ``hc0``,
+    ``hc2``, ``hc3``) or one-way cluster (``cluster``, ``cr2``, ``cr3``) covariance of the
+    first stage; None otherwise (conventional, multiway, HAC: not computed)."""
+    if v.vce.name not in _KP_ROBUST and v.vce.name not in _KP_CLUSTER:
         return None
     a = info.arrays
     x2, z2 = _partialled(info)
     codes = None
-    if v.vce.name == "cluster":
+    if v.vce.name in _KP_CLUSTER:
         if len(v.vce.args) != 1:
             return None
         codes = v.groups[v.vce.args[0]]

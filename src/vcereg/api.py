@@ -30,9 +30,11 @@ from .estimators import (
 )
 from .estimators.ivdiag import weak_id_note
 from .estimators.panel import PANEL_ESTIMATORS, fe_panel_stats, fit_panel
+from .progress import Progress
 from .results import Results, assemble, compute_vce, vce_setup, with_panel
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
+from .vce.bootstrap import set_progress
 
 __all__ = ["DataLike", "as_pandas", "fit_spec", "parse", "regress", "stata"]
 
@@ -45,6 +47,9 @@ class _ToPandas(Protocol):
 
 #: What the API accepts as data: a pandas DataFrame, or a frame with ``to_pandas()``.
 DataLike: TypeAlias = pd.DataFrame | _ToPandas
+
+# long wild bootstraps show the command-line progress indicator (silent off a terminal)
+set_progress(lambda total, label: Progress(total=total, label=label))
 
 _SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe", *PANEL_ESTIMATORS}
 

@@ -15,21 +15,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._types import FloatArray
 from .design import Design
 from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
-from .errors import DataError, EstimationError, VceregError
+from .errors import DataError, EstimationError, NotSupportedError, VceregError
 from .estimators import Fit, IVInfo
 from .estimators.ivdiag import VceSetup, estat_table, first_stage_stats
 from .estimators.panel import PanelStats
 from .inference import critical_value, p_values, wald_test
+from .postestimation.boottest import BootTest, boottest
 from .postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables import interop
 from .tables.etable import etable
 from .tables.summary import render_summary
-from .vce import VceContext, VceResult, resolve
+from .vce import VceContext, VceInference, VceResult, resolve
 
 __all__ = ["Results", "assemble", "compute_vce", "vce_setup", "with_panel"]
 
@@ -105,6 +107,8 @@ class Results:
     # (effects nested in a cluster are not counted), so with_vce refits through this.
     _refit: Callable[[ModelSpec], Results] | None = field(default=None, repr=False)
     _iv: IVInfo | None = field(default=None, repr=False)
+    # p-values and intervals from the variance estimator itself (the wild bootstrap)
+    _inference: VceInference | None = field(default=None, repr=False)
 
     # --- inference -------------------------------------------------------------------
     @property
@@ -138,9 +142,21 @@ class Results:
     @cached_property
     def pvalue(self) -> pd.Series:
         """Two-sided p-values from t(df_inference), or the normal when that is None
-        (per coefficient from ``df_terms`` when the variance gives one df per term)."""
-        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
-        return pd.Series(p_values(self.tstat.to_numpy(), df), index=list(self.terms), name="p")
+        (per coefficient from ``df_terms`` when the variance gives one df per term); from
+        the bootstrap for ``vce(wild ...)``."""
+        if self._inference is not None:
+            p = self._expand(self._inference.pvalues)
+        else:
+            df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+            p = p_values(self.tstat.to_numpy(), df)
+        return pd.Series(p, index=list(self.terms), name="p")
+
+    def _expand(self, kept: FloatArray) -> FloatArray:
+        """Per-kept-coefficient values placed over all terms (NaN for omitted ones)."""
+        keep = [t not in self.omitted for t in self.terms]
+        out = np.full((len(self.terms), *kept.shape[1:]), np.nan)
+        out[keep] = kept
+        return out
 
     def conf_int(self, level: float | None = None) -> pd.DataFrame:
         """Confidence intervals (columns ``lower``, ``upper``); ``level`` in percent.
@@ -152,6 +168,9 @@ class Results:
             lev *= 100
         if not 0 < lev < 100:
             raise DataError(f"confidence level must be between 0 and 100 (got {level})")
+        if self._inference is not None:
+            ci = self._expand(self._inference.conf_int(lev))
+            return pd.DataFrame({"lower": ci[:, 0], "upper": ci[:, 1]}, index=list(self.terms))
         df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
         c = critical_value(lev, df)
         b, s = self.params.to_numpy(), self.se.to_numpy()
@@ -317,6 +336,37 @@ class Results:
             model_label=self.model_label,
             rsquared_within=self.rsquared_within,
             iv=self._iv,
+        )
+
+    def boottest(
+        self,
+        hypothesis: str,
+        *,
+        cluster: str | None = None,
+        reps: int = 9999,
+        weights: str = "rademacher",
+        seed: int | None = None,
+        null: bool = True,
+        level: float | None = None,
+    ) -> BootTest:
+        """Wild cluster bootstrap test of one linear restriction, e.g. ``"x1 = x2"``
+        (Stata's ``boottest``); see :func:`vcereg.postestimation.boottest.boottest`.
+
+        >>> import vcereg
+        >>> d = vcereg.datasets.load("student-mat")
+        >>> bt = vcereg.regress("G3 ~ absences | vce(cluster school)", d).boottest("absences")
+        >>> bt.reps, bt.enumerated
+        (4, True)
+        """
+        return boottest(
+            self,
+            hypothesis,
+            cluster=cluster,
+            reps=reps,
+            weights=weights,
+            seed=seed,
+            null=null,
+            level=level,
         )
 
     # --- export --------------------------------------------------------------------
@@ -511,6 +561,7 @@ def assemble(
         instruments=tuple(names.get(t, t) for t in design.z_terms if t != "Intercept"),
         df_terms=df_terms,
         _estimator_notes=notes,
+        _inference=vres.inference,
         _refit=refit,
         _iv=iv,
         _fit=fit,
@@ -583,6 +634,11 @@ def compute_vce(
 
     ``normal`` forces z inference whatever the variance (Stata's ``xtreg, re``)."""
     estimator, vspec = resolve(spec.vce, spec.source or None)
+    if spec.iv is not None and not estimator.supports_iv:
+        raise NotSupportedError(
+            f"vce({vspec.name}) is not available after instrumental variables; "
+            "use vce(cluster ...) or vce(robust)"
+        )
     needed = estimator.variables(vspec)
     groups = dict(design.groups)
     missing = [v for v in needed if v not in groups]

@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from . import describe, estat, estimates, hausman, hypotheses
+from . import boottest, describe, estat, estimates, hausman, hypotheses
 
-__all__ = ["describe", "estat", "estimates", "hausman", "hypotheses"]
+__all__ = ["boottest", "describe", "estat", "estimates", "hausman", "hypotheses"]

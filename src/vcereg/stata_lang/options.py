@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..dsl import parse_vce
 from ..errors import Span, UnknownVceError, closest
 from ..spec import PanelSpec, VceSpec, WeightKind, WeightSpec
 from .ivoptions import IV_ACTIONS, ivregress_hac
@@ -61,6 +62,7 @@ VCE_NAMES = {
     "cluster": ("cl", "cluster"), "cr1": ("cr1", "cluster"), "cr3": ("cr3", "cr3"),
     "jackknife": ("jack", "jackknife"), "bootstrap": ("boot", "bootstrap"), "hac": ("hac", "hac"),
     "cr2": ("cr2", "cr2"), "dk": ("dk", "dk"), "twoway": ("twoway", "cluster"),
+    "wild": ("wild", "wild"),
 }  # fmt: skip
 # vce() types whose suboptions are passed to the registry: name -> {spelling: option}
 _PASSED = {
@@ -70,6 +72,8 @@ _PASSED = {
     "dk": {"lags": "lags", "lag": "lags", "kernel": "kernel", "ase": "ase"},
 }
 _WITH_VARS = ("cluster", "cr3", "hc2", "cr2", "hac", "dk")
+#: vce() types whose arguments and suboptions the variance registry checks itself
+_REGISTRY_SYNTAX = {"wild"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,7 @@ class Options:
         self.estimator: str | None = None  # xtreg's model: xtreg_fe, xtreg_re, xtreg_be(_wls)
         self.req: tuple[str, tuple[str, ...], str, Span] | None = None
         self.vce_options: list[tuple[str, str]] = []
+        self.req_spec: VceSpec | None = None  # for _REGISTRY_SYNTAX types
         self.robust: tuple[str, Span] | None = None
         self.cluster: tuple[tuple[str, ...], Span, str] | None = None
         self.flags: dict[str, Span] = {}
@@ -229,6 +234,9 @@ class Options:
                 hint=f"did you mean {near}?" if near else None,
             )
         name, args = VCE_NAMES[full][1], tuple(words[1:])
+        if name in _REGISTRY_SYNTAX:
+            self.req_spec = parse_vce(body, source=src, offset=at)
+            return name, args, body.strip(), span
         if name == "bootstrap":
             raise unsupported(
                 src,
@@ -458,5 +466,7 @@ class Options:
                     f"var) (got vce({text}))",
                     *span_bounds(span),
                 )
+        if name in _REGISTRY_SYNTAX and self.req_spec is not None:
+            return self.req_spec
         options = tuple(sorted(self.vce_options)) if req is not None else ()
         return VceSpec(name=name, args=args, options=options, text=text, span=span)

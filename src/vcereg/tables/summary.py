@@ -33,6 +33,7 @@ _VCE_TITLES = {
     "cr2": "Robust HC2",
     "hac": "Newey-West",
     "dk": "Drisc/Kraay",
+    "wild": "Robust",
     "bootstrap": "Bootstrap",
     "jackknife": "Jackknife",
 }

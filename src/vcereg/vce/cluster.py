@@ -52,12 +52,14 @@ def few_clusters_note(g: int, var: str) -> str | None:
         return (
             f"only {g} clusters in {var}: cluster-robust standard errors and t({g - 1}) "
             "inference are unreliable with so few clusters (the meat has rank at most "
-            f"{g - 1}); use a wild cluster bootstrap or a different design"
+            f"{g - 1}); the wild cluster bootstrap, vce(wild {var}, weights(webb)), is the "
+            "better test, though with so few clusters no method is reliable"
         )
     if g < FEW_CLUSTERS:
         return (
             f"only {g} clusters in {var}: cluster-robust inference is unreliable with fewer "
-            f"than about {FEW_CLUSTERS} clusters; consider the wild cluster bootstrap"
+            f"than about {FEW_CLUSTERS} clusters; use the wild cluster bootstrap for "
+            f"p-values and intervals: vce(wild {var}), or r.boottest('x = 0') after the fit"
         )
     return None
 

@@ -33,9 +33,11 @@ import importlib.util
 import lzma
 import os
 from pathlib import Path
+from typing import Any, Literal, overload
 
 import pandas as pd
 
+from .backends import dask as dask_backend
 from .errors import DataError, closest
 
 __all__ = ["SUPPORTED_EXTENSIONS", "read", "read_labels", "sniff_separator"]
@@ -161,13 +163,36 @@ def _read_stata(path: Path) -> pd.DataFrame:
     return frame
 
 
+@overload
 def read(
     path: str | os.PathLike[str],
     *,
     sep: str | None = None,
     sheet: str | int | None = None,
     encoding: str = "utf-8-sig",
-) -> pd.DataFrame:
+    engine: Literal["pandas"] = "pandas",
+) -> pd.DataFrame: ...
+
+
+@overload
+def read(
+    path: str | os.PathLike[str],
+    *,
+    sep: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str = "utf-8-sig",
+    engine: str,
+) -> Any: ...
+
+
+def read(
+    path: str | os.PathLike[str],
+    *,
+    sep: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str = "utf-8-sig",
+    engine: str = "pandas",
+) -> Any:
     """Read a data file into a pandas DataFrame, choosing the reader by extension.
 
     Parameters
@@ -181,12 +206,17 @@ def read(
         Excel sheet name or 0-based position (default: the first sheet).
     encoding
         Text encoding of delimited files (default UTF-8, with or without a byte-order mark).
+    engine
+        ``"pandas"`` (default) reads into memory; ``"dask"`` opens Parquet lazily as a Dask
+        DataFrame (``path`` may then be a directory or a glob such as
+        ``"data/*.parquet"``), for data larger than memory; see docs/scale.md.
 
     Returns
     -------
     pandas.DataFrame
         For ``.dta`` files, ``attrs["labels"]`` maps variables to their labels and
-        ``attrs["value_labels"]`` label sets to ``{code: text}``.
+        ``attrs["value_labels"]`` label sets to ``{code: text}``. A Dask DataFrame with
+        ``engine="dask"``.
 
     Raises
     ------
@@ -202,6 +232,10 @@ def read(
     0     GP   6
     1     GP   6
     """
+    if engine == "dask":
+        return dask_backend.read_parquet(path)
+    if engine != "pandas":
+        raise DataError(f"engine must be 'pandas' or 'dask' (got {engine!r})")
     target = Path(path)
     _check_file(target)
     ext, compression = _kind(target)

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,10 @@ from .estimators.ivdiag import VceSetup, estat_table, first_stage_stats
 from .estimators.panel import PanelStats
 from .inference import critical_value, p_values, wald_test
 from .postestimation.boottest import BootTest, boottest
+from .postestimation.fixef import fixef
 from .postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
+from .postestimation.margins import margins
+from .postestimation.predict import predict
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables import interop
@@ -337,6 +340,40 @@ class Results:
             rsquared_within=self.rsquared_within,
             iv=self._iv,
         )
+
+    # --- after the fit (see vcereg.postestimation) ------------------------------------
+    def predict(
+        self,
+        data: pd.DataFrame | None = None,
+        *,
+        what: str = "xb",
+        unseen: Literal["error", "missing"] = "error",
+    ) -> pd.Series:
+        """Stata's ``predict``: ``what`` is ``"xb"``, ``"residuals"``, ``"stdp"``, and with
+        absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the estimation sample
+        aligned to the fitted data's index (NaN elsewhere); a categorical level the fit has
+        not seen is an error, or NaN with ``unseen="missing"``. See
+        :mod:`vcereg.postestimation.predict`.
+        """
+        return predict(self, data, what=what, unseen=unseen)
+
+    def fixef(self) -> dict[str, pd.Series]:
+        """The absorbed fixed effects, one Series per absorbed variable (normalisation:
+        :mod:`vcereg.postestimation.fixef`)."""
+        return fixef(self)
+
+    def margins(
+        self,
+        dydx: str | list[str] | None = None,
+        *,
+        at: Mapping[str, object] | None = None,
+        over: str | None = None,
+        atmeans: bool = False,
+        level: float | None = None,
+    ) -> pd.DataFrame:
+        """Stata's ``margins``: average marginal effects (``dydx``) or predictive margins,
+        with delta-method standard errors; columns as :meth:`tidy`."""
+        return margins(self, dydx, at=at, over=over, atmeans=atmeans, level=level)
 
     def boottest(
         self,

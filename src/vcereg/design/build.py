@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import formulaic
 import numpy as np
 import pandas as pd
+from formulaic.errors import DataMismatchWarning
+from formulaic.model_spec import ModelSpecs
+from formulaic.parser.types import Factor
+from formulaic.utils.sentinels import UNSET
 from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
@@ -45,7 +50,33 @@ from .sample import (
 )
 from .tsops import materialize
 
-__all__ = ["Design", "build", "subset"]
+__all__ = [
+    "STATEFUL",
+    "Design",
+    "Rebuild",
+    "build",
+    "categorical_levels",
+    "factor_levels",
+    "fitted_matrix",
+    "subset",
+]
+
+#: Key of :attr:`Design.levels` listing transforms fitted on the data (``center(x)``).
+STATEFUL = "__stateful_transforms__"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Rebuild:
+    """What rebuilding the regressors on other data needs, and nothing of the data itself:
+    formulaic's fitted specs (categorical levels, contrasts, stateful-transform state) and
+    the names formula code may use. ``rhs``/``lhs`` are None for plain numeric columns."""
+
+    rhs: formulaic.ModelSpec | None
+    lhs: formulaic.ModelSpec | None
+    rhs_terms: tuple[str, ...]
+    rhs_vars: tuple[str, ...]
+    lhs_vars: tuple[str, ...]
+    env: Mapping[str, object]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -67,6 +98,9 @@ class Design:
     z: FloatArray | None = None  # IV: exogenous regressors and excluded instruments
     z_terms: tuple[str, ...] = ()
     factor_names: tuple[tuple[str, str], ...] = ()  # display names, sample bases resolved
+    # Categorical factor (formulaic expression, e.g. "C(g)") -> the levels its columns encode.
+    levels: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
+    rebuild: Rebuild | None = None  # for predictions and margins on other data
 
     @property
     def endog_terms(self) -> tuple[str, ...]:
@@ -155,21 +189,35 @@ def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
 def _code_variables(parsed: formulaic.Formula) -> list[str]:
     """Variables read by formula code, in order (formulaic's own ``required_variables``
     misses the arguments of stateful transforms such as ``center(age)``)."""
+    out = [v for expr, method in _factors(parsed) if method == "python" for v in _names(expr)]
+    return list(dict.fromkeys(out))
+
+
+def _names(expr: str) -> list[str]:
+    """Variable names read by one piece of formula code."""
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError:
+        return []  # formulaic reports it when it evaluates the factor
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    return [
+        n.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and id(n) not in called and id(n) not in bases
+    ]
+
+
+def _side_vars(side: object, env: Mapping[str, object]) -> list[str]:
+    """Data variables one side of a formula reads (its columns and its code's free names)."""
     out: list[str] = []
-    for expr, method in _factors(parsed):
-        if method != "python":
-            continue
-        try:
-            tree = ast.parse(expr.strip(), mode="eval")
-        except SyntaxError:
-            continue  # formulaic reports it when it evaluates the factor
-        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-        bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-        out += [
-            n.id
-            for n in ast.walk(tree)
-            if isinstance(n, ast.Name) and id(n) not in called and id(n) not in bases
-        ]
+    for term in side:  # type: ignore[attr-defined]
+        for f in term.factors:
+            method = str(f.eval_method.value)
+            if method == "lookup":
+                out.append(str(f.expr))
+            elif method == "python":
+                out += [v for v in _names(str(f.expr)) if v not in env]
     return list(dict.fromkeys(out))
 
 
@@ -222,6 +270,8 @@ def build(
     extra: Sequence[str] = (),
     safe: bool = True,
     context: Mapping[str, object] | None = None,
+    levels: Mapping[str, Sequence[object]] | None = None,
+    partition: bool = False,
 ) -> Design:
     """Build the estimation arrays for ``spec`` on ``data``.
 
@@ -234,6 +284,13 @@ def build(
         Check formula code against a whitelist (see :mod:`vcereg.dsl.safety`).
     context
         Extra names for formula code when ``safe`` is False.
+    levels
+        Levels of categorical factors (keyed as in :attr:`Design.levels`), so that pieces
+        of one data set all get the same indicator columns; by default the levels found.
+    partition
+        ``data`` is one partition of a larger data set: an empty sample gives an empty
+        Design (no terms) instead of an error, and analytic weights are left as they are
+        (the caller normalises them over all partitions).
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame (got {type(data).__name__})")
@@ -287,12 +344,16 @@ def build(
         x_text, z_text = _formulas(spec)
         parsed = _parse_formula(spec, x_text)
         parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
-    y, x, terms, has_intercept = _matrices(spec, parsed, sub, env)
+    sub = _plain_strings(sub)
+    if partition and len(sub) == 0:
+        return _empty(spec, len(data), excluded_in, excluded_if, missing_counts, dropped_missing)
+    y, x, terms, has_intercept, found, specs = _matrices(spec, parsed, sub, env, levels)
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
     z: FloatArray | None = None
     z_terms: tuple[str, ...] = ()
     if parsed_z is not None:
-        _, z, z_terms, _ = _matrices(spec, parsed_z, sub, env)
+        _, z, z_terms, _, found_z, _ = _matrices(spec, parsed_z, sub, env, levels)
+        found = {**found, **found_z}
         finite &= np.isfinite(z).all(axis=1)
     dropped_nonfinite = int((~finite).sum())
     weights = None
@@ -307,12 +368,12 @@ def build(
         y, x, sub = y[finite], np.asfortranarray(x[finite]), sub.loc[finite]
         z = np.asfortranarray(z[finite]) if z is not None else None
         weights = weights[finite] if weights is not None else None
-    if len(y) == 0:
+    if len(y) == 0 and not partition:
         raise EmptySampleError(
             "no observations left: every row was excluded or had a missing value "
             f"({describe(len(data), excluded_in, excluded_if, dropped_missing)})"
         )
-    if weights is not None and kind is WeightKind.AWEIGHT:
+    if weights is not None and kind is WeightKind.AWEIGHT and not partition:
         weights = weights * (len(weights) / weights.sum())
     labels = {tv.name: tv.label for tv in spec.tsvars}  # L1__x is shown as L.x
     rows = RowAccounting(
@@ -346,6 +407,52 @@ def build(
         z=z,
         z_terms=z_terms,
         factor_names=spec.factor_names,
+        levels=found,
+        rebuild=Rebuild(
+            rhs=specs[0],
+            lhs=specs[1],
+            rhs_terms=terms,
+            rhs_vars=tuple(_side_vars(parsed.rhs, env)),
+            lhs_vars=tuple(_side_vars(parsed.lhs, env)),
+            env=env,
+        ),
+    )
+
+
+def _plain_strings(sub: pd.DataFrame) -> pd.DataFrame:
+    """Nullable (``string``) text columns as the plain text formulaic encodes as categories
+    (missing values are gone by now); a new frame, the input is untouched."""
+    texts = [
+        c for c, t in sub.dtypes.items() if isinstance(t, pd.StringDtype) and t.na_value is pd.NA
+    ]
+    if not texts:
+        return sub
+    return sub.assign(**{str(c): sub[c].astype(object) for c in texts})
+
+
+def _empty(
+    spec: ModelSpec,
+    n_input: int,
+    excluded_in: int,
+    excluded_if: int,
+    missing: dict[str, int],
+    dropped_missing: int,
+) -> Design:
+    """A partition with no rows left: only its row accounting matters."""
+    rows = RowAccounting(n_input, excluded_in, excluded_if, missing, dropped_missing)
+    kind = spec.weights.kind if spec.weights is not None else None
+    return Design(
+        y=np.zeros(0),
+        x=np.zeros((0, 0), order="F"),
+        terms=(),
+        depvar="",
+        has_intercept=False,
+        weights=None,
+        weight_kind=kind,
+        groups={},
+        absorb={},
+        index=pd.RangeIndex(0),
+        rows=rows,
     )
 
 
@@ -364,9 +471,47 @@ def _fast_path(parsed: formulaic.Formula, sub: pd.DataFrame) -> bool:
     return True
 
 
+_Specs = tuple[formulaic.ModelSpec | None, formulaic.ModelSpec | None]
+_Matrices = tuple[
+    FloatArray, FloatArray, tuple[str, ...], bool, dict[str, tuple[object, ...]], _Specs
+]
+
+
+def _with_levels(
+    parsed: formulaic.Formula, levels: Mapping[str, Sequence[object]]
+) -> formulaic.ModelSpecs:
+    """A formulaic spec whose categorical factors encode exactly ``levels``."""
+    specs = formulaic.ModelSpec.from_spec(parsed, na_action="ignore")
+    state = {
+        expr: (Factor.Kind.CATEGORICAL, {"categories": list(lv)}) for expr, lv in levels.items()
+    }
+    return ModelSpecs(lhs=specs.lhs, rhs=specs.rhs.update(encoder_state=state))
+
+
+def _found_levels(rhs: object) -> dict[str, tuple[object, ...]]:
+    """Levels of the categorical factors; a transform fitted on the data (``center(x)``,
+    splines) is listed under :data:`STATEFUL` with no levels, since pieces of a data set
+    would each fit their own."""
+    spec = getattr(rhs, "model_spec", None)
+    state = getattr(spec, "encoder_state", None) or {}
+    out: dict[str, tuple[object, ...]] = {
+        str(expr): tuple(info.get("categories", ()))
+        for expr, (kind, info) in state.items()
+        if kind is Factor.Kind.CATEGORICAL
+    }
+    fitted = getattr(spec, "transform_state", None) or {}
+    if fitted:
+        out[STATEFUL] = tuple(str(k) for k in fitted)
+    return out
+
+
 def _matrices(
-    spec: ModelSpec, parsed: formulaic.Formula, sub: pd.DataFrame, env: Mapping[str, object]
-) -> tuple[FloatArray, FloatArray, tuple[str, ...], bool]:
+    spec: ModelSpec,
+    parsed: formulaic.Formula,
+    sub: pd.DataFrame,
+    env: Mapping[str, object],
+    levels: Mapping[str, Sequence[object]] | None = None,
+) -> _Matrices:
     rhs_terms = [str(t) for t in parsed.rhs]
     has_intercept = "1" in rhs_terms
     if _fast_path(parsed, sub):
@@ -375,9 +520,10 @@ def _matrices(
         for j, t in enumerate(rhs_terms):
             x[:, j] = 1.0 if t == "1" else sub[t].to_numpy(dtype=np.float64)
         y = sub[str(next(iter(parsed.lhs)))].to_numpy(dtype=np.float64)
-        return y, x, tuple(names), has_intercept
+        return y, x, tuple(names), has_intercept, {}, (None, None)
     try:
-        mm = formulaic.model_matrix(parsed, sub, context=dict(env), na_action="ignore")
+        how = parsed if not levels else _with_levels(parsed, levels)
+        mm = formulaic.model_matrix(how, sub, context=dict(env), na_action="ignore")
     except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
         raise _from_formulaic(spec, exc, "could not build the design matrix") from None
     lhs, rhs = mm.lhs, mm.rhs
@@ -390,7 +536,8 @@ def _matrices(
         )
     y = np.asarray(lhs.to_numpy(dtype=np.float64)[:, 0])
     x = np.asfortranarray(rhs.to_numpy(dtype=np.float64))
-    return y, x, tuple(str(c) for c in rhs.columns), has_intercept
+    specs = (rhs.model_spec, lhs.model_spec)
+    return y, x, tuple(str(c) for c in rhs.columns), has_intercept, _found_levels(rhs), specs
 
 
 def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> Design:
@@ -411,3 +558,50 @@ def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> D
         index=design.index[keep],
         rows=rows,
     )
+
+
+def fitted_matrix(
+    spec: ModelSpec, fitted: formulaic.ModelSpec, sub: pd.DataFrame, env: Mapping[str, object]
+) -> FloatArray:
+    """One side of a fitted model evaluated on ``sub`` (complete rows) with the fit's
+    formulaic state: levels, contrasts, stateful transforms. A level the fit has not seen
+    is a :class:`~vcereg.errors.DataError` (formulaic would only warn and encode it as 0)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataMismatchWarning)
+        try:
+            mm = fitted.get_model_matrix(sub, context=dict(env), na_action="ignore")
+        except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
+            raise _from_formulaic(spec, exc, "could not rebuild the design") from None
+    unseen = [str(w.message) for w in caught if issubclass(w.category, DataMismatchWarning)]
+    if unseen:
+        levels = unseen[0].split(":", 1)[-1].split(". They")[0].strip()
+        raise DataError(
+            f"the data has categorical levels the model was not fitted on: {levels}",
+            hint="drop those rows or map them to a level seen in the fit",
+        )
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return np.asarray(mm.to_numpy(dtype=np.float64))
+
+
+def categorical_levels(design: Design) -> dict[str, tuple[list[object], object]]:
+    """Variable -> (levels, base level) for every variable the fit treats as categorical
+    (``C(var)``, ``i.var``, a string column)."""
+    rb = design.rebuild
+    out: dict[str, tuple[list[object], object]] = {}
+    if rb is None or rb.rhs is None:
+        return out
+    for expr, (kind, state) in rb.rhs.encoder_state.items():
+        inner = re.match(r"C\(\s*([A-Za-z_]\w*)\s*[,)]", expr)
+        var = inner.group(1) if inner else expr
+        if str(kind.value) != "categorical" or var in out or not var.isidentifier():
+            continue
+        levels = list(state["categories"])
+        base = getattr(getattr(state.get("contrasts"), "contrasts", None), "base", UNSET)
+        out[var] = (levels, levels[0] if base is UNSET or base not in levels else base)
+    return out
+
+
+def factor_levels(design: Design, var: str) -> tuple[list[object], object] | None:
+    """Levels and base level of ``var`` where the fit treats it as categorical, or None."""
+    return categorical_levels(design).get(var)

@@ -34,6 +34,7 @@ from ..errors import (
 )
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.factors import PLACEHOLDER, has_pending_bases, resolve_bases
+from .dtypes import as_float_columns, categorical_context
 from .sample import (
     RowAccounting,
     codes,
@@ -249,13 +250,15 @@ def build(
         env.update(context)
     needed: list[str] = []
     direct: list[str] = []  # variables used as they are (not inside formula code)
+    in_code: list[str] = []  # variables read by formula code
     for p in (parsed, parsed_z):
         if p is None:
             continue
         if safe:
             _check_safe(spec, p)
         direct += [e for e, m in _factors(p) if m == "lookup"]
-        free = (v for v in _code_variables(p) if v not in env)
+        free = [v for v in _code_variables(p) if v not in env]
+        in_code += free
         needed = list(dict.fromkeys([*needed, *direct, *free]))
     _require_columns(needed, data, spec, "formula")
     _refuse_datetimes(direct, data, spec)
@@ -287,6 +290,9 @@ def build(
         x_text, z_text = _formulas(spec)
         parsed = _parse_formula(spec, x_text)
         parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
+    # Arithmetic in double, as Stata: int16 ** 2 must not wrap around (``if`` ran above).
+    sub, originals = as_float_columns(sub, needed, [v for v in in_code if v not in direct])
+    env.update(categorical_context(originals, formulaic.transforms.C))
     y, x, terms, has_intercept = _matrices(spec, parsed, sub, env)
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
     z: FloatArray | None = None

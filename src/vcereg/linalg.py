@@ -55,6 +55,17 @@ class LeastSquares:
         out: FloatArray = inv_s @ inv_s.T
         return out
 
+    def whitener(self, cols: list[int]) -> FloatArray:
+        """``T`` with ``((X'X)^{-1})[cols, cols] = (T'T)^{-1}``, ``T`` upper triangular: the
+        trailing block of the R factor with ``cols`` (indices among the kept columns)
+        moved last. ``T b`` has covariance ``s^2 I`` under iid errors, so a Wald test of
+        ``b[cols] = 0`` needs no inverse of an ill-conditioned covariance."""
+        others = [i for i in range(self.rank) if i not in set(cols)]
+        order = others + list(cols)
+        r = self.r if order == list(range(self.rank)) else _r_factor(self.r[:, order])
+        out: FloatArray = r[len(others) :, len(others) :] * self.scale[cols][None, :]
+        return out
+
     def leverage(self, x_kept: FloatArray) -> FloatArray:
         """Diagonal of the hat matrix, ``h_i = x_i' (X'X)^{-1} x_i``, in row blocks."""
         n = x_kept.shape[0]

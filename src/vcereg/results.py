@@ -20,7 +20,7 @@ from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
 from .errors import DataError, EstimationError
 from .estimators import Fit
-from .inference import critical_value, p_values, wald_test
+from .inference import WaldTest, critical_value, p_values, wald_test
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables.etable import etable
@@ -287,7 +287,7 @@ def assemble(
     cov[np.ix_(idx, idx)] = vres.cov
     params = pd.Series(fit.params, index=list(terms), name="estimate")
     slopes = [i for i, t in enumerate(terms) if fit.keep[i] and t != "Intercept"]
-    test = wald_test(fit.params[slopes], cov[np.ix_(slopes, slopes)], vres.df_inference)
+    test = _model_test(fit, slopes, cov, vres.df_inference)
     df_model = float(len(slopes))
     r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")
     n = fit.nobs
@@ -342,6 +342,16 @@ def assemble(
         _design=design,
         _data=data,
     )
+
+
+def _model_test(fit: Fit, slopes: list[int], cov: np.ndarray, df: float | None) -> WaldTest:
+    """The model F: slopes jointly zero, through the fit's R factor where V is iid."""
+    kept = np.cumsum(fit.keep) - 1  # position of each term among the kept columns
+    cols = [int(kept[i]) for i in slopes]
+    bread = fit.lstsq.bread()[np.ix_(cols, cols)] if cols else None
+    whitener = fit.lstsq.whitener(cols) if cols else None
+    sub = cov[np.ix_(slopes, slopes)]
+    return wald_test(fit.params[slopes], sub, df, whitener=whitener, bread=bread)
 
 
 def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:

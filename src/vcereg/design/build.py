@@ -35,6 +35,14 @@ from ..errors import (
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.factors import PLACEHOLDER, has_pending_bases, resolve_bases
 from .dtypes import as_float_columns, categorical_context
+from .guard import (
+    MAX_COLUMNS,
+    MAX_FORMULA_CHARS,
+    PARSE_SECONDS,
+    GuardExceeded,
+    estimated_columns,
+    time_limit,
+)
 from .sample import (
     RowAccounting,
     codes,
@@ -127,11 +135,29 @@ def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
     return full, z_text
 
 
-def _parse_formula(spec: ModelSpec, text: str) -> formulaic.Formula:
+def _parse_formula(spec: ModelSpec, text: str, *, safe: bool = True) -> formulaic.Formula:
+    if safe and len(text) > MAX_FORMULA_CHARS:
+        raise _formula_error(
+            spec,
+            f"safe mode does not allow a formula of {len(text)} characters "
+            f"(at most {MAX_FORMULA_CHARS})",
+        )
     try:
-        parsed = formulaic.Formula(text)
+        with time_limit(PARSE_SECONDS if safe else None):
+            parsed = formulaic.Formula(text)
+    except GuardExceeded:
+        raise _formula_error(
+            spec,
+            f"safe mode stopped expanding the formula's interactions after {PARSE_SECONDS:g} s "
+            "(a*b*c*... and (a+b+...)**k make 2**k terms)",
+        ) from None
     except Exception as exc:  # formulaic raises many types; all mean "bad formula"
         raise _from_formulaic(spec, exc, "could not parse the formula") from None
+    n_terms = len(getattr(parsed, "rhs", ()))
+    if safe and n_terms > MAX_COLUMNS:
+        raise _formula_error(
+            spec, f"safe mode does not allow {n_terms} terms (at most {MAX_COLUMNS})"
+        )
     lhs = getattr(parsed, "lhs", None)
     if lhs is None or len(lhs) != 1:
         raise _formula_error(spec, "expected exactly one dependent variable left of '~'")
@@ -191,14 +217,27 @@ def _refuse_datetimes(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec)
             )
 
 
-def _check_safe(spec: ModelSpec, parsed: formulaic.Formula) -> None:
+def _check_safe(spec: ModelSpec, parsed: formulaic.Formula, n_rows: int) -> None:
     src = spec.source or spec.formula
     base = max(0, src.find(spec.formula))
     for expr, method in _factors(parsed):
         if method == "python":
             pos = spec.formula.find(expr)
             offset = base + (pos if pos >= 0 else 0)
-            check_formula_code(expr, source=src, offset=offset)
+            check_formula_code(expr, source=src, offset=offset, n_rows=n_rows)
+
+
+def _check_size(spec: ModelSpec, parsed: formulaic.Formula, sub: pd.DataFrame) -> None:
+    """Safe mode: refuse a dense design of more than MAX_COLUMNS columns before it exists."""
+    terms = [[(str(f.expr), str(f.eval_method.value)) for f in term.factors] for term in parsed.rhs]
+    total, worst = estimated_columns(terms, sub)
+    if total > MAX_COLUMNS:
+        raise _formula_error(
+            spec,
+            f"safe mode does not allow a design of about {total:,} dense columns "
+            f"(at most {MAX_COLUMNS:,}; the largest term is {worst})",
+            hint="absorb many-level categories with fe(...) instead of dummies",
+        )
 
 
 def _require_columns(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec, role: str) -> None:
@@ -243,8 +282,8 @@ def build(
             raise DataError("time-series operators need the time variable: declare tsset/xtset")
         data = materialize(spec.tsvars, spec.panel, data)  # a new frame; the input is untouched
     x_text, z_text = _formulas(spec)
-    parsed = _parse_formula(spec, x_text)
-    parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
+    parsed = _parse_formula(spec, x_text, safe=safe)
+    parsed_z = _parse_formula(spec, z_text, safe=safe) if z_text is not None else None
     env: dict[str, object] = dict(SAFE_CONTEXT)
     if not safe and context:
         env.update(context)
@@ -255,7 +294,7 @@ def build(
         if p is None:
             continue
         if safe:
-            _check_safe(spec, p)
+            _check_safe(spec, p, len(data))
         direct += [e for e, m in _factors(p) if m == "lookup"]
         free = [v for v in _code_variables(p) if v not in env]
         in_code += free
@@ -290,6 +329,10 @@ def build(
         x_text, z_text = _formulas(spec)
         parsed = _parse_formula(spec, x_text)
         parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
+    if safe:
+        for p in (parsed, parsed_z):
+            if p is not None:
+                _check_size(spec, p, sub)
     # Arithmetic in double, as Stata: int16 ** 2 must not wrap around (``if`` ran above).
     sub, originals = as_float_columns(sub, needed, [v for v in in_code if v not in direct])
     env.update(categorical_context(originals, formulaic.transforms.C))

@@ -36,7 +36,7 @@ BOMBS = [
     ("y ~ I(x * (10**64) ** 64 ** 2)", "constant power"),
     ("y ~ C(id):C(g)", "columns"),
     ("y ~ (a+b+c+d+e+f+g+h+i+j+k+l+m+n+o+p+q+r)**18", "interactions"),
-    ("y ~ x + " + "x*" * 20_000 + "x", "characters"),
+    ("y ~ x + " + "x*" * 60_000 + "x", "characters"),
 ]
 
 

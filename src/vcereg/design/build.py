@@ -34,13 +34,14 @@ from ..errors import (
 )
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.factors import PLACEHOLDER, has_pending_bases, resolve_bases
-from .dtypes import as_float_columns, categorical_context
+from .columns import check_columns, check_magnitudes
+from .dtypes import as_float_columns, categorical_context, tidy_categories
 from .guard import (
     MAX_COLUMNS,
     MAX_FORMULA_CHARS,
-    PARSE_SECONDS,
     GuardExceeded,
     estimated_columns,
+    parse_seconds,
     time_limit,
 )
 from .sample import (
@@ -143,12 +144,13 @@ def _parse_formula(spec: ModelSpec, text: str, *, safe: bool = True) -> formulai
             f"(at most {MAX_FORMULA_CHARS})",
         )
     try:
-        with time_limit(PARSE_SECONDS if safe else None):
+        with time_limit(parse_seconds(text) if safe else None):
             parsed = formulaic.Formula(text)
     except GuardExceeded:
         raise _formula_error(
             spec,
-            f"safe mode stopped expanding the formula's interactions after {PARSE_SECONDS:g} s "
+            "safe mode stopped expanding the formula's interactions after "
+            f"{parse_seconds(text):g} s "
             "(a*b*c*... and (a+b+...)**k make 2**k terms)",
         ) from None
     except Exception as exc:  # formulaic raises many types; all mean "bad formula"
@@ -192,12 +194,20 @@ def _code_variables(parsed: formulaic.Formula) -> list[str]:
             continue  # formulaic reports it when it evaluates the factor
         called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
         bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-        out += [
-            n.id
-            for n in ast.walk(tree)
-            if isinstance(n, ast.Name) and id(n) not in called and id(n) not in bases
-        ]
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and id(n) not in called and id(n) not in bases:
+                out.append(n.id)
+            out += _quoted(n)
     return list(dict.fromkeys(out))
+
+
+def _quoted(node: ast.AST) -> list[str]:
+    """The column named by ``Q('x y')``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q":
+        arg = node.args[0] if node.args else None
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            return [arg.value]
+    return []
 
 
 def _refuse_datetimes(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec) -> None:
@@ -214,6 +224,27 @@ def _refuse_datetimes(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec)
                 span=Span(pos, pos + len(name)) if pos >= 0 else None,
                 hint=f"derive a number first, e.g. df['{name}_year'] = df['{name}'].dt.year, "
                 f"or use C({name}) for one indicator per date",
+            )
+
+
+def _check_iv_lists(spec: ModelSpec) -> None:
+    """Stata refuses a variable that instruments itself or is both exogenous and
+    endogenous; formulaic would silently merge the duplicates into OLS labelled 2SLS."""
+    if spec.iv is None:
+        return
+    exog = {str(t) for t in _parse_formula(spec, PLACEHOLDER.sub("0", spec.formula)).rhs}
+    for e in spec.iv.endog:
+        if e in spec.iv.instruments:
+            raise _formula_error(
+                spec,
+                f"{e} is both endogenous and one of its own excluded instruments",
+                hint="an endogenous variable cannot instrument itself (Stata refuses this too)",
+            )
+        if e in exog:
+            raise _formula_error(
+                spec,
+                f"{e} is both an exogenous regressor and endogenous",
+                hint=f"remove {e} from the regressors left of | or from iv(...)",
             )
 
 
@@ -301,12 +332,16 @@ def build(
         needed = list(dict.fromkeys([*needed, *direct, *free]))
     _require_columns(needed, data, spec, "formula")
     _refuse_datetimes(direct, data, spec)
+    _check_iv_lists(spec)
     weight_var = spec.weights.var if spec.weights is not None else None
     if weight_var:
         _require_columns([weight_var], data, spec, "weight")
     absorb_vars = [p for a in spec.absorb for p in a.split("#")]
     _require_columns(list(extra), data, spec, "variance")
     _require_columns(absorb_vars, data, spec, "absorbed")
+    check_columns(
+        data, [*needed, *([weight_var] if weight_var else [])], cluster=[*extra, *absorb_vars]
+    )
 
     keep, excluded_in, excluded_if, if_note = row_filter(spec, data)
     if if_note:
@@ -333,6 +368,7 @@ def build(
         for p in (parsed, parsed_z):
             if p is not None:
                 _check_size(spec, p, sub)
+    sub = tidy_categories(sub, needed)
     # Arithmetic in double, as Stata: int16 ** 2 must not wrap around (``if`` ran above).
     sub, originals = as_float_columns(sub, needed, [v for v in in_code if v not in direct])
     env.update(categorical_context(originals, formulaic.transforms.C))
@@ -344,6 +380,11 @@ def build(
         _, z, z_terms, _ = _matrices(spec, parsed_z, sub, env)
         finite &= np.isfinite(z).all(axis=1)
     dropped_nonfinite = int((~finite).sum())
+    columns = [
+        *zip(terms, x.T, strict=True),
+        *(zip(z_terms, z.T, strict=True) if z is not None else []),
+    ]
+    check_magnitudes([(str(next(iter(parsed.lhs))), y), *columns])
     weights = None
     kind = spec.weights.kind if spec.weights is not None else None
     dropped_zero = 0

@@ -19,7 +19,25 @@ from collections.abc import Callable, Collection, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_float_columns", "categorical_context"]
+__all__ = ["as_float_columns", "categorical_context", "tidy_categories"]
+
+
+def tidy_categories(frame: pd.DataFrame, names: Collection[str]) -> pd.DataFrame:
+    """Text of pandas' ``string`` dtype (``convert_dtypes()``, pyarrow strings) as plain
+    objects, as other text; categoricals without the levels absent from the sample (Stata
+    makes indicators only for levels present, so an unused level is not "omitted")."""
+    new: dict[str, pd.Series] = {}
+    for name in names:
+        if name not in frame.columns or not isinstance(frame[name], pd.Series):
+            continue
+        col = frame[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            present = col.cat.remove_unused_categories()
+            if len(present.cat.categories) < len(col.cat.categories):
+                new[name] = present
+        elif pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+            new[name] = col.astype(object).where(col.notna(), None)
+    return frame.assign(**new) if new else frame
 
 
 def _needs_float(col: pd.Series, *, bool_too: bool) -> bool:

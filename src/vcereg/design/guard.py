@@ -4,8 +4,9 @@ A model string read from a file must not be able to exhaust memory or time:
 
 - the formula is at most :data:`MAX_FORMULA_CHARS` characters;
 - parsing it (formulaic expands ``a*b*c*...`` and ``(a+b+...)**k`` into every
-  interaction: 2**k terms) gets :data:`PARSE_SECONDS` of wall-clock time, enforced with
-  a POSIX interval timer when called from the main thread, and at most
+  interaction: 2**k terms) gets :data:`PARSE_SECONDS` of wall-clock time plus one second
+  per 1,000 characters (a legitimate formula of 1,500 terms takes about 2 s), enforced
+  with a POSIX interval timer when called from the main thread, and at most
   :data:`MAX_COLUMNS` terms;
 - the dense design may have at most :data:`MAX_COLUMNS` columns, estimated from the
   number of levels of each categorical factor before anything is materialised
@@ -32,12 +33,18 @@ __all__ = [
     "PARSE_SECONDS",
     "GuardExceeded",
     "estimated_columns",
+    "parse_seconds",
     "time_limit",
 ]
 
-MAX_FORMULA_CHARS = 10_000
+MAX_FORMULA_CHARS = 100_000
 MAX_COLUMNS = 50_000
 PARSE_SECONDS = 2.0
+
+
+def parse_seconds(text: str) -> float:
+    """Time allowed to parse a formula of this length."""
+    return PARSE_SECONDS + len(text) / 1000
 
 
 class GuardExceeded(Exception):

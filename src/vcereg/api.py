@@ -39,6 +39,7 @@ _SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe"}
 
 def parse(model: str, *, vce: str | None = None) -> ModelSpec:
     """Parse a DSL string or a Stata command line into a spec (no data needed)."""
+    model = model.lstrip("\ufeff")  # a byte-order mark from a file saved on Windows
     if stata_lang.is_stata_command(model):
         if vce is not None:
             raise SpecError("give the variance inside the Stata line, not as vce=")
@@ -84,6 +85,7 @@ def regress(
     >>> round(float(r.pvalue["absences"]), 3)
     0.143
     """
+    _check_arguments(model, vce, level)
     spec = model if isinstance(model, ModelSpec) else parse(model, vce=vce)
     if isinstance(model, ModelSpec) and vce is not None:
         spec = spec.replace(vce=dsl.parse_vce(vce))
@@ -92,6 +94,22 @@ def regress(
     if level is not None:
         spec = spec.replace(level=float(level))
     return fit_spec(spec, data, safe=safe, context=context)
+
+
+def _check_arguments(model: object, vce: object, level: object) -> None:
+    """Types of the keyword arguments, checked where they enter (no raw TypeError later)."""
+    if not isinstance(model, str | ModelSpec):
+        raise SpecError(f"expected a model string such as 'y ~ x' (got {type(model).__name__})")
+    if vce is not None and not isinstance(vce, str):
+        raise SpecError(
+            f"vce= expects a string such as 'robust' or 'cluster g' (got {type(vce).__name__} "
+            f"{vce!r})"
+        )
+    if level is not None and (isinstance(level, bool) or not isinstance(level, int | float)):
+        raise SpecError(
+            f"level= expects a number between 0 and 100, e.g. 95 (got {type(level).__name__} "
+            f"{level!r})"
+        )
 
 
 def stata(
@@ -103,7 +121,9 @@ def stata(
     safe: bool = True,
 ) -> Results:
     """Fit a model written as a Stata command line, e.g. ``regress y x, vce(robust)``."""
-    spec = stata_lang.parse(line, panel=panel)
+    if not isinstance(line, str):
+        raise SpecError(f"expected a Stata command line (got {type(line).__name__})")
+    spec = stata_lang.parse(line.lstrip("\ufeff"), panel=panel)
     if ssc is not None:
         spec = spec.replace(ssc=ssc if isinstance(ssc, SmallSample) else SmallSample.preset(ssc))
     return fit_spec(spec, data, safe=safe)

@@ -218,10 +218,13 @@ def _collect_models(args: argparse.Namespace) -> list[_Model]:
             models += _models_from_file(sys.stdin.read(), "<stdin>")
         else:
             path = Path(args.do)
+            if path.exists() and not path.is_file():
+                what = "a directory" if path.is_dir() else "not a regular file"
+                raise UsageError(f"--do {args.do}: expected a do-file or models file (got {what})")
             if not path.is_file():
                 raise FileNotFoundError(f"no such models file: {args.do!r}")
             try:
-                text = path.read_text(encoding="utf-8")
+                text = path.read_text(encoding="utf-8-sig")  # a BOM from Windows editors
             except UnicodeDecodeError as exc:
                 raise DataError(f"{args.do}: not UTF-8 text ({exc.reason})") from None
             models += _models_from_file(text, args.do)

@@ -76,6 +76,8 @@ def wald_test(
     q = beta.size
     if q == 0:
         return WaldTest(float("nan"), float("nan"), 0, df, 0)
+    if not np.any(np.diag(cov) > 0):  # nothing varies (a perfect fit): F is missing
+        return WaldTest(float("nan"), float("nan"), q, df, 0)
     chi2, rank = _quadratic_form(beta, (cov + cov.T) / 2, whitener, bread)
     if rank == 0:
         return WaldTest(float("nan"), float("nan"), 0, df, q)

@@ -122,9 +122,11 @@ class Results:
 
     @cached_property
     def tstat(self) -> pd.Series:
-        """t (or z) statistics."""
+        """t (or z) statistics; NaN where the standard error is 0 (a perfect fit or a
+        constant outcome: Stata prints ``.``), so p-values and stars are missing too."""
+        se = self.se.to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = self.params.to_numpy() / self.se.to_numpy()
+            t = np.where(se > 0, self.params.to_numpy() / se, np.nan)
         return pd.Series(t, index=list(self.terms), name="t")
 
     @cached_property
@@ -300,6 +302,8 @@ def assemble(
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
     if fit.omitted:
         all_notes += (f"omitted because of collinearity: {', '.join(fit.omitted)}",)
+    if design.has_intercept and terms == ("Intercept",) and not spec.absorb:
+        all_notes += ("no regressors: an intercept-only model (the constant is the mean)",)
     if test.dropped and test.df_num:
         all_notes += (
             f"F test: {test.dropped} constraint(s) dropped because the covariance is "

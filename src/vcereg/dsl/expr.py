@@ -346,8 +346,12 @@ class _Eval:
                 return self.number(np.where(y == 0, x, rounded), node)
         if len(vals) > 1:
             d = vals[1]
-            if d.kind != "num" or d.data.ndim or d.na or d.data % 1:
-                self.fail(f"round() expected a whole number of digits (got {d.what})", args[1])
+            if d.kind != "num" or d.data.ndim or d.na or d.data % 1 or abs(d.data) > 400:
+                self.fail(
+                    f"round() expected a whole number of digits (got {d.what})",
+                    args[1],
+                    "digits run from -400 to 400",
+                )
         return self.number(np.round(x, int(vals[1].data) if len(vals) > 1 else 0), node)
 
     def mask(self) -> npt.NDArray[np.bool_]:

@@ -138,3 +138,11 @@ def test_unused_categorical_levels_are_not_omitted(d):
         r = vcereg.regress("y ~ x + C(cat)", d.assign(cat=cat))
     assert not r.omitted and not any("omitted" in n for n in r.notes)
     assert list(r.terms) == ["Intercept", "x", "C(cat)[T.b]"]
+
+
+def test_datetime_time_variable_with_ts_operators_is_a_clear_error(d):
+    from vcereg.spec import PanelSpec
+
+    data = d.assign(t=pd.date_range("2000-01-01", periods=len(d), freq="D"))
+    with pytest.raises(DataError, match=r"holds dates.*whole-number time"):
+        vcereg.stata("regress y L.x", data, panel=PanelSpec(None, "t"))

@@ -71,7 +71,7 @@ def wald_test(
     >>> b, v = np.array([1.0, 2e5]), np.diag([1.0, 1e10])
     >>> t = wald_test(b, v, 30.0)
     >>> round(t.stat, 6), t.df_num
-    (2.5, 1)
+    (2.5, 2)
     """
     q = beta.size
     if q == 0:

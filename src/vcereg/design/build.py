@@ -9,8 +9,6 @@ never modified.
 
 from __future__ import annotations
 
-import ast
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -20,27 +18,31 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
-from ..dsl.safety import SAFE_CONTEXT, check_formula_code
+from ..dsl.safety import SAFE_CONTEXT
 from ..errors import (
     DataError,
     DroppedRowsWarning,
     EmptySampleError,
-    FormulaError,
-    MissingVariableError,
-    Span,
     VceregWarning,
-    closest,
     warn,
 )
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.factors import PLACEHOLDER, has_pending_bases, resolve_bases
+from .checks import (
+    check_safe,
+    check_size,
+    code_variables,
+    formula_error,
+    from_formulaic,
+    refuse_datetimes,
+    require_columns,
+)
 from .columns import check_columns, check_magnitudes
 from .dtypes import as_float_columns, categorical_context, tidy_categories
 from .guard import (
     MAX_COLUMNS,
     MAX_FORMULA_CHARS,
     GuardExceeded,
-    estimated_columns,
     parse_seconds,
     time_limit,
 )
@@ -84,40 +86,6 @@ class Design:
         return tuple(t for t in self.terms if self.z is not None and t not in self.z_terms)
 
 
-def _formula_error(
-    spec: ModelSpec, message: str, hint: str | None = None, at: Span | None = None
-) -> FormulaError:
-    """A FormulaError with a caret under ``at`` (offsets in the formula) or the formula."""
-    src = spec.source or spec.formula
-    start = max(0, src.find(spec.formula))
-    span = at.shift(start) if at is not None else Span(start, start + len(spec.formula))
-    return FormulaError(message, source=src, span=span, hint=hint)
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _from_formulaic(spec: ModelSpec, exc: Exception, what: str) -> FormulaError:
-    """Translate formulaic's message: drop its colour codes, and turn its ⧛token⧚ marks
-    (and "factor `...`" mentions) into our caret."""
-    text = _ANSI.sub("", str(exc))
-    first, _, rest = text.partition("\n\n")
-    at = None
-    marked = next((ln for ln in rest.splitlines() if "⧛" in ln), None)
-    if marked is not None:
-        begin = marked.index("⧛")
-        end = marked.find("⧚", begin)
-        at = Span(begin, begin + max(1, end - begin - 1))
-    else:
-        factor = re.search(r"factor `([^`]+)`", first)
-        pos = spec.formula.find(factor.group(1)) if factor else -1
-        if factor and pos >= 0:
-            at = Span(pos, pos + len(factor.group(1)))
-    if at is not None and at.end > len(spec.formula):
-        at = None
-    return _formula_error(spec, f"{what}: {first.strip()}", at=at)
-
-
 def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
     """The regressors' formula and, for IV, the instruments' formula (exogenous terms plus
     excluded instruments); endogenous regressors are added to the formula as in Stata.
@@ -138,7 +106,7 @@ def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
 
 def _parse_formula(spec: ModelSpec, text: str, *, safe: bool = True) -> formulaic.Formula:
     if safe and len(text) > MAX_FORMULA_CHARS:
-        raise _formula_error(
+        raise formula_error(
             spec,
             f"safe mode does not allow a formula of {len(text)} characters "
             f"(at most {MAX_FORMULA_CHARS})",
@@ -147,28 +115,30 @@ def _parse_formula(spec: ModelSpec, text: str, *, safe: bool = True) -> formulai
         with time_limit(parse_seconds(text) if safe else None):
             parsed = formulaic.Formula(text)
     except GuardExceeded:
-        raise _formula_error(
+        raise formula_error(
             spec,
             "safe mode stopped expanding the formula's interactions after "
             f"{parse_seconds(text):g} s "
             "(a*b*c*... and (a+b+...)**k make 2**k terms)",
         ) from None
     except Exception as exc:  # formulaic raises many types; all mean "bad formula"
-        raise _from_formulaic(spec, exc, "could not parse the formula") from None
+        raise from_formulaic(spec, exc, "could not parse the formula") from None
     n_terms = len(getattr(parsed, "rhs", ()))
     if safe and n_terms > MAX_COLUMNS:
-        raise _formula_error(
+        raise formula_error(
             spec, f"safe mode does not allow {n_terms} terms (at most {MAX_COLUMNS})"
         )
     lhs = getattr(parsed, "lhs", None)
     if lhs is None or len(lhs) != 1:
-        raise _formula_error(spec, "expected exactly one dependent variable left of '~'")
+        raise formula_error(spec, "expected exactly one dependent variable left of '~'")
     factors = list(next(iter(lhs)).factors)
     if len(factors) != 1 or str(factors[0].eval_method.value) == "literal":
-        raise _formula_error(
-            spec, f"expected a variable left of '~' (got {str(next(iter(lhs)))!r})"
-        )
+        raise formula_error(spec, f"expected a variable left of '~' (got {str(next(iter(lhs)))!r})")
     return parsed
+
+
+def _factor(f: formulaic.parser.types.Factor) -> tuple[str, str]:
+    return str(f.expr), str(f.eval_method.value)
 
 
 def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
@@ -181,52 +151,6 @@ def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
     ]
 
 
-def _code_variables(parsed: formulaic.Formula) -> list[str]:
-    """Variables read by formula code, in order (formulaic's own ``required_variables``
-    misses the arguments of stateful transforms such as ``center(age)``)."""
-    out: list[str] = []
-    for expr, method in _factors(parsed):
-        if method != "python":
-            continue
-        try:
-            tree = ast.parse(expr.strip(), mode="eval")
-        except SyntaxError:
-            continue  # formulaic reports it when it evaluates the factor
-        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-        bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-        for n in ast.walk(tree):
-            if isinstance(n, ast.Name) and id(n) not in called and id(n) not in bases:
-                out.append(n.id)
-            out += _quoted(n)
-    return list(dict.fromkeys(out))
-
-
-def _quoted(node: ast.AST) -> list[str]:
-    """The column named by ``Q('x y')``."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q":
-        arg = node.args[0] if node.args else None
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            return [arg.value]
-    return []
-
-
-def _refuse_datetimes(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec) -> None:
-    """Dates have no meaning as a regressor; say so instead of a numpy type error."""
-    for name in names:
-        col = data[name]
-        if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col):
-            src = spec.source or spec.formula
-            pos = src.find(name)
-            raise DataError(
-                f"variable {name!r} holds dates or durations ({col.dtype}), which cannot enter "
-                "a regression as they are",
-                source=src if pos >= 0 else None,
-                span=Span(pos, pos + len(name)) if pos >= 0 else None,
-                hint=f"derive a number first, e.g. df['{name}_year'] = df['{name}'].dt.year, "
-                f"or use C({name}) for one indicator per date",
-            )
-
-
 def _check_iv_lists(spec: ModelSpec) -> None:
     """Stata refuses a variable that instruments itself or is both exogenous and
     endogenous; formulaic would silently merge the duplicates into OLS labelled 2SLS."""
@@ -235,54 +159,16 @@ def _check_iv_lists(spec: ModelSpec) -> None:
     exog = {str(t) for t in _parse_formula(spec, PLACEHOLDER.sub("0", spec.formula)).rhs}
     for e in spec.iv.endog:
         if e in spec.iv.instruments:
-            raise _formula_error(
+            raise formula_error(
                 spec,
                 f"{e} is both endogenous and one of its own excluded instruments",
                 hint="an endogenous variable cannot instrument itself (Stata refuses this too)",
             )
         if e in exog:
-            raise _formula_error(
+            raise formula_error(
                 spec,
                 f"{e} is both an exogenous regressor and endogenous",
                 hint=f"remove {e} from the regressors left of | or from iv(...)",
-            )
-
-
-def _check_safe(spec: ModelSpec, parsed: formulaic.Formula, n_rows: int) -> None:
-    src = spec.source or spec.formula
-    base = max(0, src.find(spec.formula))
-    for expr, method in _factors(parsed):
-        if method == "python":
-            pos = spec.formula.find(expr)
-            offset = base + (pos if pos >= 0 else 0)
-            check_formula_code(expr, source=src, offset=offset, n_rows=n_rows)
-
-
-def _check_size(spec: ModelSpec, parsed: formulaic.Formula, sub: pd.DataFrame) -> None:
-    """Safe mode: refuse a dense design of more than MAX_COLUMNS columns before it exists."""
-    terms = [[(str(f.expr), str(f.eval_method.value)) for f in term.factors] for term in parsed.rhs]
-    total, worst = estimated_columns(terms, sub)
-    if total > MAX_COLUMNS:
-        raise _formula_error(
-            spec,
-            f"safe mode does not allow a design of about {total:,} dense columns "
-            f"(at most {MAX_COLUMNS:,}; the largest term is {worst})",
-            hint="absorb many-level categories with fe(...) instead of dummies",
-        )
-
-
-def _require_columns(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec, role: str) -> None:
-    cols = [str(c) for c in data.columns]
-    for name in names:
-        if name not in data.columns:
-            near = closest(name, cols)
-            src = spec.source or spec.formula
-            pos = src.find(name)
-            raise MissingVariableError(
-                f"{role} variable {name!r} not found in the data",
-                source=src if pos >= 0 else None,
-                span=Span(pos, pos + len(name)) if pos >= 0 else None,
-                hint=f"did you mean {near!r}?" if near else f"columns: {', '.join(cols[:20])}",
             )
 
 
@@ -325,20 +211,20 @@ def build(
         if p is None:
             continue
         if safe:
-            _check_safe(spec, p, len(data))
+            check_safe(spec, _factors(p), len(data))
         direct += [e for e, m in _factors(p) if m == "lookup"]
-        free = [v for v in _code_variables(p) if v not in env]
+        free = [v for v in code_variables(_factors(p)) if v not in env]
         in_code += free
         needed = list(dict.fromkeys([*needed, *direct, *free]))
-    _require_columns(needed, data, spec, "formula")
-    _refuse_datetimes(direct, data, spec)
+    require_columns(needed, data, spec, "formula")
+    refuse_datetimes(direct, data, spec)
     _check_iv_lists(spec)
     weight_var = spec.weights.var if spec.weights is not None else None
     if weight_var:
-        _require_columns([weight_var], data, spec, "weight")
+        require_columns([weight_var], data, spec, "weight")
     absorb_vars = [p for a in spec.absorb for p in a.split("#")]
-    _require_columns(list(extra), data, spec, "variance")
-    _require_columns(absorb_vars, data, spec, "absorbed")
+    require_columns(list(extra), data, spec, "variance")
+    require_columns(absorb_vars, data, spec, "absorbed")
     check_columns(
         data, [*needed, *([weight_var] if weight_var else [])], cluster=[*extra, *absorb_vars]
     )
@@ -367,7 +253,7 @@ def build(
     if safe:
         for p in (parsed, parsed_z):
             if p is not None:
-                _check_size(spec, p, sub)
+                check_size(spec, [[_factor(f) for f in t.factors] for t in p.rhs], sub)
     sub = tidy_categories(sub, needed)
     # Arithmetic in double, as Stata: int16 ** 2 must not wrap around (``if`` ran above).
     sub, originals = as_float_columns(sub, needed, [v for v in in_code if v not in direct])
@@ -469,10 +355,10 @@ def _matrices(
     try:
         mm = formulaic.model_matrix(parsed, sub, context=dict(env), na_action="ignore")
     except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
-        raise _from_formulaic(spec, exc, "could not build the design matrix") from None
+        raise from_formulaic(spec, exc, "could not build the design matrix") from None
     lhs, rhs = mm.lhs, mm.rhs
     if lhs.shape[1] != 1:
-        raise _formula_error(
+        raise formula_error(
             spec,
             f"the dependent variable must be one numeric column (got {lhs.shape[1]} columns: "
             f"{', '.join(map(str, lhs.columns))})",

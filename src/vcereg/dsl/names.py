@@ -19,7 +19,7 @@ def split_names(text: str) -> list[tuple[str, int, bool]]:
     unwrapped.
 
     >>> split_names("cluster `my firm` Q('my year') g")
-    [('cluster', 0, False), ('my firm', 8, True), ('my year', 18, True), ('g', 32, False)]
+    [('cluster', 0, False), ('my firm', 8, True), ('my year', 18, True), ('g', 31, False)]
     """
     out: list[tuple[str, int, bool]] = []
     for m in _TOKEN.finditer(text):

@@ -72,7 +72,7 @@ def _fit_width(text: str, value: float, width: int | None) -> str:
     """``text``, or ``value`` in the longest exponent format that fits ``width``."""
     if width is None or len(text) <= width:
         return text
-    for decimals in range(max(width - 7, 0), -1, -1):
+    for decimals in range(max(width - 6, 0), -1, -1):
         short = f"{value:.{decimals}e}"
         if len(short) <= width:
             return short

@@ -9,8 +9,14 @@
 
 from __future__ import annotations
 
-from . import datasets, errors, io
+from . import (
+    commands,  # noqa: F401  (importing it registers the do-file commands)
+    datasets,
+    errors,
+    io,
+)
 from .api import fit_spec, parse, regress, stata
+from .dofile import DoRun, run_do
 from .dsl import unparse as to_dsl
 from .errors import VceregError, VceregWarning
 from .plot import coefplot
@@ -18,13 +24,14 @@ from .results import Results
 from .spec import ModelSpec, SmallSample, VceSpec
 from .stata_lang import parse_do
 from .stata_lang import unparse as to_stata
-from .tables import ETable, etable
+from .tables import ETable, describe, etable
 from .vce import VarianceEstimator, VceContext, VceResult, register_vce, unregister_vce
 from .vce import available as available_vce
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DoRun",
     "ETable",
     "ModelSpec",
     "Results",
@@ -38,6 +45,7 @@ __all__ = [
     "available_vce",
     "coefplot",
     "datasets",
+    "describe",
     "errors",
     "etable",
     "fit_spec",
@@ -46,6 +54,7 @@ __all__ = [
     "parse_do",
     "register_vce",
     "regress",
+    "run_do",
     "stata",
     "to_dsl",
     "to_stata",

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Protocol, TypeAlias
 
 import pandas as pd
@@ -22,7 +23,7 @@ from .results import Results, assemble, compute_vce
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 
-__all__ = ["DataLike", "fit_spec", "parse", "regress", "stata"]
+__all__ = ["DataLike", "as_pandas", "fit_spec", "parse", "regress", "stata"]
 
 
 class _ToPandas(Protocol):
@@ -38,8 +39,24 @@ _SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe"}
 
 
 def parse(model: str, *, vce: str | None = None) -> ModelSpec:
-    """Parse a DSL string or a Stata command line into a spec (no data needed)."""
-    model = model.lstrip("\ufeff")  # a byte-order mark from a file saved on Windows
+    """Parse a DSL string or a Stata command line into a spec (no data needed).
+
+    Specs are frozen, so a string parsed once is not parsed again (loops that refit the
+    same model on many data sets pay the parsing once).
+    """
+    if not isinstance(model, str) or not (vce is None or isinstance(vce, str)):
+        return _parse(model, vce)  # let the parsers report the type error
+    return _parse_cached(model, vce)
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(model: str, vce: str | None) -> ModelSpec:
+    return _parse(model, vce)
+
+
+def _parse(model: str, vce: str | None) -> ModelSpec:
+    if isinstance(model, str):
+        model = model.lstrip("\ufeff")  # a byte-order mark from a file saved on Windows
     if stata_lang.is_stata_command(model):
         if vce is not None:
             raise SpecError("give the variance inside the Stata line, not as vce=")
@@ -129,7 +146,8 @@ def stata(
     return fit_spec(spec, data, safe=safe)
 
 
-def _as_pandas(data: object) -> pd.DataFrame:
+def as_pandas(data: object) -> pd.DataFrame:
+    """``data`` as a pandas DataFrame (polars and other frames via ``to_pandas()``)."""
     if isinstance(data, pd.DataFrame):
         return data
     to_pandas = getattr(data, "to_pandas", None)
@@ -151,7 +169,7 @@ def fit_spec(
     context: Mapping[str, object] | None = None,
 ) -> Results:
     """Estimate a parsed spec on data."""
-    frame = _as_pandas(data)
+    frame = as_pandas(data)
     spec = _with_pweight_default(spec)
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from . import __version__, datasets, io
 from .api import fit_spec, parse
+from .dofile import DoRun, is_registered, run_do
 from .errors import DataError, SpecError, StataSyntaxError, VceregError
 from .plot import coefplot
 from .progress import Progress
@@ -41,9 +42,12 @@ from .vce import available
 
 __all__ = ["build_parser", "main"]
 
-_FORMATS = {"txt": "text", "md": "markdown", "tex": "latex", "htm": "html"}
-_FORMAT_NAMES = ("text", "markdown", "latex", "html", "json")
+_FORMATS = {"txt": "text", "md": "markdown", "tex": "latex", "htm": "html", "word": "docx",
+            "excel": "xlsx"}  # fmt: skip
+_FORMAT_NAMES = ("text", "markdown", "latex", "html", "json", "docx", "xlsx")
+_BINARY = ("docx", "xlsx")
 _EXTENSIONS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".tex": "latex",
+               ".docx": "docx", ".xlsx": "xlsx",
                ".html": "html", ".htm": "html", ".json": "json"}  # fmt: skip
 _PANEL = ("xtset", "tsset")
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
@@ -211,25 +215,41 @@ def _models_from_args(lines: Sequence[str]) -> list[_Model]:
     return models
 
 
-def _collect_models(args: argparse.Namespace) -> list[_Model]:
+def _read_do(args: argparse.Namespace) -> tuple[str, str] | None:
+    """(text, name) of the --do file, or None."""
+    if args.do is None:
+        return None
+    if args.do == "-":
+        return sys.stdin.read(), "<stdin>"
+    path = Path(args.do)
+    if path.exists() and not path.is_file():
+        what = "a directory" if path.is_dir() else "not a regular file"
+        raise UsageError(f"--do {args.do}: expected a do-file or models file (got {what})")
+    if not path.is_file():
+        raise FileNotFoundError(f"no such models file: {args.do!r}")
+    try:
+        return path.read_text(encoding="utf-8-sig"), args.do  # a BOM from Windows editors
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{args.do}: not UTF-8 text ({exc.reason})") from None
+
+
+def _post_estimation(text: str) -> bool:
+    """Does a do-file use commands after a fit (``test``, ``predict``, ...)?"""
+    for _, _, code in _logical_lines(text):
+        word = re.sub(r"^(?:quietly|quiet|quie|qui)\s*:?\s+", "", code).split()[0]
+        if is_registered(word.rstrip(",")):
+            return True
+    return False
+
+
+def _collect_models(args: argparse.Namespace, do: tuple[str, str] | None) -> list[_Model]:
+    """The models to fit. A do-file with post-estimation commands is left to
+    :func:`vcereg.run_do`, which needs the data (see :func:`_load_and_fit`)."""
     models: list[_Model] = []
-    if args.do is not None:
-        if args.do == "-":
-            models += _models_from_file(sys.stdin.read(), "<stdin>")
-        else:
-            path = Path(args.do)
-            if path.exists() and not path.is_file():
-                what = "a directory" if path.is_dir() else "not a regular file"
-                raise UsageError(f"--do {args.do}: expected a do-file or models file (got {what})")
-            if not path.is_file():
-                raise FileNotFoundError(f"no such models file: {args.do!r}")
-            try:
-                text = path.read_text(encoding="utf-8-sig")  # a BOM from Windows editors
-            except UnicodeDecodeError as exc:
-                raise DataError(f"{args.do}: not UTF-8 text ({exc.reason})") from None
-            models += _models_from_file(text, args.do)
+    if do is not None and not _post_estimation(do[0]):
+        models += _models_from_file(*do)
     models += _models_from_args(args.models)
-    if not models:
+    if not models and do is None:
         raise UsageError("no model given: pass a model such as 'y ~ x', or --do FILE")
     return models
 
@@ -255,18 +275,31 @@ def _lines(caught: list[warnings.WarningMessage], prefix: str) -> list[str]:
 
 
 def _load_and_fit(
-    models: list[_Model], args: argparse.Namespace
-) -> tuple[list[Results], list[str], dict[str, str]]:
-    """Read the data and fit every model; returns the results, the warning lines and the
-    data's variable labels (Stata .dta files), which become default term labels."""
+    models: list[_Model], args: argparse.Namespace, do: tuple[str, str] | None
+) -> tuple[list[Results], list[str], dict[str, str], DoRun | None]:
+    """Read the data and fit every model; returns the results, the warning lines, the
+    data's variable labels (Stata .dta files), which become default term labels, and the
+    run of a do-file with post-estimation commands (its fits come first)."""
     results: list[Results] = []
     messages: list[str] = []
     ssc = SmallSample.preset(args.ssc) if args.ssc else None
+    run: DoRun | None = None
     with Progress(label="reading data", enabled=not args.quiet) as progress:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             data = _load_data(args)
         messages += _lines(caught, "")
+        if do is not None and _post_estimation(do[0]):
+            progress.set_label("running " + do[1])
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    run = run_do(do[0], data, ssc=ssc, level=args.level)
+                except VceregError as exc:
+                    exc.add_note(do[1])
+                    raise
+            results += run.results
+            messages += _lines(caught, f"{do[1]}: ")
         progress.total = len(models)
         progress.set_label("fitting")
         for model in models:
@@ -284,7 +317,7 @@ def _load_and_fit(
             messages += _lines(caught, f"{model.where}: " if model.where else "")
     found = data.attrs.get("labels") or {}
     var_labels = {str(k): str(v) for k, v in found.items() if v}
-    return results, list(dict.fromkeys(messages)), var_labels
+    return results, list(dict.fromkeys(messages)), var_labels, run
 
 
 # --- output --------------------------------------------------------------------------
@@ -325,11 +358,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.digits is not None and not 0 <= args.digits <= 12:
         raise UsageError(f"--digits must be from 0 to 12 (got {args.digits})")
     labels = _read_labels(args.labels) if args.labels else None
-    models = _collect_models(args)
+    do = _read_do(args)
+    models = _collect_models(args, do)
     titles = args.title
-    if titles is not None and len(titles) != len(models):
-        raise UsageError(f"--title given {len(titles)} time(s) for {len(models)} model(s)")
-    results, messages, var_labels = _load_and_fit(models, args)
+    results, messages, var_labels, run = _load_and_fit(models, args, do)
+    if not results:
+        raise UsageError("no model given: the do-file has no estimation command")
+    if titles is not None and len(titles) != len(results):
+        raise UsageError(f"--title given {len(titles)} time(s) for {len(results)} model(s)")
     if var_labels:
         labels = {**var_labels, **(labels or {})}  # --labels wins over the file's labels
     for message in [] if args.quiet else messages:
@@ -345,21 +381,38 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if fmt == "json":
         names = titles or [None] * len(results)
         dicts = [{"title": t, **r.to_dict()} for r, t in zip(results, names, strict=True)]
-        payload = {"vcereg": __version__, "models": dicts}
+        payload: dict[str, object] = {"vcereg": __version__, "models": dicts}
+        if run is not None:
+            payload["commands"] = [
+                {"line": n, "command": c, "output": str(o)} for n, c, o in run.log
+            ]
         _emit(json.dumps(payload, indent=2, allow_nan=False), args.out, out)
         return 0
     table_options = (args.table, args.do, args.out, args.format, keep, drop, labels, titles,
                      args.below, args.digits)  # fmt: skip
     if len(results) == 1 and all(o is None or o is False for o in table_options):
         _emit(results[0].summary(), None, out)
+        _emit_log(run, out)
         return 0
     table = etable(
         results, titles=titles, keep=keep, drop=drop, labels=labels, stars=args.stars,
         below=None if args.below == "none" else (args.below or "se"),
         digits=3 if args.digits is None else args.digits,
     )  # fmt: skip
-    _emit(table.render(fmt), args.out, out)
+    if fmt in _BINARY:
+        if args.out is None:
+            raise UsageError(f"a {fmt} table is a file: add --out table.{fmt}")
+        table.save(args.out, fmt)
+    else:
+        _emit(table.render(fmt), args.out, out)
+    _emit_log(run, out)
     return 0
+
+
+def _emit_log(run: DoRun | None, out: TextIO) -> None:
+    """The output of a do-file's post-estimation commands, as Stata's log shows it."""
+    if run is not None and run.log:
+        out.write("\n" + str(run).rstrip("\n") + "\n")
 
 
 def _emit(text: str, path: str | None, out: TextIO) -> None:

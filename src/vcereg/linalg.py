@@ -27,7 +27,9 @@ __all__ = ["RANK_TOL", "LeastSquares", "least_squares"]
 RANK_TOL = 1e-13
 _BLOCK_ROWS = 65_536
 _EXTENDED_ROWS = 100_000
-_REFINE_COND = 1e5
+_REFINE_COND = 1e2  # scaled R: QR's error grows like eps * cond^2 for large residuals
+_EXTENDED_COND = 1e3
+_CHEAP_ROWS = 20_000  # below this, refinement costs next to nothing: always refine
 _GRAM_COND = 1e6
 
 
@@ -42,7 +44,7 @@ class LeastSquares:
     keep: NDArray[np.bool_]  # (K,) True for estimated columns
     r: FloatArray  # (k_kept, k_kept) upper triangular
     scale: FloatArray  # (k_kept,) column norms used for scaling
-    resid: FloatArray  # (N,) y - X b, accumulated in extended precision on small problems
+    resid: FloatArray  # (N,) y - X b, in extended precision on small ill-conditioned problems
 
     @property
     def rank(self) -> int:
@@ -192,12 +194,17 @@ def least_squares(x: FloatArray, y: FloatArray, *, tol: float = RANK_TOL) -> Lea
     if cols.size == 0:
         return LeastSquares(np.zeros(0), keep, np.zeros((0, 0)), scale, y.astype(np.float64))
     beta_s = sla.solve_triangular(r, qty, lower=False) * y_norm
-    # Refinement matters only for ill-conditioned problems; skip its passes over big data.
-    steps = 2 if n <= _EXTENDED_ROWS or np.linalg.cond(r) > _REFINE_COND else 0
+    # Refinement by corrected semi-normal equations only where conditioning calls for it;
+    # extended-precision residuals only for ill-conditioned small problems (NIST's Filip
+    # and Wampler live there), where they buy digits; elsewhere they only cost time.
+    cond = float(np.linalg.cond(r)) if cols.size else 1.0
+    extended = n <= _EXTENDED_ROWS and cond > _EXTENDED_COND
+    steps = 2 if cond > _REFINE_COND or n <= _CHEAP_ROWS else 0
     for _ in range(steps):
-        resid = _residuals(x, y, cols, scale, beta_s)
-        beta_s = beta_s + _correction(x, cols, scale, r, resid)
-    return LeastSquares(beta_s / scale, keep, r, scale, _residuals(x, y, cols, scale, beta_s))
+        resid = _residuals(x, y, cols, scale, beta_s, extended)
+        beta_s = beta_s + _correction(x, cols, scale, r, resid, extended)
+    resid = _residuals(x, y, cols, scale, beta_s, extended)
+    return LeastSquares(beta_s / scale, keep, r, scale, resid)
 
 
 def _independent(r: FloatArray, tol: float) -> NDArray[np.bool_]:
@@ -232,14 +239,21 @@ def _col_norms(x: FloatArray) -> FloatArray:
 
 
 def _residuals(
-    x: FloatArray, y: FloatArray, cols: NDArray[np.intp], scale: FloatArray, beta_s: FloatArray
+    x: FloatArray,
+    y: FloatArray,
+    cols: NDArray[np.intp],
+    scale: FloatArray,
+    beta_s: FloatArray,
+    extended: bool,
 ) -> FloatArray:
-    """``y - X b``; in extended precision where the problem is small (cost nil, and the
-    ill-conditioned certified problems, NIST's Filip and Wampler, live there)."""
-    if x.shape[0] <= _EXTENDED_ROWS:
+    """``y - X b``, in extended precision when asked (small ill-conditioned problems)."""
+    if extended:
         xl = x[:, cols].astype(np.longdouble) / scale.astype(np.longdouble)
         exact = y.astype(np.longdouble) - xl @ beta_s.astype(np.longdouble)
         return exact.astype(np.float64)
+    if x.shape[0] <= _BLOCK_ROWS and cols.size == x.shape[1]:
+        out: FloatArray = y - x @ (beta_s / scale)
+        return out
     out = y.astype(np.float64, copy=True)
     for lo in range(0, x.shape[0], _BLOCK_ROWS):
         out[lo : lo + _BLOCK_ROWS] -= _scaled(x[lo : lo + _BLOCK_ROWS], cols, scale) @ beta_s
@@ -247,10 +261,15 @@ def _residuals(
 
 
 def _correction(
-    x: FloatArray, cols: NDArray[np.intp], scale: FloatArray, r: FloatArray, resid: FloatArray
+    x: FloatArray,
+    cols: NDArray[np.intp],
+    scale: FloatArray,
+    r: FloatArray,
+    resid: FloatArray,
+    extended: bool,
 ) -> FloatArray:
     """Refinement step by corrected semi-normal equations (Björck 1987): R'R d = X'r."""
-    if x.shape[0] <= _EXTENDED_ROWS:
+    if extended:
         xl = x[:, cols].astype(np.longdouble) / scale.astype(np.longdouble)
         g = (xl.T @ resid.astype(np.longdouble)).astype(np.float64)
     else:

@@ -23,6 +23,7 @@ from .estimators import Fit
 from .inference import WaldTest, critical_value, p_values, wald_test
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
+from .tables import interop
 from .tables.etable import etable
 from .tables.summary import render_summary
 from .vce import VceContext, VceResult, resolve
@@ -258,6 +259,39 @@ class Results:
 
     def _repr_html_(self) -> str:
         return etable(self).to_html()
+
+    # --- maketables plug-in protocol (see vcereg.tables.interop) -------------------
+    @property
+    def __maketables_coef_table__(self) -> pd.DataFrame:
+        return interop.coef_table(self)
+
+    def __maketables_stat__(self, key: str) -> Any:
+        return interop.stat(self, key)
+
+    @property
+    def __maketables_depvar__(self) -> str:
+        return self.depvar
+
+    @property
+    def __maketables_fixef_string__(self) -> str | None:
+        return "+".join(self.fixed_effects) or None
+
+    @property
+    def __maketables_vcov_info__(self) -> dict[str, Any]:
+        return interop.vcov_info(self)
+
+    @property
+    def __maketables_stat_labels__(self) -> dict[str, str]:
+        return interop.stat_labels()
+
+    @property
+    def __maketables_default_stat_keys__(self) -> list[str]:
+        return ["N", "r2", "adj_r2", "r2_within", "n_clusters", "se_type"]
+
+    @property
+    def __maketables_var_labels__(self) -> dict[str, str] | None:
+        shown = {t: n for t, n in self.display_names.items() if n != t}
+        return shown or None
 
 
 def _num(value: object) -> float | None:

@@ -204,6 +204,41 @@ def test_do_file_table_and_xtset(run: Run, tmp_path: Path) -> None:
     assert p.stderr.startswith("warning: panel.do: line 3: only 10 clusters in year")
 
 
+def test_do_file_with_post_estimation_commands(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "post.do").write_text(
+        "reg G3 absences\nestimates store base\nreg G3 age, robust\nestimates replay base\n"
+    )
+    p = run("--do", "post.do", "--example", "student-mat")
+    assert p.returncode == 0, p.stderr
+    assert "(1)" in p.stdout and "(2)" in p.stdout  # both fits in the table
+    log = p.stdout[p.stdout.index(". estimates replay base") :]
+    assert "Number of obs   =       395" in log and "absences |" in log
+    p = run("--do", "post.do", "--example", "student-mat", "--json")
+    (cmd,) = json.loads(p.stdout)["commands"]
+    assert cmd["line"] == 4 and cmd["command"] == "estimates replay base"
+
+
+def test_word_and_excel_outputs(run: Run, tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    openpyxl = pytest.importorskip("openpyxl")
+    for name in ("t.docx", "t.xlsx"):
+        p = run(CLUSTER, ROBUST, "--example", "student-mat", "-o", name)
+        assert p.returncode == 0 and p.stdout == "", p.stderr
+    cells = [c.text for c in docx.Document(str(tmp_path / "t.docx")).tables[0].rows[2].cells]
+    assert cells[0] == "absences"
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert any(isinstance(c.value, float) for row in ws.iter_rows() for c in row)
+    p = run(CLUSTER, "--example", "student-mat", "-f", "docx")
+    assert p.returncode == 2 and "add --out table.docx" in p.stderr
+
+
+def test_do_file_summarize(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "d.do").write_text("summarize G3 absences\nreg G3 absences\n")
+    p = run("--do", "d.do", "--example", "student-mat")
+    assert p.returncode == 0, p.stderr
+    assert ". summarize G3 absences" in p.stdout and "Mean" in p.stdout
+
+
 def test_do_file_from_stdin(run: Run) -> None:
     p = run("--do", "-", "--example", "student-mat", input="G3 ~ absences\nreg G3 failures\n")
     assert p.returncode == 0, p.stderr

@@ -126,19 +126,51 @@ def test_two_fe_slopes(
     )
 
 
+@pytest.mark.parametrize("method", ["cg", "direct"])
 @pytest.mark.parametrize("tol", [1e-10, 1e-14])
-def test_weakly_connected_chain_converges_to_exact(tol: float) -> None:
+def test_weakly_connected_chain_converges_to_exact(tol: float, method: str) -> None:
     # firm i is seen only in years i and i+1: a path graph, the worst case for plain MAP.
     # A tolerance below rounding level must stop at the noise floor, not amplify noise.
     rng = np.random.default_rng(3)
     firm = np.repeat(np.arange(120), 6)
     year = firm + np.tile([0, 0, 0, 1, 1, 1], 120)
     x = rng.standard_normal((firm.size, 2)) + np.sqrt(year)[:, None]
-    res = demean(x, [firm, year], tol=tol)
+    res = demean(x, [firm, year], tol=tol, method=method)  # type: ignore[arg-type]
     d = _dummies(firm, year)
     exact = x - d @ np.linalg.lstsq(d, x, rcond=None)[0]
     np.testing.assert_allclose(res.values, exact, rtol=0, atol=1e-9 * x.std())
-    assert res.converged and res.iterations > 5
+    # the direct solve needs no sweeps: one check that nothing is left
+    assert res.converged and (res.iterations > 5 if method == "cg" else res.iterations == 1)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_direct_solve_equals_dummy_regression_with_three_effects(weighted: bool) -> None:
+    """Largest effect by group means, the two small ones through the Schur complement;
+    several connected components (a singular Schur complement); weights."""
+    rng = np.random.default_rng(8)
+    n = 900
+    firm = rng.integers(0, 150, n)
+    year = rng.integers(0, 12, n)
+    region = np.where(firm < 75, rng.integers(0, 4, n), 4 + rng.integers(0, 3, n))
+    x = rng.standard_normal((n, 3)) * [1.0, 1e4, 1e-3] + firm[:, None] * 0.1
+    w = rng.uniform(0.5, 2.0, n) if weighted else None
+    res = demean(x, [firm, year, region], weights=w, method="direct")
+    d = _dummies(firm, year, region)
+    sw = np.sqrt(w) if w is not None else np.ones(n)
+    coef = np.linalg.lstsq(d * sw[:, None], x * sw[:, None], rcond=None)[0]
+    exact = x - d @ coef
+    sd = x.std(axis=0)  # columns on scales 1, 1e4 and 1e-3: compare each in its own units
+    np.testing.assert_allclose(res.values / sd, exact / sd, rtol=0, atol=1e-10)
+    assert res.iterations == 1
+    cg = demean(x, [firm, year, region], weights=w, method="cg", tol=1e-13)
+    np.testing.assert_allclose(res.values / sd, cg.values / sd, rtol=0, atol=1e-10)
+
+
+def test_direct_solve_refused_when_every_other_effect_is_large() -> None:
+    a = np.arange(8000) % 4000
+    b = (np.arange(8000) * 7) % 3500
+    with pytest.raises(EstimationError, match="at most 2,000 levels"):
+        demean(np.ones((8000, 1)), [a, b], method="direct")
 
 
 def test_three_fe_slopes_match_pyfixest() -> None:
@@ -317,7 +349,10 @@ def test_weighted_two_fe_equals_wls_on_dummies_and_pyfixest() -> None:
 def test_non_convergence_raises() -> None:
     df = _panel(13)
     with pytest.raises(EstimationError, match=r"1 iterations \(tol=1e-10\)"):
-        demean(df[["x1"]].to_numpy(), [_codes(df["firm"]), _codes(df["year"])], maxiter=1)
+        demean(
+            df[["x1"]].to_numpy(), [_codes(df["firm"]), _codes(df["year"])], maxiter=1,
+            method="cg",
+        )  # fmt: skip
 
 
 def test_bad_inputs_raise_data_error() -> None:

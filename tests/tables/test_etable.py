@@ -186,8 +186,12 @@ def test_unknown_format(fake_ols, tmp_path) -> None:
         t.render("markdwn")
     with pytest.raises(RenderError, match=r"expected one of text, markdown, latex, html"):
         etable(fake_ols, format="pdf")
-    with pytest.raises(RenderError, match=r"(?s)'t\.docx'.*\.txt, \.md"):
-        t.save(tmp_path / "t.docx")
+    with pytest.raises(RenderError, match=r"(?s)'t\.rtf'.*\.txt, \.md.*\.docx, \.xlsx"):
+        t.save(tmp_path / "t.rtf")
+    with pytest.raises(
+        RenderError, match=r"(?s)docx is a binary file format.*save\('table.docx'\)"
+    ):
+        t.render("word")
     with pytest.raises(RenderError, match=r"did you mean '\.htm'"):
         t.save(tmp_path / "t.hmt")
 

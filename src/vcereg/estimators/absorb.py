@@ -6,20 +6,27 @@ slopes and residuals as OLS of the demeaned ``y`` on the demeaned ``X`` (Stata `
 array per effect, values ``0..G-1``, all of length N. Everything is O(N) per pass via
 ``np.bincount``; no dense dummy matrix and no N x N object is ever formed.
 
-Demeaning with several effects solves the least-squares projection onto ``span[D1 D2 ...]``
-with symmetric Kaczmarz sweeps accelerated by conjugate gradients, reghdfe's default
-(Correia 2017, "Linear Models with High-Dimensional Fixed Effects: An Efficient and
-Feasible Estimator").
+Demeaning with several effects solves the least-squares projection onto ``span[D1 D2 ...]``.
+When every effect but the largest has few levels together (firm and year, worker and
+quarter), the projection is computed directly: the largest effect ``D1`` is eliminated by
+group means and the small ones solve their normal equations through the Schur complement
+``S = Z'WZ - Z'WD1 (D1'WD1)^-1 D1'WZ`` (``Z = [D2 ...]``, at most a few thousand columns),
+all columns at once, in a handful of sparse passes over the data. Otherwise, or if the
+direct solution fails its orthogonality check, symmetric Kaczmarz sweeps accelerated by
+conjugate gradients finish the job, reghdfe's default (Correia 2017, "Linear Models with
+High-Dimensional Fixed Effects: An Efficient and Feasible Estimator").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+import scipy.linalg as sla
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .._types import FloatArray, IntArray
@@ -31,6 +38,9 @@ __all__ = ["AbsorbedDof", "Demeaned", "absorbed_dof", "demean", "drop_singletons
 #: CG stops when its residual has shrunk by this factor: ~50 ulp, the rounding level of
 #: the sweep; past it the recurrences only amplify noise.
 _RESIDUAL_FLOOR = 1e-14
+#: The direct solve factorises a dense matrix of the small effects' levels: worth it up to
+#: a couple of thousand levels (2,000^3 / 3 flops is a fraction of a second), CG beyond.
+_DIRECT_MAX_LEVELS = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +202,8 @@ def demean(
     *,
     tol: float = 1e-10,
     maxiter: int = 10_000,
+    method: Literal["auto", "direct", "cg"] = "auto",
+    copy: bool = True,
 ) -> Demeaned:
     """Partial every fixed effect out of each column (the within transformation).
 
@@ -210,6 +222,14 @@ def demean(
         Optional non-negative weights of length N; group means become weighted means.
     tol, maxiter
         Convergence tolerance (relative change) and the cap on accelerated sweeps.
+    method
+        ``"auto"``: the direct solve when the effects other than the largest have at most
+        2,000 levels together (fewer on small data, where sweeps are cheap), checked,
+        with CG for what it leaves; ``"cg"``: only the accelerated sweeps; ``"direct"``:
+        like auto, but an error if the direct solve does not apply.
+    copy
+        With ``copy=False`` a Fortran-ordered float64 2-D input is demeaned in place (the
+        caller's scratch array), saving a copy of the data.
 
     Returns
     -------
@@ -237,7 +257,8 @@ def demean(
     if x.ndim not in (1, 2):
         raise DataError(f"demean expects a 1-D or 2-D array (got {x.ndim} dimensions)")
     n = x.shape[0]
-    out = np.array(x.reshape(n, -1), dtype=np.float64, order="F", copy=True)
+    in_place = not copy and x.ndim == 2 and x.flags.f_contiguous and x.flags.writeable
+    out = x if in_place else np.array(x.reshape(n, -1), dtype=np.float64, order="F", copy=True)
     fes = _check_codes(codes, n)
     w: FloatArray | None = None
     if weights is not None:
@@ -261,12 +282,23 @@ def demean(
     wsum = float(n) if w is None else float(w.sum())
     mean = out.mean(axis=0) if w is None else (w @ out) / max(wsum, 1e-300)
     out -= mean
+    scales = np.sqrt(np.einsum("ij,ij->j", out, out if w is None else out * w[:, None]))
+    scales /= np.sqrt(max(wsum, 1e-300))
+    direct = method != "cg" and len(out) > 0 and _direct(out, fes, w, force=method == "direct")
+    if method == "direct" and not direct:
+        raise EstimationError(
+            f"the direct solve needs the effects other than the largest to have at most "
+            f"{_DIRECT_MAX_LEVELS:,} levels together"
+        )
     iterations = 0
     for j in range(out.shape[1]):
         col = out[:, j]
-        scale = np.sqrt(proj.dot(col, col) / max(wsum, 1e-300))
+        scale = float(scales[j])
         if not scale > 0:
             continue  # constant column: centring already removed it exactly
+        if direct and _orthogonal(proj, col, scale, tol):
+            iterations = max(iterations, 1)
+            continue
         its, converged, change = _cg(proj, col, scale, tol, maxiter)
         iterations = max(iterations, its)
         if not converged:
@@ -277,6 +309,104 @@ def demean(
                 "fixed effects (few movers between groups)",
             )
     return result(iterations)
+
+
+def _group_sums(codes: IntArray, levels: int, cols: FloatArray, w: FloatArray | None) -> FloatArray:
+    """(levels x p) weighted group sums of every column: one ``bincount`` per column."""
+    out = np.empty((levels, cols.shape[1]))
+    for j in range(cols.shape[1]):
+        col = cols[:, j] if w is None else cols[:, j] * w
+        out[:, j] = np.bincount(codes, weights=col, minlength=levels)
+    return out
+
+
+def _subtract_groups(cols: FloatArray, codes: IntArray, values: FloatArray) -> None:
+    """``cols[i] -= values[codes[i]]`` column by column (temporaries of one column only)."""
+    buf = np.empty(cols.shape[0])
+    for j in range(cols.shape[1]):
+        cols[:, j] -= np.take(values[:, j], codes, out=buf)
+
+
+def _direct(
+    out: FloatArray, fes: list[IntArray], w: FloatArray | None, *, force: bool = False
+) -> bool:
+    """Project every column of ``out`` (in place) off ``span[D1 D2 ...]`` exactly when the
+    effects other than the largest have at most ``_DIRECT_MAX_LEVELS`` levels together.
+
+    With ``D1`` the largest effect and ``Z`` the others' dummies, the coefficients ``b`` of
+    ``Z`` solve ``S b = Z'W M1 x`` with ``S = Z'W M1 Z`` (``M1`` removes D1's weighted group
+    means); then ``x - Z b`` with D1's group means removed is the residual. ``S`` is
+    singular (the constant of each connected component lies in several spans); a pivoted
+    Cholesky factor of its full-rank part gives one solution, and any solution leaves the
+    same residual because the null space of ``S`` maps into ``span(D1)``.
+    Returns False (``out`` untouched) when the problem is not of that shape.
+    """
+    sizes = [int(c.max()) + 1 if c.size else 0 for c in fes]
+    big = int(np.argmax(sizes))
+    small = [g for g in range(len(fes)) if g != big]
+    offsets = np.cumsum([0, *(sizes[g] for g in small)])
+    m = int(offsets[-1])
+    # a dense m x m factorisation (m^3 / 3 flops) against CG's passes over the data
+    costly = m**3 > 200 * out.shape[0] * out.shape[1]
+    if m == 0 or m > _DIRECT_MAX_LEVELS or (costly and not force):
+        return False
+    c1, g1 = fes[big], sizes[big]
+    wts = np.ones(out.shape[0]) if w is None else w
+    n1 = np.bincount(c1, weights=wts, minlength=g1)
+    inv_n1 = np.divide(1.0, n1, out=np.zeros_like(n1), where=n1 > 0)
+    # D1'W Z as one sparse (g1 x m) matrix; Z'W Z block by block from pair counts
+    z_codes = np.concatenate([fes[g] + offsets[i] for i, g in enumerate(small)])
+    cross = csr_matrix(
+        (np.tile(wts, len(small)), (np.tile(c1, len(small)), z_codes)), shape=(g1, m)
+    )
+    ztz = np.zeros((m, m))
+    for i, ga in enumerate(small):
+        for j, gb in enumerate(small[i:], start=i):
+            pairs = fes[ga] * sizes[gb] + fes[gb]
+            block = np.bincount(pairs, weights=wts, minlength=sizes[ga] * sizes[gb])
+            block = block.reshape(sizes[ga], sizes[gb])
+            ztz[offsets[i] : offsets[i + 1], offsets[j] : offsets[j + 1]] = block
+            ztz[offsets[j] : offsets[j + 1], offsets[i] : offsets[i + 1]] = block.T
+    schur = ztz - (cross.T @ cross.multiply(inv_n1[:, None]).tocsr()).toarray()
+    means1 = _group_sums(c1, g1, out, w) * inv_n1[:, None]
+    rhs = -(cross.T @ means1)
+    for i, g in enumerate(small):
+        rhs[offsets[i] : offsets[i + 1]] += _group_sums(fes[g], sizes[g], out, w)
+    coef = _psd_solve(schur, rhs)
+    if coef is None:
+        return False
+    for i, g in enumerate(small):
+        _subtract_groups(out, fes[g], coef[offsets[i] : offsets[i + 1]])
+    _subtract_groups(out, c1, _group_sums(c1, g1, out, w) * inv_n1[:, None])
+    return True
+
+
+def _psd_solve(a: FloatArray, rhs: FloatArray) -> FloatArray | None:
+    """A solution of ``a x = rhs`` for symmetric PSD, possibly singular ``a`` (LAPACK's
+    pivoted Cholesky ``dpstrf``; the columns beyond the numerical rank get 0)."""
+    scale = np.sqrt(np.clip(np.diag(a), 1e-300, None))
+    a_s = a / np.outer(scale, scale)
+    c, piv, rank, info = sla.lapack.dpstrf(a_s, lower=0, tol=1e-11)
+    if info < 0 or rank == 0:
+        return None
+    piv = piv[:rank] - 1
+    r = np.triu(c[:rank, :rank])
+    sol = np.zeros_like(rhs)
+    y = sla.solve_triangular(r, rhs[piv] / scale[piv, None], trans="T", lower=False)
+    sol[piv] = sla.solve_triangular(r, y, lower=False) / scale[piv, None]
+    return sol
+
+
+def _orthogonal(proj: _Projector, col: FloatArray, scale: float, tol: float) -> bool:
+    """Has ``col`` no component left in any effect's span? (One sweep would change it by at
+    most ``tol`` of its scale.)"""
+    for g in range(len(proj.fes)):
+        wx = col if proj.weights is None else col * proj.weights
+        sums = np.bincount(proj.fes[g], weights=wx, minlength=proj.inv_total[g].size)
+        means = sums * proj.inv_total[g]
+        if np.max(np.abs(means)) > tol * scale:
+            return False
+    return True
 
 
 def _compact(c: IntArray) -> tuple[IntArray, int]:

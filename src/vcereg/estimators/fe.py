@@ -70,11 +70,16 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
     nested_rule = style == "reghdfe" and spec.ssc.absorbed_in_k == "nonnested"
     dof = absorbed_dof(codes, clusters=clusters if nested_rule else ())
     slopes = [i for i, t in enumerate(design.terms) if t != "Intercept"]
-    x = design.x[:, slopes]
-    blocks = [design.y[:, None], x] + ([design.z] if design.z is not None else [])
-    stacked = np.asfortranarray(np.hstack(blocks))
-    dm = demean(stacked, codes, design.weights, tol=_TOL).values
-    k_x = x.shape[1]
+    k_x = len(slopes)
+    k_z = design.z.shape[1] if design.z is not None else 0
+    # one Fortran-ordered scratch array [y X Z], demeaned in place
+    dm = np.empty((design.y.shape[0], 1 + k_x + k_z), order="F")
+    dm[:, 0] = design.y
+    for j, i in enumerate(slopes, start=1):
+        dm[:, j] = design.x[:, i]
+    if design.z is not None:
+        dm[:, 1 + k_x :] = design.z
+    dm = demean(dm, codes, design.weights, tol=_TOL, copy=False).values
     y_dm = np.ascontiguousarray(dm[:, 0])
     x_dm = np.asfortranarray(dm[:, 1 : 1 + k_x])
     z_dm = None

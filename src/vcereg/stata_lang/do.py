@@ -15,7 +15,7 @@ from ..spec import ModelSpec, PanelSpec
 from .command import COMMANDS, is_stata_command, parse_line
 from .syntax import WORD, skip_ws, syntax_error, top_comma, unsupported
 
-__all__ = ["logical_lines", "parse_do"]
+__all__ = ["logical_lines", "panel_line", "parse_do"]
 
 
 def parse_do(text: str) -> list[ModelSpec]:
@@ -50,7 +50,7 @@ def parse_do(text: str) -> list[ModelSpec]:
             m = WORD.match(line, start)
             word = m.group(0) if m else line[start:].split()[0]
             if word in ("xtset", "tsset"):
-                panel = _panel_line(line, word, panel, start + len(word))
+                panel = panel_line(line, word, panel, start + len(word))
             elif is_stata_command(line) or closest(word, COMMANDS):
                 specs.append(parse_line(line, panel))
             else:
@@ -60,7 +60,8 @@ def parse_do(text: str) -> list[ModelSpec]:
                     f"{', '.join(COMMANDS)}, xtset and tsset lines",
                     start,
                     start + len(word),
-                    hint="load and prepare the data with pandas",
+                    hint="prepare the data with pandas; run post-estimation commands "
+                    "(test, predict, ...) with vcereg.run_do",
                 )
         except VceregError as exc:
             raise type(exc)(
@@ -75,7 +76,7 @@ _UNITS = frozenset((
 ))  # fmt: skip
 
 
-def _panel_line(line: str, word: str, panel: PanelSpec | None, at: int) -> PanelSpec | None:
+def panel_line(line: str, word: str, panel: PanelSpec | None, at: int) -> PanelSpec | None:
     """The panel declared by an ``xtset``/``tsset`` line (``None`` after ``clear``)."""
     comma = top_comma(line, at)
     names = line[at:comma].split()

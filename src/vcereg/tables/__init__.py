@@ -1,7 +1,9 @@
 """Regression tables: the only place in vcereg where numbers become strings.
 
 * :func:`etable` builds a multi-model table (:class:`ETable`) that renders to text,
-  Markdown, LaTeX and HTML;
+  Markdown, LaTeX and HTML, and saves Word and Excel files;
+* :func:`describe` builds a descriptive-statistics table of the same kind;
+* :mod:`.interop` lets other table packages (maketables) read vcereg results;
 * :func:`render_summary` prints one model the way Stata's ``regress`` does;
 * :func:`register_statistic` adds footer statistics.
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from ._options import select_terms
 from ._protocol import ResultLike
+from .describe import describe
 from .etable import DEFAULT_STATS, ETable, OutputFormat, etable
 from .ir import Cell, Panel, PanelKind, Row, RowKind, Table
 from .stats import Statistic, register_statistic, resolve_statistic, statistic_names
@@ -29,6 +32,7 @@ __all__ = [
     "RowKind",
     "Statistic",
     "Table",
+    "describe",
     "etable",
     "register_statistic",
     "render_summary",

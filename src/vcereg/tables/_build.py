@@ -196,9 +196,16 @@ def _notes(results: Sequence[ResultLike], spec: TableSpec) -> tuple[str, ...]:
         line = "; ".join(p for p in parts if p)
         if line:
             notes.append(line)
-        multi = len(results) > 1
+        # a note shared by several models is printed once, naming them: "(1, 3) ..."
+        owners: dict[str, list[int]] = {}
         for i, r in enumerate(results, 1):
-            notes += [f"({i}) {n}" if multi else n for n in r.notes]
+            for n in r.notes:
+                owners.setdefault(n, []).append(i)
+        multi = len(results) > 1
+        for n, models in owners.items():
+            everyone = len(models) == len(results)
+            tag = "" if not multi or everyone else f"({', '.join(map(str, models))}) "
+            notes.append(tag + n)
     return tuple(dict.fromkeys([*notes, *spec.extra_notes]))
 
 

@@ -1,4 +1,5 @@
-"""``etable``: regression tables of one or more models, in four output formats."""
+"""``etable``: regression tables of one or more models: text, Markdown, LaTeX, HTML, Word
+and Excel."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from ._build import TableSpec, build_table
 from ._options import LatexEnv, parse_below, parse_latex_env, parse_stars
 from ._protocol import ResultLike
 from .ir import Table
+from .render_docx import render_docx
 from .render_html import render_html
 from .render_latex import render_latex
 from .render_markdown import render_markdown
 from .render_text import render_text
+from .render_xlsx import render_xlsx
 from .stats import StatValue, resolve_statistic
 
 __all__ = ["DEFAULT_STATS", "ETable", "OutputFormat", "etable"]
@@ -33,9 +36,18 @@ class OutputFormat(StrEnum):
     MARKDOWN = "markdown"
     LATEX = "latex"
     HTML = "html"
+    DOCX = "docx"
+    XLSX = "xlsx"
+
+    @property
+    def binary(self) -> bool:
+        """Word and Excel files are bytes, not text."""
+        return self in (OutputFormat.DOCX, OutputFormat.XLSX)
 
 
-_FORMAT_NAMES = {"txt": "text", "md": "markdown", "tex": "latex", "htm": "html"}
+_FORMAT_NAMES = {
+    "txt": "text", "md": "markdown", "tex": "latex", "htm": "html", "word": "docx", "excel": "xlsx",
+}  # fmt: skip
 _EXTENSIONS = {
     ".txt": OutputFormat.TEXT,
     ".md": OutputFormat.MARKDOWN,
@@ -43,12 +55,14 @@ _EXTENSIONS = {
     ".tex": OutputFormat.LATEX,
     ".html": OutputFormat.HTML,
     ".htm": OutputFormat.HTML,
+    ".docx": OutputFormat.DOCX,
+    ".xlsx": OutputFormat.XLSX,
 }
 
 
 def parse_format(value: object) -> OutputFormat:
     """An output format by name (``text``/``txt``, ``markdown``/``md``, ``latex``/``tex``,
-    ``html``/``htm``)."""
+    ``html``/``htm``, ``docx``/``word``, ``xlsx``/``excel``)."""
     valid = [f.value for f in OutputFormat]
     if isinstance(value, str):
         key = _FORMAT_NAMES.get(value.lower().lstrip("."), value.lower().lstrip("."))
@@ -112,9 +126,28 @@ class ETable:
         """A self-contained HTML fragment (a whole page with ``document=True``)."""
         return render_html(self.table, document=document)
 
+    def to_docx(self) -> bytes:
+        """A Word document holding the table (needs python-docx: ``vcereg[word]``)."""
+        return render_docx(self.table)
+
+    def to_xlsx(self) -> bytes:
+        """An Excel workbook holding the table, numbers stored as numbers (needs openpyxl:
+        ``vcereg[excel]``)."""
+        return render_xlsx(self.table)
+
     def render(self, format: str) -> str:
-        """Render to ``format`` (``text``, ``markdown``, ``latex`` or ``html``)."""
+        """Render to ``format`` (``text``, ``markdown``, ``latex`` or ``html``).
+
+        Word and Excel are files, not text: use :meth:`save`, :meth:`to_docx` or
+        :meth:`to_xlsx` for them.
+        """
         kind = parse_format(format)
+        if kind.binary:
+            raise RenderError(
+                f"{kind.value} is a binary file format, not text",
+                hint=f"write it with .save('table.{kind.value}') or get the bytes with "
+                f".to_{kind.value}()",
+            )
         if kind is OutputFormat.TEXT:
             return self.to_text()
         if kind is OutputFormat.MARKDOWN:
@@ -126,16 +159,24 @@ class ETable:
     def save(self, path: str | os.PathLike[str], format: str | None = None) -> Path:
         """Write the table to ``path``; the format comes from ``format`` or the extension.
 
-        HTML files get a complete page. Returns the path written.
+        HTML files get a complete page; ``.docx`` and ``.xlsx`` give Word and Excel files.
+        Returns the path written.
         """
         target = Path(path)
-        text = self.render(_format_for(target, format).value)
-        target.write_text(text, encoding="utf-8")
+        kind = _format_for(target, format)
+        if kind is OutputFormat.DOCX:
+            target.write_bytes(self.to_docx())
+        elif kind is OutputFormat.XLSX:
+            target.write_bytes(self.to_xlsx())
+        else:
+            target.write_text(self.render(kind.value), encoding="utf-8")
         return target
 
     def __str__(self) -> str:
         if self.format is OutputFormat.HTML:
             return self.to_html()
+        if self.format.binary:  # a table written to Word/Excel still prints as text
+            return self.to_text()
         return self.render(self.format.value)
 
     def __repr__(self) -> str:
@@ -249,7 +290,8 @@ def etable(
         ``{title: result}`` (its keys become the column titles).
     format
         Output format of ``str()``/``print()`` and of ``file`` (``text``, ``markdown``, ``latex``,
-        ``html``); by default inferred from the file extension.
+        ``html``, ``docx``, ``xlsx``); by default inferred from the file extension. Word and
+        Excel tables print as text.
     titles
         Column titles printed above the model numbers, one per model.
     model_numbers
@@ -297,7 +339,8 @@ def etable(
     siunitx
         LaTeX ``S`` columns aligned on the decimal point.
     file
-        Also write the table to this path.
+        Also write the table to this path (``.txt``, ``.md``, ``.tex``, ``.html``, ``.docx``,
+        ``.xlsx``).
 
     Returns
     -------

@@ -1,0 +1,8 @@
+"""Do-file commands beyond estimation, one module each, registered with
+:func:`vcereg.dofile.register_command` when imported (see :mod:`vcereg.dofile`)."""
+
+from __future__ import annotations
+
+from . import describe, estimates
+
+__all__ = ["describe", "estimates"]

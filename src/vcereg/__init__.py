@@ -20,6 +20,7 @@ from .dofile import DoRun, run_do
 from .dsl import unparse as to_dsl
 from .errors import VceregError, VceregWarning
 from .plot import coefplot
+from .postestimation.hausman import hausman, mundlak
 from .results import Results
 from .spec import ModelSpec, SmallSample, VceSpec
 from .stata_lang import parse_do
@@ -49,7 +50,9 @@ __all__ = [
     "errors",
     "etable",
     "fit_spec",
+    "hausman",
     "io",
+    "mundlak",
     "parse",
     "parse_do",
     "register_vce",

@@ -19,7 +19,8 @@ from . import dsl, stata_lang
 from .design import build
 from .errors import DataError, NotSupportedError, SpecError
 from .estimators import FirstStage, fit_absorbed, fit_iv, fit_ols
-from .results import Results, assemble, compute_vce
+from .estimators.panel import PANEL_ESTIMATORS, fe_panel_stats, fit_panel
+from .results import Results, assemble, compute_vce, with_panel
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 
@@ -35,7 +36,7 @@ class _ToPandas(Protocol):
 #: What the API accepts as data: a pandas DataFrame, or a frame with ``to_pandas()``.
 DataLike: TypeAlias = pd.DataFrame | _ToPandas
 
-_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe"}
+_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe", *PANEL_ESTIMATORS}
 
 
 def parse(model: str, *, vce: str | None = None) -> ModelSpec:
@@ -178,30 +179,39 @@ def fit_spec(
         raise NotSupportedError(f"{what}: estimator {spec.estimator!r} is not supported yet")
     if not 0 < spec.level < 100:
         raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
-    design = build(spec, frame, extra=estimator.variables(vspec), safe=safe, context=context)
+    panel_id = spec.panel.id if spec.estimator in PANEL_ESTIMATORS and spec.panel else None
+    extra = (*estimator.variables(vspec), *([panel_id] if panel_id else []))
+    design = build(spec, frame, extra=tuple(dict.fromkeys(extra)), safe=safe, context=context)
     first: tuple[FirstStage, ...] = ()
+    panel = pfit = None
     label = "Linear regression"
     r2_within: float | None = None
     df_fit: float | None = None
     if spec.absorb:
+        original = design
         absorbed = fit_absorbed(spec, design)
         fit, design, first = absorbed.fit, absorbed.design, absorbed.first_stage
         label, r2_within = absorbed.label, absorbed.rsquared_within
         df_fit = absorbed.df_fit
         if spec.iv is not None:
             label += " (2SLS)"
+        elif spec.estimator == "xtreg_fe":
+            panel = fe_panel_stats(original, absorbed, spec.absorb[0])
+    elif spec.estimator in PANEL_ESTIMATORS:
+        pfit = fit_panel(spec, design)
+        fit, design, label, panel = pfit.fit, pfit.design, pfit.label, pfit.stats
     elif spec.iv is not None:
         fit, first = fit_iv(design)
         label = "Instrumental variables 2SLS regression"
     else:
         fit = fit_ols(design)
-    notes = tuple(_first_stage_note(f) for f in first)
-    vres = compute_vce(spec, design, fit, frame)
+    notes = tuple(_first_stage_note(f) for f in first) + (pfit.notes if pfit else ())
+    vres = compute_vce(spec, design, fit, frame, normal=pfit is not None and pfit.normal)
 
     def refit(new: ModelSpec) -> Results:
         return fit_spec(new, frame, safe=safe, context=context)
 
-    return assemble(
+    result = assemble(
         spec,
         design,
         fit,
@@ -210,9 +220,10 @@ def fit_spec(
         notes,
         model_label=label,
         rsquared_within=r2_within,
-        refit=refit if spec.absorb else None,
+        refit=refit if spec.absorb or panel is not None else None,
         df_fit=df_fit,
     )
+    return with_panel(result, panel, pfit.nobs if pfit else None)
 
 
 def _first_stage_note(f: FirstStage) -> str:

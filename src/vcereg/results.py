@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -20,6 +20,7 @@ from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
 from .errors import DataError, EstimationError
 from .estimators import Fit
+from .estimators.panel import PanelStats
 from .inference import WaldTest, critical_value, p_values, wald_test
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
@@ -28,7 +29,7 @@ from .tables.etable import etable
 from .tables.summary import render_summary
 from .vce import VceContext, VceResult, resolve
 
-__all__ = ["Results", "assemble", "compute_vce"]
+__all__ = ["Results", "assemble", "compute_vce", "with_panel"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -91,6 +92,7 @@ class Results:
     level: float = 95.0
     instrumented: tuple[str, ...] = ()  # IV: endogenous regressors (display names)
     instruments: tuple[str, ...] = ()  # IV: exogenous regressors and excluded instruments
+    panel: PanelStats | None = None  # xtreg: sigma_u, sigma_e, rho, R-squared within/between...
     _estimator_notes: tuple[str, ...] = field(default=(), repr=False)
     _fit: Fit | None = field(default=None, repr=False)
     _design: Design | None = field(default=None, repr=False)
@@ -185,7 +187,7 @@ class Results:
             spec = spec.replace(ssc=SmallSample.preset(ssc))
         _, canonical = resolve(vspec)
         spec = spec.replace(vce=canonical)
-        if self.fixed_effects and self._refit is not None:
+        if self._refit is not None:  # absorbed effects and panel models
             return self._refit(spec)
         vres = compute_vce(spec, self._design, self._fit, self._data)
         return assemble(
@@ -243,6 +245,7 @@ class Results:
             "fixed_effects": list(self.fixed_effects),
             "n_dropped": self.n_dropped,
             "notes": list(self.notes),
+            "panel": self.panel.to_dict() if self.panel is not None else None,
         }
 
     # --- display -------------------------------------------------------------------
@@ -399,13 +402,30 @@ def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:
     return {t: stata_term_name(t, names) for t in (*design.terms, *design.z_terms)}
 
 
+def with_panel(result: Results, panel: PanelStats | None, nobs: int | None = None) -> Results:
+    """Attach xtreg's panel statistics; random effects report the overall R-squared (Stata's
+    r2_o) and no adjusted one; ``nobs`` restores the observations behind panel means."""
+    if panel is None:
+        return result
+    changes: dict[str, Any] = {"panel": panel, "rsquared_within": panel.r2_within}
+    if panel.model == "re":
+        changes |= {"rsquared": panel.r2_overall, "rsquared_adj": float("nan")}
+    if nobs is not None:
+        changes["nobs"] = nobs
+    return replace(result, **changes)
+
+
 def compute_vce(
     spec: ModelSpec,
     design: Design,
     fit: Fit,
     data: pd.DataFrame | None,
+    *,
+    normal: bool = False,
 ) -> VceResult:
-    """Resolve ``spec.vce`` and compute it for a fit (shared by fitting and ``with_vce``)."""
+    """Resolve ``spec.vce`` and compute it for a fit (shared by fitting and ``with_vce``).
+
+    ``normal`` forces z inference whatever the variance (Stata's ``xtreg, re``)."""
     estimator, vspec = resolve(spec.vce, spec.source or None)
     needed = estimator.variables(vspec)
     groups = dict(design.groups)
@@ -440,4 +460,4 @@ def compute_vce(
             f"vce({vspec.name}) returned a covariance of shape {cov.shape} "
             f"(expected {(fit.lstsq.rank, fit.lstsq.rank)}) or with non-finite values"
         )
-    return result
+    return replace(result, df_inference=None) if normal else result

@@ -233,7 +233,8 @@ class ModelSpec:
     level
         Confidence level in percent.
     estimator
-        ``"ols"``, ``"areg"``, ``"reghdfe"``, ``"xtreg_fe"`` or ``"iv2sls"``.
+        ``"ols"``, ``"areg"``, ``"reghdfe"``, ``"xtreg_fe"``, ``"iv2sls"``, or the panel
+        models ``"xtreg_re"``, ``"xtreg_be"``, ``"xtreg_be_wls"`` (which need ``panel.id``).
     term_style
         ``"formulaic"`` names (``C(g)[T.2]``) or ``"stata"`` (``2.g``); ``factor_names`` maps
         formulaic factor expressions to the Stata variable spelling used for display.

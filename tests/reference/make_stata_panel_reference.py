@@ -4,7 +4,11 @@ Source: linearmodels 7.1 (NCSA licence), ``linearmodels/tests/panel/results/``:
 ``stata-panel-simulated-results.txt`` was written by Stata 13 running the do-file built by
 ``execute-stata-simulated-data.py`` on ``simulated-panel.dta`` (``xtset firm_id time``;
 variables y x1..x5, and their ``_light``/``_heavy`` copies with missing values). The data
-is tests/data/simulated_panel.csv. Run this script (with linearmodels installed) to rebuild
+is tests/data/simulated_panel.csv. The log holds ``xtreg, fe``, ``xtreg, re`` (Swamy-Arora,
+the default), ``xtreg, be`` and ``xtreg, be wls`` (each with vce(conventional), and re/fe
+with vce(robust) and vce(cluster firm_id)) and ``regress``; the ``_heavy`` variables give an
+unbalanced panel (639 firms with 1 to 3 years, 891 rows) after listwise deletion.
+Run this script (with linearmodels installed) to rebuild
 the JSON; the tests only read the JSON.
 """
 
@@ -30,8 +34,19 @@ COMMANDS = {
     "pooled-conventional-weighted": "regress {vars} [aweight=w], vce(ols)",
     "pooled-robust-weighted": "regress {vars} [aweight=w], vce(robust)",
     "pooled-cluster-weighted": "regress {vars} [aweight=w], vce(cluster firm_id)",
+    "random_effect-conventional-": "xtreg {vars}, re vce(conventional)",
+    "random_effect-robust-": "xtreg {vars}, re vce(robust)",
+    "random_effect-cluster-": "xtreg {vars}, re vce(cluster firm_id)",
+    "between-conventional-": "xtreg {vars}, be vce(conventional)",
+    "between-conventional-wls": "xtreg {vars}, be wls vce(conventional)",
 }
-STATS = ("N", "df_r", "r2", "rmse", "r2_w", "F", "rss", "sigma_e")
+#: e() scalars kept. xtreg's panel statistics: sigma_u, sigma_e, rho, corr (corr(u_i, Xb),
+#: fe), F_f (F test that all u_i = 0, fe), r2_w/r2_b/r2_o, N_g (panels), Tbar (re: the
+#: harmonic mean of the panel sizes; be/fe: the arithmetic mean), g_min/g_avg/g_max.
+STATS = (
+    "N", "df_r", "df_m", "r2", "rmse", "r2_w", "r2_b", "r2_o", "F", "F_f", "rss", "mss",
+    "sigma_e", "sigma_u", "sigma", "rho", "corr", "N_g", "Tbar", "g_min", "g_avg", "g_max",
+)  # fmt: skip
 
 
 def parse(text: str) -> dict[str, dict[str, object]]:

@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from . import describe, estimates
+from . import describe, estimates, hausman
 
-__all__ = ["describe", "estimates"]
+__all__ = ["describe", "estimates", "hausman"]

@@ -15,7 +15,7 @@ from ..errors import DataError, closest
 
 __all__ = ["available", "load", "path"]
 
-_FILES = {"student-mat": ("student-mat.csv", ";")}
+_FILES = {"student-mat": ("student-mat.csv", ";"), "grunfeld": ("grunfeld.csv", ",")}
 
 
 def available() -> tuple[str, ...]:
@@ -39,6 +39,9 @@ def load(name: str) -> pd.DataFrame:
 
     ``student-mat``: UCI Student Performance, Math course (Cortez & Silva 2008), 395 students
     of two Portuguese schools (GP, MS); outcome G3 (final grade, 0-20) and absences.
+    ``grunfeld``: Grunfeld (1950) investment panel, 11 firms x 20 years (1935-1954):
+    invest, value, capital, firm, year (statsmodels' public-domain copy; Stata's
+    ``grunfeld.dta`` has the first 10 firms, without "American Steel").
     """
     file = path(name)
     return pd.read_csv(file, sep=_FILES[name][1])

@@ -10,6 +10,8 @@ quotes respected), so ``if(a == 1 | b == 2)`` stays whole. Sections:
 ``if(expr)``           row filter, see :mod:`vcereg.dsl.expr` (pandas missing semantics)
 ``fe(a b)``            absorbed fixed effects (alias ``absorb``)
 ``iv(d1 d2 ~ z1 z2)``  endogenous regressors and excluded instruments
+``panel(id t, re)``    panel model: ``re`` (default), ``fe``, ``be``, ``be wls``
+                       (Stata's ``xtset id t`` + ``xtreg, re``), see :mod:`.panel`
 =====================  ================================================================
 
 No formulaic here: the formula part is kept as text and checked where it is built.
@@ -27,10 +29,11 @@ from dataclasses import dataclass
 from ..errors import Span, SpecError, VceSyntaxError, closest
 from ..spec import Dialect, IVSpec, ModelSpec, SampleSpec, VceSpec, WeightKind, WeightSpec
 from .names import QUOTED, split_names
+from .panel import parse_panel, unparse_panel
 
 __all__ = ["SECTIONS", "parse", "parse_vce", "split_top_level", "unparse"]
 
-SECTIONS = ("vce", "weights", "if", "fe", "iv")
+SECTIONS = ("vce", "weights", "if", "fe", "iv", "panel")
 _SECTION_ALIASES = {"weight": "weights", "absorb": "fe"}  # accepted spellings
 _MISTAKES = {"cluster": "vce", "robust": "vce"}  # words people write instead of a section
 _OPEN = {"(": ")", "[": "]", "{": "}"}
@@ -139,7 +142,15 @@ def parse(source: str, *, vce: str | None = None) -> ModelSpec:
                 span=Span(p.start, p.start + len(p.text)),
             )
         fields["vce"] = parse_vce(vce)
-    if "absorb" in fields:
+    if "panel" in seen and "fe" in seen:
+        p = seen["fe"]
+        raise SpecError(
+            "fe(...) cannot be combined with panel(...): write panel(id, fe) for the within "
+            "estimator, or drop panel(...) and use fe(...) alone",
+            source=source,
+            span=Span(p.start, p.start + len(p.text)),
+        )
+    if "absorb" in fields and "estimator" not in fields:
         fields["estimator"] = "reghdfe"
     return ModelSpec(**fields)  # type: ignore[arg-type]
 
@@ -354,6 +365,7 @@ _SECTION_PARSERS = {
     "if": _if_section,
     "fe": _fe_section,
     "iv": _iv_section,
+    "panel": parse_panel,
 }
 
 
@@ -364,7 +376,9 @@ def unparse(spec: ModelSpec) -> str:
     'y ~ x | if(x > 0) | vce(robust)'
     """
     parts = [spec.formula]
-    if spec.absorb:
+    if spec.estimator.startswith("xtreg_") and spec.panel is not None:
+        parts.append(unparse_panel(spec.panel, spec.estimator))
+    elif spec.absorb:
         parts.append(f"fe({' '.join(spec.absorb)})")
     if spec.iv is not None:
         parts.append(f"iv({' '.join(spec.iv.endog)} ~ {' '.join(spec.iv.instruments)})")

@@ -96,7 +96,7 @@ def unparse(spec: ModelSpec) -> str:
         words.append(f"[{WEIGHT_ABBREVS[spec.weights.kind.value]}={spec.weights.var}]")
     opts = []
     if cmd == "xtreg":
-        opts.append("fe")
+        opts += _XTREG_MODELS.get(spec.estimator, ["fe"])
     elif spec.absorb or cmd == "reghdfe":
         opts.append(f"absorb({' '.join(spec.absorb)})" if spec.absorb else "noabsorb")
     if not constant and cmd in ("regress", "ivregress"):
@@ -130,11 +130,21 @@ def unparse(spec: ModelSpec) -> str:
     raise NotSupportedError(f"cannot write this model as a Stata command{reason}")
 
 
+_XTREG_MODELS = {
+    "xtreg_fe": ["fe"],
+    "xtreg_re": ["re"],
+    "xtreg_be": ["be"],
+    "xtreg_be_wls": ["be", "wls"],
+}
+
+
 def _command_for(spec: ModelSpec) -> str:
     if spec.iv is not None:
         return "ivreghdfe" if spec.absorb else "ivregress"
-    if spec.estimator in ("areg", "xtreg_fe"):
-        return {"areg": "areg", "xtreg_fe": "xtreg"}[spec.estimator]
+    if spec.estimator.startswith("xtreg_"):
+        return "xtreg"
+    if spec.estimator == "areg":
+        return "areg"
     return "reghdfe" if spec.absorb else "regress"
 
 

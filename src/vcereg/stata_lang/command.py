@@ -209,7 +209,7 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         ssc=SmallSample.preset("asymptotic")
         if iv_cmd and "small" not in opts.flags
         else SmallSample(),
-        estimator=COMMANDS[cmd][1],
+        estimator=opts.estimator or COMMANDS[cmd][1],
         term_style="stata",
         factor_names=tuple(dict.fromkeys(names)),
         source=src,

@@ -3,7 +3,8 @@
 :data:`OPTIONS` lists, for each command, the options it accepts with Stata's minimal
 abbreviations; :class:`Options` reads the text after the comma against that table, checks
 the combinations (``areg`` absorbs one variable, ``reghdfe`` needs ``absorb()`` or
-``noabsorb``, ``xtreg`` needs ``fe`` and a panel) and combines ``vce()``, ``robust`` and
+``noabsorb``, ``xtreg`` needs a panel and at most one of ``fe``, ``re`` (the default) and
+``be``) and combines ``vce()``, ``robust`` and
 ``cluster()`` into one :class:`~vcereg.spec.VceSpec`.
 """
 
@@ -46,7 +47,7 @@ OPTIONS: dict[str, str] = {
     "ivreghdfe": _COMMON
     + "absorb(:a=absorb small=small first ffirst noconstant:noc partial(=no"
     + _DISPLAY,
-    "xtreg": _COMMON + "fe=fe re=no be=no mle=no pa=no i(=panel" + _DISPLAY,
+    "xtreg": _COMMON + "fe=fe re=re be=be wls=wls sa=no mle=no pa=no theta i(=panel" + _DISPLAY,
 }
 #: vce() names and their minimal abbreviations → canonical registry name
 VCE_NAMES = {
@@ -91,6 +92,7 @@ class Options:
         self.src, self.cmd, self.panel, self.cmd_at = src, cmd, panel, cmd_at
         self.nocons, self.level = False, 95.0
         self.absorb: tuple[str, ...] = ()
+        self.estimator: str | None = None  # xtreg's model: xtreg_fe, xtreg_re, xtreg_be(_wls)
         self.req: tuple[str, tuple[str, ...], str, Span] | None = None
         self.robust: tuple[str, Span] | None = None
         self.cluster: tuple[tuple[str, ...], Span, str] | None = None
@@ -292,13 +294,20 @@ class Options:
             )
         if cmd != "xtreg":
             return
-        if "fe" not in flags:
-            raise unsupported(
+        models = [m for m in ("fe", "re", "be") if m in flags]
+        if len(models) > 1:
+            raise syntax_error(
                 src,
-                "xtreg without fe fits random effects, which is not supported",
-                *where,
-                hint="add the option fe for the within estimator",
+                f"xtreg fits one model: options {' and '.join(models)} cannot be combined",
+                *span_bounds(flags[models[1]]),
+                hint="fe (within), re (random effects, the default) or be (between)",
             )
+        if "wls" in flags and models != ["be"]:
+            raise syntax_error(
+                src, "option wls needs be: xtreg y x, be wls", *span_bounds(flags["wls"])
+            )
+        model = models[0] if models else "re"
+        self.estimator = "xtreg_be_wls" if "wls" in flags else f"xtreg_{model}"
         if self.panel is None or self.panel.id is None:
             raise syntax_error(
                 src,
@@ -306,7 +315,8 @@ class Options:
                 *where,
                 hint="add an 'xtset id year' line before it, or pass panel=PanelSpec(...)",
             )
-        self.absorb = (self.panel.id,)
+        if model == "fe":
+            self.absorb = (self.panel.id,)
 
     def vce(self, weights: WeightSpec | None) -> VceSpec:
         req, rob, clu, src = self.req, self.robust, self.cluster, self.src
@@ -346,12 +356,20 @@ class Options:
                 )
             name = "robust"
         if self.cmd == "xtreg" and self.panel is not None and self.panel.id is not None:
+            model = (self.estimator or "xtreg_fe").split("_")[1]
+            if model == "be" and name != "ols":
+                raise unsupported(
+                    src,
+                    f"xtreg, be allows only vce(conventional) (got {text})",
+                    *span_bounds(span),
+                    hint="the Python API accepts vce('robust') on the panel means",
+                )
             if name == "robust":
                 name, args = "cluster", (self.panel.id,)
             elif name in ("hc0", "hc2", "hc3"):
                 raise syntax_error(
                     src,
-                    f"xtreg, fe allows vce(conventional), vce(robust) or vce(cluster "
+                    f"xtreg, {model} allows vce(conventional), vce(robust) or vce(cluster "
                     f"var) (got vce({text}))",
                     *span_bounds(span),
                 )

@@ -208,8 +208,8 @@ def describe(
     >>> import vcereg
     >>> d = vcereg.datasets.load("student-mat")
     >>> t = vcereg.describe(d, ["G3", "absences"], by="school", stats=["mean", "n"])
-    >>> print(t.to_markdown().splitlines()[0])
-    |  | GP | | MS | | Difference | p-value |
+    >>> [c.text for c in t.table.header[0].cells]
+    ['GP', '', 'MS', '', 'Difference', 'p-value']
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"describe() needs a pandas DataFrame (got {type(data).__name__})")

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ._protocol import ResultLike
+from .format import fmt_level
 
 __all__ = ["coef_table", "stat", "stat_labels", "vcov_info"]
 
@@ -28,7 +29,7 @@ def coef_table(r: ResultLike) -> pd.DataFrame:
     """
     kept = [t for t in r.terms if t not in r.omitted]
     ci = r.conf_int(r.level)
-    level = f"{r.level:g}".replace(".", "_")
+    level = fmt_level(r.level).replace(".", "_")
     out = pd.DataFrame(
         {
             "b": r.params[kept],

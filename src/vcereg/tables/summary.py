@@ -13,6 +13,7 @@ import textwrap
 
 from ._protocol import ResultLike
 from .format import fmt_df, fmt_level, stata_count, stata_fixed, stata_g, stata_sig
+from .panel_summary import panel_f_test, panel_footer, panel_header
 
 __all__ = ["render_summary"]
 
@@ -182,12 +183,18 @@ def render_summary(result: ResultLike) -> str:
     """
     r = result
     anova = r.vce_name == "ols" and not r.fixed_effects and r.model_label == "Linear regression"
-    lines = _anova_header(r) if anova else _model_header(r)
+    panel = getattr(r, "panel", None)  # xtreg results only (not in ResultLike)
+    if panel is not None:
+        lines = panel_header(r, panel)
+    else:
+        lines = _anova_header(r) if anova else _model_header(r)
     lines.append("")
     lines += _cluster_lines(r)
     lines += _table_head(r)
     lines += _coef_rows(r)
+    lines += panel_footer(panel) if panel is not None else []
     lines.append("-" * _WIDTH)
+    lines += panel_f_test(panel) if panel is not None else []
     if r.fixed_effects:
         lines.append(f"Absorbed fixed effects: {', '.join(r.fixed_effects)}")
     instrumented = getattr(r, "instrumented", ())  # IV results only (not in ResultLike)

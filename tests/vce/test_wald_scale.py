@@ -99,3 +99,15 @@ def test_first_stage_f_invariant_to_rescaling_an_instrument(data):
     first = [n for n in base.notes if n.startswith("first stage")]
     assert first and first == [n for n in scaled.notes if n.startswith("first stage")]
     np.testing.assert_allclose(scaled.fstat, base.fstat, rtol=REL_REFERENCE)
+
+
+def test_hausman_invariant_to_rescaling_a_regressor(grunfeld):
+    """The Hausman statistic decided its rank on the unscaled V_b - V_B."""
+    d = grunfeld[grunfeld.firm != "American Steel"].reset_index(drop=True)
+    fits = []
+    for data in (d, d.assign(value=d["value"] * 1e6)):
+        fe = vcereg.regress("invest ~ value + capital | panel(firm year, fe)", data)
+        re = vcereg.regress("invest ~ value + capital | panel(firm year)", data)
+        fits.append(vcereg.hausman(fe, re))
+    assert fits[0].df == fits[1].df == 2
+    np.testing.assert_allclose(fits[1].stat, fits[0].stat, rtol=1e-6)

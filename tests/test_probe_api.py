@@ -53,14 +53,15 @@ def test_do_text_with_byte_order_mark():
 
 
 def test_zero_standard_error_gives_missing_t_p_and_stars():
-    """An exact fit: Stata prints '.' for t, P>|t| and F; no stars."""
-    x = np.arange(10.0)
-    r = vcereg.regress("y ~ x", pd.DataFrame({"x": x, "y": 2 * x + 1}))
+    """A constant outcome: every SE is 0 and Stata prints '.' for t, P>|t| and F (the
+    constant's t was +inf with p = 0 and three stars)."""
+    x = np.arange(10.0) * 0.37
+    r = vcereg.regress("y ~ x", pd.DataFrame({"x": x, "y": 3.0}))
     assert (r.se == 0).all()
     assert r.tstat.isna().all() and r.pvalue.isna().all()
     assert np.isnan(r.fstat) and r.f_df[0] == 1
     text = r.summary()
-    row = next(line for line in text.splitlines() if line.strip().startswith("x |"))
+    row = next(line for line in text.splitlines() if line.strip().startswith("_cons |"))
     assert row.split()[4:6] == [".", "."]
     assert "*" not in str(vcereg.etable(r)).split("Observations")[0]
 

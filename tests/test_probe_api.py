@@ -94,3 +94,19 @@ def test_csv_stata_missing_dot(tmp_path: Path):
     assert frame["x"].isna().tolist() == [True, False, True, False]
     assert frame["s"].tolist()[1] == "."  # text stays text
     assert any(issubclass(w.category, VceregWarning) and "x: 2" in str(w.message) for w in caught)
+
+
+def test_result_methods_check_their_arguments(d):
+    r = vcereg.regress("y ~ x", d)
+    with pytest.raises(SpecError, match="level"):
+        r.conf_int("abc")
+    with pytest.raises(SpecError, match="with_vce"):
+        r.with_vce(5)
+
+
+def test_level_as_a_proportion_means_percent(d):
+    """level=0.95 gave 0.95% intervals; conf_int() already read 0.95 as 95%."""
+    a = vcereg.regress("y ~ x", d, level=0.95)
+    b = vcereg.regress("y ~ x", d, level=95)
+    assert a.level == 95.0
+    pd.testing.assert_frame_equal(a.conf_int(), b.conf_int())

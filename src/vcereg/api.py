@@ -90,7 +90,7 @@ def regress(
         Small-sample conventions: ``"stata"`` (default), ``"fixest"``, ``"statsmodels"``,
         or a :class:`SmallSample`.
     level
-        Confidence level in percent (default 95).
+        Confidence level in percent (default 95); a proportion such as 0.95 also works.
     safe
         Refuse formula code outside a whitelist (default). With ``safe=False`` formula code
         may call functions passed in ``context``.
@@ -110,7 +110,8 @@ def regress(
     if ssc is not None:
         spec = spec.replace(ssc=ssc if isinstance(ssc, SmallSample) else SmallSample.preset(ssc))
     if level is not None:
-        spec = spec.replace(level=float(level))
+        # 0.95 means 95%, as conf_int() reads it; a 0.95% interval is never meant
+        spec = spec.replace(level=float(level) * (100 if 0 < float(level) < 1 else 1))
     return fit_spec(spec, data, safe=safe, context=context)
 
 

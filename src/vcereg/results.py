@@ -18,7 +18,7 @@ import pandas as pd
 from .design import Design
 from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
-from .errors import DataError, EstimationError
+from .errors import DataError, EstimationError, SpecError
 from .estimators import Fit
 from .estimators.panel import PanelStats
 from .inference import WaldTest, critical_value, p_values, wald_test
@@ -144,6 +144,8 @@ class Results:
 
         Accepts 0.95 as well as 95.
         """
+        if level is not None and (isinstance(level, bool) or not isinstance(level, int | float)):
+            raise SpecError(f"level expects a number such as 95 (got {level!r})")
         lev = self.level if level is None else float(level)
         if 0 < lev < 1:
             lev *= 100
@@ -181,6 +183,11 @@ class Results:
         """
         if self._fit is None or self._design is None:
             raise EstimationError("this result does not keep its fit; refit with the new vce")
+        if not isinstance(vce, str | VceSpec):
+            raise SpecError(
+                f"with_vce() expects a string such as 'robust' or 'cluster g' "
+                f"(got {type(vce).__name__} {vce!r})"
+            )
         vspec = parse_vce(vce) if isinstance(vce, str) else vce
         spec = self.spec.replace(vce=vspec, source="")
         if ssc is not None:

@@ -266,11 +266,6 @@ def build(
         _, z, z_terms, _ = _matrices(spec, parsed_z, sub, env)
         finite &= np.isfinite(z).all(axis=1)
     dropped_nonfinite = int((~finite).sum())
-    columns = [
-        *zip(terms, x.T, strict=True),
-        *(zip(z_terms, z.T, strict=True) if z is not None else []),
-    ]
-    check_magnitudes([(str(next(iter(parsed.lhs))), y), *columns])
     weights = None
     kind = spec.weights.kind if spec.weights is not None else None
     dropped_zero = 0
@@ -283,6 +278,9 @@ def build(
         y, x, sub = y[finite], np.asfortranarray(x[finite]), sub.loc[finite]
         z = np.asfortranarray(z[finite]) if z is not None else None
         weights = weights[finite] if weights is not None else None
+    check_magnitudes(str(next(iter(parsed.lhs))), y, terms, x)
+    if z is not None:
+        check_magnitudes(None, None, z_terms, z)
     if len(y) == 0:
         raise EmptySampleError(
             "no observations left: every row was excluded or had a missing value "

@@ -86,18 +86,25 @@ def check_columns(data: pd.DataFrame, names: Sequence[str], *, cluster: Sequence
         )
 
 
-def check_magnitudes(arrays: Sequence[tuple[str, FloatArray]]) -> None:
-    """Raise :class:`EstimationError` when a variable is finite but so large that its sum
-    of squares overflows double precision (``y * 1e160``), naming it and the fix."""
-    for name, values in arrays:
-        if values.size == 0:
-            continue
-        finite = values[np.isfinite(values)]
-        top = float(np.max(np.abs(finite), initial=0.0))
-        if top * np.sqrt(values.size) > MAX_MAGNITUDE:
+def check_magnitudes(
+    depvar: str | None, y: FloatArray | None, terms: Sequence[str], x: FloatArray
+) -> None:
+    """Raise :class:`EstimationError` when a variable (finite: non-finite rows are gone)
+    is so large that its sum of squares overflows double precision (``y * 1e160``),
+    naming it and the fix. Two passes without temporaries: cheap on big data."""
+    n = x.shape[0]
+    if n == 0:
+        return
+    limit = MAX_MAGNITUDE / np.sqrt(n)
+    tops = np.maximum(x.max(axis=0), -x.min(axis=0)) if x.shape[1] else np.zeros(0)
+    named = list(zip(terms, tops, strict=True))
+    if y is not None and depvar is not None:
+        named.insert(0, (depvar, max(float(y.max()), -float(y.min()))))
+    for name, top in named:
+        if top > limit:
             digits = int(np.floor(np.log10(top)))
             raise EstimationError(
                 f"{name} reaches {top:.3g}: its sum of squares overflows double precision "
-                f"(values up to about {MAX_MAGNITUDE / np.sqrt(values.size):.0e} work here)",
+                f"(values up to about {limit:.0e} work here)",
                 hint=f"rescale it, e.g. divide it by 1e{digits - 3}",
             )

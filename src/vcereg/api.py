@@ -20,9 +20,11 @@ from .design import build
 from .errors import DataError, NotSupportedError, SpecError
 from .estimators import FirstStage, fit_absorbed, fit_iv, fit_ols
 from .estimators.panel import PANEL_ESTIMATORS, fe_panel_stats, fit_panel
+from .progress import Progress
 from .results import Results, assemble, compute_vce, with_panel
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
+from .vce.bootstrap import set_progress
 
 __all__ = ["DataLike", "as_pandas", "fit_spec", "parse", "regress", "stata"]
 
@@ -35,6 +37,9 @@ class _ToPandas(Protocol):
 
 #: What the API accepts as data: a pandas DataFrame, or a frame with ``to_pandas()``.
 DataLike: TypeAlias = pd.DataFrame | _ToPandas
+
+# long wild bootstraps show the command-line progress indicator (silent off a terminal)
+set_progress(lambda total, label: Progress(total=total, label=label))
 
 _SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe", *PANEL_ESTIMATORS}
 

@@ -32,6 +32,7 @@ from .api import fit_spec, parse
 from .dofile import DoRun, is_registered, run_do
 from .errors import DataError, SpecError, StataSyntaxError, VceregError
 from .plot import coefplot
+from .postestimation.hypotheses import WaldResult
 from .progress import Progress
 from .results import Results
 from .spec import ModelSpec, SmallSample
@@ -118,6 +119,8 @@ _OPTIONS: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
     ("models", ("--ssc",), {"choices": ("stata", "fixest", "statsmodels"),
         "help": "small-sample conventions (default: stata)"}),
     ("models", ("--level",), {"type": float, "help": "confidence level in percent (default 95)"}),
+    ("models", ("--test",), {"action": "append", "metavar": "HYPOTHESIS",
+        "help": "Wald test after each model, e.g. 'x1 = x2' or 'x1 = 0, x2 = 0' (repeatable)"}),
     ("output", ("-f", "--format"), {"type": _format, "help": ", ".join(_FORMAT_NAMES)}),
     ("output", ("-o", "--out"), {"metavar": "FILE",
         "help": "write the output here; format from the extension: " + " ".join(_EXTENSIONS)}),
@@ -370,6 +373,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         labels = {**var_labels, **(labels or {})}  # --labels wins over the file's labels
     for message in [] if args.quiet else messages:
         print(f"warning: {message}", file=err)
+    tests = [(i, h, r.test(h)) for i, r in enumerate(results, 1) for h in args.test or []]
     keep, drop = _split_names(args.keep), _split_names(args.drop)
     if args.plot:
         fig = coefplot(results, keep=keep, drop=drop, labels=labels, titles=titles,
@@ -386,6 +390,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             payload["commands"] = [
                 {"line": n, "command": c, "output": str(o)} for n, c, o in run.log
             ]
+        if tests:
+            payload["tests"] = [
+                {"model": i, "hypothesis": h, "distribution": t.distribution, "stat": t.stat,
+                 "pvalue": t.pvalue, "df": list(t.df), "dropped": t.dropped}
+                for i, h, t in tests
+            ]  # fmt: skip
         _emit(json.dumps(payload, indent=2, allow_nan=False), args.out, out)
         return 0
     table_options = (args.table, args.do, args.out, args.format, keep, drop, labels, titles,
@@ -393,6 +403,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if len(results) == 1 and all(o is None or o is False for o in table_options):
         _emit(results[0].summary(), None, out)
         _emit_log(run, out)
+        _emit_tests(tests, out)
         return 0
     table = etable(
         results, titles=titles, keep=keep, drop=drop, labels=labels, stars=args.stars,
@@ -406,7 +417,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         _emit(table.render(fmt), args.out, out)
     _emit_log(run, out)
+    _emit_tests(tests, out)
     return 0
+
+
+def _emit_tests(tests: list[tuple[int, str, WaldResult]], out: TextIO) -> None:
+    """The ``--test`` results, after the table (Stata's ``test`` output)."""
+    for i, hypothesis, result in tests:
+        out.write(f"\n. test {hypothesis}    (model {i})\n\n{result}\n")
 
 
 def _emit_log(run: DoRun | None, out: TextIO) -> None:

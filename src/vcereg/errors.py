@@ -43,6 +43,7 @@ __all__ = [
     "ExpressionError",
     "FewClustersWarning",
     "FormulaError",
+    "HypothesisError",
     "MissingVariableError",
     "NonPSDWarning",
     "NotSupportedError",
@@ -183,6 +184,10 @@ class StataSyntaxError(SpecError):
 
 class UnsafeExpressionError(FormulaError):
     """Safe mode refused to evaluate code in a formula or expression."""
+
+
+class HypothesisError(SpecError):
+    """A hypothesis or linear combination (``test``, ``lincom``) is invalid."""
 
 
 class NotSupportedError(SpecError):

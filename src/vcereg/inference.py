@@ -13,17 +13,24 @@ from ._types import FloatArray
 __all__ = ["RANK_TOL", "WaldTest", "critical_value", "p_values", "wald_test"]
 
 
-def p_values(t: FloatArray, df: float | None) -> FloatArray:
-    """Two-sided p-values of t statistics; normal when ``df`` is None."""
+def p_values(t: FloatArray, df: float | FloatArray | None) -> FloatArray:
+    """Two-sided p-values of t statistics; normal when ``df`` is None; ``df`` may be one
+    value per statistic."""
     dist = stats.norm if df is None else stats.t(df)
     out: FloatArray = 2 * dist.sf(np.abs(t))
     return out
 
 
-def critical_value(level: float, df: float | None) -> float:
-    """Two-sided critical value for a confidence level in percent."""
+def critical_value(level: float, df: float | FloatArray | None) -> float | FloatArray:
+    """Two-sided critical value for a confidence level in percent (one per ``df`` when
+    ``df`` is an array)."""
     q = 1 - (1 - level / 100) / 2
-    return float(stats.norm.ppf(q) if df is None else stats.t.ppf(q, df))
+    if df is None:
+        return float(stats.norm.ppf(q))
+    if np.ndim(df):
+        out: FloatArray = np.asarray(stats.t.ppf(q, df), dtype=np.float64)
+        return out
+    return float(stats.t.ppf(q, df))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,19 +15,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._types import FloatArray
 from .design import Design
 from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
-from .errors import DataError, EstimationError, SpecError
+from .errors import DataError, EstimationError, NotSupportedError, SpecError
 from .estimators import Fit
 from .estimators.panel import PanelStats
 from .inference import WaldTest, critical_value, p_values, wald_test
+from .postestimation.boottest import BootTest, boottest
+from .postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables import interop
 from .tables.etable import etable
 from .tables.summary import render_summary
-from .vce import VceContext, VceResult, resolve
+from .vce import VceContext, VceInference, VceResult, resolve
 
 __all__ = ["Results", "assemble", "compute_vce", "with_panel"]
 
@@ -92,6 +95,8 @@ class Results:
     level: float = 95.0
     instrumented: tuple[str, ...] = ()  # IV: endogenous regressors (display names)
     instruments: tuple[str, ...] = ()  # IV: exogenous regressors and excluded instruments
+    # Per-coefficient t degrees of freedom (e.g. Bell-McCaffrey); None: df_inference for all
+    df_terms: pd.Series | None = None
     panel: PanelStats | None = None  # xtreg: sigma_u, sigma_e, rho, R-squared within/between...
     _estimator_notes: tuple[str, ...] = field(default=(), repr=False)
     _fit: Fit | None = field(default=None, repr=False)
@@ -100,6 +105,8 @@ class Results:
     # With absorbed effects the degrees of freedom depend on the cluster variables
     # (effects nested in a cluster are not counted), so with_vce refits through this.
     _refit: Callable[[ModelSpec], Results] | None = field(default=None, repr=False)
+    # p-values and intervals from the variance estimator itself (the wild bootstrap)
+    _inference: VceInference | None = field(default=None, repr=False)
 
     # --- inference -------------------------------------------------------------------
     @property
@@ -134,10 +141,22 @@ class Results:
 
     @cached_property
     def pvalue(self) -> pd.Series:
-        """Two-sided p-values from t(df_inference), or the normal when that is None."""
-        return pd.Series(
-            p_values(self.tstat.to_numpy(), self.df_inference), index=list(self.terms), name="p"
-        )
+        """Two-sided p-values from t(df_inference), or the normal when that is None
+        (per coefficient from ``df_terms`` when the variance gives one df per term); from
+        the bootstrap for ``vce(wild ...)``."""
+        if self._inference is not None:
+            p = self._expand(self._inference.pvalues)
+        else:
+            df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+            p = p_values(self.tstat.to_numpy(), df)
+        return pd.Series(p, index=list(self.terms), name="p")
+
+    def _expand(self, kept: FloatArray) -> FloatArray:
+        """Per-kept-coefficient values placed over all terms (NaN for omitted ones)."""
+        keep = [t not in self.omitted for t in self.terms]
+        out = np.full((len(self.terms), *kept.shape[1:]), np.nan)
+        out[keep] = kept
+        return out
 
     def conf_int(self, level: float | None = None) -> pd.DataFrame:
         """Confidence intervals (columns ``lower``, ``upper``); ``level`` in percent.
@@ -151,7 +170,11 @@ class Results:
             lev *= 100
         if not 0 < lev < 100:
             raise DataError(f"confidence level must be between 0 and 100 (got {level})")
-        c = critical_value(lev, self.df_inference)
+        if self._inference is not None:
+            ci = self._expand(self._inference.conf_int(lev))
+            return pd.DataFrame({"lower": ci[:, 0], "upper": ci[:, 1]}, index=list(self.terms))
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        c = critical_value(lev, df)
         b, s = self.params.to_numpy(), self.se.to_numpy()
         return pd.DataFrame({"lower": b - c * s, "upper": b + c * s}, index=list(self.terms))
 
@@ -169,6 +192,48 @@ class Results:
             },
             index=pd.Index(list(self.terms), name="term"),
         )
+
+    # --- tests after the fit -----------------------------------------------------------
+    def _restrictions(self, hypothesis: str) -> tuple[np.ndarray, np.ndarray]:
+        aliases = {"_cons": "Intercept"}
+        names = dict(self.spec.factor_names)
+        for t in self.terms:
+            aliases.setdefault(self.display_names.get(t, t), t)
+            aliases.setdefault(stata_term_name(t, names), t)
+        return parse_restrictions(hypothesis, self.terms, aliases)
+
+    def test(self, hypothesis: str) -> WaldResult:
+        """Wald test of linear restrictions with this fit's covariance (Stata's ``test``).
+
+        ``"x1 = x2"``, ``"x1 = 0, x2 = 0"``, ``"x1 x2"``, ``"2.g = 3.g"``; F(q, df) when
+        the fit uses t inference, chi2(q) when it uses the normal. See
+        :mod:`vcereg.postestimation.hypotheses`.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + studytime", vcereg.datasets.load("student-mat"))
+        >>> res = r.test("absences = 0, studytime = 0")
+        >>> res.df, round(res.stat, 3) == round(r.fstat, 3)
+        ((2, 392.0), True)
+        """
+        R, r = self._restrictions(hypothesis)
+        shown = [self.display_names.get(t, t) for t in self.terms]
+        return wald(self.params.to_numpy(), self.cov.to_numpy(), R, r, self.df_inference, shown)
+
+    def lincom(self, expression: str, level: float | None = None) -> pd.DataFrame:
+        """A linear combination of coefficients with its standard error, t, p and interval
+        (Stata's ``lincom``): one row with the columns of :meth:`tidy`.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + studytime", vcereg.datasets.load("student-mat"))
+        >>> list(r.lincom("absences + 2*studytime").columns)
+        ['estimate', 'std_error', 't', 'p', 'ci_low', 'ci_high']
+        """
+        R, r = self._restrictions(expression)
+        lev = self.level if level is None else float(level)
+        lev = lev * 100 if 0 < lev < 1 else lev
+        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        label = expression.strip()
+        return lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)
 
     # --- other covariances -------------------------------------------------------------
     def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:
@@ -208,6 +273,37 @@ class Results:
             rsquared_within=self.rsquared_within,
         )
 
+    def boottest(
+        self,
+        hypothesis: str,
+        *,
+        cluster: str | None = None,
+        reps: int = 9999,
+        weights: str = "rademacher",
+        seed: int | None = None,
+        null: bool = True,
+        level: float | None = None,
+    ) -> BootTest:
+        """Wild cluster bootstrap test of one linear restriction, e.g. ``"x1 = x2"``
+        (Stata's ``boottest``); see :func:`vcereg.postestimation.boottest.boottest`.
+
+        >>> import vcereg
+        >>> d = vcereg.datasets.load("student-mat")
+        >>> bt = vcereg.regress("G3 ~ absences | vce(cluster school)", d).boottest("absences")
+        >>> bt.reps, bt.enumerated
+        (4, True)
+        """
+        return boottest(
+            self,
+            hypothesis,
+            cluster=cluster,
+            reps=reps,
+            weights=weights,
+            seed=seed,
+            null=null,
+            level=level,
+        )
+
     # --- export --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready plain Python objects: coefficients with inference, the covariance
@@ -222,6 +318,7 @@ class Results:
         coefs = {
             term: {col: _num(tidy.at[term, col]) for col in tidy.columns}
             | {"omitted": term in self.omitted, "display_name": self.display_names.get(term, term)}
+            | ({"df": _num(self.df_terms[term])} if self.df_terms is not None else {})
             for term in self.terms
         }
         return {
@@ -332,6 +429,11 @@ def assemble(
     idx = np.flatnonzero(fit.keep)
     cov[np.ix_(idx, idx)] = vres.cov
     params = pd.Series(fit.params, index=list(terms), name="estimate")
+    df_terms = None
+    if vres.df_terms is not None:
+        df_all = np.full(k_all, np.nan)
+        df_all[idx] = vres.df_terms
+        df_terms = pd.Series(df_all, index=list(terms), name="df")
     slopes = [i for i, t in enumerate(terms) if fit.keep[i] and t != "Intercept"]
     test = _model_test(fit, slopes, cov, vres.df_inference)
     df_model = float(len(slopes))
@@ -344,6 +446,7 @@ def assemble(
     r2_adj = 1 - (1 - r2) * (n - centered) / df_fit
     names = _display_names(spec, design)
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
+    all_notes += _inference_notes(vres, terms, idx, names)
     if fit.omitted:
         all_notes += (f"omitted because of collinearity: {', '.join(fit.omitted)}",)
     if design.has_intercept and terms == ("Intercept",) and not spec.absorb:
@@ -384,7 +487,9 @@ def assemble(
         fixed_effects=spec.absorb,
         instrumented=tuple(names.get(t, t) for t in design.endog_terms),
         instruments=tuple(names.get(t, t) for t in design.z_terms if t != "Intercept"),
+        df_terms=df_terms,
         _estimator_notes=notes,
+        _inference=vres.inference,
         _refit=refit,
         _fit=fit,
         _design=design,
@@ -400,6 +505,28 @@ def _model_test(fit: Fit, slopes: list[int], cov: np.ndarray, df: float | None) 
     whitener = fit.lstsq.whitener(cols) if cols else None
     sub = cov[np.ix_(slopes, slopes)]
     return wald_test(fit.params[slopes], sub, df, whitener=whitener, bread=bread)
+
+
+def _inference_notes(
+    vres: VceResult, terms: tuple[str, ...], idx: np.ndarray, names: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Notes on per-coefficient df and the effective number of clusters, with term names."""
+    kept = [terms[i] for i in idx]
+    shown = [j for j, t in enumerate(kept) if t != "Intercept"][:6]
+    label = [names.get(kept[j], kept[j]) for j in shown]
+    out: tuple[str, ...] = ()
+    if vres.df_terms is not None and shown:
+        dfs = ", ".join(f"{n} {vres.df_terms[j]:.1f}" for n, j in zip(label, shown, strict=True))
+        out += (f"t degrees of freedom per coefficient (Bell-McCaffrey): {dfs}",)
+    if vres.effective_clusters is not None and shown:
+        var, g_star = vres.effective_clusters
+        vals = ", ".join(f"{n} {g_star[j]:.1f}" for n, j in zip(label, shown, strict=True))
+        g = vres.n_clusters.get(var, "?")
+        out += (
+            f"effective number of clusters G* (Carter, Schnepel & Steigerwald 2017, "
+            f"rho = 1) with G = {g} in {var}: {vals}",
+        )
+    return out
 
 
 def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:
@@ -434,6 +561,11 @@ def compute_vce(
 
     ``normal`` forces z inference whatever the variance (Stata's ``xtreg, re``)."""
     estimator, vspec = resolve(spec.vce, spec.source or None)
+    if spec.iv is not None and not estimator.supports_iv:
+        raise NotSupportedError(
+            f"vce({vspec.name}) is not available after instrumental variables; "
+            "use vce(cluster ...) or vce(robust)"
+        )
     needed = estimator.variables(vspec)
     groups = dict(design.groups)
     missing = [v for v in needed if v not in groups]

@@ -226,7 +226,7 @@ MALFORMED: list[tuple[str, PanelSpec | None, type[VceregError], str, str | tuple
     ("reg y x, vce(bootstrap)", None, NotSupportedError, "vce(bootstrap)", "bootstrap"),
     ("reg y x, vce(boot, reps(100))", None, NotSupportedError, "vce(bootstrap)", "boot"),
     ("reg y x, vce(jackknife)", None, NotSupportedError, "without clusters", "jackknife"),
-    ("reg y x, vce(hc2 g)", None, NotSupportedError, "clustered vce(hc2 g)", "hc2 g"),
+    ("reg y x, vce(hc3 g)", None, NotSupportedError, "clustered vce(hc3 g)", "hc3 g"),
     ("reg y x, level(5)", None, StataSyntaxError, "from 10 to 99.99 (got '5')", "level(5)"),
     ("reg y x, level(abc)", None, StataSyntaxError, "from 10 to 99.99", "level(abc)"),
     ("reg y x [iw=w]", None, NotSupportedError, "importance weights", "iw"),
@@ -375,8 +375,18 @@ def test_parse_do_xtset_before_time_series() -> None:
 
 
 def test_parse_rejects_several_commands() -> None:
-    with pytest.raises(StataSyntaxError, match="expected one command"):
+    with pytest.raises(StataSyntaxError, match="expected one estimation command"):
         parse("reg y x\nreg y z")
+
+
+def test_parse_accepts_xtset_and_tsset_lines_before_the_command() -> None:
+    spec = parse("xtset firm year\nreg y L.x, vce(cluster firm)")
+    assert spec.panel == PanelSpec("firm", "year") and spec.tsvars[0].label == "L.x"
+    assert parse("tsset year // annual\nnewey y x, lag(3)").vce.args == ("year",)
+    with pytest.raises(StataSyntaxError, match="needs the data declared as time series"):
+        parse("newey y x, lag(3)")
+    with pytest.raises(StataSyntaxError, match="newey requires the option lag"):
+        parse("tsset year\nnewey y x")
 
 
 # --- routing, round trips --------------------------------------------------------------------
@@ -562,3 +572,24 @@ def test_resolved_base_fits_like_statsmodels(mtcars: pd.DataFrame) -> None:
     direct = vcereg.stata("reg mpg wt ib(last).cyl ib(freq).gear", mtcars)
     assert direct.display_names["C(cyl, contr.treatment(base=8))[T.4]"] == "4.cyl"
     np.testing.assert_allclose(np.sort(direct.params.to_numpy()), np.sort(theirs), atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xtset id t\nnewey y x, lag(2)",
+        "xtset id t\nxtscc y x, lag(2) fe",
+        "tsset t\nxtscc y x, ase",
+        "reg y x, vce(hc2 g, dfadjust)",
+        "reg y x, vce(dk t, ase lags(3))",
+        "reg y x, vce(twoway a b)",
+    ],
+)
+def test_new_variances_round_trip(text: str) -> None:
+    spec = parse(text)
+    back = parse(unparse(spec), panel=spec.panel or PanelSpec("id", "t"))
+    assert (back.vce.name, back.vce.args, back.vce.options) == (
+        spec.vce.name,
+        spec.vce.args,
+        spec.vce.options,
+    )

@@ -31,14 +31,21 @@ def _panel(seed: int = 0, n: int = 240) -> pd.DataFrame:
             "g": g,
             "h": h,
             "w": rng.uniform(0.5, 2, n),
+            "t": rng.permutation(n),
         }
     )
 
 
+# Time-series requests need an ordered, unique time variable, not the cluster variable g.
+_EXAMPLES = {"hac": "hac t", "dk": "dk t"}
+
+
 def _vce_string(name: str) -> str:
     """A valid request for a registered name: estimators that need variables get 'g'."""
+    if name in _EXAMPLES:
+        return _EXAMPLES[name]
     est, _ = resolve(VceSpec(name=name, args=("g",)) if _needs_args(name) else VceSpec(name))
-    return f"{est.name} g" if est.min_args >= 1 else est.name
+    return f"{est.name} g" if _needs_args(name) else est.name
 
 
 def _needs_args(name: str) -> bool:

@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from . import describe, estimates, hausman
+from . import boottest, describe, estimates, hausman, hypotheses
 
-__all__ = ["describe", "estimates", "hausman"]
+__all__ = ["boottest", "describe", "estimates", "hausman", "hypotheses"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 from ..errors import NotSupportedError, StataSyntaxError, VceregError
 from ..spec import Dialect, ModelSpec, PanelSpec, SmallSample
 from .command import COMMANDS, is_stata_command, parse_line
-from .do import logical_lines, parse_do
+from .do import logical_lines, panel_line, parse_do
 from .naming import formula_to_stata
 from .options import OPTIONS, VCE_NAMES
 from .qualifiers import WEIGHT_ABBREVS
@@ -57,14 +57,26 @@ def parse(line: str, *, panel: PanelSpec | None = None) -> ModelSpec:
     ('G3 ~ absences + C(school)', 'cluster', ('school',))
     >>> parse("reg y L.x", panel=PanelSpec("id", "t")).formula
     'y ~ L1__x'
+    >>> v = parse("xtset firm year\\nnewey y x, lag(2)").vce
+    >>> v.name, v.args, v.options
+    ('hac', ('year', 'firm'), (('lags', '2'),))
     """
     if not isinstance(line, str):
         raise StataSyntaxError(f"expected a Stata command as a string (got {type(line).__name__})")
     src = line
     if any(t in line for t in ("\n", "//", "/*")) or line.lstrip().startswith("*"):
-        commands = [text for _, _, text in logical_lines(line) if text.strip()]
+        commands = []
+        for _, _, text in logical_lines(line):
+            word = text.split()[0] if text.strip() else ""
+            if word in ("xtset", "tsset"):
+                panel = panel_line(text, word, panel, text.index(word) + len(word))
+            elif text.strip():
+                commands.append(text)
         if len(commands) != 1:
-            raise StataSyntaxError(f"expected one command (got {len(commands)}); use parse_do")
+            raise StataSyntaxError(
+                f"expected one estimation command, after any xtset/tsset lines (got "
+                f"{len(commands)}); use parse_do for several"
+            )
         src = commands[0]
     return parse_line(src, panel)
 
@@ -79,7 +91,9 @@ def unparse(spec: ModelSpec) -> str:
     >>> unparse(parse("reg y i.g c.x##c.x [pw=w] if x > 0 in 1/50, l(90)"))
     'regress y i.g x c.x#c.x if x > 0 in 1/50 [pw=w], level(90)'
     """
-    cmd = spec.command if spec.command in COMMANDS else _command_for(spec)
+    # newey/xtscc lines are written back as regress/xtreg with their vce(hac|dk ...)
+    native = spec.command in COMMANDS and spec.command not in ("newey", "xtscc")
+    cmd = spec.command if native and spec.command else _command_for(spec)
     dep, terms, constant = formula_to_stata(spec.formula, spec.tsvars)
     words = [cmd, *(["2sls"] if cmd == "ivregress" else []), dep, *terms]
     if spec.iv is not None:

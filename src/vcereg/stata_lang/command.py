@@ -31,11 +31,13 @@ COMMANDS = {
     "ivregress": ("ivregress", "iv2sls"),
     "ivreghdfe": ("ivreghdfe", "iv2sls"),
     "xtreg": ("xtreg", "xtreg_fe"),
+    "newey": ("newey", "ols"),
+    "xtscc": ("xtscc", "ols"),
 }
 _OTHER = frozenset((
     "logit", "logistic", "probit", "poisson", "nbreg", "tobit", "qreg", "ivreg", "ivreg2",
-    "xtivreg", "xtivreg2", "newey", "prais", "glm", "ppmlhdfe", "rreg", "mixed", "xtlogit",
-    "xtprobit", "xtpoisson", "xtgls", "xtabond", "heckman", "sureg", "reg3", "xtscc", "xtmixed",
+    "xtivreg", "xtivreg2", "prais", "glm", "ppmlhdfe", "rreg", "mixed", "xtlogit",
+    "xtprobit", "xtpoisson", "xtgls", "xtabond", "heckman", "sureg", "reg3", "xtmixed",
 ))  # fmt: skip
 _ABBREVS = {c: minimal for c, (minimal, _) in COMMANDS.items()}
 _PREFIXES = {"quietly": "qui", "noisily": "noi", "capture": "cap"}
@@ -203,13 +205,15 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         iv=IVSpec(tuple(map(term_formula, rest.endog)), tuple(map(term_formula, rest.instruments)))
         if iv_cmd
         else None,
-        panel=panel if tsvars or cmd == "xtreg" else None,
+        panel=panel if tsvars or cmd == "xtreg" or "fe" in opts.flags else None,
         tsvars=tsvars,
         level=opts.level,
         ssc=SmallSample.preset("asymptotic")
         if iv_cmd and "small" not in opts.flags
         else SmallSample(),
-        estimator=opts.estimator or COMMANDS[cmd][1],
+        estimator="xtreg_fe"
+        if cmd == "xtscc" and opts.absorb
+        else (opts.estimator or COMMANDS[cmd][1]),
         term_style="stata",
         factor_names=tuple(dict.fromkeys(names)),
         source=src,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..dsl import parse_vce
 from ..errors import Span, UnknownVceError, closest
 from ..spec import PanelSpec, VceSpec, WeightKind, WeightSpec
 from .syntax import (
@@ -48,6 +49,9 @@ OPTIONS: dict[str, str] = {
     + "absorb(:a=absorb small=small first ffirst noconstant:noc partial(=no"
     + _DISPLAY,
     "xtreg": _COMMON + "fe=fe re=re be=be wls=wls sa=no mle=no pa=no theta i(=panel" + _DISPLAY,
+    "newey": "lag(=lag force=force noconstant:noc=nocons level(:l=level" + _DISPLAY,
+    "xtscc": "lag(=lag fe=fe pooled:pool=pooled ase=ase re=no noconstant:noc=nocons "
+    "level(:l=level" + _DISPLAY,
 }
 #: vce() names and their minimal abbreviations → canonical registry name
 VCE_NAMES = {
@@ -56,7 +60,19 @@ VCE_NAMES = {
     "hc0": ("hc0", "hc0"), "hc2": ("hc2", "hc2"), "hc3": ("hc3", "hc3"),
     "cluster": ("cl", "cluster"), "cr1": ("cr1", "cluster"), "cr3": ("cr3", "cr3"),
     "jackknife": ("jack", "jackknife"), "bootstrap": ("boot", "bootstrap"), "hac": ("hac", "hac"),
+    "cr2": ("cr2", "cr2"), "dk": ("dk", "dk"), "twoway": ("twoway", "cluster"),
+    "wild": ("wild", "wild"),
 }  # fmt: skip
+# vce() types whose suboptions are passed to the registry: name -> {spelling: option}
+_PASSED = {
+    "hc2": {"dfadjust": "dfadjust"},
+    "cr2": {"dfadjust": "dfadjust"},
+    "hac": {"lags": "lags", "lag": "lags", "kernel": "kernel"},
+    "dk": {"lags": "lags", "lag": "lags", "kernel": "kernel", "ase": "ase"},
+}
+_WITH_VARS = ("cluster", "cr3", "hc2", "cr2", "hac", "dk")
+#: vce() types whose arguments and suboptions the variance registry checks itself
+_REGISTRY_SYNTAX = {"wild"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +107,12 @@ class Options:
     ) -> None:
         self.src, self.cmd, self.panel, self.cmd_at = src, cmd, panel, cmd_at
         self.nocons, self.level = False, 95.0
+        self.lag: str | None = None
         self.absorb: tuple[str, ...] = ()
         self.estimator: str | None = None  # xtreg's model: xtreg_fe, xtreg_re, xtreg_be(_wls)
         self.req: tuple[str, tuple[str, ...], str, Span] | None = None
+        self.vce_options: list[tuple[str, str]] = []
+        self.req_spec: VceSpec | None = None  # for _REGISTRY_SYNTAX types
         self.robust: tuple[str, Span] | None = None
         self.cluster: tuple[tuple[str, ...], Span, str] | None = None
         self.flags: dict[str, Span] = {}
@@ -169,6 +188,14 @@ class Options:
                 )
         elif action == "nocons":
             self.nocons = True
+        elif action == "lag":
+            if not arg.strip().isdigit():
+                raise syntax_error(
+                    src,
+                    f"lag() must be a non-negative integer (got {arg.strip()!r})",
+                    *span_bounds(span),
+                )
+            self.lag = arg.strip()
         elif action == "absorb":
             self.absorb = self._absorb(arg, at)
         elif action == "panel":
@@ -201,7 +228,10 @@ class Options:
                 hint=f"did you mean {near}?" if near else None,
             )
         name, args = VCE_NAMES[full][1], tuple(words[1:])
-        if name in ("bootstrap", "hac"):
+        if name in _REGISTRY_SYNTAX:
+            self.req_spec = parse_vce(body, source=src, offset=at)
+            return name, args, body.strip(), span
+        if name == "bootstrap":
             raise unsupported(
                 src,
                 f"vce({full}) is not supported",
@@ -214,20 +244,37 @@ class Options:
             raise syntax_error(
                 src, f"expected variable names in vce() (got {bad!r})", *span_bounds(span)
             )
-        if name in ("cluster", "cr3") and not args:
+        if name in ("cluster", "cr3", "cr2") and not args:
             raise syntax_error(
                 src,
                 f"vce({words[0]}) needs a cluster variable: vce(cluster school)",
                 *span_bounds(span),
             )
-        if name in ("hc2", "hc3") and args:
+        if name in ("hac", "dk") and not args:
+            raise syntax_error(
+                src,
+                f"vce({words[0]}) needs the time variable: vce({name} year, lags(2))",
+                *span_bounds(span),
+            )
+        if full == "twoway" and len(args) != 2:
+            raise syntax_error(
+                src,
+                f"vce(twoway ...) takes two cluster variables (got {len(args)})",
+                *span_bounds(span),
+                hint="e.g. vce(twoway firm year)",
+            )
+        if name == "hc3" and args:
             raise unsupported(
                 src,
                 f"clustered vce({full} {' '.join(args)}) is not supported",
                 *span_bounds(span),
                 hint="vce(jackknife, cluster(var)) gives the CR3 jackknife",
             )
-        if args and name not in ("cluster", "cr3"):
+        if name == "hc2" and len(args) > 1:
+            raise syntax_error(
+                src, "vce(hc2 clustvar) takes one cluster variable", *span_bounds(span)
+            )
+        if args and name not in _WITH_VARS:
             raise syntax_error(
                 src,
                 f"vce({words[0]}) takes no variables (got {' '.join(args)!r})",
@@ -238,6 +285,9 @@ class Options:
             a, b = at + len(head) + 1 + m.start(), at + len(head) + 1 + m.end()
             if name == "jackknife" and expand_abbrev(m.group(1), {"cluster": "cl"}) and m.group(2):
                 name, args = "cr3", tuple(m.group(2).split())
+            elif m.group(1).lower() in _PASSED.get(name, {}):
+                key = _PASSED[name][m.group(1).lower()]
+                self.vce_options.append((key, (m.group(2) or "").strip()))
             elif name != "jackknife" or m.group(1) not in ("nodots", "notable", "noheader"):
                 raise unsupported(src, f"vce({full}, {m.group(0)}) is not supported", a, b)
         if sep and not sub.strip():
@@ -281,6 +331,9 @@ class Options:
     def _check(self) -> None:
         src, cmd, flags = self.src, self.cmd, self.flags
         where = (self.cmd_at, self.cmd_at + len(cmd))
+        if cmd in ("newey", "xtscc"):
+            self._check_time_series(where)
+            return
         if cmd == "areg" and (len(self.absorb) != 1 or "#" in self.absorb[0]):
             raise syntax_error(
                 src,
@@ -318,7 +371,41 @@ class Options:
         if model == "fe":
             self.absorb = (self.panel.id,)
 
+    def _check_time_series(self, where: tuple[int, int]) -> None:
+        """newey needs tsset (and lag()); xtscc needs a panel and a time variable."""
+        src, cmd, flags, panel = self.src, self.cmd, self.flags, self.panel
+        if panel is None or panel.time is None:
+            raise syntax_error(
+                src,
+                f"{cmd} needs the data declared as time series: tsset time or xtset id time",
+                *where,
+                hint=f"add a 'tsset year' (or 'xtset firm year') line before the {cmd} line",
+            )
+        if cmd == "newey" and self.lag is None:
+            raise syntax_error(src, "newey requires the option lag(#)", *where)
+        if cmd == "xtscc" and "fe" in flags:
+            if "pooled" in flags:
+                raise syntax_error(src, "xtscc: fe and pooled cannot be combined", *where)
+            if panel.id is None:
+                raise syntax_error(src, "xtscc, fe needs a panel: xtset id time", *where)
+            self.absorb = (panel.id,)
+
+    def _time_series_vce(self) -> VceSpec:
+        """newey → vce(hac time [panel], lags(#)); xtscc → vce(dk time, lags(#) [ase])."""
+        assert self.panel is not None and self.panel.time is not None  # by _check
+        opts = [("lags", self.lag)] if self.lag is not None else []
+        if self.cmd == "newey":
+            args = (self.panel.time, *([self.panel.id] if self.panel.id else []))
+            name = "hac"
+        else:
+            args, name = (self.panel.time,), "dk"
+            opts += [("ase", "")] if "ase" in self.flags else []
+        spec = VceSpec(name=name, args=args, options=tuple(sorted(opts)))
+        return VceSpec(name, args, spec.options, str(spec)[4:-1], None)
+
     def vce(self, weights: WeightSpec | None) -> VceSpec:
+        if self.cmd in ("newey", "xtscc"):
+            return self._time_series_vce()
         req, rob, clu, src = self.req, self.robust, self.cluster, self.src
         if req is not None and (rob or clu):
             if req[0] == "jackknife" and clu and not rob:
@@ -373,4 +460,7 @@ class Options:
                     f"var) (got vce({text}))",
                     *span_bounds(span),
                 )
-        return VceSpec(name=name, args=args, text=text, span=span)
+        if name in _REGISTRY_SYNTAX and self.req_spec is not None:
+            return self.req_spec
+        options = tuple(sorted(self.vce_options)) if req is not None else ()
+        return VceSpec(name=name, args=args, options=options, text=text, span=span)

@@ -29,6 +29,10 @@ _VCE_TITLES = {
     "hc3": "Robust HC3",
     "cluster": "Robust",
     "cr3": "Robust CR3",
+    "cr2": "Robust HC2",
+    "hac": "Newey-West",
+    "dk": "Drisc/Kraay",
+    "wild": "Robust",
     "bootstrap": "Bootstrap",
     "jackknife": "Jackknife",
 }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from . import cluster, hc
+from . import bootstrap, cluster, cr2, hac, hc
 from .base import (
     VarianceEstimator,
     VceContext,
+    VceInference,
     VceResult,
     available,
     fix_psd,
@@ -17,10 +18,14 @@ from .base import (
 __all__ = [
     "VarianceEstimator",
     "VceContext",
+    "VceInference",
     "VceResult",
     "available",
+    "bootstrap",
     "cluster",
+    "cr2",
     "fix_psd",
+    "hac",
     "hc",
     "register_vce",
     "resolve",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from ..spec import SmallSample, VceSpec, WeightKind
 __all__ = [
     "VarianceEstimator",
     "VceContext",
+    "VceInference",
     "VceResult",
     "available",
     "fix_psd",
@@ -93,11 +95,25 @@ class VceContext:
         return factor if self.ssc.small else 1.0
 
 
+class VceInference(Protocol):
+    """p-values and intervals that do not come from t(df) on the covariance (e.g. the
+    wild cluster bootstrap); one entry per kept coefficient."""
+
+    @property
+    def pvalues(self) -> FloatArray: ...
+
+    def conf_int(self, level: float) -> FloatArray: ...
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class VceResult:
     """A covariance matrix and how to do inference with it.
 
     ``df_inference`` is the t degrees of freedom, or None for the normal distribution.
+    ``df_terms``, when given, holds one t degrees of freedom per coefficient (in the order
+    of ``cov``), e.g. Bell-McCaffrey's; p-values and intervals then use it instead.
+    ``inference``, when given, replaces the t/normal p-values and intervals of the
+    coefficients (the covariance still gives the standard errors and the F test).
     """
 
     cov: FloatArray
@@ -106,6 +122,11 @@ class VceResult:
     n_clusters: Mapping[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     factor: float = 1.0
+    df_terms: FloatArray | None = None
+    # (cluster variable, G* per coefficient): Carter-Schnepel-Steigerwald's effective
+    # number of clusters, reported in the notes
+    effective_clusters: tuple[str, FloatArray] | None = None
+    inference: VceInference | None = None
 
 
 class VarianceEstimator:
@@ -113,7 +134,8 @@ class VarianceEstimator:
 
     Class attributes: ``name`` (canonical, Stata's spelling), ``aliases``, ``options``
     (allowed option names), ``min_args``/``max_args`` (positional arguments, usually
-    variables), ``args_are_variables`` and ``summary`` (one line for listings).
+    variables), ``args_are_variables``, ``summary`` (one line for listings) and
+    ``supports_iv`` (False when the estimator is only valid for least squares).
     """
 
     name: str = ""
@@ -123,6 +145,7 @@ class VarianceEstimator:
     max_args: int | None = 0
     args_are_variables: bool = True
     summary: str = ""
+    supports_iv: bool = True  # False: refused after instrumental variables
 
     def validate(self, spec: VceSpec, source: str | None = None) -> None:
         """Check arguments and options; raise :class:`VceOptionError` with a caret."""
@@ -150,6 +173,13 @@ class VarianceEstimator:
                     span=spec.span,
                     hint=f"did you mean {near!r}?" if near else None,
                 )
+
+    def redirect(self, spec: VceSpec) -> str | None:
+        """Registered name that handles this request instead, or None (the default).
+
+        Lets one Stata spelling cover two estimators: ``vce(hc2 g)`` is CR2.
+        """
+        return None
 
     def variables(self, spec: VceSpec) -> tuple[str, ...]:
         """Data columns this request needs (listwise deletion covers them)."""
@@ -274,6 +304,9 @@ def resolve(spec: VceSpec, source: str | None = None) -> tuple[VarianceEstimator
     key = spec.name.lower()
     canonical = _ALIASES.get(key, key)
     est = _REGISTRY.get(canonical)
+    other = est.redirect(spec) if est is not None else None
+    if other is not None and other in _REGISTRY:
+        canonical, est = other, _REGISTRY[other]
     if est is None:
         names = sorted({*_REGISTRY, *_ALIASES})
         near = closest(key, names)

@@ -27,7 +27,14 @@ from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, warn
 from ..spec import VceSpec
 from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
-from .kernels import cluster_meat, cluster_scores, group_gram, intersect_codes, n_groups
+from .kernels import (
+    cluster_meat,
+    cluster_scores,
+    effective_clusters,
+    group_gram,
+    intersect_codes,
+    n_groups,
+)
 
 __all__ = ["FEW_CLUSTERS", "VERY_FEW_CLUSTERS", "Cluster", "ClusterJackknife", "few_clusters_note"]
 
@@ -43,12 +50,14 @@ def few_clusters_note(g: int, var: str) -> str | None:
         return (
             f"only {g} clusters in {var}: cluster-robust standard errors and t({g - 1}) "
             "inference are unreliable with so few clusters (the meat has rank at most "
-            f"{g - 1}); use a wild cluster bootstrap or a different design"
+            f"{g - 1}); the wild cluster bootstrap, vce(wild {var}, weights(webb)), is the "
+            "better test, though with so few clusters no method is reliable"
         )
     if g < FEW_CLUSTERS:
         return (
             f"only {g} clusters in {var}: cluster-robust inference is unreliable with fewer "
-            f"than about {FEW_CLUSTERS} clusters; consider the wild cluster bootstrap"
+            f"than about {FEW_CLUSTERS} clusters; use the wild cluster bootstrap for "
+            f"p-values and intervals: vce(wild {var}), or r.boottest('x = 0') after the fit"
         )
     return None
 
@@ -85,7 +94,7 @@ class Cluster(VarianceEstimator):
     """Cluster-robust (CRV1) covariance on one or more cluster variables."""
 
     name = "cluster"
-    aliases = ("cl", "crv1", "clu", "clus", "clust")
+    aliases = ("cl", "crv1", "clu", "clus", "clust", "twoway")
     options = frozenset({"cgm", "min"})
     min_args = 1
     max_args = None
@@ -93,6 +102,13 @@ class Cluster(VarianceEstimator):
 
     def validate(self, spec: VceSpec, source: str | None = None) -> None:
         super().validate(spec, source)
+        if spec.name.lower() == "twoway" and len(spec.args) != 2:
+            raise VceOptionError(
+                f"vce(twoway ...) takes two cluster variables (got {len(spec.args)}), e.g. "
+                "vce(twoway firm year)",
+                source=source,
+                span=spec.span,
+            )
         if len(set(spec.args)) != len(spec.args):
             raise VceOptionError(
                 "a cluster variable is repeated in vce(cluster ...)", source=source, span=spec.span
@@ -124,7 +140,10 @@ class Cluster(VarianceEstimator):
             cov, notes = fix_psd(cov, label)
         argmin = min(sizes, key=lambda n: sizes[n])
         notes += _warn_few(ctx, g_min, argmin)
-        return VceResult(cov, label, ctx.t_or_normal(g_min - 1), sizes, notes, factor)
+        g_star = (argmin, effective_clusters(ctx.x, ctx.bread, codes[names.index(argmin)]))
+        return VceResult(
+            cov, label, ctx.t_or_normal(g_min - 1), sizes, notes, factor, effective_clusters=g_star
+        )
 
 
 class ClusterJackknife(VarianceEstimator):
@@ -162,7 +181,10 @@ class ClusterJackknife(VarianceEstimator):
         cov = factor * dev.T @ dev
         label = f"Jackknife clustered ({var})"
         notes += _warn_few(ctx, g, var)
-        return VceResult(cov, label, ctx.t_or_normal(g - 1), {var: g}, notes, factor)
+        g_star = (var, effective_clusters(ctx.x, ctx.bread, codes))
+        return VceResult(
+            cov, label, ctx.t_or_normal(g - 1), {var: g}, notes, factor, effective_clusters=g_star
+        )
 
 
 register_vce(Cluster)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._types import FloatArray
 from ..errors import EstimationError, VceOptionError
-from ..spec import WeightKind
+from ..spec import VceSpec, WeightKind
 from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
 from .kernels import hc_meat
 
@@ -116,8 +116,12 @@ class HC2(_LeverageAdjusted):
     """HC2: squared residuals divided by (1 - leverage); Stata's ``vce(hc2)``."""
 
     name = "hc2"
-    summary = "HC2: u^2/(1-h), Stata's vce(hc2)"
+    summary = "HC2: u^2/(1-h), Stata's vce(hc2); vce(hc2 g) is CR2 (see cr2)"
     power = 1
+
+    def redirect(self, spec: VceSpec) -> str | None:
+        # Stata 18: vce(hc2 clustvar) is CR2, and dfadjust asks for Bell-McCaffrey df
+        return "cr2" if spec.args or spec.option("dfadjust") is not None else None
 
 
 class HC3(_LeverageAdjusted):

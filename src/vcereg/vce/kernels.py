@@ -13,6 +13,7 @@ from .._types import FloatArray, IntArray
 __all__ = [
     "cluster_meat",
     "cluster_scores",
+    "effective_clusters",
     "group_gram",
     "hc_meat",
     "intersect_codes",
@@ -77,8 +78,38 @@ def group_gram(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     out = np.zeros((g, k, k))
     present = sorted_codes[starts]
-    for j in range(k):  # k reductions of length N; no loop over groups
-        xj = x[order, j]
-        prod = x[order] * xj[:, None]
-        out[present, j, :] = np.add.reduceat(prod, starts, axis=0)
+    xs = x[order]  # one sorted copy
+    for j in range(k):  # k reductions over the upper triangle; no loop over groups
+        prod = xs[:, j:] * xs[:, j : j + 1]
+        block = np.add.reduceat(prod, starts, axis=0)
+        out[present, j, j:] = block
+        out[present, j:, j] = block
+    return out
+
+
+def effective_clusters(
+    x: FloatArray, bread: FloatArray, codes: IntArray, rho: float = 1.0
+) -> FloatArray:
+    """Carter, Schnepel & Steigerwald's (2017) effective number of clusters, per coefficient.
+
+    ``G* = G / (1 + Gamma)``, ``Gamma = mean_g ((gamma_g - gamma_bar) / gamma_bar)^2`` with
+    ``gamma_g = e_k' B X_g' Omega_g X_g B e_k`` and the working covariance
+    ``Omega_g = (1 - rho) I + rho 11'`` (rho = 1: errors perfectly correlated within a
+    cluster, the conservative choice). Unweighted ``x``; O(N k + G k^2).
+
+    >>> x = np.ones((4, 1)); codes = np.array([0, 0, 0, 1])
+    >>> round(float(effective_clusters(x, np.array([[0.25]]), codes)[0]), 3)
+    1.22
+    """
+    g = n_groups(codes)
+    sums = cluster_scores(x, np.ones(x.shape[0]), codes, g)  # X_g' 1, (G, k)
+    a = sums @ bread  # row g: (B X_g' 1)'
+    gamma = rho * a * a
+    if rho != 1.0:
+        gram = group_gram(x, codes, g)
+        gamma += (1 - rho) * np.einsum("jk,gkl,lj->gj", bread, gram, bread)
+    mean = gamma.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        big_gamma = (((gamma - mean) / mean) ** 2).mean(axis=0)
+        out: FloatArray = g / (1 + big_gamma)
     return out

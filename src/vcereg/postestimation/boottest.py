@@ -1,0 +1,304 @@
+"""``boottest`` after a fit: the wild cluster bootstrap of one linear restriction.
+
+``r.boottest("x1 = 0")``, ``r.boottest("x1 = x2")`` or ``r.boottest("x1 + 2*x2 = 1")``
+tests ``R b = r`` with the symmetric bootstrap-t p-value of its CRV1 t statistic and
+inverts the test for a confidence interval of ``R b``, as Stata's ``boottest``
+(Roodman, MacKinnon, Nielsen & Webb 2019) does by default: restricted (WCR), Rademacher
+weights, all 2^G sign vectors when 2^G <= reps. The do-file spelling is
+``boottest x1, reps(999) seed(1)`` (also ``boottest x1 = x2`` and ``boottest {x1 = x2}``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .._types import FloatArray
+from ..design.sample import factorize_groups
+from ..errors import DataError, EstimationError, NotSupportedError, SpecError, closest
+from ..vce.bootstrap import (
+    DEFAULT_REPS,
+    crv1_factor,
+    describe,
+    parse_weights,
+    run_bootstrap,
+    weak_design_note,
+)
+from ..vce.kernels import n_groups
+from ..vce.wild_kernels import cluster_moments, plan_weights
+
+if TYPE_CHECKING:  # only for annotations: results.py imports this module
+    from ..results import Results
+
+__all__ = ["BootTest", "boottest", "parse_restriction"]
+
+
+@dataclass(frozen=True, slots=True)
+class BootTest:
+    """The outcome of :meth:`vcereg.Results.boottest`.
+
+    Attributes
+    ----------
+    hypothesis
+        The restriction as written.
+    stat
+        The CRV1 t statistic of ``R b - r`` (the one the bootstrap studentises).
+    pvalue
+        Symmetric bootstrap-t p-value, ``mean(|t*| > |t|)``.
+    conf_int
+        Interval of values of ``R b`` not rejected at ``level`` (test inversion);
+        a side may be infinite with very few clusters.
+    reps, enumerated
+        Number of bootstrap draws, and whether they are all 2^G Rademacher sign vectors.
+    """
+
+    hypothesis: str
+    stat: float
+    pvalue: float
+    conf_int: tuple[float, float]
+    level: float
+    reps: int
+    enumerated: bool
+    cluster: str
+    n_clusters: int
+    weights: str
+    null: bool
+    seed: int | None
+    method: str
+    notes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        lo, hi = self.conf_int
+        lines = [
+            *textwrap.wrap(f"Wild bootstrap: {self.method}", 78),
+            f"  {self.hypothesis}",
+            "",
+            f"{'t(' + str(self.n_clusters - 1) + ')':>20} = {self.stat:10.4f}",
+            f"{'Prob>|t|':>20} = {self.pvalue:10.4f}",
+            "",
+            f"{self.level:g}% confidence set for the expression: [{lo:.6g}, {hi:.6g}]",
+            f"(clusters: {self.n_clusters} in {self.cluster})",
+        ]
+        lines += [part for note in self.notes for part in textwrap.wrap(note, 78)]
+        return "\n".join(lines)
+
+
+_NUMBER = re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?")
+
+
+def _tokens(text: str) -> list[str]:
+    """Operators ``+ - * =`` and the words between them (brackets kept inside words)."""
+    out: list[str] = []
+    i, depth, word = 0, 0, ""
+    while i < len(text):
+        c = text[i]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        exp = c in "+-" and bool(_NUMBER.fullmatch(word[:-1] or "x")) and word[-1:] in "eE"
+        if depth == 0 and ((c in "+-*=" and not exp) or c.isspace()):
+            if word:
+                out.append(word)
+            word = ""
+            if not c.isspace():
+                out.append(c)
+        else:
+            word += c
+        i += 1
+    if word:
+        out.append(word)
+    return out
+
+
+def parse_restriction(text: str, names: dict[str, int], k: int) -> tuple[FloatArray, float]:
+    """``R`` (k,) and ``r`` of a linear restriction such as ``"x1 + 2*x2 = 1"``.
+
+    ``names`` maps every accepted spelling of a coefficient to its column. A bare
+    expression means ``= 0``.
+
+    >>> parse_restriction("x1 - 2*x2 = 1", {"x1": 0, "x2": 1}, 2)
+    (array([ 1., -2.]), 1.0)
+    """
+    body = text.strip()
+    if body[:1] in "({" and body[-1:] in ")}" and body[0] + body[-1] in ("()", "{}"):
+        body = body[1:-1]
+    sides = _tokens(body)
+    if sides.count("=") > 1:
+        raise SpecError(f"expected one '=' in the restriction (got {text!r})")
+    r_vec = np.zeros(k)
+    const = 0.0
+    side = 1.0
+    sign, coef, pending = 1.0, 1.0, False
+    tokens = [*sides, "+"]
+
+    def flush(item: str | None) -> None:
+        nonlocal const
+        if item is None:
+            return
+        if item in names:
+            r_vec[names[item]] += side * sign * coef
+            return
+        if _NUMBER.fullmatch(item):
+            const -= side * sign * coef * float(item)
+            return
+        near = closest(item, names)
+        raise SpecError(
+            f"unknown coefficient {item!r} in {text!r}; expected one of: "
+            + ", ".join(sorted(names, key=lambda n: names[n])),
+            hint=f"did you mean {near!r}?" if near else None,
+        )
+
+    item: str | None = None
+    for tok in tokens:
+        if tok in ("+", "-", "="):
+            if item is None and pending:
+                raise SpecError(f"expected a term after '*' in {text!r}")
+            flush(item)
+            item, coef, pending = None, 1.0, False
+            if tok == "=":
+                side, sign = -1.0, 1.0
+            else:
+                sign = 1.0 if tok == "+" else -1.0
+        elif tok == "*":
+            if item is None or not _NUMBER.fullmatch(item):
+                if item is not None and item in names:
+                    pending = True
+                    continue
+                raise SpecError(f"expected 'number * coefficient' in {text!r}")
+            coef, item, pending = float(item), None, True
+        else:
+            if item is not None and pending and _NUMBER.fullmatch(tok):
+                coef, pending = float(tok), False  # 'x * 2'
+                continue
+            if item is not None:
+                raise SpecError(f"expected an operator between {item!r} and {tok!r} in {text!r}")
+            item, pending = tok, False
+    if not np.any(r_vec):
+        raise SpecError(f"the restriction {text!r} involves no coefficient")
+    return r_vec, const
+
+
+def _fresh_seed() -> int:
+    entropy = np.random.SeedSequence().entropy
+    return int(entropy) % 2**31 if isinstance(entropy, int) else 0
+
+
+def _names(r: Results) -> dict[str, int]:
+    kept = [t for t in r.terms if t not in r.omitted]
+    names = {t: i for i, t in enumerate(kept)}
+    for t, i in list(names.items()):
+        shown = r.display_names.get(t)
+        if shown:
+            names.setdefault(shown, i)
+        if t == "Intercept":
+            names.setdefault("_cons", i)
+    return names
+
+
+def _cluster(r: Results, cluster: str | None) -> str:
+    if cluster is not None:
+        return cluster
+    if r.vce_name in ("cluster", "wild") and len(r.spec.vce.args) == 1:
+        return r.spec.vce.args[0]
+    if r.vce_name in ("cluster", "wild"):
+        raise NotSupportedError(
+            "boottest bootstraps one cluster variable; pass cluster='name' to choose one"
+        )
+    raise SpecError(
+        "boottest needs a cluster variable: pass cluster='school', or fit with vce(cluster school)"
+    )
+
+
+def boottest(
+    result: Results,
+    hypothesis: str,
+    *,
+    cluster: str | None = None,
+    reps: int = DEFAULT_REPS,
+    weights: str = "rademacher",
+    seed: int | None = None,
+    null: bool = True,
+    level: float | None = None,
+) -> BootTest:
+    """Wild cluster bootstrap test of one linear restriction after a fit.
+
+    Parameters
+    ----------
+    result
+        An OLS, WLS or absorbed-fixed-effects fit.
+    hypothesis
+        ``"x1 = 0"``, ``"x1 = x2"``, ``"x1 + x2 = 1"``; a bare ``"x1"`` means ``x1 = 0``.
+    cluster
+        The cluster variable; default: the fit's own (``vce(cluster g)``/``vce(wild g)``).
+    reps, weights, seed, null
+        Draws (all 2^G Rademacher vectors when 2^G <= reps), weight type (rademacher,
+        webb, mammen, normal), seed, and whether the null is imposed (WCR) or not (WCU).
+    level
+        Confidence level in percent of the interval (default: the fit's).
+
+    Examples
+    --------
+    >>> import vcereg
+    >>> d = vcereg.datasets.load("student-mat")
+    >>> r = vcereg.regress("G3 ~ absences + age | vce(cluster Mjob)", d)
+    >>> bt = r.boottest("absences = 0")
+    >>> bt.reps, bt.enumerated, round(bt.pvalue, 4)
+    (32, True, 0.125)
+    """
+    fit, design = result._fit, result._design
+    if fit is None or design is None:
+        raise EstimationError("this result does not keep its fit; refit it to use boottest")
+    if result.instrumented:
+        raise NotSupportedError(
+            "boottest after instrumental variables (the wild restricted efficient "
+            "bootstrap) is not supported; it works after OLS, WLS and absorbed effects"
+        )
+    if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
+        raise SpecError(f"reps must be a positive integer (got {reps!r}), e.g. reps=9999")
+    if seed is not None and (not isinstance(seed, int) or seed < 0):
+        raise SpecError(f"seed must be a non-negative integer (got {seed!r})")
+    kind = parse_weights(weights)
+    var = _cluster(result, cluster)
+    codes = design.groups.get(var)
+    if codes is None:
+        if result._data is None:
+            raise DataError(f"variable {var!r} is not available for this result; refit")
+        codes = factorize_groups(result._data, design.index, [var])[var]
+    g = n_groups(codes)
+    if g < 2:
+        raise DataError(f"cluster variable {var!r} has {g} cluster(s); boottest needs 2 or more")
+    k = fit.x_w.shape[1]
+    r_vec, r_val = parse_restriction(hypothesis, _names(result), k)
+    bread = fit.lstsq.bread()
+    moments = cluster_moments(fit.x_w, fit.resid_w, codes, bread, fit.lstsq.beta)
+    drawn = seed if seed is not None else _fresh_seed()
+    plan = plan_weights(kind, g, reps, drawn)
+    (draws,) = run_bootstrap(moments, r_vec[None, :], plan, null, f"boottest ({var})")
+    lev = result.level if level is None else float(level)
+    lev = lev * 100 if 0 < lev < 1 else lev
+    factor = crv1_factor(fit.nobs, fit.k, g, result.spec.ssc)
+    estimate = float(r_vec @ fit.lstsq.beta)
+    stat = (estimate - r_val) / math.sqrt(factor * draws.var0) if draws.var0 > 0 else math.nan
+    weak = weak_design_note(g, plan, var)
+    return BootTest(
+        hypothesis=hypothesis.strip(),
+        stat=stat,
+        pvalue=draws.pvalue(r_val),
+        conf_int=draws.conf_int(lev),
+        level=lev,
+        reps=plan.reps,
+        enumerated=plan.enumerated,
+        cluster=var,
+        n_clusters=g,
+        weights=kind,
+        null=null,
+        seed=None if plan.enumerated else drawn,
+        method=describe(plan, null, seed is not None),
+        notes=(weak,) if weak else (),
+    )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from tests.cli.conftest import Run
 
 EX = ("--example", "student-mat")
@@ -49,3 +52,18 @@ def test_stata_dot_missing_in_csv_is_missing_and_said(run: Run, tmp_path: Path) 
     assert p.returncode == 0, p.stderr
     assert "Stata's missing value '.'" in p.stderr and "x: 2" in p.stderr
     assert "Number of obs   =         4" in p.stdout
+
+
+def test_dta_int16_year_squared_is_not_wrapped(run: Run, tmp_path: Path) -> None:
+    """The issue's CLI case: a Stata int (int16) year squared wrapped around (exit 0)."""
+    rng = np.random.default_rng(0)
+    year = rng.integers(1990, 2021, 200).astype("int16")
+    y = 0.3 * year.astype(float) + 0.01 * (year.astype(float) - 2000) ** 2 + rng.normal(size=200)
+    pd.DataFrame({"y": y, "year": year}).to_stata(tmp_path / "d.dta", write_index=False)
+    p = run("y ~ year + I(year**2)", "--data", "d.dta")
+    assert p.returncode == 0, p.stderr
+    xx = np.column_stack([np.ones(200), year.astype(float), year.astype(float) ** 2])
+    beta, *_ = np.linalg.lstsq(xx, y, rcond=None)
+    r2 = 1 - np.sum((y - xx @ beta) ** 2) / np.sum((y - y.mean()) ** 2)
+    line = next(ln for ln in p.stdout.splitlines() if "R-squared" in ln and "Adj" not in ln)
+    assert abs(float(line.split("=")[-1]) - r2) < 1e-4  # printed with 4 decimals

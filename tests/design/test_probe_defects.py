@@ -18,6 +18,7 @@ import vcereg
 from tests.tolerances import REL_REFERENCE
 from vcereg.errors import DataError, EstimationError, FormulaError
 from vcereg.linalg import least_squares
+from vcereg.spec import PanelSpec
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +142,6 @@ def test_unused_categorical_levels_are_not_omitted(d):
 
 
 def test_datetime_time_variable_with_ts_operators_is_a_clear_error(d):
-    from vcereg.spec import PanelSpec
-
     data = d.assign(t=pd.date_range("2000-01-01", periods=len(d), freq="D"))
     with pytest.raises(DataError, match=r"holds dates.*whole-number time"):
         vcereg.stata("regress y L.x", data, panel=PanelSpec(None, "t"))

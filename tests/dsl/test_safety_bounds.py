@@ -4,6 +4,7 @@ refused quickly (well under a second) with a FormulaError that names it."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -57,8 +58,6 @@ def test_reasonable_bases_still_work(data):
 
 
 def test_security_file_exists_and_states_the_limits():
-    from pathlib import Path
-
     text = (Path(__file__).parents[2] / "SECURITY.md").read_text()
     for word in ("safe mode", "not", "poly", "repetition", "safe=False"):
         assert word in text

@@ -67,6 +67,7 @@ def test_kernels_are_numpy_only():
 
 # An optional extra may be imported where it is used, so the core works without it.
 _OPTIONAL = {"matplotlib", "matplotlib.pyplot", "pyarrow", "openpyxl", "polars", "docx"}
+_OPTIONAL |= {"dask", "distributed"}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=_rel)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Protocol, TypeAlias
@@ -16,6 +17,7 @@ from typing import Any, Protocol, TypeAlias
 import pandas as pd
 
 from . import dsl, stata_lang
+from .backends import dask as dask_backend
 from .design import build
 from .errors import DataError, NotSupportedError, SpecError
 from .estimators import FirstStage, fit_absorbed, fit_iv, fit_ols
@@ -88,7 +90,8 @@ def regress(
         ``"y ~ x1 + x2 | vce(cluster g) | weights(w) | if(x1 > 0)"``, a Stata command line
         such as ``"regress y x1 x2, vce(cluster g)"``, or a :class:`ModelSpec`.
     data
-        A pandas DataFrame (or anything with ``to_pandas()``, e.g. polars). Never modified.
+        A pandas DataFrame (or anything with ``to_pandas()``, e.g. polars), or a Dask
+        DataFrame (fitted in passes over its partitions, see docs/scale.md). Never modified.
     vce
         The variance as a separate string, e.g. ``"cluster school"``.
     ssc
@@ -175,11 +178,15 @@ def fit_spec(
     safe: bool = True,
     context: Mapping[str, object] | None = None,
 ) -> Results:
-    """Estimate a parsed spec on data."""
-    frame = as_pandas(data)
+    """Estimate a parsed spec on data (a Dask DataFrame goes to the Dask backend)."""
     spec = _with_pweight_default(spec)
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)
+    if dask_backend.is_dask_frame(data):
+        if not 0 < spec.level < 100:
+            raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
+        return _fit_dask(spec, data, safe=safe, context=context)
+    frame = as_pandas(data)
     if spec.estimator not in _SUPPORTED:
         what = spec.command or spec.estimator
         raise NotSupportedError(f"{what}: estimator {spec.estimator!r} is not supported yet")
@@ -230,6 +237,19 @@ def fit_spec(
         df_fit=df_fit,
     )
     return with_panel(result, panel, pfit.nobs if pfit else None)
+
+
+def _fit_dask(
+    spec: ModelSpec, data: object, *, safe: bool, context: Mapping[str, object] | None
+) -> Results:
+    """A Dask DataFrame: sufficient statistics from the backend, then the usual variance
+    and assembly; the Results keep neither the compressed arrays nor the data."""
+    part = dask_backend.fit_dask(spec, data, safe=safe, context=context)
+    vres = compute_vce(part.vce_spec, part.design, part.fit, None)
+    if part.label is not None:
+        vres = dataclasses.replace(vres, label=part.label)
+    res = assemble(spec, part.design, part.fit, vres, None)
+    return dataclasses.replace(res, _fit=None, _design=None, _data=None)
 
 
 def _first_stage_note(f: FirstStage) -> str:

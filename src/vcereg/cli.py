@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import pandas as pd
-
 from . import __version__, datasets, io
 from .api import fit_spec, parse
+from .backends import dask as dask_backend
 from .dofile import DoRun, is_registered, run_do
 from .errors import DataError, SpecError, StataSyntaxError, VceregError
 from .plot import coefplot
@@ -114,6 +113,10 @@ _OPTIONS: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
     ("data", ("--sep",), {"help": "field separator of a text data file (default: sniffed)"}),
     ("data", ("--sheet",), {"help": "Excel sheet name or 0-based number"}),
     ("data", ("--encoding",), {"default": "utf-8-sig", "help": "text encoding of the data"}),
+    ("data", ("--dask",), {"action": "store_true",
+        "help": "open Parquet (file, directory or glob) lazily with Dask: larger than memory"}),
+    ("data", ("--scheduler",), {"metavar": "ADDRESS",
+        "help": "run the Dask passes on this scheduler, e.g. tcp://host:8786 (implies --dask)"}),
     ("models", ("--do",), {"metavar": "FILE",
         "help": "file of model lines: DSL or Stata, xtset, comments, ///; '-' reads stdin"}),
     ("models", ("--ssc",), {"choices": ("stata", "fixest", "statsmodels"),
@@ -257,13 +260,15 @@ def _collect_models(args: argparse.Namespace, do: tuple[str, str] | None) -> lis
     return models
 
 
-def _load_data(args: argparse.Namespace) -> pd.DataFrame:
+def _load_data(args: argparse.Namespace) -> Any:
     if args.data is not None and args.example is not None:
         raise UsageError("give either --data or --example, not both")
     if args.example is not None:
         return datasets.load(args.example)
     if args.data is None:
         raise UsageError("no data: pass --data FILE or --example NAME")
+    if args.dask or args.scheduler:
+        return io.read(args.data, engine="dask")
     sheet = int(args.sheet) if args.sheet is not None and args.sheet.isdigit() else args.sheet
     return io.read(args.data, sep=args.sep, sheet=sheet, encoding=args.encoding)
 
@@ -318,7 +323,7 @@ def _load_and_fit(
                     raise
             progress.advance()
             messages += _lines(caught, f"{model.where}: " if model.where else "")
-    found = data.attrs.get("labels") or {}
+    found = getattr(data, "attrs", {}).get("labels") or {}
     var_labels = {str(k): str(v) for k, v in found.items() if v}
     return results, list(dict.fromkeys(messages)), var_labels, run
 
@@ -364,7 +369,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     do = _read_do(args)
     models = _collect_models(args, do)
     titles = args.title
-    results, messages, var_labels, run = _load_and_fit(models, args, do)
+    with dask_backend.scheduler(args.scheduler):
+        results, messages, var_labels, run = _load_and_fit(models, args, do)
     if not results:
         raise UsageError("no model given: the do-file has no estimation command")
     if titles is not None and len(titles) != len(results):

@@ -35,9 +35,11 @@ import lzma
 import os
 import re
 from pathlib import Path
+from typing import Any, Literal, overload
 
 import pandas as pd
 
+from .backends import dask as dask_backend
 from .errors import DataError, VceregWarning, closest, warn
 
 __all__ = ["SUPPORTED_EXTENSIONS", "read", "read_labels", "sniff_separator"]
@@ -207,13 +209,36 @@ def _read_stata(path: Path) -> pd.DataFrame:
     return frame
 
 
+@overload
 def read(
     path: str | os.PathLike[str],
     *,
     sep: str | None = None,
     sheet: str | int | None = None,
     encoding: str = "utf-8-sig",
-) -> pd.DataFrame:
+    engine: Literal["pandas"] = "pandas",
+) -> pd.DataFrame: ...
+
+
+@overload
+def read(
+    path: str | os.PathLike[str],
+    *,
+    sep: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str = "utf-8-sig",
+    engine: str,
+) -> Any: ...
+
+
+def read(
+    path: str | os.PathLike[str],
+    *,
+    sep: str | None = None,
+    sheet: str | int | None = None,
+    encoding: str = "utf-8-sig",
+    engine: str = "pandas",
+) -> Any:
     """Read a data file into a pandas DataFrame, choosing the reader by extension.
 
     Parameters
@@ -227,6 +252,10 @@ def read(
         Excel sheet name or 0-based position (default: the first sheet).
     encoding
         Text encoding of delimited files (default UTF-8, with or without a byte-order mark).
+    engine
+        ``"pandas"`` (default) reads into memory; ``"dask"`` opens Parquet lazily as a Dask
+        DataFrame (``path`` may then be a directory or a glob such as
+        ``"data/*.parquet"``), for data larger than memory; see docs/scale.md.
 
     Delimited text: a column that is numeric except for Stata's missing values ``.``
     (``.a`` ... ``.z``), as Stata's ``export delimited`` writes them, is read as numbers
@@ -236,7 +265,8 @@ def read(
     -------
     pandas.DataFrame
         For ``.dta`` files, ``attrs["labels"]`` maps variables to their labels and
-        ``attrs["value_labels"]`` label sets to ``{code: text}``.
+        ``attrs["value_labels"]`` label sets to ``{code: text}``. A Dask DataFrame with
+        ``engine="dask"``.
 
     Raises
     ------
@@ -252,6 +282,10 @@ def read(
     0     GP   6
     1     GP   6
     """
+    if engine == "dask":
+        return dask_backend.read_parquet(path)
+    if engine != "pandas":
+        raise DataError(f"engine must be 'pandas' or 'dask' (got {engine!r})")
     target = Path(path)
     _check_file(target)
     try:

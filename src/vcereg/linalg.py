@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from ._types import FloatArray
 from .errors import EstimationError
 
-__all__ = ["RANK_TOL", "LeastSquares", "least_squares"]
+__all__ = ["RANK_TOL", "LeastSquares", "least_squares", "refinement"]
 
 
 #: A scaled column whose distance to the span of the earlier columns is below this is
@@ -197,9 +197,7 @@ def least_squares(x: FloatArray, y: FloatArray, *, tol: float = RANK_TOL) -> Lea
     # Refinement by corrected semi-normal equations only where conditioning calls for it;
     # extended-precision residuals only for ill-conditioned small problems (NIST's Filip
     # and Wampler live there), where they buy digits; elsewhere they only cost time.
-    cond = float(np.linalg.cond(r)) if cols.size else 1.0
-    extended = n <= _EXTENDED_ROWS and cond > _EXTENDED_COND
-    steps = 2 if cond > _REFINE_COND or n <= _CHEAP_ROWS else 0
+    steps, extended = refinement(n, float(np.linalg.cond(r)) if cols.size else 1.0)
     for _ in range(steps):
         resid = _residuals(x, y, cols, scale, beta_s, extended)
         beta_s = beta_s + _correction(x, cols, scale, r, resid, extended)
@@ -228,6 +226,17 @@ def _independent(r: FloatArray, tol: float) -> NDArray[np.bool_]:
             good[j] = True
             m += 1
     return good
+
+
+def refinement(n: int, cond: float) -> tuple[int, bool]:
+    """Refinement steps, and whether in extended precision, for a problem of ``n`` rows
+    whose scaled R factor has condition number ``cond`` (shared with the Dask backend).
+
+    >>> refinement(1_000_000, 10.0), refinement(50, 1e8)
+    ((0, False), (2, True))
+    """
+    steps = 2 if cond > _REFINE_COND or n <= _CHEAP_ROWS else 0
+    return steps, n <= _EXTENDED_ROWS and cond > _EXTENDED_COND
 
 
 def _col_norms(x: FloatArray) -> FloatArray:

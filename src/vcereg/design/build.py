@@ -10,11 +10,13 @@ never modified.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import formulaic
 import numpy as np
 import pandas as pd
+from formulaic.model_spec import ModelSpecs
+from formulaic.parser.types import Factor
 from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
@@ -57,7 +59,10 @@ from .sample import (
 )
 from .tsops import materialize
 
-__all__ = ["Design", "build", "subset"]
+__all__ = ["STATEFUL", "Design", "build", "subset"]
+
+#: Key of :attr:`Design.levels` listing transforms fitted on the data (``center(x)``).
+STATEFUL = "__stateful_transforms__"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -79,6 +84,8 @@ class Design:
     z: FloatArray | None = None  # IV: exogenous regressors and excluded instruments
     z_terms: tuple[str, ...] = ()
     factor_names: tuple[tuple[str, str], ...] = ()  # display names, sample bases resolved
+    # Categorical factor (formulaic expression, e.g. "C(g)") -> the levels its columns encode.
+    levels: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
 
     @property
     def endog_terms(self) -> tuple[str, ...]:
@@ -179,6 +186,8 @@ def build(
     extra: Sequence[str] = (),
     safe: bool = True,
     context: Mapping[str, object] | None = None,
+    levels: Mapping[str, Sequence[object]] | None = None,
+    partition: bool = False,
 ) -> Design:
     """Build the estimation arrays for ``spec`` on ``data``.
 
@@ -191,6 +200,13 @@ def build(
         Check formula code against a whitelist (see :mod:`vcereg.dsl.safety`).
     context
         Extra names for formula code when ``safe`` is False.
+    levels
+        Levels of categorical factors (keyed as in :attr:`Design.levels`), so that pieces
+        of one data set all get the same indicator columns; by default the levels found.
+    partition
+        ``data`` is one partition of a larger data set: an empty sample gives an empty
+        Design (no terms) instead of an error, and analytic weights are left as they are
+        (the caller normalises them over all partitions).
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame (got {type(data).__name__})")
@@ -254,16 +270,19 @@ def build(
         for p in (parsed, parsed_z):
             if p is not None:
                 check_size(spec, [[_factor(f) for f in t.factors] for t in p.rhs], sub)
-    sub = tidy_categories(sub, needed)
+    sub = tidy_categories(_plain_strings(sub), needed)
+    if partition and len(sub) == 0:
+        return _empty(spec, len(data), excluded_in, excluded_if, missing_counts, dropped_missing)
     # Arithmetic in double, as Stata: int16 ** 2 must not wrap around (``if`` ran above).
     sub, originals = as_float_columns(sub, needed, [v for v in in_code if v not in direct])
     env.update(categorical_context(originals, formulaic.transforms.C))
-    y, x, terms, has_intercept = _matrices(spec, parsed, sub, env)
+    y, x, terms, has_intercept, found = _matrices(spec, parsed, sub, env, levels)
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
     z: FloatArray | None = None
     z_terms: tuple[str, ...] = ()
     if parsed_z is not None:
-        _, z, z_terms, _ = _matrices(spec, parsed_z, sub, env)
+        _, z, z_terms, _, found_z = _matrices(spec, parsed_z, sub, env, levels)
+        found = {**found, **found_z}
         finite &= np.isfinite(z).all(axis=1)
     dropped_nonfinite = int((~finite).sum())
     weights = None
@@ -281,12 +300,12 @@ def build(
     check_magnitudes(str(next(iter(parsed.lhs))), y, terms, x)
     if z is not None:
         check_magnitudes(None, None, z_terms, z)
-    if len(y) == 0:
+    if len(y) == 0 and not partition:
         raise EmptySampleError(
             "no observations left: every row was excluded or had a missing value "
             f"({describe(len(data), excluded_in, excluded_if, dropped_missing)})"
         )
-    if weights is not None and kind is WeightKind.AWEIGHT:
+    if weights is not None and kind is WeightKind.AWEIGHT and not partition:
         weights = weights * (len(weights) / weights.sum())
     labels = {tv.name: tv.label for tv in spec.tsvars}  # L1__x is shown as L.x
     rows = RowAccounting(
@@ -320,6 +339,44 @@ def build(
         z=z,
         z_terms=z_terms,
         factor_names=spec.factor_names,
+        levels=found,
+    )
+
+
+def _plain_strings(sub: pd.DataFrame) -> pd.DataFrame:
+    """Nullable (``string``) text columns as the plain text formulaic encodes as categories
+    (missing values are gone by now); a new frame, the input is untouched."""
+    texts = [
+        c for c, t in sub.dtypes.items() if isinstance(t, pd.StringDtype) and t.na_value is pd.NA
+    ]
+    if not texts:
+        return sub
+    return sub.assign(**{str(c): sub[c].astype(object) for c in texts})
+
+
+def _empty(
+    spec: ModelSpec,
+    n_input: int,
+    excluded_in: int,
+    excluded_if: int,
+    missing: dict[str, int],
+    dropped_missing: int,
+) -> Design:
+    """A partition with no rows left: only its row accounting matters."""
+    rows = RowAccounting(n_input, excluded_in, excluded_if, missing, dropped_missing)
+    kind = spec.weights.kind if spec.weights is not None else None
+    return Design(
+        y=np.zeros(0),
+        x=np.zeros((0, 0), order="F"),
+        terms=(),
+        depvar="",
+        has_intercept=False,
+        weights=None,
+        weight_kind=kind,
+        groups={},
+        absorb={},
+        index=pd.RangeIndex(0),
+        rows=rows,
     )
 
 
@@ -338,9 +395,44 @@ def _fast_path(parsed: formulaic.Formula, sub: pd.DataFrame) -> bool:
     return True
 
 
+_Matrices = tuple[FloatArray, FloatArray, tuple[str, ...], bool, dict[str, tuple[object, ...]]]
+
+
+def _with_levels(
+    parsed: formulaic.Formula, levels: Mapping[str, Sequence[object]]
+) -> formulaic.ModelSpecs:
+    """A formulaic spec whose categorical factors encode exactly ``levels``."""
+    specs = formulaic.ModelSpec.from_spec(parsed, na_action="ignore")
+    state = {
+        expr: (Factor.Kind.CATEGORICAL, {"categories": list(lv)}) for expr, lv in levels.items()
+    }
+    return ModelSpecs(lhs=specs.lhs, rhs=specs.rhs.update(encoder_state=state))
+
+
+def _found_levels(rhs: object) -> dict[str, tuple[object, ...]]:
+    """Levels of the categorical factors; a transform fitted on the data (``center(x)``,
+    splines) is listed under :data:`STATEFUL` with no levels, since pieces of a data set
+    would each fit their own."""
+    spec = getattr(rhs, "model_spec", None)
+    state = getattr(spec, "encoder_state", None) or {}
+    out: dict[str, tuple[object, ...]] = {
+        str(expr): tuple(info.get("categories", ()))
+        for expr, (kind, info) in state.items()
+        if kind is Factor.Kind.CATEGORICAL
+    }
+    fitted = getattr(spec, "transform_state", None) or {}
+    if fitted:
+        out[STATEFUL] = tuple(str(k) for k in fitted)
+    return out
+
+
 def _matrices(
-    spec: ModelSpec, parsed: formulaic.Formula, sub: pd.DataFrame, env: Mapping[str, object]
-) -> tuple[FloatArray, FloatArray, tuple[str, ...], bool]:
+    spec: ModelSpec,
+    parsed: formulaic.Formula,
+    sub: pd.DataFrame,
+    env: Mapping[str, object],
+    levels: Mapping[str, Sequence[object]] | None = None,
+) -> _Matrices:
     rhs_terms = [str(t) for t in parsed.rhs]
     has_intercept = "1" in rhs_terms
     if _fast_path(parsed, sub):
@@ -349,9 +441,10 @@ def _matrices(
         for j, t in enumerate(rhs_terms):
             x[:, j] = 1.0 if t == "1" else sub[t].to_numpy(dtype=np.float64)
         y = sub[str(next(iter(parsed.lhs)))].to_numpy(dtype=np.float64)
-        return y, x, tuple(names), has_intercept
+        return y, x, tuple(names), has_intercept, {}
     try:
-        mm = formulaic.model_matrix(parsed, sub, context=dict(env), na_action="ignore")
+        how = parsed if not levels else _with_levels(parsed, levels)
+        mm = formulaic.model_matrix(how, sub, context=dict(env), na_action="ignore")
     except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
         raise from_formulaic(spec, exc, "could not build the design matrix") from None
     lhs, rhs = mm.lhs, mm.rhs
@@ -364,7 +457,7 @@ def _matrices(
         )
     y = np.asarray(lhs.to_numpy(dtype=np.float64)[:, 0])
     x = np.asfortranarray(rhs.to_numpy(dtype=np.float64))
-    return y, x, tuple(str(c) for c in rhs.columns), has_intercept
+    return y, x, tuple(str(c) for c in rhs.columns), has_intercept, _found_levels(rhs)
 
 
 def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> Design:

@@ -41,6 +41,7 @@ def _frame(dtype: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         "y ~ year + I(year**2)",
         "y ~ year + I(year * small) + np.log(small)",
         "y ~ year:small + C(g)",
+        "y ~ year + C(g > 1) + C(g)",
         "regress y c.year#c.year c.year#c.small i.g",
     ],
 )

@@ -275,7 +275,7 @@ def build(
         return _empty(spec, len(data), excluded_in, excluded_if, missing_counts, dropped_missing)
     # Arithmetic in double, as Stata: int16 ** 2 must not wrap around (``if`` ran above).
     sub, originals = as_float_columns(sub, needed, [v for v in in_code if v not in direct])
-    env.update(categorical_context(originals, formulaic.transforms.C))
+    env.update(categorical_context(originals, sub, formulaic.transforms.C))
     y, x, terms, has_intercept, found = _matrices(spec, parsed, sub, env, levels)
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
     z: FloatArray | None = None

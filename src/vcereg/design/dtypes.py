@@ -82,18 +82,26 @@ def as_float_columns(
 
 
 def categorical_context(
-    originals: Mapping[str, pd.Series], base: Callable[..., object]
+    originals: Mapping[str, pd.Series], converted: pd.DataFrame, base: Callable[..., object]
 ) -> dict[str, object]:
     """Formula context in which ``C(col)`` (formulaic's ``base``) sees the column as the
     user typed it, so ``C(year)`` on an int16 column is labelled ``C(year)[T.2001]``,
-    not ``[T.2001.0]``."""
+    not ``[T.2001.0]``. Only the column itself is swapped back (same name and the same
+    values as its float64 version): ``C(small > 0)`` is a new series that keeps its name."""
     if not originals:
         return {}
 
     def c(data: object, *args: object, **kwargs: object) -> object:
         name = getattr(data, "name", None)
         if isinstance(data, pd.Series) and isinstance(name, str) and name in originals:
-            data = originals[name].loc[data.index]
+            as_float = converted[name]
+            same = (
+                data.dtype == np.float64
+                and data.index.equals(as_float.index)
+                and np.array_equal(data.to_numpy(), as_float.to_numpy(), equal_nan=True)
+            )
+            if same:
+                data = originals[name].loc[data.index]
         return base(data, *args, **kwargs)
 
     wrapped: Callable[..., object] = c

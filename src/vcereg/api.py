@@ -20,10 +20,20 @@ from . import dsl, stata_lang
 from .backends import dask as dask_backend
 from .design import build
 from .errors import DataError, NotSupportedError, SpecError
-from .estimators import FirstStage, fit_absorbed, fit_iv, fit_ols
+from .estimators import (
+    FirstStage,
+    IVInfo,
+    fit_absorbed,
+    fit_instrumental,
+    fit_ols,
+    gmm_default_vce,
+    iv_variables,
+    method_label,
+)
+from .estimators.ivdiag import weak_id_note
 from .estimators.panel import PANEL_ESTIMATORS, fe_panel_stats, fit_panel
 from .progress import Progress
-from .results import Results, assemble, compute_vce, with_panel
+from .results import Results, assemble, compute_vce, vce_setup, with_panel
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 from .vce.bootstrap import set_progress
@@ -179,7 +189,7 @@ def fit_spec(
     context: Mapping[str, object] | None = None,
 ) -> Results:
     """Estimate a parsed spec on data (a Dask DataFrame goes to the Dask backend)."""
-    spec = _with_pweight_default(spec)
+    spec = gmm_default_vce(_with_pweight_default(spec))
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)
     if dask_backend.is_dask_frame(data):
@@ -193,32 +203,36 @@ def fit_spec(
     if not 0 < spec.level < 100:
         raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
     panel_id = spec.panel.id if spec.estimator in PANEL_ESTIMATORS and spec.panel else None
-    extra = (*estimator.variables(vspec), *([panel_id] if panel_id else []))
+    extra = (*estimator.variables(vspec), *([panel_id] if panel_id else []), *iv_variables(spec))
     design = build(spec, frame, extra=tuple(dict.fromkeys(extra)), safe=safe, context=context)
     first: tuple[FirstStage, ...] = ()
     panel = pfit = None
     label = "Linear regression"
     r2_within: float | None = None
     df_fit: float | None = None
+    iv_info: IVInfo | None = None
     if spec.absorb:
         original = design
         absorbed = fit_absorbed(spec, design)
         fit, design, first = absorbed.fit, absorbed.design, absorbed.first_stage
         label, r2_within = absorbed.label, absorbed.rsquared_within
-        df_fit = absorbed.df_fit
+        df_fit, iv_info = absorbed.df_fit, absorbed.iv
         if spec.iv is not None:
-            label += " (2SLS)"
+            label += f" ({method_label(spec, short=True)})"
         elif spec.estimator == "xtreg_fe":
             panel = fe_panel_stats(original, absorbed, spec.absorb[0])
     elif spec.estimator in PANEL_ESTIMATORS:
         pfit = fit_panel(spec, design)
         fit, design, label, panel = pfit.fit, pfit.design, pfit.label, pfit.stats
     elif spec.iv is not None:
-        fit, first = fit_iv(design)
-        label = "Instrumental variables 2SLS regression"
+        fit, first, iv_info = fit_instrumental(spec, design)
+        label = method_label(spec)
     else:
         fit = fit_ols(design)
     notes = tuple(_first_stage_note(f) for f in first) + (pfit.notes if pfit else ())
+    if iv_info is not None:
+        weak = weak_id_note(iv_info, vce_setup(spec, design))
+        notes += (weak,) if weak else ()
     vres = compute_vce(spec, design, fit, frame, normal=pfit is not None and pfit.normal)
 
     def refit(new: ModelSpec) -> Results:
@@ -235,6 +249,7 @@ def fit_spec(
         rsquared_within=r2_within,
         refit=refit if spec.absorb or panel is not None else None,
         df_fit=df_fit,
+        iv=iv_info,
     )
     return with_panel(result, panel, pfit.nobs if pfit else None)
 
@@ -257,7 +272,7 @@ def _first_stage_note(f: FirstStage) -> str:
         f"first stage for {f.endog}: F({f.df[0]}, {f.df[1]:g}) = {f.f:.2f} on the excluded "
         f"instruments, partial R-squared {f.partial_r2:.4f}"
     )
-    return note + ("; weak instruments (F < 10)" if f.f < 10 else "")
+    return note
 
 
 def _with_pweight_default(spec: ModelSpec) -> ModelSpec:

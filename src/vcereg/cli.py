@@ -28,6 +28,7 @@ from typing import Any, TextIO
 from . import __version__, datasets, io
 from .api import fit_spec, parse
 from .backends import dask as dask_backend
+from .commands.predict import predictions_frame, write_predictions
 from .dofile import DoRun, is_registered, run_do
 from .errors import DataError, SpecError, StataSyntaxError, VceregError
 from .plot import coefplot
@@ -140,6 +141,8 @@ _OPTIONS: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
         "help": "p-value thresholds, e.g. 0.1,0.05,0.01, or 'none'"}),
     ("output", ("--title",), {"action": "append", "help": "column title (once per model)"}),
     ("output", ("--plot",), {"metavar": "FILE", "help": "write a coefficient plot (.png .svg)"}),
+    ("output", ("--predict",), {"metavar": "FILE", "help": "write the data with predictions "
+        "(a do-file's predict columns, else xb and resid): .csv .tsv .parquet .dta .xlsx"}),
     ("output", ("-q", "--quiet"), {"action": "store_true", "help": "no warnings or progress"}),
 )  # fmt: skip
 
@@ -381,6 +384,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"warning: {message}", file=err)
     tests = [(i, h, r.test(h)) for i, r in enumerate(results, 1) for h in args.test or []]
     keep, drop = _split_names(args.keep), _split_names(args.drop)
+    if args.predict:
+        write_predictions(predictions_frame(results, run), args.predict)
     if args.plot:
         fig = coefplot(results, keep=keep, drop=drop, labels=labels, titles=titles,
                        level=results[0].level)  # fmt: skip

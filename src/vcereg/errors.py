@@ -19,7 +19,8 @@ Every error the package raises derives from :class:`VceregError`::
     └── RenderError                      a table or plot cannot be produced
 
 Warnings derive from :class:`VceregWarning` (a ``UserWarning``): few clusters,
-omitted collinear terms, dropped rows, a covariance fixed to be positive semi-definite.
+omitted collinear terms, dropped rows, a covariance fixed to be positive semi-definite,
+weak instruments.
 
 Messages say what went wrong, what was expected, point at the offending part of the
 string with a caret where there is one, and suggest the closest valid alternative.
@@ -57,6 +58,7 @@ __all__ = [
     "VceSyntaxError",
     "VceregError",
     "VceregWarning",
+    "WeakInstrumentsWarning",
     "caret",
     "closest",
     "warn",
@@ -232,3 +234,8 @@ class DroppedRowsWarning(VceregWarning):
 
 class NonPSDWarning(VceregWarning):
     """A covariance matrix was not positive semi-definite and was repaired."""
+
+
+class WeakInstrumentsWarning(VceregWarning):
+    """The excluded instruments are weak: the first-stage (Cragg-Donald or
+    Kleibergen-Paap) F statistic is below 10 or below the Stock-Yogo critical value."""

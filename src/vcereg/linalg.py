@@ -27,6 +27,7 @@ __all__ = ["RANK_TOL", "LeastSquares", "least_squares", "refinement"]
 RANK_TOL = 1e-13
 _BLOCK_ROWS = 65_536
 _EXTENDED_ROWS = 100_000
+_GRAM_ROWS = 2_000  # above this the checked Gram factorisation beats QR (one BLAS pass)
 _REFINE_COND = 1e2  # scaled R: QR's error grows like eps * cond^2 for large residuals
 _EXTENDED_COND = 1e3
 _CHEAP_ROWS = 20_000  # below this, refinement costs next to nothing: always refine
@@ -179,7 +180,7 @@ def least_squares(x: FloatArray, y: FloatArray, *, tol: float = RANK_TOL) -> Lea
     cols = np.flatnonzero(keep)
     y_norm = float(np.linalg.norm(y)) or 1.0
     scale = norms[cols]
-    r_aug = _gram_factor(x, y, cols, scale, y_norm) if n > _EXTENDED_ROWS else None
+    r_aug = _gram_factor(x, y, cols, scale, y_norm) if n > _GRAM_ROWS else None
     if r_aug is None:
         r_aug = _tsqr(x, y, cols, scale, y_norm)
     r, qty = r_aug[:-1, :-1], r_aug[:-1, -1]

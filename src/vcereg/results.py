@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,12 +19,16 @@ from ._types import FloatArray
 from .design import Design
 from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
-from .errors import DataError, EstimationError, NotSupportedError, SpecError
-from .estimators import Fit
+from .errors import DataError, EstimationError, NotSupportedError, SpecError, VceregError
+from .estimators import Fit, IVInfo
+from .estimators.ivdiag import VceSetup, estat_table, first_stage_stats
 from .estimators.panel import PanelStats
 from .inference import WaldTest, critical_value, p_values, wald_test
 from .postestimation.boottest import BootTest, boottest
+from .postestimation.fixef import fixef
 from .postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
+from .postestimation.margins import margins
+from .postestimation.predict import predict
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables import interop
@@ -32,7 +36,7 @@ from .tables.etable import etable
 from .tables.summary import render_summary
 from .vce import VceContext, VceInference, VceResult, resolve
 
-__all__ = ["Results", "assemble", "compute_vce", "with_panel"]
+__all__ = ["Results", "assemble", "compute_vce", "vce_setup", "with_panel"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -105,6 +109,7 @@ class Results:
     # With absorbed effects the degrees of freedom depend on the cluster variables
     # (effects nested in a cluster are not counted), so with_vce refits through this.
     _refit: Callable[[ModelSpec], Results] | None = field(default=None, repr=False)
+    _iv: IVInfo | None = field(default=None, repr=False)
     # p-values and intervals from the variance estimator itself (the wild bootstrap)
     _inference: VceInference | None = field(default=None, repr=False)
 
@@ -193,6 +198,77 @@ class Results:
             index=pd.Index(list(self.terms), name="term"),
         )
 
+    # --- IV diagnostics ----------------------------------------------------------------
+    def _vce_setup(self) -> VceSetup:
+        if self._iv is None or self._design is None:
+            raise EstimationError(
+                "IV diagnostics need an instrumental-variables model, e.g. "
+                "'y ~ x | iv(d ~ z1 z2)' or 'ivregress 2sls y x (d = z1 z2)'"
+            )
+        return vce_setup(self.spec, self._design, self._data)
+
+    def estat(self, what: str) -> pd.DataFrame:
+        """IV diagnostics by Stata's names: ``"firststage"``, ``"overid"``, ``"endogenous"``.
+
+        A DataFrame indexed by test with columns ``stat``, ``df``, ``df_denom`` (F tests)
+        and ``pvalue``; see :mod:`vcereg.estimators.ivdiag` for the formulas.
+
+        >>> import vcereg
+        >>> d = vcereg.datasets.load("student-mat")
+        >>> r = vcereg.regress("G3 ~ age | iv(absences ~ Medu Fedu)", d)
+        >>> list(r.estat("overid").index)
+        ['Sargan', 'Basmann']
+        """
+        if self._iv is None:
+            self._vce_setup()  # raises the explanation
+        assert self._iv is not None
+        return estat_table(what, self._iv, self._vce_setup())
+
+    @cached_property
+    def first_stage(self) -> pd.DataFrame:
+        """IV: per endogenous regressor the first-stage F (with the model's variance),
+        its degrees of freedom and p-value, the partial R² and Shea's partial R².
+
+        Empty for models without instruments.
+        """
+        cols = ["f", "df_num", "df_denom", "pvalue", "partial_r2", "shea_r2"]
+        if self._iv is None:
+            return pd.DataFrame(columns=cols)
+        rows = {}
+        for s in first_stage_stats(self._iv, self._vce_setup()):
+            df_denom = np.nan if s.df[1] is None else s.df[1]
+            rows[s.endog] = [s.f, s.df[0], df_denom, s.pvalue, s.partial_r2, s.shea_r2]
+        out = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
+        out.index.name = "endog"
+        return out
+
+    @cached_property
+    def iv_stats(self) -> dict[str, float]:
+        """IV summary statistics as numbers (empty without instruments): ``first_f:<endog>``,
+        ``cd_f`` (Cragg-Donald Wald F), ``kp_f`` (Kleibergen-Paap rk Wald F, robust or
+        cluster variance), ``sargan``/``sargan_p``/``sargan_df`` or
+        ``hansen_j``/``hansen_j_p``/``hansen_j_df`` when over-identified. What cannot be
+        computed (e.g. too few clusters for the moments) is left out.
+        """
+        if self._iv is None:
+            return {}
+        out: dict[str, float] = {}
+        for what in ("firststage", "overid"):
+            try:
+                table = self.estat(what)
+            except (VceregError, np.linalg.LinAlgError, ValueError):
+                continue
+            for test, row in table.iterrows():
+                key = _IV_STAT_KEYS.get(str(test))
+                if key is None and str(test).startswith("F "):
+                    out[f"first_f:{str(test)[2:]}"] = float(row["stat"])
+                elif key is not None:
+                    out[key] = float(row["stat"])
+                    if key in ("sargan", "hansen_j"):
+                        out[f"{key}_p"] = float(row["pvalue"])
+                        out[f"{key}_df"] = float(row["df"])
+        return out
+
     # --- tests after the fit -----------------------------------------------------------
     def _restrictions(self, hypothesis: str) -> tuple[np.ndarray, np.ndarray]:
         aliases = {"_cons": "Intercept"}
@@ -271,7 +347,42 @@ class Results:
             self._estimator_notes,
             model_label=self.model_label,
             rsquared_within=self.rsquared_within,
+            iv=self._iv,
         )
+
+    # --- after the fit (see vcereg.postestimation) ------------------------------------
+    def predict(
+        self,
+        data: pd.DataFrame | None = None,
+        *,
+        what: str = "xb",
+        unseen: Literal["error", "missing"] = "error",
+    ) -> pd.Series:
+        """Stata's ``predict``: ``what`` is ``"xb"``, ``"residuals"``, ``"stdp"``, and with
+        absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the estimation sample
+        aligned to the fitted data's index (NaN elsewhere); a categorical level the fit has
+        not seen is an error, or NaN with ``unseen="missing"``. See
+        :mod:`vcereg.postestimation.predict`.
+        """
+        return predict(self, data, what=what, unseen=unseen)
+
+    def fixef(self) -> dict[str, pd.Series]:
+        """The absorbed fixed effects, one Series per absorbed variable (normalisation:
+        :mod:`vcereg.postestimation.fixef`)."""
+        return fixef(self)
+
+    def margins(
+        self,
+        dydx: str | list[str] | None = None,
+        *,
+        at: Mapping[str, object] | None = None,
+        over: str | None = None,
+        atmeans: bool = False,
+        level: float | None = None,
+    ) -> pd.DataFrame:
+        """Stata's ``margins``: average marginal effects (``dydx``) or predictive margins,
+        with delta-method standard errors; columns as :meth:`tidy`."""
+        return margins(self, dydx, at=at, over=over, atmeans=atmeans, level=level)
 
     def boottest(
         self,
@@ -401,6 +512,14 @@ class Results:
         return shown or None
 
 
+_IV_STAT_KEYS = {
+    "Cragg-Donald Wald F": "cd_f",
+    "Kleibergen-Paap rk Wald F": "kp_f",
+    "Sargan": "sargan",
+    "Hansen J": "hansen_j",
+}
+
+
 def _num(value: object) -> float | None:
     """A JSON-safe number: NaN and infinities become None."""
     if value is None:
@@ -421,6 +540,7 @@ def assemble(
     rsquared_within: float | None = None,
     refit: Callable[[ModelSpec], Results] | None = None,
     df_fit: float | None = None,
+    iv: IVInfo | None = None,
 ) -> Results:
     """Build a :class:`Results` from the pieces (used by the api)."""
     terms = design.terms
@@ -491,6 +611,7 @@ def assemble(
         _estimator_notes=notes,
         _inference=vres.inference,
         _refit=refit,
+        _iv=iv,
         _fit=fit,
         _design=design,
         _data=data,
@@ -505,6 +626,16 @@ def _model_test(fit: Fit, slopes: list[int], cov: np.ndarray, df: float | None) 
     whitener = fit.lstsq.whitener(cols) if cols else None
     sub = cov[np.ix_(slopes, slopes)]
     return wald_test(fit.params[slopes], sub, df, whitener=whitener, bread=bread)
+
+
+def vce_setup(spec: ModelSpec, design: Design, data: pd.DataFrame | None = None) -> VceSetup:
+    """The model's variance request with the codes it needs, for IV diagnostics."""
+    groups = dict(design.groups)
+    missing = [v for v in spec.vce.args if v not in groups]
+    if missing and data is not None:
+        groups.update(factorize_groups(data, design.index, missing))
+    fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
+    return VceSetup(spec.vce, spec.ssc, groups, design.weight_kind, fw)
 
 
 def _inference_notes(
@@ -580,7 +711,7 @@ def compute_vce(
         x=fit.x_w,
         y=fit.y_w,
         resid=fit.resid_w,
-        bread=fit.lstsq.bread(),
+        bread=fit.lstsq.bread() if fit.bread is None else fit.bread,
         lstsq=fit.lstsq,
         nobs=fit.nobs,
         k=fit.k,
@@ -591,6 +722,8 @@ def compute_vce(
         weight_kind=design.weight_kind,
         fweights=fweights,
         absorbed=design.absorb,
+        iid_bread=fit.iid_bread,
+        leave_out=fit.leave_out,
     )
     result = estimator.compute(ctx)
     cov = np.asarray(result.cov, dtype=np.float64)

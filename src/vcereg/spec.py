@@ -101,10 +101,23 @@ class VceSpec:
 
 @dataclass(frozen=True, slots=True)
 class IVSpec:
-    """Instrumental variables: endogenous regressors and excluded instruments (formula terms)."""
+    """Instrumental variables: endogenous regressors and excluded instruments (formula terms).
+
+    ``method`` is ``"2sls"`` (default), ``"liml"``, ``"fuller"`` (Fuller's modified LIML
+    with constant ``fuller``), ``"kclass"`` (k-class with ``kappa``) or ``"gmm"`` (two-step
+    efficient GMM; ``wmatrix`` is the weight-matrix type as a variance request, ``center``
+    centres the moments in it, ``igmm`` iterates to convergence). See
+    :mod:`vcereg.estimators.kclass` and :mod:`vcereg.estimators.gmm`.
+    """
 
     endog: tuple[str, ...]
     instruments: tuple[str, ...]
+    method: Literal["2sls", "liml", "fuller", "kclass", "gmm"] = "2sls"
+    kappa: float | None = None
+    fuller: float | None = None
+    wmatrix: VceSpec | None = None
+    center: bool = False
+    igmm: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,6 +158,11 @@ def test_first_stage_f_with_absorbed_effects_matches_dummy_regression(grunfeld):
     note = next(n for n in r.notes if n.startswith("first stage for value"))
     unrestricted = smf.ols("value ~ capital + sqrt_value + lag + C(firm)", d).fit()
     restricted = smf.ols("value ~ capital + C(firm)", d).fit()
-    f_ref, _, q = unrestricted.compare_f_test(restricted)
+    f_ref, p_ref, q = unrestricted.compare_f_test(restricted)
     assert f"F({int(q)}, {int(unrestricted.df_resid)})" in note
-    assert float(note.split(" = ")[1].split(" ")[0]) == pytest.approx(f_ref, abs=0.005)
+    fs = r.first_stage.loc["value"]  # the numbers, not the 2-decimal note (issue 8)
+    assert fs["f"] == pytest.approx(f_ref, rel=1e-8)
+    assert fs["pvalue"] == pytest.approx(p_ref, rel=1e-6)
+    assert (fs["df_num"], fs["df_denom"]) == (q, unrestricted.df_resid)
+    # partial R-squared: 1 - RSS_u / RSS_r of the same two dummy regressions
+    assert fs["partial_r2"] == pytest.approx(1 - unrestricted.ssr / restricted.ssr, rel=1e-8)

@@ -3,6 +3,15 @@
 
 from __future__ import annotations
 
-from . import boottest, describe, estimates, hausman, hypotheses
+from . import boottest, describe, estat, estimates, hausman, hypotheses, margins, predict
 
-__all__ = ["boottest", "describe", "estimates", "hausman", "hypotheses"]
+__all__ = [
+    "boottest",
+    "describe",
+    "estat",
+    "estimates",
+    "hausman",
+    "hypotheses",
+    "margins",
+    "predict",
+]

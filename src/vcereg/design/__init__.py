@@ -8,6 +8,16 @@ does the row accounting (``if``/``in``, missing values, weights, group codes) an
 
 from __future__ import annotations
 
-from .build import Design, build, subset
+from .build import Design, build, categorical_levels, factor_levels, subset
+from .rebuild import NewDesign, build_new, with_tsvars
 
-__all__ = ["Design", "build", "subset"]
+__all__ = [
+    "Design",
+    "NewDesign",
+    "build",
+    "build_new",
+    "categorical_levels",
+    "factor_levels",
+    "subset",
+    "with_tsvars",
+]

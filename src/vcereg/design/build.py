@@ -9,14 +9,18 @@ never modified.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import formulaic
 import numpy as np
 import pandas as pd
+from formulaic.errors import DataMismatchWarning
 from formulaic.model_spec import ModelSpecs
 from formulaic.parser.types import Factor
+from formulaic.utils.sentinels import UNSET
 from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
@@ -59,10 +63,33 @@ from .sample import (
 )
 from .tsops import materialize
 
-__all__ = ["STATEFUL", "Design", "build", "subset"]
+__all__ = [
+    "STATEFUL",
+    "Design",
+    "Rebuild",
+    "build",
+    "categorical_levels",
+    "factor_levels",
+    "fitted_matrix",
+    "subset",
+]
 
 #: Key of :attr:`Design.levels` listing transforms fitted on the data (``center(x)``).
 STATEFUL = "__stateful_transforms__"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Rebuild:
+    """What rebuilding the regressors on other data needs, and nothing of the data itself:
+    formulaic's fitted specs (categorical levels, contrasts, stateful-transform state) and
+    the names formula code may use. ``rhs``/``lhs`` are None for plain numeric columns."""
+
+    rhs: formulaic.ModelSpec | None
+    lhs: formulaic.ModelSpec | None
+    rhs_terms: tuple[str, ...]
+    rhs_vars: tuple[str, ...]
+    lhs_vars: tuple[str, ...]
+    env: Mapping[str, object]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -86,6 +113,7 @@ class Design:
     factor_names: tuple[tuple[str, str], ...] = ()  # display names, sample bases resolved
     # Categorical factor (formulaic expression, e.g. "C(g)") -> the levels its columns encode.
     levels: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
+    rebuild: Rebuild | None = None  # for predictions and margins on other data
 
     @property
     def endog_terms(self) -> tuple[str, ...]:
@@ -156,6 +184,24 @@ def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
         for term in side
         for f in term.factors
     ]
+
+
+def _names(expr: str) -> list[str]:
+    """Variable names read by one piece of formula code (``Q('x y')`` included)."""
+    return code_variables([(expr, "python")])
+
+
+def _side_vars(side: object, env: Mapping[str, object]) -> list[str]:
+    """Data variables one side of a formula reads (its columns and its code's free names)."""
+    out: list[str] = []
+    for term in side:  # type: ignore[attr-defined]
+        for f in term.factors:
+            method = str(f.eval_method.value)
+            if method == "lookup":
+                out.append(str(f.expr))
+            elif method == "python":
+                out += [v for v in _names(str(f.expr)) if v not in env]
+    return list(dict.fromkeys(out))
 
 
 def _check_iv_lists(spec: ModelSpec) -> None:
@@ -276,12 +322,12 @@ def build(
     # Arithmetic in double, as Stata: int16 ** 2 must not wrap around (``if`` ran above).
     sub, originals = as_float_columns(sub, needed, [v for v in in_code if v not in direct])
     env.update(categorical_context(originals, sub, formulaic.transforms.C))
-    y, x, terms, has_intercept, found = _matrices(spec, parsed, sub, env, levels)
+    y, x, terms, has_intercept, found, specs = _matrices(spec, parsed, sub, env, levels)
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
     z: FloatArray | None = None
     z_terms: tuple[str, ...] = ()
     if parsed_z is not None:
-        _, z, z_terms, _, found_z = _matrices(spec, parsed_z, sub, env, levels)
+        _, z, z_terms, _, found_z, _ = _matrices(spec, parsed_z, sub, env, levels)
         found = {**found, **found_z}
         finite &= np.isfinite(z).all(axis=1)
     dropped_nonfinite = int((~finite).sum())
@@ -340,6 +386,14 @@ def build(
         z_terms=z_terms,
         factor_names=spec.factor_names,
         levels=found,
+        rebuild=Rebuild(
+            rhs=specs[0],
+            lhs=specs[1],
+            rhs_terms=terms,
+            rhs_vars=tuple(_side_vars(parsed.rhs, env)),
+            lhs_vars=tuple(_side_vars(parsed.lhs, env)),
+            env=env,
+        ),
     )
 
 
@@ -395,7 +449,10 @@ def _fast_path(parsed: formulaic.Formula, sub: pd.DataFrame) -> bool:
     return True
 
 
-_Matrices = tuple[FloatArray, FloatArray, tuple[str, ...], bool, dict[str, tuple[object, ...]]]
+_Specs = tuple[formulaic.ModelSpec | None, formulaic.ModelSpec | None]
+_Matrices = tuple[
+    FloatArray, FloatArray, tuple[str, ...], bool, dict[str, tuple[object, ...]], _Specs
+]
 
 
 def _with_levels(
@@ -441,7 +498,7 @@ def _matrices(
         for j, t in enumerate(rhs_terms):
             x[:, j] = 1.0 if t == "1" else sub[t].to_numpy(dtype=np.float64)
         y = sub[str(next(iter(parsed.lhs)))].to_numpy(dtype=np.float64)
-        return y, x, tuple(names), has_intercept, {}
+        return y, x, tuple(names), has_intercept, {}, (None, None)
     try:
         how = parsed if not levels else _with_levels(parsed, levels)
         mm = formulaic.model_matrix(how, sub, context=dict(env), na_action="ignore")
@@ -457,7 +514,8 @@ def _matrices(
         )
     y = np.asarray(lhs.to_numpy(dtype=np.float64)[:, 0])
     x = np.asfortranarray(rhs.to_numpy(dtype=np.float64))
-    return y, x, tuple(str(c) for c in rhs.columns), has_intercept, _found_levels(rhs)
+    specs = (rhs.model_spec, lhs.model_spec)
+    return y, x, tuple(str(c) for c in rhs.columns), has_intercept, _found_levels(rhs), specs
 
 
 def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> Design:
@@ -478,3 +536,53 @@ def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> D
         index=design.index[keep],
         rows=rows,
     )
+
+
+def fitted_matrix(
+    spec: ModelSpec, fitted: formulaic.ModelSpec, sub: pd.DataFrame, env: Mapping[str, object]
+) -> FloatArray:
+    """One side of a fitted model evaluated on ``sub`` (complete rows) with the fit's
+    formulaic state: levels, contrasts, stateful transforms. A level the fit has not seen
+    is a :class:`~vcereg.errors.DataError` (formulaic would only warn and encode it as 0)."""
+    # the same double-precision arithmetic as the fit (int16 ** 2 must not wrap around)
+    sub, originals = as_float_columns(sub, [str(c) for c in sub.columns])
+    env = {**env, **categorical_context(originals, sub, formulaic.transforms.C)}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataMismatchWarning)
+        try:
+            mm = fitted.get_model_matrix(sub, context=dict(env), na_action="ignore")
+        except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
+            raise from_formulaic(spec, exc, "could not rebuild the design") from None
+    unseen = [str(w.message) for w in caught if issubclass(w.category, DataMismatchWarning)]
+    if unseen:
+        levels = unseen[0].split(":", 1)[-1].split(". They")[0].strip()
+        raise DataError(
+            f"the data has categorical levels the model was not fitted on: {levels}",
+            hint="drop those rows or map them to a level seen in the fit",
+        )
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return np.asarray(mm.to_numpy(dtype=np.float64))
+
+
+def categorical_levels(design: Design) -> dict[str, tuple[list[object], object]]:
+    """Variable -> (levels, base level) for every variable the fit treats as categorical
+    (``C(var)``, ``i.var``, a string column)."""
+    rb = design.rebuild
+    out: dict[str, tuple[list[object], object]] = {}
+    if rb is None or rb.rhs is None:
+        return out
+    for expr, (kind, state) in rb.rhs.encoder_state.items():
+        inner = re.match(r"C\(\s*([A-Za-z_]\w*)\s*[,)]", expr)
+        var = inner.group(1) if inner else expr
+        if str(kind.value) != "categorical" or var in out or not var.isidentifier():
+            continue
+        levels = list(state["categories"])
+        base = getattr(getattr(state.get("contrasts"), "contrasts", None), "base", UNSET)
+        out[var] = (levels, levels[0] if base is UNSET or base not in levels else base)
+    return out
+
+
+def factor_levels(design: Design, var: str) -> tuple[list[object], object] | None:
+    """Levels and base level of ``var`` where the fit treats it as categorical, or None."""
+    return categorical_levels(design).get(var)

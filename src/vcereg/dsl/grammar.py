@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from ..errors import Span, SpecError, VceSyntaxError, closest
 from ..spec import Dialect, IVSpec, ModelSpec, SampleSpec, VceSpec, WeightKind, WeightSpec
+from .ivopts import format_iv_options, parse_iv_options
 from .names import QUOTED, split_names
 from .panel import parse_panel, unparse_panel
 
@@ -341,6 +342,7 @@ def _fe_section(source: str, body: str, start: int) -> dict[str, object]:
 
 
 def _iv_section(source: str, body: str, start: int) -> dict[str, object]:
+    body, comma, opts = body.partition(",")
     if body.count("~") != 1:
         raise SpecError(
             "expected iv(endogenous ~ instruments), e.g. iv(price ~ tax distance)",
@@ -356,7 +358,10 @@ def _iv_section(source: str, body: str, start: int) -> dict[str, object]:
             source=source,
             span=Span(start, start + max(1, len(body))),
         )
-    return {"iv": IVSpec(endog, inst)}
+    iv = IVSpec(endog, inst)
+    if comma:
+        iv = parse_iv_options(iv, opts, source, start + len(body) + 1)
+    return {"iv": iv}
 
 
 _SECTION_PARSERS = {
@@ -381,7 +386,10 @@ def unparse(spec: ModelSpec) -> str:
     elif spec.absorb:
         parts.append(f"fe({' '.join(spec.absorb)})")
     if spec.iv is not None:
-        parts.append(f"iv({' '.join(spec.iv.endog)} ~ {' '.join(spec.iv.instruments)})")
+        iv = spec.iv
+        parts.append(
+            f"iv({' '.join(iv.endog)} ~ {' '.join(iv.instruments)}{format_iv_options(iv)})"
+        )
     if spec.weights is not None:
         kind = "" if spec.weights.kind is WeightKind.AWEIGHT else f", {spec.weights.kind.value}"
         parts.append(f"weights({spec.weights.var}{kind})")

@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from .fe import AbsorbedFit, fit_absorbed
 from .iv import FirstStage, fit_iv
+from .ivbase import IVInfo
+from .ivmodel import fit_instrumental, gmm_default_vce, iv_variables, method_label
 from .ols import Fit, fit_ols
 
-__all__ = ["AbsorbedFit", "FirstStage", "Fit", "fit_absorbed", "fit_iv", "fit_ols"]
+__all__ = [
+    "AbsorbedFit",
+    "FirstStage",
+    "Fit",
+    "IVInfo",
+    "fit_absorbed",
+    "fit_instrumental",
+    "fit_iv",
+    "fit_ols",
+    "gmm_default_vce",
+    "iv_variables",
+    "method_label",
+]

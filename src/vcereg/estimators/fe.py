@@ -28,7 +28,9 @@ from ..design import Design, subset
 from ..errors import DroppedRowsWarning, EmptySampleError, warn
 from ..spec import ModelSpec
 from .absorb import absorbed_dof, demean, drop_singletons
-from .iv import FirstStage, fit_iv
+from .iv import FirstStage
+from .ivbase import IVInfo
+from .ivmodel import fit_instrumental
 from .ols import Fit, _tss, fit_ols
 
 __all__ = ["AbsorbedFit", "fit_absorbed"]
@@ -52,6 +54,7 @@ class AbsorbedFit:
     rsquared_within: float
     label: str
     df_fit: float  # N - k - every absorbed level: for Root MSE and adjusted R-squared
+    iv: IVInfo | None = None
 
 
 def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
@@ -100,11 +103,12 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
     df_a = dof.df_a if nested_rule else dof.df_a_nonnested
     tss = _tss(design.y, design.weights, True)
     first: tuple[FirstStage, ...] = ()
+    info: IVInfo | None = None
     if demeaned.z is not None:
-        fit, first = fit_iv(demeaned)
+        levels = dof.df_a_nonnested
+        fit, first, info = fit_instrumental(spec, demeaned, df_absorbed=levels)
         fit = replace(fit, k=fit.k + df_a, df_resid=fit.df_resid - df_a, tss=tss)
         # the first stages ran on demeaned data: their residual df lose the absorbed levels
-        levels = dof.df_a_nonnested
         first = tuple(
             replace(f, f=f.f * (f.df[1] - levels) / f.df[1], df=(f.df[0], f.df[1] - levels))
             for f in first
@@ -119,4 +123,4 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
     tss_within = _tss(y_dm, design.weights, False)
     r2_within = 1 - fit.rss / tss_within if tss_within > 0 else float("nan")
     df_fit = fit.nobs - fit.lstsq.rank - dof.df_a_nonnested
-    return AbsorbedFit(fit, demeaned, first, r2_within, LABELS[style], df_fit)
+    return AbsorbedFit(fit, demeaned, first, r2_within, LABELS[style], df_fit, info)

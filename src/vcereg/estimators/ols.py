@@ -7,12 +7,13 @@ so N = sum(w) and the residual degrees of freedom are sum(w) - K.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .._types import FloatArray
+from .._types import FloatArray, IntArray
 from ..design import Design
 from ..errors import CollinearityWarning, EstimationError, warn
 from ..linalg import LeastSquares, least_squares
@@ -41,6 +42,11 @@ class Fit:
     rss: float
     tss: float
     omitted: tuple[str, ...]
+    # k-class and GMM: the sandwich bread when it is not (x_w'x_w)^{-1}, and the matrix
+    # whose s^2 multiple is the conventional covariance (see VceContext.iid_bread)
+    bread: FloatArray | None = None
+    iid_bread: FloatArray | None = None
+    leave_out: Callable[[IntArray], FloatArray] | None = None  # see VceContext
 
     @property
     def ess(self) -> float:

@@ -26,6 +26,7 @@ from ..errors import NotSupportedError, StataSyntaxError, VceregError
 from ..spec import Dialect, ModelSpec, PanelSpec, SmallSample
 from .command import COMMANDS, is_stata_command, parse_line
 from .do import logical_lines, panel_line, parse_do
+from .ivoptions import iv_words
 from .naming import formula_to_stata
 from .options import OPTIONS, VCE_NAMES
 from .qualifiers import WEIGHT_ABBREVS
@@ -95,7 +96,11 @@ def unparse(spec: ModelSpec) -> str:
     native = spec.command in COMMANDS and spec.command not in ("newey", "xtscc")
     cmd = spec.command if native and spec.command else _command_for(spec)
     dep, terms, constant = formula_to_stata(spec.formula, spec.tsvars)
-    words = [cmd, *(["2sls"] if cmd == "ivregress" else []), dep, *terms]
+    iv_opts: list[str] = []
+    if spec.iv is not None:
+        cmd, iv_opts = iv_words(spec.iv, cmd)
+    method = iv_opts.pop(0) if cmd == "ivregress" else None
+    words = [cmd, *([method] if method else []), dep, *terms]
     if spec.iv is not None:
         endog = formula_to_stata("_ ~ " + " + ".join(spec.iv.endog), spec.tsvars)[1]
         inst = formula_to_stata("_ ~ " + " + ".join(spec.iv.instruments), spec.tsvars)[1]
@@ -115,6 +120,7 @@ def unparse(spec: ModelSpec) -> str:
         opts.append(f"absorb({' '.join(spec.absorb)})" if spec.absorb else "noabsorb")
     if not constant and cmd in ("regress", "ivregress"):
         opts.append("noconstant")
+    opts += iv_opts
     if spec.level != 95.0:
         opts.append(f"level({spec.level:g})")
     if spec.iv is not None and spec.ssc.small:

@@ -15,6 +15,7 @@ import re
 from ..errors import VceregError, closest
 from ..spec import IVSpec, ModelSpec, PanelSpec, SmallSample
 from .factors import categorical_expr, term_formula
+from .ivoptions import apply_iv_options
 from .naming import check_coding
 from .options import Options
 from .qualifiers import parse_if, parse_in, parse_weight, split_qualifiers
@@ -126,13 +127,12 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
     start = command_start(src)
     cmd, pos = _command(src, start)
     comma = top_comma(src, pos)
+    est = "2sls"
     if cmd == "ivregress":
         m = re.compile(r"\s*(\w*)").match(src, pos, comma)
         assert m is not None  # \w* matches the empty string
         est, at = m.group(1).lower(), m.start(1)
-        if est in ("liml", "gmm"):
-            raise unsupported(src, f"ivregress {est} is not supported; only 2sls is", at, m.end(1))
-        if est != "2sls":
+        if est not in ("2sls", "liml", "gmm"):
             raise syntax_error(
                 src,
                 f"expected 2sls, liml or gmm after ivregress (got {est or 'nothing'!r})",
@@ -195,6 +195,12 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
     names += [(tv.name, tv.label) for tv in tsvars]
     weights = parse_weight(src, *fields["weight"]) if "weight" in fields else None
     vce = opts.vce(weights)
+    iv = None
+    if iv_cmd:
+        iv = IVSpec(
+            tuple(map(term_formula, rest.endog)), tuple(map(term_formula, rest.instruments))
+        )
+        iv = apply_iv_options(iv, est, opts.iv_opts, src, vce, panel)
     return ModelSpec(
         formula=formula,
         vce=vce,
@@ -202,9 +208,7 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         sample=parse_if(src, *fields["if"]) if "if" in fields else None,
         in_range=parse_in(src, *fields["in"]) if "in" in fields else None,
         absorb=opts.absorb,
-        iv=IVSpec(tuple(map(term_formula, rest.endog)), tuple(map(term_formula, rest.instruments)))
-        if iv_cmd
-        else None,
+        iv=iv,
         panel=panel if tsvars or cmd == "xtreg" or "fe" in opts.flags else None,
         tsvars=tsvars,
         level=opts.level,

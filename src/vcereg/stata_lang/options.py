@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..dsl import parse_vce
 from ..errors import Span, UnknownVceError, closest
 from ..spec import PanelSpec, VceSpec, WeightKind, WeightSpec
+from .ivoptions import IV_ACTIONS, ivregress_hac
 from .syntax import (
     WORD,
     expand_abbrev,
@@ -43,11 +44,11 @@ OPTIONS: dict[str, str] = {
     "reghdfe": _COMMON + "absorb(:a=absorb noabsorb:noa=noabsorb noconstant:noc "
     "nofootnote:nofoot tolerance(:tol maxiterations(:maxit verbose(:v poolsize( compact "
     "keepsingletons=no dofadjustments(:dof=no residuals(:resid=no groupvar(=no" + _DISPLAY,
-    "ivregress": _COMMON + "noconstant:noc=nocons small=small first hascons=no wmatrix(:wmat=no "
-    "perfect" + _DISPLAY,
+    "ivregress": _COMMON + "noconstant:noc=nocons small=small first hascons=no "
+    "wmatrix(:wmat=wmatrix center:c=center igmm:i=igmm eps( weps( perfect" + _DISPLAY,
     "ivreghdfe": _COMMON
-    + "absorb(:a=absorb small=small first ffirst noconstant:noc partial(=no"
-    + _DISPLAY,
+    + "absorb(:a=absorb small=small first ffirst noconstant:noc partial(=no liml=liml "
+    "fuller(=fuller kclass(:k=kclass gmm2s=gmm2s center=center cue=no" + _DISPLAY,
     "xtreg": _COMMON + "fe=fe re=re be=be wls=wls sa=no mle=no pa=no theta i(=panel" + _DISPLAY,
     "newey": "lag(=lag force=force noconstant:noc=nocons level(:l=level" + _DISPLAY,
     "xtscc": "lag(=lag fe=fe pooled:pool=pooled ase=ase re=no noconstant:noc=nocons "
@@ -116,6 +117,7 @@ class Options:
         self.robust: tuple[str, Span] | None = None
         self.cluster: tuple[tuple[str, ...], Span, str] | None = None
         self.flags: dict[str, Span] = {}
+        self.iv_opts: dict[str, tuple[str, Span]] = {}  # see ivoptions.IV_ACTIONS
         table = _table(cmd)
         i = comma + 1
         while (i := skip_ws(src, i)) < len(src):
@@ -161,7 +163,11 @@ class Options:
 
     def _apply(self, action: str, arg: str, at: int, word: str, span: Span) -> None:
         src = self.src
-        if action == "vce":
+        if action in IV_ACTIONS:
+            self.iv_opts[action] = (arg, span)
+        elif action == "vce":
+            if self.cmd == "ivregress":  # ivregress's vce(hac kernel #) → vce(hac t, lags(#))
+                arg = ivregress_hac(src, arg, span, self.panel) or arg
             self.req = self._vce_body(arg, at)
         elif action == "robust":
             self.robust = (word, span)

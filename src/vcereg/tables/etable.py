@@ -22,6 +22,7 @@ from .render_markdown import render_markdown
 from .render_text import render_text
 from .render_xlsx import render_xlsx
 from .stats import StatValue, resolve_statistic
+from .tidy import as_result
 
 __all__ = ["DEFAULT_STATS", "ETable", "OutputFormat", "etable"]
 
@@ -189,14 +190,16 @@ class ETable:
 def _results(results: object) -> tuple[tuple[ResultLike, ...], tuple[str, ...] | None]:
     """Models and, for a mapping ``{title: result}``, the titles."""
     if isinstance(results, Mapping):
-        return _checked(tuple(results.values())), tuple(str(k) for k in results)
+        return _checked(tuple(as_result(m) for m in results.values())), tuple(
+            str(k) for k in results
+        )
     if isinstance(results, Sequence) and not isinstance(results, str):
         models = tuple(cast("Sequence[ResultLike]", results))
     else:
         models = (cast(ResultLike, results),)
     if not models:
         raise RenderError("etable() needs at least one result")
-    return _checked(models), None
+    return _checked(tuple(as_result(m) for m in models)), None
 
 
 def _checked(models: tuple[ResultLike, ...]) -> tuple[ResultLike, ...]:

@@ -13,6 +13,7 @@ import textwrap
 
 from ._protocol import ResultLike
 from .format import fmt_df, fmt_level, stata_count, stata_fixed, stata_g, stata_sig
+from .ivstats import iv_footer
 from .panel_summary import panel_f_test, panel_footer, panel_header
 
 __all__ = ["render_summary"]
@@ -206,6 +207,7 @@ def render_summary(result: ResultLike) -> str:
         instruments = getattr(r, "instruments", ())
         lines += textwrap.wrap(f"Instrumented: {' '.join(instrumented)}", _WIDTH)
         lines += textwrap.wrap(f"Instruments:  {' '.join(instruments)}", _WIDTH)
+        lines += iv_footer(r)
     notes = list(r.notes)
     if r.n_dropped > 0 and not any("dropped" in n for n in notes):
         rows = "row" if r.n_dropped == 1 else "rows"

@@ -67,6 +67,15 @@ class VceContext:
         The weight type, and the frequency weights (else None).
     absorbed
         Factorised codes of absorbed fixed effects (for nesting checks).
+    iid_bread
+        When set, the conventional covariance is ``s^2 * iid_bread`` instead of
+        ``s^2 * bread`` (GMM with a weight matrix that is not ``(Z'Z)^{-1}``, whose
+        homoskedastic covariance is the sandwich ``B X'X B``).
+    leave_out
+        When set, ``leave_out(codes)`` gives the (G, k) changes ``b_(g) - b`` of the kept
+        coefficients when each group of ``codes`` is left out. Jackknife estimators use it
+        when the coefficients are not a least-squares function of ``x`` alone (2SLS: the
+        first stage is re-estimated too, as Stata's ``vce(jackknife)`` does).
     """
 
     x: FloatArray
@@ -83,6 +92,8 @@ class VceContext:
     weight_kind: WeightKind | None = None
     fweights: FloatArray | None = None
     absorbed: Mapping[str, IntArray] = field(default_factory=dict)
+    iid_bread: FloatArray | None = None
+    leave_out: Callable[[IntArray], FloatArray] | None = None
 
     def t_or_normal(self, df: float, *, robust: bool = True) -> float | None:
         """``df`` for t inference, or None for normal inference, as the policy says."""

@@ -20,8 +20,10 @@ References: Cameron & Miller (2015); MacKinnon, Nielsen & Webb (2023).
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, warn
@@ -165,15 +167,21 @@ class ClusterJackknife(VarianceEstimator):
             )
         (codes,) = _check_groups(ctx, (var,))
         g = n_groups(codes)
-        scores = cluster_scores(ctx.x, ctx.resid, codes, g)
-        xtx = ctx.x.T @ ctx.x
-        left_out = xtx[None, :, :] - group_gram(ctx.x, codes, g)
         notes: tuple[str, ...] = ()
-        try:
-            delta = -np.linalg.solve(left_out, scores[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            delta = -np.einsum("gij,gj->gi", np.linalg.pinv(left_out), scores)
-            notes = ("some leave-one-cluster-out fits were singular; a pseudo-inverse was used",)
+        delta: NDArray[np.floating[Any]]
+        if ctx.leave_out is not None:  # e.g. 2SLS: re-estimate the first stage as well
+            delta = ctx.leave_out(codes)
+        else:
+            scores = cluster_scores(ctx.x, ctx.resid, codes, g)
+            xtx = ctx.x.T @ ctx.x
+            left_out = xtx[None, :, :] - group_gram(ctx.x, codes, g)
+            try:
+                delta = -np.linalg.solve(left_out, scores[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                delta = -np.einsum("gij,gj->gi", np.linalg.pinv(left_out), scores)
+                notes = (
+                    "some leave-one-cluster-out fits were singular; a pseudo-inverse was used",
+                )
         fixest = ctx.ssc.jackknife == "fixest"
         centre = 0.0 if fixest or ctx.vce.option("mse") is not None else delta.mean(axis=0)
         dev: FloatArray = np.asarray(delta - centre, dtype=np.float64)

@@ -40,7 +40,8 @@ class Iid(VarianceEstimator):
     def compute(self, ctx: VceContext) -> VceResult:
         dof = ctx.df_resid if ctx.ssc.small else ctx.nobs
         s2 = float(ctx.resid @ ctx.resid) / dof
-        return VceResult(s2 * ctx.bread, "OLS", ctx.t_or_normal(ctx.df_resid, robust=False))
+        bread = ctx.bread if ctx.iid_bread is None else ctx.iid_bread
+        return VceResult(s2 * bread, "OLS", ctx.t_or_normal(ctx.df_resid, robust=False))
 
 
 def _row_factor(ctx: VceContext) -> FloatArray | None:

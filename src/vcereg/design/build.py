@@ -13,6 +13,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import formulaic
 import numpy as np
@@ -139,6 +140,12 @@ def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
     return full, z_text
 
 
+@lru_cache(maxsize=256)
+def _formula(text: str) -> formulaic.Formula:
+    """formulaic's parse of a formula string; a fit repeated on new data reuses it."""
+    return formulaic.Formula(text)
+
+
 def _parse_formula(spec: ModelSpec, text: str, *, safe: bool = True) -> formulaic.Formula:
     if safe and len(text) > MAX_FORMULA_CHARS:
         raise formula_error(
@@ -148,7 +155,7 @@ def _parse_formula(spec: ModelSpec, text: str, *, safe: bool = True) -> formulai
         )
     try:
         with time_limit(parse_seconds(text) if safe else None):
-            parsed = formulaic.Formula(text)
+            parsed = _formula(text)
     except GuardExceeded:
         raise formula_error(
             spec,

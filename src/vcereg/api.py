@@ -73,6 +73,8 @@ def _parse_cached(model: str, vce: str | None) -> ModelSpec:
 
 
 def _parse(model: str, vce: str | None) -> ModelSpec:
+    if isinstance(model, str):
+        model = model.lstrip("\ufeff")  # a byte-order mark from a file saved on Windows
     if stata_lang.is_stata_command(model):
         if vce is not None:
             raise SpecError("give the variance inside the Stata line, not as vce=")
@@ -106,7 +108,7 @@ def regress(
         Small-sample conventions: ``"stata"`` (default), ``"fixest"``, ``"statsmodels"``,
         or a :class:`SmallSample`.
     level
-        Confidence level in percent (default 95).
+        Confidence level in percent (default 95); a proportion such as 0.95 also works.
     safe
         Refuse formula code outside a whitelist (default). With ``safe=False`` formula code
         may call functions passed in ``context``.
@@ -119,14 +121,32 @@ def regress(
     >>> round(float(r.pvalue["absences"]), 3)
     0.143
     """
+    _check_arguments(model, vce, level)
     spec = model if isinstance(model, ModelSpec) else parse(model, vce=vce)
     if isinstance(model, ModelSpec) and vce is not None:
         spec = spec.replace(vce=dsl.parse_vce(vce))
     if ssc is not None:
         spec = spec.replace(ssc=ssc if isinstance(ssc, SmallSample) else SmallSample.preset(ssc))
     if level is not None:
-        spec = spec.replace(level=float(level))
+        # 0.95 means 95%, as conf_int() reads it; a 0.95% interval is never meant
+        spec = spec.replace(level=float(level) * (100 if 0 < float(level) < 1 else 1))
     return fit_spec(spec, data, safe=safe, context=context)
+
+
+def _check_arguments(model: object, vce: object, level: object) -> None:
+    """Types of the keyword arguments, checked where they enter (no raw TypeError later)."""
+    if not isinstance(model, str | ModelSpec):
+        raise SpecError(f"expected a model string such as 'y ~ x' (got {type(model).__name__})")
+    if vce is not None and not isinstance(vce, str):
+        raise SpecError(
+            f"vce= expects a string such as 'robust' or 'cluster g' (got {type(vce).__name__} "
+            f"{vce!r})"
+        )
+    if level is not None and (isinstance(level, bool) or not isinstance(level, int | float)):
+        raise SpecError(
+            f"level= expects a number between 0 and 100, e.g. 95 (got {type(level).__name__} "
+            f"{level!r})"
+        )
 
 
 def stata(
@@ -138,7 +158,9 @@ def stata(
     safe: bool = True,
 ) -> Results:
     """Fit a model written as a Stata command line, e.g. ``regress y x, vce(robust)``."""
-    spec = stata_lang.parse(line, panel=panel)
+    if not isinstance(line, str):
+        raise SpecError(f"expected a Stata command line (got {type(line).__name__})")
+    spec = stata_lang.parse(line.lstrip("\ufeff"), panel=panel)
     if ssc is not None:
         spec = spec.replace(ssc=ssc if isinstance(ssc, SmallSample) else SmallSample.preset(ssc))
     return fit_spec(spec, data, safe=safe)

@@ -231,10 +231,13 @@ def _read_do(args: argparse.Namespace) -> tuple[str, str] | None:
     if args.do == "-":
         return sys.stdin.read(), "<stdin>"
     path = Path(args.do)
+    if path.exists() and not path.is_file():
+        what = "a directory" if path.is_dir() else "not a regular file"
+        raise UsageError(f"--do {args.do}: expected a do-file or models file (got {what})")
     if not path.is_file():
         raise FileNotFoundError(f"no such models file: {args.do!r}")
     try:
-        return path.read_text(encoding="utf-8-sig"), args.do
+        return path.read_text(encoding="utf-8-sig"), args.do  # a BOM from Windows editors
     except UnicodeDecodeError as exc:
         raise DataError(f"{args.do}: not UTF-8 text ({exc.reason})") from None
 

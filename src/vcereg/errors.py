@@ -5,12 +5,12 @@ Every error the package raises derives from :class:`VceregError`::
     VceregError
     ├── SpecError (also ValueError)      the model string or an option is wrong
     │   ├── FormulaError                 the formula part (formulaic could not use it)
+    │   │   └── UnsafeExpressionError    code or sizes the safe mode refuses to evaluate
     │   ├── VceSyntaxError               a vce(...) section that does not parse
     │   ├── UnknownVceError              a variance name nobody registered
     │   ├── VceOptionError               a known variance type with a bad option
     │   ├── ExpressionError              an if(...) / Stata ``if`` expression
     │   ├── StataSyntaxError             a Stata command line that does not parse
-    │   ├── UnsafeExpressionError        code the safe mode refuses to evaluate
     │   └── NotSupportedError            valid input for a feature not available yet
     ├── DataError                        the data cannot support the model
     │   ├── MissingVariableError         a name that is not a column
@@ -184,7 +184,7 @@ class StataSyntaxError(SpecError):
     """A Stata command line does not parse."""
 
 
-class UnsafeExpressionError(SpecError):
+class UnsafeExpressionError(FormulaError):
     """Safe mode refused to evaluate code in a formula or expression."""
 
 

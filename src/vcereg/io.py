@@ -27,18 +27,20 @@ of ``x``); write ``i.x`` or ``C(x)`` to get dummies. Every problem raises
 from __future__ import annotations
 
 import bz2
+import codecs
 import csv
 import gzip
 import importlib.util
 import lzma
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal, overload
 
 import pandas as pd
 
 from .backends import dask as dask_backend
-from .errors import DataError, closest
+from .errors import DataError, VceregWarning, closest, warn
 
 __all__ = ["SUPPORTED_EXTENSIONS", "read", "read_labels", "sniff_separator"]
 
@@ -63,11 +65,18 @@ def _kind(path: Path) -> tuple[str, str | None]:
     return (suffixes[-1] if suffixes else ""), None
 
 
+_ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16", "ascii", "iso-8859-15")
+
+
 def _check_file(path: Path) -> None:
     if path.is_file():
         return
     if path.is_dir():
         raise DataError(f"expected a data file (got the directory {str(path)!r})")
+    if path.exists():
+        raise DataError(
+            f"expected a data file (got {str(path)!r}, which is a device or pipe, not a file)"
+        )
     parent = path.parent if str(path.parent) else Path(".")
     siblings = [p.name for p in parent.iterdir()] if parent.is_dir() else []
     near = closest(path.name, siblings)
@@ -150,7 +159,44 @@ def _read_text(
 ) -> pd.DataFrame:
     if sep is None:
         sep = "\t" if ext in (".tsv", ".tab") else sniff_separator(_sample(path, compression, enc))
-    return pd.read_csv(path, sep=sep, encoding=enc, compression="infer")
+    frame = pd.read_csv(path, sep=sep, encoding=enc, compression="infer")
+    if frame.empty and len(frame.columns):
+        raise DataError(
+            f"{path.name!r} has a header ({', '.join(map(str, frame.columns[:8]))}"
+            f"{', ...' if len(frame.columns) > 8 else ''}) but no data rows"
+        )
+    return _stata_missing(frame, path.name)
+
+
+_STATA_MISSING = re.compile(r"^\.[a-z]?$")
+
+
+def _stata_missing(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Stata exports missing numbers as ``.`` (``.a`` ... ``.z``): a column that is numeric
+    apart from those is read as numbers with NaN, and a warning says so (otherwise it
+    would be text, and a regression would make one dummy per distinct value)."""
+    converted: dict[str, int] = {}
+    new: dict[str, pd.Series] = {}
+    for col in frame.columns:
+        s = frame[col]
+        if not isinstance(s, pd.Series) or not pd.api.types.is_string_dtype(s.dtype):
+            continue
+        text = s.astype("string").str.strip()
+        dots = text.str.match(_STATA_MISSING.pattern).fillna(False).to_numpy(dtype=bool)
+        if not dots.any():
+            continue
+        rest = pd.to_numeric(s[~dots & s.notna().to_numpy()], errors="coerce")
+        if rest.notna().all():
+            new[str(col)] = pd.to_numeric(s.where(~dots), errors="coerce")
+            converted[str(col)] = int(dots.sum())
+    if not converted:
+        return frame
+    detail = ", ".join(f"{c}: {n}" for c, n in converted.items())
+    warn(
+        f"{name}: Stata's missing value '.' read as missing in numeric column(s) ({detail})",
+        VceregWarning,
+    )
+    return frame.assign(**new)
 
 
 def _read_stata(path: Path) -> pd.DataFrame:
@@ -211,6 +257,10 @@ def read(
         DataFrame (``path`` may then be a directory or a glob such as
         ``"data/*.parquet"``), for data larger than memory; see docs/scale.md.
 
+    Delimited text: a column that is numeric except for Stata's missing values ``.``
+    (``.a`` ... ``.z``), as Stata's ``export delimited`` writes them, is read as numbers
+    with those cells missing, and a :class:`~vcereg.errors.VceregWarning` says so.
+
     Returns
     -------
     pandas.DataFrame
@@ -238,6 +288,14 @@ def read(
         raise DataError(f"engine must be 'pandas' or 'dask' (got {engine!r})")
     target = Path(path)
     _check_file(target)
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        near = closest(str(encoding).lower(), _ENCODINGS)
+        raise DataError(
+            f"unknown text encoding {encoding!r}",
+            hint=f"did you mean {near!r}?" if near else f"e.g. {', '.join(_ENCODINGS[:4])}",
+        ) from None
     ext, compression = _kind(target)
     if sheet is not None and ext not in _EXCEL:
         raise DataError(f"sheet= applies to Excel files only (got {target.name!r})")

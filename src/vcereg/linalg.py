@@ -58,6 +58,17 @@ class LeastSquares:
         out: FloatArray = inv_s @ inv_s.T
         return out
 
+    def whitener(self, cols: list[int]) -> FloatArray:
+        """``T`` with ``((X'X)^{-1})[cols, cols] = (T'T)^{-1}``, ``T`` upper triangular: the
+        trailing block of the R factor with ``cols`` (indices among the kept columns)
+        moved last. ``T b`` has covariance ``s^2 I`` under iid errors, so a Wald test of
+        ``b[cols] = 0`` needs no inverse of an ill-conditioned covariance."""
+        others = [i for i in range(self.rank) if i not in set(cols)]
+        order = others + list(cols)
+        r = self.r if order == list(range(self.rank)) else _r_factor(self.r[:, order])
+        out: FloatArray = r[len(others) :, len(others) :] * self.scale[cols][None, :]
+        return out
+
     def leverage(self, x_kept: FloatArray) -> FloatArray:
         """Diagonal of the hat matrix, ``h_i = x_i' (X'X)^{-1} x_i``, in row blocks."""
         n = x_kept.shape[0]
@@ -174,17 +185,13 @@ def least_squares(x: FloatArray, y: FloatArray, *, tol: float = RANK_TOL) -> Lea
         r_aug = _tsqr(x, y, cols, scale, y_norm)
     r, qty = r_aug[:-1, :-1], r_aug[:-1, -1]
     # Drop columns in order, as Stata does: a tiny pivot means "in the span of the earlier ones".
-    while True:
-        diag = np.abs(np.diag(r))
-        bad = np.flatnonzero(diag <= tol * max(1.0, float(diag.max(initial=0.0))))
-        if bad.size == 0:
-            break
-        j = int(bad[0])
-        keep[cols[j]] = False
-        cols = np.delete(cols, j)
-        scale = np.delete(scale, j)
-        r_aug = _r_factor(np.delete(np.column_stack([r, qty]), j, axis=1))
-        r, qty = r_aug[:, :-1][: cols.size], r_aug[: cols.size, -1]
+    diag = np.abs(np.diag(r))
+    if np.any(diag <= tol * max(1.0, float(diag.max(initial=0.0)))):
+        good = _independent(r, tol)
+        keep[cols[~good]] = False
+        cols, scale = cols[good], scale[good]
+        r_aug = _r_factor(np.column_stack([r[:, good], qty]))
+        r, qty = r_aug[: cols.size, :-1], r_aug[: cols.size, -1]
     if cols.size == 0:
         return LeastSquares(np.zeros(0), keep, np.zeros((0, 0)), scale, y.astype(np.float64))
     beta_s = sla.solve_triangular(r, qty, lower=False) * y_norm
@@ -197,6 +204,29 @@ def least_squares(x: FloatArray, y: FloatArray, *, tol: float = RANK_TOL) -> Lea
         beta_s = beta_s + _correction(x, cols, scale, r, resid, extended)
     resid = _residuals(x, y, cols, scale, beta_s, extended)
     return LeastSquares(beta_s / scale, keep, r, scale, resid)
+
+
+def _independent(r: FloatArray, tol: float) -> NDArray[np.bool_]:
+    """Columns of ``X`` (given by its R factor: same inner products) that are not in the
+    span of the kept columns before them, in one Gram-Schmidt sweep in column order
+    (re-orthogonalised once), so hundreds of collinear columns cost one pass, not one
+    QR each. A column is dropped when its distance to that span is at most ``tol``
+    times the largest column norm (1 for the unit-norm columns used here)."""
+    k = r.shape[1]
+    limit = tol * max(1.0, float(np.sqrt(np.einsum("ij,ij->j", r, r)).max(initial=0.0)))
+    basis = np.empty((r.shape[0], min(r.shape)))
+    good = np.zeros(k, dtype=bool)
+    m = 0
+    for j in range(k):
+        v = r[:, j].copy()
+        for _ in range(2):
+            v -= basis[:, :m] @ (basis[:, :m].T @ v)
+        norm = float(np.linalg.norm(v))
+        if norm > limit and m < basis.shape[1]:
+            basis[:, m] = v / norm
+            good[j] = True
+            m += 1
+    return good
 
 
 def refinement(n: int, cond: float) -> tuple[int, bool]:

@@ -19,11 +19,11 @@ from ._types import FloatArray
 from .design import Design
 from .design.sample import RowAccounting, factorize_groups
 from .dsl import parse_vce
-from .errors import DataError, EstimationError, NotSupportedError, VceregError
+from .errors import DataError, EstimationError, NotSupportedError, SpecError, VceregError
 from .estimators import Fit, IVInfo
 from .estimators.ivdiag import VceSetup, estat_table, first_stage_stats
 from .estimators.panel import PanelStats
-from .inference import critical_value, p_values, wald_test
+from .inference import WaldTest, critical_value, p_values, wald_test
 from .postestimation.boottest import BootTest, boottest
 from .postestimation.fixef import fixef
 from .postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
@@ -137,9 +137,11 @@ class Results:
 
     @cached_property
     def tstat(self) -> pd.Series:
-        """t (or z) statistics."""
+        """t (or z) statistics; NaN where the standard error is 0 (a perfect fit or a
+        constant outcome: Stata prints ``.``), so p-values and stars are missing too."""
+        se = self.se.to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = self.params.to_numpy() / self.se.to_numpy()
+            t = np.where(se > 0, self.params.to_numpy() / se, np.nan)
         return pd.Series(t, index=list(self.terms), name="t")
 
     @cached_property
@@ -166,6 +168,8 @@ class Results:
 
         Accepts 0.95 as well as 95.
         """
+        if level is not None and (isinstance(level, bool) or not isinstance(level, int | float)):
+            raise SpecError(f"level expects a number such as 95 (got {level!r})")
         lev = self.level if level is None else float(level)
         if 0 < lev < 1:
             lev *= 100
@@ -320,6 +324,11 @@ class Results:
         """
         if self._fit is None or self._design is None:
             raise EstimationError("this result does not keep its fit; refit with the new vce")
+        if not isinstance(vce, str | VceSpec):
+            raise SpecError(
+                f"with_vce() expects a string such as 'robust' or 'cluster g' "
+                f"(got {type(vce).__name__} {vce!r})"
+            )
         vspec = parse_vce(vce) if isinstance(vce, str) else vce
         spec = self.spec.replace(vce=vspec, source="")
         if ssc is not None:
@@ -546,7 +555,7 @@ def assemble(
         df_all[idx] = vres.df_terms
         df_terms = pd.Series(df_all, index=list(terms), name="df")
     slopes = [i for i, t in enumerate(terms) if fit.keep[i] and t != "Intercept"]
-    test = wald_test(fit.params[slopes], cov[np.ix_(slopes, slopes)], vres.df_inference)
+    test = _model_test(fit, slopes, cov, vres.df_inference)
     df_model = float(len(slopes))
     r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")
     n = fit.nobs
@@ -560,6 +569,8 @@ def assemble(
     all_notes += _inference_notes(vres, terms, idx, names)
     if fit.omitted:
         all_notes += (f"omitted because of collinearity: {', '.join(fit.omitted)}",)
+    if design.has_intercept and terms == ("Intercept",) and not spec.absorb:
+        all_notes += ("no regressors: an intercept-only model (the constant is the mean)",)
     if test.dropped and test.df_num:
         all_notes += (
             f"F test: {test.dropped} constraint(s) dropped because the covariance is "
@@ -605,6 +616,16 @@ def assemble(
         _design=design,
         _data=data,
     )
+
+
+def _model_test(fit: Fit, slopes: list[int], cov: np.ndarray, df: float | None) -> WaldTest:
+    """The model F: slopes jointly zero, through the fit's R factor where V is iid."""
+    kept = np.cumsum(fit.keep) - 1  # position of each term among the kept columns
+    cols = [int(kept[i]) for i in slopes]
+    bread = fit.lstsq.bread()[np.ix_(cols, cols)] if cols else None
+    whitener = fit.lstsq.whitener(cols) if cols else None
+    sub = cov[np.ix_(slopes, slopes)]
+    return wald_test(fit.params[slopes], sub, df, whitener=whitener, bread=bread)
 
 
 def vce_setup(spec: ModelSpec, design: Design, data: pd.DataFrame | None = None) -> VceSetup:

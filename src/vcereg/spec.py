@@ -199,6 +199,11 @@ class SmallSample:
         >>> SmallSample.preset("statsmodels").robust_inference
         'normal'
         """
+        if not isinstance(name, str):
+            raise VceOptionError(
+                f"ssc= expects a preset name such as 'stata' or a SmallSample "
+                f"(got {type(name).__name__} {name!r})"
+            )
         key = name.strip().lower()
         if key == "stata":
             return cls()

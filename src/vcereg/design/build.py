@@ -9,11 +9,11 @@ never modified.
 
 from __future__ import annotations
 
-import ast
 import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import formulaic
 import numpy as np
@@ -25,20 +25,34 @@ from formulaic.utils.sentinels import UNSET
 from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
-from ..dsl.safety import SAFE_CONTEXT, check_formula_code
+from ..dsl.safety import SAFE_CONTEXT
 from ..errors import (
     DataError,
     DroppedRowsWarning,
     EmptySampleError,
-    FormulaError,
-    MissingVariableError,
-    Span,
     VceregWarning,
-    closest,
     warn,
 )
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.factors import PLACEHOLDER, has_pending_bases, resolve_bases
+from .checks import (
+    check_safe,
+    check_size,
+    code_variables,
+    formula_error,
+    from_formulaic,
+    refuse_datetimes,
+    require_columns,
+)
+from .columns import check_columns, check_magnitudes
+from .dtypes import as_float_columns, categorical_context, tidy_categories
+from .guard import (
+    MAX_COLUMNS,
+    MAX_FORMULA_CHARS,
+    GuardExceeded,
+    parse_seconds,
+    time_limit,
+)
 from .sample import (
     RowAccounting,
     codes,
@@ -108,40 +122,6 @@ class Design:
         return tuple(t for t in self.terms if self.z is not None and t not in self.z_terms)
 
 
-def _formula_error(
-    spec: ModelSpec, message: str, hint: str | None = None, at: Span | None = None
-) -> FormulaError:
-    """A FormulaError with a caret under ``at`` (offsets in the formula) or the formula."""
-    src = spec.source or spec.formula
-    start = max(0, src.find(spec.formula))
-    span = at.shift(start) if at is not None else Span(start, start + len(spec.formula))
-    return FormulaError(message, source=src, span=span, hint=hint)
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _from_formulaic(spec: ModelSpec, exc: Exception, what: str) -> FormulaError:
-    """Translate formulaic's message: drop its colour codes, and turn its ⧛token⧚ marks
-    (and "factor `...`" mentions) into our caret."""
-    text = _ANSI.sub("", str(exc))
-    first, _, rest = text.partition("\n\n")
-    at = None
-    marked = next((ln for ln in rest.splitlines() if "⧛" in ln), None)
-    if marked is not None:
-        begin = marked.index("⧛")
-        end = marked.find("⧚", begin)
-        at = Span(begin, begin + max(1, end - begin - 1))
-    else:
-        factor = re.search(r"factor `([^`]+)`", first)
-        pos = spec.formula.find(factor.group(1)) if factor else -1
-        if factor and pos >= 0:
-            at = Span(pos, pos + len(factor.group(1)))
-    if at is not None and at.end > len(spec.formula):
-        at = None
-    return _formula_error(spec, f"{what}: {first.strip()}", at=at)
-
-
 def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
     """The regressors' formula and, for IV, the instruments' formula (exogenous terms plus
     excluded instruments); endogenous regressors are added to the formula as in Stata.
@@ -160,20 +140,47 @@ def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
     return full, z_text
 
 
-def _parse_formula(spec: ModelSpec, text: str) -> formulaic.Formula:
+@lru_cache(maxsize=256)
+def _formula(text: str) -> formulaic.Formula:
+    """formulaic's parse of a formula string; a fit repeated on new data reuses it."""
+    return formulaic.Formula(text)
+
+
+def _parse_formula(spec: ModelSpec, text: str, *, safe: bool = True) -> formulaic.Formula:
+    if safe and len(text) > MAX_FORMULA_CHARS:
+        raise formula_error(
+            spec,
+            f"safe mode does not allow a formula of {len(text)} characters "
+            f"(at most {MAX_FORMULA_CHARS})",
+        )
     try:
-        parsed = formulaic.Formula(text)
+        with time_limit(parse_seconds(text) if safe else None):
+            parsed = _formula(text)
+    except GuardExceeded:
+        raise formula_error(
+            spec,
+            "safe mode stopped expanding the formula's interactions after "
+            f"{parse_seconds(text):g} s "
+            "(a*b*c*... and (a+b+...)**k make 2**k terms)",
+        ) from None
     except Exception as exc:  # formulaic raises many types; all mean "bad formula"
-        raise _from_formulaic(spec, exc, "could not parse the formula") from None
+        raise from_formulaic(spec, exc, "could not parse the formula") from None
+    n_terms = len(getattr(parsed, "rhs", ()))
+    if safe and n_terms > MAX_COLUMNS:
+        raise formula_error(
+            spec, f"safe mode does not allow {n_terms} terms (at most {MAX_COLUMNS})"
+        )
     lhs = getattr(parsed, "lhs", None)
     if lhs is None or len(lhs) != 1:
-        raise _formula_error(spec, "expected exactly one dependent variable left of '~'")
+        raise formula_error(spec, "expected exactly one dependent variable left of '~'")
     factors = list(next(iter(lhs)).factors)
     if len(factors) != 1 or str(factors[0].eval_method.value) == "literal":
-        raise _formula_error(
-            spec, f"expected a variable left of '~' (got {str(next(iter(lhs)))!r})"
-        )
+        raise formula_error(spec, f"expected a variable left of '~' (got {str(next(iter(lhs)))!r})")
     return parsed
+
+
+def _factor(f: formulaic.parser.types.Factor) -> tuple[str, str]:
+    return str(f.expr), str(f.eval_method.value)
 
 
 def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
@@ -186,26 +193,9 @@ def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
     ]
 
 
-def _code_variables(parsed: formulaic.Formula) -> list[str]:
-    """Variables read by formula code, in order (formulaic's own ``required_variables``
-    misses the arguments of stateful transforms such as ``center(age)``)."""
-    out = [v for expr, method in _factors(parsed) if method == "python" for v in _names(expr)]
-    return list(dict.fromkeys(out))
-
-
 def _names(expr: str) -> list[str]:
-    """Variable names read by one piece of formula code."""
-    try:
-        tree = ast.parse(expr.strip(), mode="eval")
-    except SyntaxError:
-        return []  # formulaic reports it when it evaluates the factor
-    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    return [
-        n.id
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Name) and id(n) not in called and id(n) not in bases
-    ]
+    """Variable names read by one piece of formula code (``Q('x y')`` included)."""
+    return code_variables([(expr, "python")])
 
 
 def _side_vars(side: object, env: Mapping[str, object]) -> list[str]:
@@ -221,45 +211,24 @@ def _side_vars(side: object, env: Mapping[str, object]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _refuse_datetimes(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec) -> None:
-    """Dates have no meaning as a regressor; say so instead of a numpy type error."""
-    for name in names:
-        col = data[name]
-        if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col):
-            src = spec.source or spec.formula
-            pos = src.find(name)
-            raise DataError(
-                f"variable {name!r} holds dates or durations ({col.dtype}), which cannot enter "
-                "a regression as they are",
-                source=src if pos >= 0 else None,
-                span=Span(pos, pos + len(name)) if pos >= 0 else None,
-                hint=f"derive a number first, e.g. df['{name}_year'] = df['{name}'].dt.year, "
-                f"or use C({name}) for one indicator per date",
+def _check_iv_lists(spec: ModelSpec) -> None:
+    """Stata refuses a variable that instruments itself or is both exogenous and
+    endogenous; formulaic would silently merge the duplicates into OLS labelled 2SLS."""
+    if spec.iv is None:
+        return
+    exog = {str(t) for t in _parse_formula(spec, PLACEHOLDER.sub("0", spec.formula)).rhs}
+    for e in spec.iv.endog:
+        if e in spec.iv.instruments:
+            raise formula_error(
+                spec,
+                f"{e} is both endogenous and one of its own excluded instruments",
+                hint="an endogenous variable cannot instrument itself (Stata refuses this too)",
             )
-
-
-def _check_safe(spec: ModelSpec, parsed: formulaic.Formula) -> None:
-    src = spec.source or spec.formula
-    base = max(0, src.find(spec.formula))
-    for expr, method in _factors(parsed):
-        if method == "python":
-            pos = spec.formula.find(expr)
-            offset = base + (pos if pos >= 0 else 0)
-            check_formula_code(expr, source=src, offset=offset)
-
-
-def _require_columns(names: Sequence[str], data: pd.DataFrame, spec: ModelSpec, role: str) -> None:
-    cols = [str(c) for c in data.columns]
-    for name in names:
-        if name not in data.columns:
-            near = closest(name, cols)
-            src = spec.source or spec.formula
-            pos = src.find(name)
-            raise MissingVariableError(
-                f"{role} variable {name!r} not found in the data",
-                source=src if pos >= 0 else None,
-                span=Span(pos, pos + len(name)) if pos >= 0 else None,
-                hint=f"did you mean {near!r}?" if near else f"columns: {', '.join(cols[:20])}",
+        if e in exog:
+            raise formula_error(
+                spec,
+                f"{e} is both an exogenous regressor and endogenous",
+                hint=f"remove {e} from the regressors left of | or from iv(...)",
             )
 
 
@@ -299,29 +268,35 @@ def build(
             raise DataError("time-series operators need the time variable: declare tsset/xtset")
         data = materialize(spec.tsvars, spec.panel, data)  # a new frame; the input is untouched
     x_text, z_text = _formulas(spec)
-    parsed = _parse_formula(spec, x_text)
-    parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
+    parsed = _parse_formula(spec, x_text, safe=safe)
+    parsed_z = _parse_formula(spec, z_text, safe=safe) if z_text is not None else None
     env: dict[str, object] = dict(SAFE_CONTEXT)
     if not safe and context:
         env.update(context)
     needed: list[str] = []
     direct: list[str] = []  # variables used as they are (not inside formula code)
+    in_code: list[str] = []  # variables read by formula code
     for p in (parsed, parsed_z):
         if p is None:
             continue
         if safe:
-            _check_safe(spec, p)
+            check_safe(spec, _factors(p), len(data))
         direct += [e for e, m in _factors(p) if m == "lookup"]
-        free = (v for v in _code_variables(p) if v not in env)
+        free = [v for v in code_variables(_factors(p)) if v not in env]
+        in_code += free
         needed = list(dict.fromkeys([*needed, *direct, *free]))
-    _require_columns(needed, data, spec, "formula")
-    _refuse_datetimes(direct, data, spec)
+    require_columns(needed, data, spec, "formula")
+    refuse_datetimes(direct, data, spec)
+    _check_iv_lists(spec)
     weight_var = spec.weights.var if spec.weights is not None else None
     if weight_var:
-        _require_columns([weight_var], data, spec, "weight")
+        require_columns([weight_var], data, spec, "weight")
     absorb_vars = [p for a in spec.absorb for p in a.split("#")]
-    _require_columns(list(extra), data, spec, "variance")
-    _require_columns(absorb_vars, data, spec, "absorbed")
+    require_columns(list(extra), data, spec, "variance")
+    require_columns(absorb_vars, data, spec, "absorbed")
+    check_columns(
+        data, [*needed, *([weight_var] if weight_var else [])], cluster=[*extra, *absorb_vars]
+    )
 
     keep, excluded_in, excluded_if, if_note = row_filter(spec, data)
     if if_note:
@@ -344,9 +319,16 @@ def build(
         x_text, z_text = _formulas(spec)
         parsed = _parse_formula(spec, x_text)
         parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
-    sub = _plain_strings(sub)
+    if safe:
+        for p in (parsed, parsed_z):
+            if p is not None:
+                check_size(spec, [[_factor(f) for f in t.factors] for t in p.rhs], sub)
+    sub = tidy_categories(_plain_strings(sub), needed)
     if partition and len(sub) == 0:
         return _empty(spec, len(data), excluded_in, excluded_if, missing_counts, dropped_missing)
+    # Arithmetic in double, as Stata: int16 ** 2 must not wrap around (``if`` ran above).
+    sub, originals = as_float_columns(sub, needed, [v for v in in_code if v not in direct])
+    env.update(categorical_context(originals, sub, formulaic.transforms.C))
     y, x, terms, has_intercept, found, specs = _matrices(spec, parsed, sub, env, levels)
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
     z: FloatArray | None = None
@@ -368,6 +350,9 @@ def build(
         y, x, sub = y[finite], np.asfortranarray(x[finite]), sub.loc[finite]
         z = np.asfortranarray(z[finite]) if z is not None else None
         weights = weights[finite] if weights is not None else None
+    check_magnitudes(str(next(iter(parsed.lhs))), y, terms, x)
+    if z is not None:
+        check_magnitudes(None, None, z_terms, z)
     if len(y) == 0 and not partition:
         raise EmptySampleError(
             "no observations left: every row was excluded or had a missing value "
@@ -526,10 +511,10 @@ def _matrices(
         how = parsed if not levels else _with_levels(parsed, levels)
         mm = formulaic.model_matrix(how, sub, context=dict(env), na_action="ignore")
     except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
-        raise _from_formulaic(spec, exc, "could not build the design matrix") from None
+        raise from_formulaic(spec, exc, "could not build the design matrix") from None
     lhs, rhs = mm.lhs, mm.rhs
     if lhs.shape[1] != 1:
-        raise _formula_error(
+        raise formula_error(
             spec,
             f"the dependent variable must be one numeric column (got {lhs.shape[1]} columns: "
             f"{', '.join(map(str, lhs.columns))})",
@@ -567,12 +552,15 @@ def fitted_matrix(
     """One side of a fitted model evaluated on ``sub`` (complete rows) with the fit's
     formulaic state: levels, contrasts, stateful transforms. A level the fit has not seen
     is a :class:`~vcereg.errors.DataError` (formulaic would only warn and encode it as 0)."""
+    # the same double-precision arithmetic as the fit (int16 ** 2 must not wrap around)
+    sub, originals = as_float_columns(sub, [str(c) for c in sub.columns])
+    env = {**env, **categorical_context(originals, sub, formulaic.transforms.C)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataMismatchWarning)
         try:
             mm = fitted.get_model_matrix(sub, context=dict(env), na_action="ignore")
         except Exception as exc:  # formulaic/pandas/numpy errors during evaluation
-            raise _from_formulaic(spec, exc, "could not rebuild the design") from None
+            raise from_formulaic(spec, exc, "could not rebuild the design") from None
     unseen = [str(w.message) for w in caught if issubclass(w.category, DataMismatchWarning)]
     if unseen:
         levels = unseen[0].split(":", 1)[-1].split(". They")[0].strip()

@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 from .._types import FloatArray
 from ..errors import DataError, EstimationError, VceregWarning, warn
 from ..spec import ModelSpec
-from .build import Design, _require_columns, categorical_levels, fitted_matrix
+from .build import Design, categorical_levels, fitted_matrix
+from .checks import require_columns
 from .sample import missing_mask
 from .tsops import materialize
 
@@ -80,7 +81,7 @@ def build_new(
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame (got {type(data).__name__})")
     data = with_tsvars(spec, data)
-    _require_columns(rb.rhs_vars, data, spec, "formula")
+    require_columns(rb.rhs_vars, data, spec, "formula")
     known = _known_levels(design, data, unseen)
     x = _side(spec, rb.rhs, rb.rhs_vars, rb.rhs_terms, data, rb.env, known)
     y = None

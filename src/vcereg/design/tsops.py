@@ -66,6 +66,7 @@ def materialize(tsvars: Sequence[TsVar], panel: PanelSpec, data: pd.DataFrame) -
     keys = [c for c in (panel.id, panel.time) if c is not None]
     for col in [*keys, *(tv.var for tv in tsvars)]:
         _require(col, data)
+    _check_time(panel.time, data[panel.time])
     time = pd.to_numeric(data[panel.time], errors="coerce")
     finite = time.dropna()
     if not np.all(np.equal(np.mod(finite.to_numpy(dtype=float), 1.0), 0.0)):
@@ -89,6 +90,21 @@ def materialize(tsvars: Sequence[TsVar], panel: PanelSpec, data: pd.DataFrame) -
         series = series[~_missing_key(ids, time)]
         out[tv.name] = _apply(tv, series, ids, time)
     return out
+
+
+def _check_time(name: str, col: pd.Series) -> None:
+    """Stata's ``tsset`` time is an integer count of periods (days, months, quarters...)."""
+    dated = pd.api.types.is_datetime64_any_dtype(col) or isinstance(col.dtype, pd.PeriodDtype)
+    if dated:
+        raise DataError(
+            f"time variable {name!r} holds dates ({col.dtype}); time-series operators need "
+            "whole-number time, one unit per period (as Stata's tsset with a %t format)",
+            hint=f"convert it to periods, e.g. df['{name}_n'] = df['{name}'].dt.year "
+            f"(yearly), df['{name}'].dt.year * 12 + df['{name}'].dt.month (monthly), or "
+            f"(df['{name}'] - df['{name}'].min()).dt.days (daily)",
+        )
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        raise DataError(f"time variable {name!r} must hold whole numbers (got {col.dtype})")
 
 
 def _require(col: str, data: pd.DataFrame) -> None:

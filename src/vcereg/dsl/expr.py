@@ -165,6 +165,7 @@ class _V:
     what: str  # for messages, e.g. "numeric column 'age'"
     rank: int = 1  # Stata order of a missing literal: . = 1, .a = 2, ..., .z = 27
     literal: bool = False  # a Stata missing literal: ``x >= .`` asks for missing on purpose
+    exact: Arr | None = None  # int64 values of an integer column or constant (0 where missing)
 
 
 class _Eval:
@@ -215,7 +216,10 @@ class _Eval:
                 v = _V("num", np.where(na, np.nan, flags.astype(float)), na, f"numeric {what}")
         elif inferred in _NUMERIC or (not inferred and types.is_numeric_dtype(s.dtype)):
             x = s.to_numpy(dtype=float, na_value=np.nan)
-            v = _V("num", x, np.isnan(x), f"numeric {what}")
+            exact = None
+            if not inferred and types.is_signed_integer_dtype(s.dtype):  # ids above 2**53
+                exact = s.to_numpy(dtype=np.int64, na_value=0)
+            v = _V("num", x, np.isnan(x), f"numeric {what}", exact=exact)
         elif inferred in ("string", "empty") or (not inferred and types.is_string_dtype(s.dtype)):
             v = self.string(s.to_numpy(dtype=object, na_value=""), na, f"string {what}")
         else:
@@ -254,10 +258,14 @@ class _Eval:
                 res = res | a.na | b.na if op == "!=" else res & ~a.na & ~b.na
             return self.cond(res)
         x, y = self.num(a, node), self.num(b, node)
+        if a.exact is not None and b.exact is not None:  # integers compare exactly
+            x, y = np.where(a.na, 0, a.exact), np.where(b.na, 0, b.exact)
+            if not self.stata:
+                return self.cond(np.where(a.na | b.na, op == "!=", _CMP[op](x, y)))
         if not self.stata:
             return self.cond(_CMP[op](x, y))
         ra, rb = np.where(a.na, a.rank, 0), np.where(b.na, b.rank, 0)
-        x, y = np.where(a.na, 0.0, x), np.where(b.na, 0.0, y)
+        x, y = np.where(a.na, 0, x), np.where(b.na, 0, y)
         eq, lt = (ra == rb) & (x == y), (ra < rb) | ((ra == rb) & (x < y))
         res = {"==": eq, "!=": ~eq, "<": lt, "<=": lt | eq, ">": ~(lt | eq), ">=": ~lt}[op]
         if not (a.literal or b.literal):  # ``x >= .`` asks for missing on purpose
@@ -283,7 +291,10 @@ class _Eval:
                 return self.string(np.asarray(value, dtype=object), false, f"string {text}")
             if isinstance(value, bool):
                 return _V("bool", np.asarray(value), false, f"boolean {text}")
-            return _V("num", np.asarray(value), false, f"number {text}")
+            exact = np.asarray(value, np.int64) if isinstance(value, int) else None
+            if isinstance(value, int) and not -(2**63) <= value < 2**63:
+                exact = None
+            return _V("num", np.asarray(value), false, f"number {text}", exact=exact)
         if isinstance(node, Name):
             return self.column(node)
         if isinstance(node, Call):
@@ -335,8 +346,12 @@ class _Eval:
                 return self.number(np.where(y == 0, x, rounded), node)
         if len(vals) > 1:
             d = vals[1]
-            if d.kind != "num" or d.data.ndim or d.na or d.data % 1:
-                self.fail(f"round() expected a whole number of digits (got {d.what})", args[1])
+            if d.kind != "num" or d.data.ndim or d.na or d.data % 1 or abs(d.data) > 400:
+                self.fail(
+                    f"round() expected a whole number of digits (got {d.what})",
+                    args[1],
+                    "digits run from -400 to 400",
+                )
         return self.number(np.round(x, int(vals[1].data) if len(vals) > 1 else 0), node)
 
     def mask(self) -> npt.NDArray[np.bool_]:

@@ -36,7 +36,7 @@ __all__ = [
 class Const:
     """A number, string or (python) boolean literal."""
 
-    value: float | str | bool
+    value: float | int | str | bool
     span: Span
 
 
@@ -299,7 +299,7 @@ class _Parser:
         tok = self.advance()
         span = self.span(tok)
         if tok.kind in ("num", "str", "miss"):
-            value = float(tok.text) if tok.kind == "num" else tok.value
+            value = _number(tok.text) if tok.kind == "num" else tok.value
             return Missing(tok.value, span) if tok.kind == "miss" else Const(value, span)
         if tok.kind == "name" and (not self.stata and keyword.iskeyword(tok.value)):
             return self.keyword(tok, span)
@@ -374,3 +374,8 @@ def parse_tree(
             raise ExpressionError(msg, source=source, span=node.span)
         stack.extend((kid, height + 1) for kid in children(cur))
     return node, tuple(parser.names)
+
+
+def _number(text: str) -> float | int:
+    """Whole-number literals stay integers (exact comparison of ids above 2**53)."""
+    return int(text) if text.isdigit() and len(text) <= 18 else float(text)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from ..errors import Span, SpecError, VceSyntaxError, closest
 from ..spec import Dialect, IVSpec, ModelSpec, SampleSpec, VceSpec, WeightKind, WeightSpec
 from .ivopts import format_iv_options, parse_iv_options
+from .names import QUOTED, split_names
 from .panel import parse_panel, unparse_panel
 
 __all__ = ["SECTIONS", "parse", "parse_vce", "split_top_level", "unparse"]
@@ -216,20 +217,22 @@ def parse_vce(text: str, *, source: str | None = None, offset: int = 0) -> VceSp
             span=Span(extra.start - 1, extra.start),
         )
     head = _strip(parts[0])
-    words = head.text.split()
+    tokens = split_names(head.text)
+    words = [w for w, _, _ in tokens]
     if not words:
         raise VceSyntaxError(
             "empty vce(): expected a variance type such as robust, hc3 or cluster <var>",
             source=src,
             span=Span(offset, offset + max(1, len(text))),
         )
-    bad = next((w for w in words if not _NAME.fullmatch(w)), None)
+    bad = next(((w, at) for w, at, q in tokens if not q and not _NAME.fullmatch(w)), None)
     if bad is not None:
-        pos = head.start + head.text.index(bad)
+        pos = head.start + bad[1]
         raise VceSyntaxError(
-            f"expected variable names in vce(...) (got {bad!r})",
+            f"expected variable names in vce(...) (got {bad[0]!r})",
             source=src,
-            span=Span(pos, pos + len(bad)),
+            span=Span(pos, pos + len(bad[0])),
+            hint="write a name with spaces in backquotes, `my var`, or as Q('my var')",
         )
     options: list[tuple[str, str]] = []
     if len(parts) == 2:
@@ -270,7 +273,10 @@ def _vce_section(source: str, body: str, start: int) -> dict[str, object]:
 def _weights_section(source: str, body: str, start: int) -> dict[str, object]:
     parts = [_strip(p) for p in split_top_level(source, ",", start=start, end=start + len(body))]
     var = parts[0]
-    if not _NAME.fullmatch(var.text):
+    quoted = QUOTED.fullmatch(var.text)
+    if quoted:
+        var = _Piece(next(g for g in quoted.groups() if g is not None), var.start)
+    elif not _NAME.fullmatch(var.text):
         raise SpecError(
             f"expected one weight variable in weights(...) (got {var.text!r})",
             source=source,
@@ -314,16 +320,23 @@ def _if_section(source: str, body: str, start: int) -> dict[str, object]:
 
 
 def _fe_section(source: str, body: str, start: int) -> dict[str, object]:
-    names = body.replace("+", " ").split()
+    tokens = split_names(body.replace("+", " "))
+    names = [n for n, _, _ in tokens]
     bad = next(
-        (n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(#[A-Za-z_]\w*)*", n)), None
+        (
+            (n, at)
+            for n, at, quoted in tokens
+            if not quoted and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(#[A-Za-z_]\w*)*", n)
+        ),
+        None,
     )
     if not names or bad is not None:
-        at = start + (body.index(bad) if bad else 0)
+        at = start + (bad[1] if bad else 0)
         raise SpecError(
             "expected variable names in fe(...), e.g. fe(firm year)",
             source=source,
-            span=Span(at, at + max(1, len(bad or body))),
+            span=Span(at, at + max(1, len(bad[0] if bad else body))),
+            hint="write a name with spaces in backquotes, `my var`, or as Q('my var')",
         )
     return {"absorb": tuple(names)}
 

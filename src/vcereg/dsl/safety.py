@@ -5,6 +5,12 @@ evaluates it, so a model string from a file or the command line cannot run arbit
 Only names (columns and whitelisted functions), numbers, strings, arithmetic, comparisons
 and calls of whitelisted functions are allowed; attribute access only as ``np.<function>``
 and ``contr.<contrast>``. Nothing here is evaluated: the check only reads the syntax tree.
+
+Resources are bounded too (see SECURITY.md): Python computes constant expressions with
+unbounded integers and sequences, so sequence repetition (``[0] * 10**9``), bit shifts and
+big constant powers are refused, and the size arguments of the basis functions (``poly``
+degree, ``bs``/``cr``/``cc``/``cs`` df, degree and knots) must be plain numbers no larger
+than the number of rows and :data:`MAX_BASIS`.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import numpy as np
 
 from ..errors import Span, UnsafeExpressionError
 
-__all__ = ["SAFE_CONTEXT", "SAFE_FUNCTIONS", "check_formula_code"]
+__all__ = ["MAX_BASIS", "SAFE_CONTEXT", "SAFE_FUNCTIONS", "check_formula_code"]
 
 _NUMPY = frozenset(
     {
@@ -53,6 +59,16 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
 #: Python evaluates constant arithmetic with unbounded integers and strings, so
 #: ``10 ** 10 ** 10`` or ``'a' * 10 ** 9`` would hang or exhaust memory: refuse those.
 _MAX_CONSTANT_EXPONENT = 64
+#: Largest degree, df or number of knots of a basis function in safe mode.
+MAX_BASIS = 1000
+#: Size arguments of the basis functions: name -> (argument, position or None), ...
+_BASIS_ARGS: dict[str, tuple[tuple[str, int | None], ...]] = {
+    "poly": (("degree", 1),),
+    "bs": (("df", 1), ("knots", 2), ("degree", 3)),
+    "cr": (("df", 1), ("knots", 2)),
+    "cc": (("df", 1), ("knots", 2)),
+    "cs": (("df", 1), ("knots", 2)),
+}
 
 
 def _has_column(node: ast.AST) -> bool:
@@ -64,6 +80,11 @@ def _check_arithmetic(node: ast.BinOp, refuse: Callable[[str], Exception]) -> No
     for side in (node.left, node.right):
         if isinstance(side, ast.Constant) and isinstance(side.value, str):
             raise refuse("arithmetic on a string")
+        if isinstance(side, ast.List | ast.Tuple):
+            what = "sequence repetition" if isinstance(node.op, ast.Mult) else "arithmetic"
+            raise refuse(f"{what} on a list or tuple")
+    if isinstance(node.op, ast.LShift | ast.RShift):
+        raise refuse("a bit shift")
     if isinstance(node.op, ast.Pow) and not _has_column(node):
         exp = node.right
         small = (
@@ -80,8 +101,44 @@ def _check_arithmetic(node: ast.BinOp, refuse: Callable[[str], Exception]) -> No
             raise refuse(f"a constant power with an exponent above {_MAX_CONSTANT_EXPONENT}")
 
 
-def check_formula_code(code: str, *, source: str, offset: int) -> None:
-    """Raise :class:`UnsafeExpressionError` unless ``code`` only uses whitelisted syntax.
+def _number(node: ast.AST) -> float | None:
+    """The value of a plain (possibly negated) number literal, else None."""
+    sign = 1.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
+        node = node.operand
+    value = node.value if isinstance(node, ast.Constant) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return sign * float(value)
+    return None
+
+
+def _check_basis(call: ast.Call, name: str, limit: int, refuse: Callable[[str], Exception]) -> None:
+    """Degree, df and knots of ``poly``/``bs``/... must be small plain numbers or lists."""
+    keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
+    for arg, pos in _BASIS_ARGS[name]:
+        node = keywords.get(arg)
+        if node is None and pos is not None and pos < len(call.args):
+            node = call.args[pos]
+        if node is None or (isinstance(node, ast.Constant) and node.value is None):
+            continue
+        if isinstance(node, ast.List | ast.Tuple):
+            size = float(len(node.elts))
+        else:
+            value = _number(node)
+            if value is None:
+                raise refuse(f"{name}() {arg} other than a plain number (got {ast.unparse(node)})")
+            size = abs(value)
+        if size > limit:
+            raise refuse(
+                f"{name}() {arg} {ast.unparse(node)}: at most {limit} (the number of rows "
+                f"and at most {MAX_BASIS})"
+            )
+
+
+def check_formula_code(code: str, *, source: str, offset: int, n_rows: int | None = None) -> None:
+    """Raise :class:`UnsafeExpressionError` unless ``code`` only uses whitelisted syntax
+    and bounded sizes (``n_rows``: the rows of the data, which bound basis sizes).
 
     >>> check_formula_code("np.log(x)", source="y ~ np.log(x)", offset=4)
     >>> try:
@@ -124,6 +181,9 @@ def check_formula_code(code: str, *, source: str, offset: int) -> None:
             if isinstance(func, ast.Name):
                 if func.id not in SAFE_FUNCTIONS:
                     raise refuse(f"calling {func.id!r}")
+                if func.id in _BASIS_ARGS:
+                    limit = MAX_BASIS if n_rows is None else max(1, min(n_rows, MAX_BASIS))
+                    _check_basis(node, func.id, limit, refuse)
             elif not isinstance(func, ast.Attribute):
                 raise refuse("this kind of call")
         if isinstance(node, ast.Constant) and not isinstance(

@@ -160,8 +160,11 @@ def hausman(
         sigma = "consistent"
     b = consistent.params[names].to_numpy()
     bB = efficient.params[names].to_numpy()
-    diff_v = (vb - vB + (vb - vB).T) / 2
-    delta = b - bB
+    # Scaled by the consistent estimator's standard errors, so the rank decision and the
+    # statistic do not change when a regressor is rescaled (issue 8).
+    d = np.sqrt(np.clip(np.diag(vb), 1e-300, None))
+    diff_v = (vb - vB + (vb - vB).T) / 2 / np.outer(d, d)
+    delta = (b - bB) / d
     vals, vecs = np.linalg.eigh(diff_v)
     tol = 1e-12 * max(float(np.abs(vals).max(initial=0.0)), 1e-300) * len(names)
     nonzero = np.abs(vals) > tol

@@ -39,6 +39,7 @@ def parse_do(text: str) -> list[ModelSpec]:
     """
     if not isinstance(text, str):
         raise StataSyntaxError(f"expected the do-file as a string (got {type(text).__name__})")
+    text = text.lstrip("\ufeff")  # a byte-order mark from a Windows editor
     panel: PanelSpec | None = None
     specs: list[ModelSpec] = []
     for n, _, line in logical_lines(text):

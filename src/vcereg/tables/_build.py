@@ -83,7 +83,7 @@ def _below_cell(r: ResultLike, ci: pd.DataFrame | None, term: str, spec: TableSp
     if spec.below is Below.SE:
         text = fmt_fixed(r.se[term], spec.digits)
     elif spec.below is Below.T:
-        text = fmt_fixed(r.tstat[term], 2)  # Stata and esttab print t with two decimals
+        text = fmt_fixed(r.tstat[term], 2, width=10)  # Stata and esttab: two decimals
     else:
         text = fmt_fixed(r.pvalue[term], 3)
     return Cell(core=text, prefix="(", suffix=")", numeric=text != MISSING)

@@ -190,14 +190,28 @@ class ETable:
 def _results(results: object) -> tuple[tuple[ResultLike, ...], tuple[str, ...] | None]:
     """Models and, for a mapping ``{title: result}``, the titles."""
     if isinstance(results, Mapping):
-        return tuple(as_result(m) for m in results.values()), tuple(str(k) for k in results)
+        return _checked(tuple(as_result(m) for m in results.values())), tuple(
+            str(k) for k in results
+        )
     if isinstance(results, Sequence) and not isinstance(results, str):
         models = tuple(cast("Sequence[ResultLike]", results))
     else:
         models = (cast(ResultLike, results),)
     if not models:
         raise RenderError("etable() needs at least one result")
-    return tuple(as_result(m) for m in models), None
+    return _checked(tuple(as_result(m) for m in models)), None
+
+
+def _checked(models: tuple[ResultLike, ...]) -> tuple[ResultLike, ...]:
+    """Each model must be a fitted result, not e.g. a number or a string."""
+    for i, m in enumerate(models, 1):
+        if not all(hasattr(m, a) for a in ("params", "terms", "se", "depvar")):
+            raise RenderError(
+                f"etable() expects fitted results (got {type(m).__name__} {repr(m)[:40]} "
+                f"as model {i})",
+                hint="pass what vcereg.regress() returns, e.g. etable([r1, r2])",
+            )
+    return models
 
 
 def _stats(stats: object) -> tuple[tuple[str, str | None], ...]:

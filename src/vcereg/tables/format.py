@@ -53,16 +53,30 @@ def _no_negative_zero(text: str) -> str:
     return text
 
 
-def fmt_fixed(x: object, digits: int) -> str:
-    """Fixed-point with ``digits`` decimals; ``-`` for missing, no negative zero.
+def fmt_fixed(x: object, digits: int, width: int | None = None) -> str:
+    """Fixed-point with ``digits`` decimals; ``-`` for missing, no negative zero; in
+    exponent format when longer than ``width`` (a t of 1e17 must not break a column).
 
     >>> fmt_fixed(-0.00004, 3), fmt_fixed(float("nan"), 2), fmt_fixed(1234.5, 1)
     ('0.000', '-', '1234.5')
+    >>> fmt_fixed(1.234e17, 2, width=8)
+    '1.23e+17'
     """
     value = _finite(x)
     if value is None:
         return MISSING
-    return _no_negative_zero(f"{value:.{digits}f}")
+    return _fit_width(_no_negative_zero(f"{value:.{digits}f}"), value, width)
+
+
+def _fit_width(text: str, value: float, width: int | None) -> str:
+    """``text``, or ``value`` in the longest exponent format that fits ``width``."""
+    if width is None or len(text) <= width:
+        return text
+    for decimals in range(max(width - 6, 0), -1, -1):
+        short = f"{value:.{decimals}e}"
+        if len(short) <= width:
+            return short
+    return f"{value:.0e}"
 
 
 def fmt_count(n: object) -> str:
@@ -102,7 +116,7 @@ def fmt_value(x: object, kind: str | int, digits: int) -> str:
         return str(x)
     if kind == "count" or (kind in ("auto", "text") and isinstance(x, Integral)):
         return fmt_count(x)
-    return fmt_fixed(x, kind if isinstance(kind, int) else digits)
+    return fmt_fixed(x, kind if isinstance(kind, int) else digits, width=14)
 
 
 def fmt_ci(lower: object, upper: object, digits: int) -> str:
@@ -210,16 +224,17 @@ def stata_g(x: object, width: int = 9) -> str:
     return f"{sign}{mantissa}e{exponent[0]}{int(exponent[1:]):02d}"
 
 
-def stata_fixed(x: object, decimals: int) -> str:
-    """Stata's ``%w.df``: fixed decimals, ``.`` when missing.
+def stata_fixed(x: object, decimals: int, width: int | None = None) -> str:
+    """Stata's ``%w.df``: fixed decimals, ``.`` when missing; exponent format when the
+    number is wider than ``width`` (as Stata does when a value overflows its format).
 
-    >>> stata_fixed(0.49964, 4), stata_fixed(None, 2)
-    ('0.4996', '.')
+    >>> stata_fixed(0.49964, 4), stata_fixed(None, 2), stata_fixed(-3.2e19, 2, width=8)
+    ('0.4996', '.', '-3.2e+19')
     """
     value = _finite(x)
     if value is None:
         return "."
-    return _no_negative_zero(f"{value:.{decimals}f}")
+    return _fit_width(_no_negative_zero(f"{value:.{decimals}f}"), value, width)
 
 
 def stata_sig(x: object, significant: int = 5) -> str:

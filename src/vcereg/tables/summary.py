@@ -49,11 +49,11 @@ def _f_items(r: ResultLike) -> list[tuple[str, str]]:
     if df2 is None:  # normal inference: Stata reports the Wald chi-squared
         chi2 = r.fstat * df1 if math.isfinite(r.fstat) else math.nan
         return [
-            (f"Wald chi2({fmt_df(df1)})", stata_fixed(chi2, 2)),
+            (f"Wald chi2({fmt_df(df1)})", stata_fixed(chi2, 2, width=10)),
             ("Prob > chi2", stata_fixed(r.f_pvalue, 4)),
         ]
     return [
-        (f"F({fmt_df(df1)}, {fmt_df(df2)})", stata_fixed(r.fstat, 2)),
+        (f"F({fmt_df(df1)}, {fmt_df(df2)})", stata_fixed(r.fstat, 2, width=10)),
         ("Prob > F", stata_fixed(r.f_pvalue, 4)),
     ]
 
@@ -167,7 +167,7 @@ def _coef_rows(r: ResultLike) -> list[str]:
         else:
             rows.append(
                 f"{label}{stata_g(r.params[term]):>11}{stata_g(r.se[term]):>11}"
-                f"{stata_fixed(r.tstat[term], 2):>9}{stata_fixed(r.pvalue[term], 3):>8}"
+                f"{stata_fixed(r.tstat[term], 2, width=8):>9}{stata_fixed(r.pvalue[term], 3):>8}"
                 f"{stata_g(ci.at[term, 'lower']):>13}{stata_g(ci.at[term, 'upper']):>12}"
             )
     return rows

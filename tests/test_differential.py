@@ -73,20 +73,17 @@ above), fewer than K + 1 clusters (a cluster covariance of rank G - 1 < K - 1 ma
 model F a convention, not a number: Stata drops constraints), leverage 1 with HC2/HC3
 (undefined), and exact fits (standard errors of 0, a separate known defect).
 
-Known defects (issue 8, being fixed by the correctness engineer); until the fix is on main
-their cases run in separate tests marked ``xfail(strict=False)``, not in the main test:
+Defects this test found (issue 8), fixed on main by the correctness work; while they were
+open each ran in its own ``xfail(strict=False)`` test and the main test left its trigger out
+(the mechanism stays: ``KNOWN_DEFECTS`` below, empty now):
 
 - formula arithmetic in the column's dtype: ``I(year ** 2)`` or ``x:z`` on int8/int16/int32
-  columns wraps around (numpy integer arithmetic), and on float32 columns (Stata ``float``)
-  loses digits (``np.log(x) + x`` with x ~ 1000 as float32: coefficients off by 0.08
-  standard errors, SEs by 3%); the main test does arithmetic on float64 columns only;
-- the model F depends on the scale of the regressors: the Wald rank cut-off is absolute on
-  the unscaled covariance, so constraints are dropped when the slopes' variances span more
-  than ~10 orders of magnitude, and F loses ~1e-16 times that ratio in accuracy before
-  (1.4e-8 at 1e8); the main test compares F whenever the ratio is below 1e6, and the xfail
-  test the rest;
-- (fixed on main: a pandas ``"string"`` dtype regressor gave a raw ``ValueError``; string
-  dtypes are now part of the main test).
+  columns wrapped around, and on float32 columns (Stata ``float``) lost digits
+  (``np.log(x) + x`` with x ~ 1000 as float32: coefficients off by 0.08 standard errors);
+- the model F depended on the scale of the regressors (absolute rank cut-off on the
+  unscaled covariance: constraints dropped beyond a variance spread of ~1e10, and ~1e-16
+  times the spread lost in accuracy before);
+- a pandas ``"string"`` dtype regressor gave a raw ``ValueError``.
 
 The default run is short (a few seconds); ``pytest -m slow`` runs 20,000 examples.
 """
@@ -129,12 +126,7 @@ F_SPREAD = 1e6
 # Known defects (see the module docstring): each has its own xfail test below, and the main
 # test leaves its trigger out. Delete an entry when its fix is on main: the trigger then
 # joins the main test and the xfail test disappears.
-KNOWN_DEFECTS = {
-    "int_arithmetic": "issue 8 (correctness): formula arithmetic in the column's dtype: "
-    "int16 year ** 2 wraps, float32 products lose digits",
-    "spread": "issue 8 (correctness): the model F test depends on the scale of the "
-    "regressors (absolute rank cut-off in the Wald test)",
-}
+KNOWN_DEFECTS: dict[str, str] = {}  # all three issue-8 defects are fixed on main
 
 
 # --- the data -----------------------------------------------------------------------

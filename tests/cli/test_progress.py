@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
 
 from vcereg.progress import Progress
@@ -47,8 +48,18 @@ def test_quick_work_draws_nothing_and_disabled_draws_nothing() -> None:
 
 def test_broken_stream_stops_quietly() -> None:
     class Broken(FakeTerminal):
+        writes = 0
+
         def write(self, text: str) -> int:
+            self.writes += 1
             raise OSError("gone")
 
-    with Progress(stream=Broken(), delay=0.0, interval=0.001):
-        time.sleep(0.02)
+    stream = Broken()
+    with Progress(stream=stream, delay=0.0, interval=0.001) as p:  # no exception escapes
+        assert p.active
+        time.sleep(0.05)  # about 50 frames if it kept drawing
+        p.advance()
+    # the first failed frame stops the spinner; closing tries to erase the line once
+    assert 1 <= stream.writes <= 2
+    assert p.done == 1
+    assert not any(t.name == "vcereg-progress" for t in threading.enumerate())

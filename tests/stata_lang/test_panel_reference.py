@@ -6,7 +6,9 @@ Stata printed with %13.12g: up to 11 decimals for numbers >= 1e-4 (absolute prec
 5e-12), but only 7 significant digits for smaller ones, shown in e-notation (relative
 precision 5e-7). Each covariance entry is compared within that printing precision plus
 the project's 1e-8 relative policy (tests/tolerances.py); coefficients print with 11+
-significant digits and get the 1e-8 policy alone."""
+significant digits and get the 1e-8 policy alone. The model F (printed with 11
+significant digits, so 5e-11 relative) and its denominator df (Stata's ``e(df_r)``: G - 1
+with clusters) also get the 1e-8 policy; the numerator df is the 5 regressors."""
 
 from __future__ import annotations
 
@@ -53,6 +55,9 @@ def test_matches_stata(panel, key):
         np.abs(ours_v - stata_v) / (printed + RTOL * np.abs(stata_v))
     ).max()
     assert r.nobs == ref["stats"]["N"]
+    assert r.fstat == pytest.approx(ref["stats"]["F"], rel=RTOL)
+    assert r.f_df is not None
+    assert (r.f_df[0], r.f_df[1]) == (5, ref["stats"]["df_r"])
     if "r2_w" in ref["stats"]:
         assert r.rsquared_within == pytest.approx(ref["stats"]["r2_w"], rel=1e-9)
         # xtreg's sigma_e is our Root MSE: sqrt(RSS / (N - k - panels))

@@ -530,23 +530,62 @@ def test_same_model_as_the_dsl(
     _same_fit(vcereg.stata(line, data), vcereg.regress(model, data))
 
 
+# Stata's name of each coefficient -> statsmodels' (patsy) name for the same coefficient,
+# written out by hand: the comparison is by term, so swapped coefficients are caught.
+_CYL = {"_cons": "Intercept", "wt": "wt", "6.cyl": "C(cyl)[T.6]", "8.cyl": "C(cyl)[T.8]"}
+_IB8 = "C(cyl, Treatment(reference=8))"
+_CYL_WT = {
+    "_cons": "Intercept",
+    "6.cyl": "C(cyl)[T.6]",
+    "8.cyl": "C(cyl)[T.8]",
+    "wt": "wt",
+    "6.cyl#c.wt": "C(cyl)[T.6]:wt",
+    "8.cyl#c.wt": "C(cyl)[T.8]:wt",
+}
+_CYL_HASH_WT = {
+    "_cons": "Intercept",
+    "4.cyl#c.wt": "C(cyl)[4]:wt",
+    "6.cyl#c.wt": "C(cyl)[6]:wt",
+    "8.cyl#c.wt": "C(cyl)[8]:wt",
+}
+_AM_VS = {
+    "_cons": "Intercept",
+    "1.am": "C(am)[T.1]",
+    "1.vs": "C(vs)[T.1]",
+    "1.am#1.vs": "C(am)[T.1]:C(vs)[T.1]",
+    "hp": "hp",
+}
+_HP2 = {"_cons": "Intercept", "hp": "hp", "c.hp#c.hp": "I(hp ** 2)", "wt": "wt"}
+
+
+def _assert_same_by_name(ours: vcereg.Results, theirs: pd.Series, names: dict[str, str]) -> None:
+    shown = {ours.display_names.get(t, t): t for t in ours.terms}
+    assert set(shown) == set(names), (sorted(shown), sorted(names))
+    assert set(theirs.index) == set(names.values())
+    for stata_name, sm_name in names.items():
+        assert float(ours.params[shown[stata_name]]) == pytest.approx(
+            float(theirs[sm_name]), rel=1e-10, abs=1e-10
+        ), stata_name
+
+
 @pytest.mark.parametrize(
-    ("line", "formula"),
+    ("line", "formula", "names"),
     [
-        ("reg mpg wt i.cyl", "mpg ~ wt + C(cyl)"),
-        ("reg mpg wt ib8.cyl", "mpg ~ wt + C(cyl, Treatment(reference=8))"),
-        ("reg mpg i.cyl##c.wt", "mpg ~ C(cyl) * wt"),
-        ("reg mpg i.cyl#c.wt", "mpg ~ C(cyl):wt"),
-        ("reg mpg i.am##i.vs hp", "mpg ~ C(am) * C(vs) + hp"),
-        ("reg mpg c.hp##c.hp wt", "mpg ~ hp + I(hp ** 2) + wt"),
+        ("reg mpg wt i.cyl", "mpg ~ wt + C(cyl)", _CYL),
+        ("reg mpg wt ib8.cyl", f"mpg ~ wt + {_IB8}",
+         {"_cons": "Intercept", "wt": "wt", "4.cyl": f"{_IB8}[T.4]", "6.cyl": f"{_IB8}[T.6]"}),
+        ("reg mpg i.cyl##c.wt", "mpg ~ C(cyl) * wt", _CYL_WT),
+        ("reg mpg i.cyl#c.wt", "mpg ~ C(cyl):wt", _CYL_HASH_WT),
+        ("reg mpg i.am##i.vs hp", "mpg ~ C(am) * C(vs) + hp", _AM_VS),
+        ("reg mpg c.hp##c.hp wt", "mpg ~ hp + I(hp ** 2) + wt", _HP2),
     ],
-)
-def test_factor_models_match_statsmodels(line: str, formula: str, mtcars: pd.DataFrame) -> None:
+)  # fmt: skip
+def test_factor_models_match_statsmodels(
+    line: str, formula: str, names: dict[str, str], mtcars: pd.DataFrame
+) -> None:
     smf = pytest.importorskip("statsmodels.formula.api")
-    ours = vcereg.regress(line, mtcars).params.to_numpy()
     theirs = smf.ols(formula, mtcars).fit()
-    np.testing.assert_allclose(np.sort(ours), np.sort(theirs.params.to_numpy()), rtol=0, atol=1e-8)
-    assert len(ours) == len(theirs.params)
+    _assert_same_by_name(vcereg.regress(line, mtcars), theirs.params, names)
 
 
 @pytest.mark.filterwarnings("ignore::vcereg.errors.DroppedRowsWarning")
@@ -566,14 +605,24 @@ def test_time_series_columns_fit_like_hand_made_lags(grunfeld: pd.DataFrame) -> 
 def test_resolved_base_fits_like_statsmodels(mtcars: pd.DataFrame) -> None:
     smf = pytest.importorskip("statsmodels.formula.api")
     spec = resolve_bases(parse("reg mpg wt ib(last).cyl ib(freq).gear"), mtcars)
-    ours = vcereg.fit_spec(spec, mtcars).params.to_numpy()
-    formula = "mpg ~ wt + C(cyl, Treatment(reference=8)) + C(gear, Treatment(reference=3))"
-    theirs = smf.ols(formula, mtcars).fit().params.to_numpy()
-    np.testing.assert_allclose(np.sort(ours), np.sort(theirs), rtol=0, atol=1e-8)
+    ours = vcereg.fit_spec(spec, mtcars)
+    gear = "C(gear, Treatment(reference=3))"
+    formula = f"mpg ~ wt + {_IB8} + {gear}"
+    theirs = smf.ols(formula, mtcars).fit().params
+    # ib(last).cyl: base 8 (the largest level); ib(freq).gear: base 3 (the most frequent)
+    names = {
+        "_cons": "Intercept",
+        "wt": "wt",
+        "4.cyl": f"{_IB8}[T.4]",
+        "6.cyl": f"{_IB8}[T.6]",
+        "4.gear": f"{gear}[T.4]",
+        "5.gear": f"{gear}[T.5]",
+    }
+    _assert_same_by_name(ours, theirs, names)
     # and without resolving by hand: the design step resolves bases on the sample
     direct = vcereg.stata("reg mpg wt ib(last).cyl ib(freq).gear", mtcars)
     assert direct.display_names["C(cyl, contr.treatment(base=8))[T.4]"] == "4.cyl"
-    np.testing.assert_allclose(np.sort(direct.params.to_numpy()), np.sort(theirs), atol=1e-8)
+    _assert_same_by_name(direct, theirs, names)
 
 
 @pytest.mark.parametrize(

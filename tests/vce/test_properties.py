@@ -102,6 +102,60 @@ def test_scaling_y_scales_cov_by_c_squared(data, name, c):
     np.testing.assert_allclose(b.cov, c * c * a.cov, rtol=1e-9)
 
 
+def _printed(r: vcereg.Results) -> dict[str, np.ndarray]:
+    """Every number the summary prints (coefficient table, header, ANOVA table)."""
+    ci = r.conf_int()
+    return {
+        "b": r.params.to_numpy(),
+        "se": r.se.to_numpy(),
+        "t": r.tstat.to_numpy(),
+        "p": r.pvalue.to_numpy(),
+        "lower": ci["lower"].to_numpy(),
+        "upper": ci["upper"].to_numpy(),
+        "F": np.array([r.fstat, r.f_pvalue, *r.f_df]),
+        "fit": np.array([r.rsquared, r.rsquared_adj, r.nobs, r.df_resid, r.df_model]),
+        "rmse": np.array([r.rmse]),
+        "ss": np.array([r.rss, r.tss, r.ess]),
+        "df": np.array([np.nan if r.df_inference is None else r.df_inference]),
+    }
+
+
+def _expected(a: dict[str, np.ndarray], column: str, c: float) -> dict[str, np.ndarray]:
+    """What rescaling one variable by c must do to the printed numbers."""
+    e = {k: v.copy() for k, v in a.items()}
+    j = {"y": slice(None), "x1": 1, "x2": 2}[column]  # terms: Intercept, x1, x2
+    f = c if column == "y" else 1 / c
+    e["b"][j] *= f
+    e["se"][j] *= abs(f)
+    e["t"][j] *= np.sign(c)
+    lo, up = a["lower"][j] * f, a["upper"][j] * f
+    e["lower"][j], e["upper"][j] = (lo, up) if c > 0 else (up, lo)
+    if column == "y":
+        e["rmse"] *= abs(c)
+        e["ss"] *= c * c
+    return e
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("column", ["y", "x1", "x2"])
+@pytest.mark.parametrize("c", [-3.0, 0.01, 250.0, 1e6])
+def test_rescaling_a_variable_changes_only_its_own_numbers(data, name, column, c):
+    """y -> c·y or x_j -> c·x_j: coefficients, standard errors and CIs scale as units do;
+    t, p, F and its df, R-squared, adjusted R-squared, N and df are unchanged; Root MSE and
+    the sums of squares scale with y. Tolerance 1e-9: the same exact problem in other
+    units, so only rounding (condition number ~10 here) separates the two fits."""
+    vce = _vce_string(name)
+    est, _ = resolve(VceSpec(name=name, args=("g",)) if _needs_args(name) else VceSpec(name))
+    if "seed" in est.options:  # a bootstrap: the same draws for both fits
+        vce += ", seed(1)"
+    a = _printed(vcereg.regress(f"y ~ x1 + x2 | vce({vce})", data))
+    b = _printed(
+        vcereg.regress(f"y ~ x1 + x2 | vce({vce})", data.assign(**{column: c * data[column]}))
+    )
+    for key, want in _expected(a, column, c).items():
+        np.testing.assert_allclose(b[key], want, rtol=1e-9, atol=1e-300, err_msg=key)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_with_vce_equals_refit(data, name):
     vce = _vce_string(name)

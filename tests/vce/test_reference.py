@@ -16,6 +16,11 @@ cluster     cov_type="cluster", use_t=True: t(G-1),      {"CRV1": g}, same facto
             term its own G_S/(G_S-1)
 cr3         - (a leave-one-cluster-out loop instead)     {"CRV3": g} = ssc="fixest"
 ==========  ===========================================  ==============================
+
+Weights: aweights against ``smf.wls``; fweights against ``smf.glm(freq_weights=w)`` (ols,
+hc0: N = sum(w), df = sum(w) - K) and against ``smf.ols`` on the rows replicated w times
+(every type; GLM's HC1-HC3 count rows, not weights); pweights against the sandwich written
+out in the test.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ import numpy as np
 import pandas as pd
 import pyfixest as pf
 import pytest
-import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from scipy import stats
 
 import vcereg
 from tests.tolerances import REL_REFERENCE as RTOL
@@ -111,17 +116,27 @@ def test_oneway_cluster_matches_statsmodels_and_pyfixest(case):
     assert r.df_inference == d[g].nunique() - 1
 
 
+def _p_from_cov(params: np.ndarray, cov: np.ndarray, df: float | None) -> np.ndarray:
+    """Textbook two-sided p-values from a coefficient vector and its covariance."""
+    t = params / np.sqrt(np.diag(cov))
+    return 2 * (stats.norm.sf(np.abs(t)) if df is None else stats.t.sf(np.abs(t), df))
+
+
 def test_twoway_cluster_min_convention_matches_pyfixest(case):
     d, formula, g1, g2 = case
     r = vcereg.regress(f"{formula} | vce(cluster {g1} {g2})", d)
     fx = pf.feols(formula, d, vcov={"CRV1": f"{g1}+{g2}"})
+    df = min(d[g1].nunique(), d[g2].nunique()) - 1
+    assert r.df_inference == df
     # pyfixest leaves a non-PSD result as is; ours clips negative eigenvalues (reghdfe)
-    _close(r.cov, _clip_psd(fx._vcov))
-    if np.linalg.eigvalsh(fx._vcov).min() < 0:
-        assert any("not positive semi-definite" in n for n in r.notes)
-        return
-    _close_p(r.pvalue, fx.pvalue())
-    assert r.df_inference == min(d[g1].nunique(), d[g2].nunique()) - 1
+    ref = _clip_psd(fx._vcov)
+    _close(r.cov, ref)
+    non_psd = np.linalg.eigvalsh(fx._vcov).min() < 0
+    assert non_psd == any("not positive semi-definite" in n for n in r.notes)
+    if not non_psd:
+        _close_p(r.pvalue, fx.pvalue())
+    # with or without the repair: p from the (repaired) reference covariance and t(G_min - 1)
+    _close_p(r.pvalue, _p_from_cov(fx.coef().to_numpy(), ref, df))
 
 
 def test_twoway_cluster_cgm_option_matches_statsmodels(case):
@@ -129,7 +144,11 @@ def test_twoway_cluster_cgm_option_matches_statsmodels(case):
     r = vcereg.regress(f"{formula} | vce(cluster {g1} {g2}, cgm)", d)
     groups = np.column_stack([pd.factorize(d[g1])[0], pd.factorize(d[g2])[0]])
     ref = smf.ols(formula, d).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    _close(r.cov, _clip_psd(ref.cov_params().to_numpy()))
+    v = _clip_psd(ref.cov_params().to_numpy())
+    _close(r.cov, v)
+    df = min(d[g1].nunique(), d[g2].nunique()) - 1  # t(G_min - 1) as with the default
+    assert r.df_inference == df
+    _close_p(r.pvalue, _p_from_cov(ref.params.to_numpy(), v, df))
 
 
 def test_statsmodels_preset_reproduces_statsmodels_defaults(case):
@@ -137,10 +156,14 @@ def test_statsmodels_preset_reproduces_statsmodels_defaults(case):
     r = vcereg.regress(f"{formula} | vce(cluster {g1} {g2})", d, ssc="statsmodels")
     groups = np.column_stack([pd.factorize(d[g1])[0], pd.factorize(d[g2])[0]])
     ref = smf.ols(formula, d).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    if np.linalg.eigvalsh(ref.cov_params().to_numpy()).min() >= 0:
-        _close(r.cov, ref.cov_params())
-        _close(r.pvalue, ref.pvalues)  # normal inference, as statsmodels' default
     assert r.df_inference is None
+    v = ref.cov_params().to_numpy()
+    if np.linalg.eigvalsh(v).min() >= 0:
+        _close(r.cov, v)
+        _close(r.pvalue, ref.pvalues)  # normal inference, as statsmodels' default
+    # not PSD: statsmodels keeps it, vcereg repairs it; compare with the repaired reference
+    _close(r.cov, _clip_psd(v))
+    _close_p(r.pvalue, _p_from_cov(ref.params.to_numpy(), _clip_psd(v), None))
     rob = vcereg.regress(f"{formula} | vce(robust)", d, ssc="statsmodels")
     ref1 = smf.ols(formula, d).fit(cov_type="HC1")
     _close(rob.pvalue, ref1.pvalues)
@@ -186,20 +209,86 @@ def test_analytic_weights_match_statsmodels_wls(student):
     _close(r.cov, ref.cov_params())
 
 
-@pytest.mark.parametrize("vce", ["ols", "robust", "hc0", "hc2", "hc3", "cluster Mjob"])
-def test_frequency_weights_equal_replicated_rows(student, vce):
-    """An fweight of w is w copies of the row: the independent reference is the expanded
-    data fitted without weights."""
+FW_FORMULA = "G3 ~ absences + studytime"
+FW_SM = {"ols": "nonrobust", "hc0": "HC0", "robust": "HC1", "hc2": "HC2", "hc3": "HC3"}
+
+
+def _fweighted(student: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     d = student.assign(fw=(student.index % 3) + 1)
-    expanded = d.loc[d.index.repeat(d["fw"])].reset_index(drop=True)
-    formula = "G3 ~ absences + studytime"
-    r = vcereg.regress(f"{formula} | weights(fw, fweight) | vce({vce})", d)
-    ref = vcereg.regress(f"{formula} | vce({vce})", expanded)
-    assert r.nobs == len(expanded)
+    return d, d.loc[d.index.repeat(d["fw"])].reset_index(drop=True)
+
+
+@pytest.mark.parametrize(("vce", "theirs"), [("ols", "nonrobust"), ("hc0", "HC0")])
+def test_frequency_weights_match_statsmodels_freq_weights(student, vce, theirs):
+    """statsmodels GLM(Gaussian, freq_weights=w): N = sum(w), df = sum(w) - K, t inference.
+    (GLM's HC1-HC3 ignore freq_weights in their factors and leverages; see the next test.)"""
+    d, _ = _fweighted(student)
+    r = vcereg.regress(f"{FW_FORMULA} | weights(fw, fweight) | vce({vce})", d)
+    ref = smf.glm(FW_FORMULA, d, freq_weights=d["fw"]).fit(cov_type=theirs, use_t=True)
+    assert r.nobs == d["fw"].sum()  # GLM's nobs counts rows; its df_resid counts weights
+    assert r.df_resid == ref.df_resid == d["fw"].sum() - 3
     _close(r.params, ref.params)
-    _close(r.cov, ref.cov)
-    sm_ref = sm.OLS(expanded["G3"], sm.add_constant(expanded[["absences", "studytime"]]))
-    assert r.df_resid == sm_ref.fit().df_resid
+    _close(r.cov, ref.cov_params())
+    _close(r.pvalue, ref.pvalues)
+    _close(r.conf_int(), ref.conf_int())
+
+
+@pytest.mark.parametrize("vce", ["ols", "robust", "hc0", "hc2", "hc3", "cluster Mjob"])
+def test_frequency_weights_match_statsmodels_on_replicated_rows(student, vce):
+    """An fweight of w is w copies of the row (Stata's definition: N = sum(w)); the reference
+    is statsmodels OLS on the expanded data, with the mapping of the module docstring."""
+    d, expanded = _fweighted(student)
+    r = vcereg.regress(f"{FW_FORMULA} | weights(fw, fweight) | vce({vce})", d)
+    model = smf.ols(FW_FORMULA, expanded)
+    if vce.startswith("cluster"):
+        groups = pd.factorize(expanded["Mjob"])[0]
+        ref = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    else:
+        ref = model.fit(cov_type=FW_SM[vce], use_t=True)
+    assert r.nobs == len(expanded) and r.df_resid == ref.df_resid
+    _close(r.params, ref.params)
+    _close(r.cov, ref.cov_params())
+    _close(r.pvalue, ref.pvalues)
+    _close([r.rsquared, r.rmse], [ref.rsquared, np.sqrt(ref.mse_resid)])
+
+
+@pytest.mark.parametrize("cluster", [None, "Mjob"])
+def test_sampling_weights_match_the_sandwich_by_hand(student, cluster):
+    """Stata's [pw=w] (vce(robust) implied, or vce(cluster g)), written out:
+    b = (X'WX)^-1 X'Wy, u = y - Xb, scores s_i = w_i u_i x_i (summed within clusters),
+    V = (X'WX)^-1 (sum s s') (X'WX)^-1 * c with c = N/(N-K) (robust) or
+    G/(G-1) (N-1)/(N-K) (cluster), N = number of rows (not sum(w)); t(N-K) or t(G-1).
+    R-squared and Root MSE are the weighted ones with weights normalised to sum to N."""
+    d = student.assign(pw=1.0 / (student["age"] - 14.0))
+    vce = f"cluster {cluster}" if cluster else "robust"
+    r = vcereg.regress(f"{FW_FORMULA} | weights(pw, pweight) | vce({vce})", d)
+    x = np.column_stack([np.ones(len(d)), d[["absences", "studytime"]].to_numpy(float)])
+    y, w = d["G3"].to_numpy(float), d["pw"].to_numpy(float)
+    n, k = x.shape
+    bread = np.linalg.inv(x.T @ (w[:, None] * x))
+    b = bread @ x.T @ (w * y)
+    u = y - x @ b
+    s = (w * u)[:, None] * x
+    if cluster:
+        codes = pd.factorize(d[cluster])[0]
+        s = np.array([s[codes == c].sum(axis=0) for c in range(codes.max() + 1)])
+        g = len(s)
+        factor, df = g / (g - 1) * (n - 1) / (n - k), g - 1
+    else:
+        factor, df = n / (n - k), n - k
+    v = bread @ (s.T @ s) @ bread * factor
+    assert r.nobs == n and r.df_inference == df
+    _close(r.params, b)
+    _close(r.cov, v)
+    _close(r.pvalue, 2 * stats.t.sf(np.abs(b / np.sqrt(np.diag(v))), df))
+    wn = w * n / w.sum()
+    ybar = np.sum(wn * y) / n
+    _close(r.rsquared, 1 - np.sum(wn * u**2) / np.sum(wn * (y - ybar) ** 2))
+    _close(r.rmse, np.sqrt(np.sum(wn * u**2) / (n - k)))
+    # nothing printed depends on the scale of the weights (Root MSE once did)
+    r10 = vcereg.regress(f"{FW_FORMULA} | weights(pw, pweight) | vce({vce})", d.assign(pw=10 * w))
+    _close([r10.rmse, r10.rsquared, r10.fstat], [r.rmse, r.rsquared, r.fstat])
+    _close(r10.cov, r.cov)
 
 
 def test_student_acceptance_numbers(student):
@@ -211,3 +300,35 @@ def test_student_acceptance_numbers(student):
     assert round(float(rc.pvalue["absences"]), 3) == 0.143
     assert rc.df_inference == 1
     assert rc.n_clusters == {"school": 2}
+
+
+def test_student_headline_against_crv1_by_hand(student):
+    """The headline number (p = 0.143 with 2 school clusters) from the CRV1 formula written
+    out here: V = (X'X)^-1 (sum_g X_g'u_g u_g'X_g) (X'X)^-1 * G/(G-1) * (N-1)/(N-K),
+    t(G - 1) = t(1), CI b ± t_{0.975}(1)·se; and the same data's conventional p = 0.497."""
+    x = np.column_stack([np.ones(len(student)), student["absences"].to_numpy(float)])
+    y = student["G3"].to_numpy(float)
+    n, k = x.shape
+    bread = np.linalg.inv(x.T @ x)
+    b = bread @ x.T @ y
+    u = y - x @ b
+    labels = student["school"].to_numpy()
+    scores = np.array([x[labels == s].T @ u[labels == s] for s in np.unique(labels)])
+    g = len(scores)
+    v = bread @ (scores.T @ scores) @ bread * g / (g - 1) * (n - 1) / (n - k)
+    se = np.sqrt(np.diag(v))
+    p = 2 * stats.t.sf(np.abs(b / se), g - 1)
+    with pytest.warns(vcereg.errors.FewClustersWarning):
+        r = vcereg.regress("G3 ~ absences | vce(cluster school)", student)
+    assert g == 2 and r.df_inference == 1
+    _close(r.params, b)
+    _close(r.cov, v)
+    _close(r.pvalue, p)
+    ci = b[:, None] + np.outer(se, [-1, 1]) * stats.t.ppf(0.975, 1)
+    _close(r.conf_int(), ci)
+    assert round(float(p[1]), 3) == 0.143
+    # conventional: s^2 (X'X)^-1 with t(N - K)
+    v0 = bread * (u @ u) / (n - k)
+    p0 = 2 * stats.t.sf(np.abs(b / np.sqrt(np.diag(v0))), n - k)
+    _close(vcereg.regress("G3 ~ absences", student).pvalue, p0)
+    assert round(float(p0[1]), 3) == 0.497

@@ -102,7 +102,7 @@ class Design:
     terms: tuple[str, ...]
     depvar: str
     has_intercept: bool
-    weights: FloatArray | None  # aweights normalised to sum to N
+    weights: FloatArray | None  # aweights and pweights normalised to sum to N
     weight_kind: WeightKind | None
     groups: Mapping[str, IntArray]  # factorised variables asked for by the vce
     absorb: Mapping[str, IntArray]
@@ -358,7 +358,8 @@ def build(
             "no observations left: every row was excluded or had a missing value "
             f"({describe(len(data), excluded_in, excluded_if, dropped_missing)})"
         )
-    if weights is not None and kind is WeightKind.AWEIGHT and not partition:
+    if weights is not None and kind in (WeightKind.AWEIGHT, WeightKind.PWEIGHT) and not partition:
+        # Stata normalises both to sum to N: Root MSE must not depend on the weights' scale
         weights = weights * (len(weights) / weights.sum())
     labels = {tv.name: tv.label for tv in spec.tsvars}  # L1__x is shown as L.x
     rows = RowAccounting(

@@ -1,7 +1,8 @@
 """Ordinary and weighted least squares.
 
-WLS multiplies rows by sqrt(w): analytic weights arrive normalised to sum to N (as Stata
-does, so s^2 and Root MSE match ``regress [aw=w]``); frequency weights count observations,
+WLS multiplies rows by sqrt(w): analytic and sampling weights arrive normalised to sum to N
+(as Stata does, so s^2 and Root MSE match ``regress [aw=w]`` and ``[pw=w]`` and do not
+depend on the scale of the weights); frequency weights count observations,
 so N = sum(w) and the residual degrees of freedom are sum(w) - K.
 """
 

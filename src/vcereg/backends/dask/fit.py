@@ -220,7 +220,8 @@ def fit_dask(
         )
     _report(stats1)
     kind = spec.weights.kind if spec.weights is not None else None
-    wscale = rows.n_used / stats1.wsum if kind is WeightKind.AWEIGHT else 1.0
+    normalised = kind in (WeightKind.AWEIGHT, WeightKind.PWEIGHT)  # to sum to N, as Stata
+    wscale = rows.n_used / stats1.wsum if normalised else 1.0
     nobs = stats1.wsum if kind is WeightKind.FWEIGHT else float(rows.n_used)
     r_aug = gram_factor(stats1.gram) if rows.n_used > EXTENDED_ROWS else None
     if r_aug is None:

@@ -261,7 +261,7 @@ class Solution:
 def _weights(d: Design, sol: Solution) -> FloatArray | None:
     if d.weights is None:
         return None
-    if d.weight_kind is WeightKind.AWEIGHT:
+    if d.weight_kind in (WeightKind.AWEIGHT, WeightKind.PWEIGHT):  # normalised to sum N
         out: FloatArray = d.weights * sol.wscale
         return out
     return d.weights

@@ -126,12 +126,7 @@ F_SPREAD = 1e6
 # Known defects (see the module docstring): each has its own xfail test below, and the main
 # test leaves its trigger out. Delete an entry when its fix is on main: the trigger then
 # joins the main test and the xfail test disappears.
-KNOWN_DEFECTS: dict[str, str] = {
-    # found after the issue-8 fix merged (not yet reported elsewhere): still wrong when the
-    # slopes' variances span ~1e20 or more, e.g. y ~ x0 + tiny + huge - 1 with an int64
-    # column near 1e9, 'tiny' ~ 1e-5, 'huge' ~ 1e6, robust: F 14.14 against 42.54
-    "spread": "model F wrong when the slopes' variances span ~1e20+ (after the issue-8 fix)",
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 # --- the data -----------------------------------------------------------------------

@@ -93,16 +93,29 @@ def wald_test(
     return WaldTest(f, p, rank, df, q - rank)
 
 
+def _proportional(cov: FloatArray, bread: FloatArray) -> bool:
+    """Is ``cov = c * bread`` (an iid variance)? Compared element by element in correlation
+    units, so that coefficients on very different scales all count (a check on the largest
+    entry alone passes a robust covariance whose largest variance happens to agree)."""
+    dc, db = np.diag(cov), np.diag(bread)
+    if not (np.all(dc > 0) and np.all(db > 0)):
+        return False
+    ratio = dc / db
+    if np.max(np.abs(ratio / ratio[0] - 1)) > _PROPORTIONAL:
+        return False
+    sc, sb = np.sqrt(dc), np.sqrt(db)
+    gap = cov / np.outer(sc, sc) - bread / np.outer(sb, sb)
+    return bool(np.max(np.abs(gap)) <= _PROPORTIONAL)
+
+
 def _quadratic_form(
     beta: FloatArray, cov: FloatArray, whitener: FloatArray | None, bread: FloatArray | None
 ) -> tuple[float, int]:
     """b' V^+ b and the rank of V, both invariant to rescaling the coefficients."""
-    if whitener is not None and bread is not None:
-        j = int(np.argmax(np.abs(np.diag(bread))))
-        c = float(cov[j, j] / bread[j, j]) if bread[j, j] != 0 else float("nan")
-        if c > 0 and np.max(np.abs(cov - c * bread)) <= _PROPORTIONAL * np.max(np.abs(cov)):
-            w = whitener @ beta
-            return float(w @ w) / c, beta.size
+    if whitener is not None and bread is not None and _proportional(cov, bread):
+        c = float(np.mean(np.diag(cov) / np.diag(bread)))
+        w = whitener @ beta
+        return float(w @ w) / c, beta.size
     d = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     live = np.flatnonzero(d > 0)  # a coefficient with no variance cannot be tested
     corr = cov[np.ix_(live, live)] / np.outer(d[live], d[live])

@@ -117,10 +117,9 @@ FLOAT64_DTYPES = ("float64", "Float64", "double[pyarrow]")  # arithmetic is exac
 TEXT_DTYPES = ("object", "category", "string", "string[pyarrow]")
 CLUSTER_DTYPES = ("int8", "int32", "Int16", "int64[pyarrow]", "object", "category", "string")
 
-# the F defect's trigger: the Wald test works on the unscaled covariance, so slope
-# variances spanning a ratio s cost ~1e-16·s of F's accuracy (measured: 1.4e-8 at s ~ 1e8,
-# against an exact 60-digit computation), and beyond 1e10 constraints are dropped; below
-# 1e6 the loss stays under 1e-10, invisible next to the tolerances here
+# the trigger of the former "spread" defect (slope variances spanning a ratio s made the
+# model F wrong: first through the unscaled Wald test, then through the iid shortcut's
+# proportionality check); used only while "spread" is listed in KNOWN_DEFECTS
 F_SPREAD = 1e6
 
 # Known defects (see the module docstring): each has its own xfail test below, and the main

@@ -15,7 +15,7 @@ import pytest
 import vcereg
 from tests.vce.test_wild import _brute_pvalue, _panel, _signs
 from vcereg.errors import FewClustersWarning, NotSupportedError, SpecError, StataSyntaxError
-from vcereg.postestimation.boottest import parse_restriction
+from vcereg.postestimation.boottest import restriction
 
 
 @pytest.fixture(scope="module")
@@ -100,23 +100,29 @@ def test_do_file_errors(student):
 @pytest.mark.parametrize(
     ("text", "r_vec", "r_val"),
     [
-        ("x1", [1, 0, 0], 0.0),
-        ("x1 = x2", [1, -1, 0], 0.0),
-        ("2*x1 - x2 = 1", [2, -1, 0], 1.0),
-        ("x1*2 + 1e-3 = C(g)[T.b]", [2, 0, -1], -1e-3),
-        ("{x1 = -x2}", [1, 1, 0], 0.0),
-        ("(x1 + x2 = 0.5)", [1, 1, 0], 0.5),
+        ("x1", [0, 1, 0], 0.0),
+        ("x1 = x2", [0, 1, -1], 0.0),
+        ("2*x1 - x2 = 1", [0, 2, -1], 1.0),
+        ("x1*2 + 1e-3 = _cons", [-1, 2, 0], -1e-3),
+        ("{x1 = -x2}", [0, 1, 1], 0.0),
+        ("(x1 + x2 = 0.5)", [0, 1, 1], 0.5),
     ],
 )
-def test_parse_restriction(text, r_vec, r_val):
-    names = {"x1": 0, "x2": 1, "C(g)[T.b]": 2}
-    got, val = parse_restriction(text, names, 3)
+def test_restriction_uses_the_shared_parser(fit, text, r_vec, r_val):
+    got, val = restriction(fit, text)  # over Intercept, x1, x2
     assert got.tolist() == r_vec and val == pytest.approx(r_val)
+    big_r, r = fit._restrictions(text.strip("{}"))
+    assert big_r[0].tolist() == r_vec and r[0] == pytest.approx(r_val)
 
 
 @pytest.mark.parametrize(
     ("text", "match"),
-    [("x1x = 0", "unknown coefficient 'x1x'"), ("x1 = x2 = 0", "one '='"), ("1 = 0", "no coef")],
+    [
+        ("x1x = 0", "'x1x'"),
+        ("x1 = x2 = 0", "'='"),
+        ("1 = 0", "coefficient"),
+        ("x1 = 0, x2 = 0", "one restriction at a time"),
+    ],
 )
 def test_bad_restrictions(fit, text, match):
     with pytest.raises(SpecError, match=match) as err:

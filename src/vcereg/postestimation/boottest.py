@@ -11,7 +11,6 @@ weights, all 2^G sign vectors when 2^G <= reps. The do-file spelling is
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,7 +19,7 @@ import numpy as np
 
 from .._types import FloatArray
 from ..design.sample import factorize_groups
-from ..errors import DataError, EstimationError, NotSupportedError, SpecError, closest
+from ..errors import DataError, EstimationError, NotSupportedError, SpecError
 from ..vce.bootstrap import (
     DEFAULT_REPS,
     crv1_factor,
@@ -35,7 +34,7 @@ from ..vce.wild_kernels import cluster_moments, plan_weights
 if TYPE_CHECKING:  # only for annotations: results.py imports this module
     from ..results import Results
 
-__all__ = ["BootTest", "boottest", "parse_restriction"]
+__all__ = ["BootTest", "boottest", "restriction"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,117 +87,31 @@ class BootTest:
         return "\n".join(lines)
 
 
-_NUMBER = re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?")
-
-
-def _tokens(text: str) -> list[str]:
-    """Operators ``+ - * =`` and the words between them (brackets kept inside words)."""
-    out: list[str] = []
-    i, depth, word = 0, 0, ""
-    while i < len(text):
-        c = text[i]
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        exp = c in "+-" and bool(_NUMBER.fullmatch(word[:-1] or "x")) and word[-1:] in "eE"
-        if depth == 0 and ((c in "+-*=" and not exp) or c.isspace()):
-            if word:
-                out.append(word)
-            word = ""
-            if not c.isspace():
-                out.append(c)
-        else:
-            word += c
-        i += 1
-    if word:
-        out.append(word)
-    return out
-
-
-def parse_restriction(text: str, names: dict[str, int], k: int) -> tuple[FloatArray, float]:
-    """``R`` (k,) and ``r`` of a linear restriction such as ``"x1 + 2*x2 = 1"``.
-
-    ``names`` maps every accepted spelling of a coefficient to its column. A bare
-    expression means ``= 0``.
-
-    >>> parse_restriction("x1 - 2*x2 = 1", {"x1": 0, "x2": 1}, 2)
-    (array([ 1., -2.]), 1.0)
+def restriction(result: Results, hypothesis: str) -> tuple[FloatArray, float]:
+    """``R`` over the estimated (kept) coefficients and ``r`` of one linear restriction,
+    read by the parser :meth:`Results.test` uses; Stata's ``{x1 = x2}`` braces are accepted.
     """
-    body = text.strip()
-    if body[:1] in "({" and body[-1:] in ")}" and body[0] + body[-1] in ("()", "{}"):
-        body = body[1:-1]
-    sides = _tokens(body)
-    if sides.count("=") > 1:
-        raise SpecError(f"expected one '=' in the restriction (got {text!r})")
-    r_vec = np.zeros(k)
-    const = 0.0
-    side = 1.0
-    sign, coef, pending = 1.0, 1.0, False
-    tokens = [*sides, "+"]
-
-    def flush(item: str | None) -> None:
-        nonlocal const
-        if item is None:
-            return
-        if item in names:
-            r_vec[names[item]] += side * sign * coef
-            return
-        if _NUMBER.fullmatch(item):
-            const -= side * sign * coef * float(item)
-            return
-        near = closest(item, names)
+    text = hypothesis.strip() if isinstance(hypothesis, str) else hypothesis
+    if isinstance(text, str) and text[:1] == "{" and text[-1:] == "}":
+        text = text[1:-1]
+    big_r, r = result._restrictions(text)
+    if big_r.shape[0] != 1:
         raise SpecError(
-            f"unknown coefficient {item!r} in {text!r}; expected one of: "
-            + ", ".join(sorted(names, key=lambda n: names[n])),
-            hint=f"did you mean {near!r}?" if near else None,
+            f"boottest tests one restriction at a time (got {big_r.shape[0]}: {hypothesis!r})",
+            hint="call boottest once per restriction, or use r.test(...) for a joint Wald test",
         )
-
-    item: str | None = None
-    for tok in tokens:
-        if tok in ("+", "-", "="):
-            if item is None and pending:
-                raise SpecError(f"expected a term after '*' in {text!r}")
-            flush(item)
-            item, coef, pending = None, 1.0, False
-            if tok == "=":
-                side, sign = -1.0, 1.0
-            else:
-                sign = 1.0 if tok == "+" else -1.0
-        elif tok == "*":
-            if item is None or not _NUMBER.fullmatch(item):
-                if item is not None and item in names:
-                    pending = True
-                    continue
-                raise SpecError(f"expected 'number * coefficient' in {text!r}")
-            coef, item, pending = float(item), None, True
-        else:
-            if item is not None and pending and _NUMBER.fullmatch(tok):
-                coef, pending = float(tok), False  # 'x * 2'
-                continue
-            if item is not None:
-                raise SpecError(f"expected an operator between {item!r} and {tok!r} in {text!r}")
-            item, pending = tok, False
-    if not np.any(r_vec):
-        raise SpecError(f"the restriction {text!r} involves no coefficient")
-    return r_vec, const
+    keep = np.array([t not in result.omitted for t in result.terms])
+    on_omitted = [t for t, v, k in zip(result.terms, big_r[0], keep, strict=True) if v and not k]
+    if on_omitted:
+        raise SpecError(
+            f"the restriction involves {', '.join(on_omitted)}, omitted because of collinearity"
+        )
+    return big_r[0, keep], float(r[0])
 
 
 def _fresh_seed() -> int:
     entropy = np.random.SeedSequence().entropy
     return int(entropy) % 2**31 if isinstance(entropy, int) else 0
-
-
-def _names(r: Results) -> dict[str, int]:
-    kept = [t for t in r.terms if t not in r.omitted]
-    names = {t: i for i, t in enumerate(kept)}
-    for t, i in list(names.items()):
-        shown = r.display_names.get(t)
-        if shown:
-            names.setdefault(shown, i)
-        if t == "Intercept":
-            names.setdefault("_cons", i)
-    return names
 
 
 def _cluster(r: Results, cluster: str | None) -> str:
@@ -273,8 +186,7 @@ def boottest(
     g = n_groups(codes)
     if g < 2:
         raise DataError(f"cluster variable {var!r} has {g} cluster(s); boottest needs 2 or more")
-    k = fit.x_w.shape[1]
-    r_vec, r_val = parse_restriction(hypothesis, _names(result), k)
+    r_vec, r_val = restriction(result, hypothesis)
     bread = fit.lstsq.bread()
     moments = cluster_moments(fit.x_w, fit.resid_w, codes, bread, fit.lstsq.beta)
     drawn = seed if seed is not None else _fresh_seed()

@@ -52,6 +52,8 @@ def split_restrictions(text: str) -> list[tuple[str, int]]:
 
     >>> split_restrictions("(x1 = 0) (x2 = 0)")
     [('x1 = 0', 1), ('x2 = 0', 10)]
+    >>> split_restrictions("(x1 + x2 = 0.5)")
+    [('x1 + x2 = 0.5', 1)]
     """
     parts: list[tuple[str, int]] = []
     depth, start = 0, 0
@@ -71,7 +73,7 @@ def split_restrictions(text: str) -> list[tuple[str, int]]:
     if len(parts) == 1:
         groups = list(re.finditer(r"\(([^()]*(?:\([^()]*\)[^()]*)*)\)", text))
         rest = re.sub(r"\(([^()]*(?:\([^()]*\)[^()]*)*)\)", "", text).strip()
-        if len(groups) > 1 and not rest and all("=" in g.group(1) for g in groups):
+        if groups and not rest and all("=" in g.group(1) for g in groups):
             return [(g.group(1), g.start(1)) for g in groups]
     out = []
     for piece, at in parts:

@@ -111,3 +111,29 @@ def test_hausman_invariant_to_rescaling_a_regressor(grunfeld):
         fits.append(vcereg.hausman(fe, re))
     assert fits[0].df == fits[1].df == 2
     np.testing.assert_allclose(fits[1].stat, fits[0].stat, rtol=1e-6)
+
+
+@pytest.mark.parametrize("vce", ["robust", "hc3", "ols"])
+def test_model_f_with_regressors_on_wildly_different_scales(vce: str) -> None:
+    """Found by the differential test: with slope variances spanning ~1e27 a robust
+    covariance passed the iid shortcut's proportionality check (only its largest entry was
+    compared) and F came out 20.0 instead of 23.7. Reference: statsmodels on columns scaled
+    to unit norm, F = b' V^-1 b / q (the Wald F is invariant to that scaling)."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    n = 60
+    d = pd.DataFrame({
+        "x0": rng.integers(-(10**9), 10**9, n),  # int64, as read from a file
+        "tiny": 1e-5 * rng.normal(size=n),
+        "huge": 1e6 + 1e5 * rng.normal(size=n),
+    })  # fmt: skip
+    d["y"] = d.x0 / 1e9 + d.tiny * 1e5 + (d.huge - 1e6) / 1e5 + rng.normal(size=n)
+    ours = vcereg.regress(f"y ~ x0 + tiny + huge - 1 | vce({vce})", d)
+    x = d[["x0", "tiny", "huge"]].to_numpy(float)
+    x /= np.linalg.norm(x, axis=0)
+    cov_type = {"robust": "HC1", "hc3": "HC3", "ols": "nonrobust"}[vce]
+    ref = sm.OLS(d["y"].to_numpy(), x).fit(cov_type=cov_type)
+    b, v = ref.params, ref.cov_params()
+    assert ours.f_df[0] == 3
+    assert ours.fstat == pytest.approx(float(b @ np.linalg.solve(v, b)) / 3, rel=REL_REFERENCE)

@@ -30,7 +30,7 @@ from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, closest, warn
 from ..spec import SmallSample, VceSpec
 from .base import VarianceEstimator, VceContext, VceResult, register_vce
-from .kernels import cluster_meat, n_groups
+from .kernels import cluster_scores, n_groups
 from .wild_kernels import (
     WEIGHT_TYPES,
     BootDraws,
@@ -193,7 +193,8 @@ class WildBootstrap(VarianceEstimator):
                 f"cluster variable {var!r} has {g} distinct value(s) in the estimation "
                 "sample; the wild cluster bootstrap needs at least 2 clusters"
             )
-        meat, _ = cluster_meat(ctx.x, ctx.resid, codes)
+        scores = cluster_scores(ctx.x, ctx.resid, codes, g)
+        meat = scores.T @ scores
         factor = _factor(ctx, g)
         cov = factor * ctx.bread @ meat @ ctx.bread
         reps = _int_option(ctx.vce, "reps", 1) or DEFAULT_REPS
@@ -205,7 +206,7 @@ class WildBootstrap(VarianceEstimator):
         kind = parse_weights(spelled or "rademacher")
         null = ctx.vce.option("nonull") is None
         plan = plan_weights(kind, g, reps, seed)
-        moments = cluster_moments(ctx.x, ctx.resid, codes, ctx.bread, ctx.lstsq.beta)
+        moments = cluster_moments(ctx.x, ctx.resid, codes, ctx.bread, ctx.lstsq.beta, scores)
         k = ctx.x.shape[1]
         draws = run_bootstrap(moments, np.eye(k), plan, null, f"wild bootstrap ({var})")
         how = describe(plan, null, seeded)

@@ -137,9 +137,15 @@ class ClusterMoments:
 
 
 def cluster_moments(
-    x: FloatArray, u: FloatArray, codes: IntArray, bread: FloatArray, beta: FloatArray
+    x: FloatArray,
+    u: FloatArray,
+    codes: IntArray,
+    bread: FloatArray,
+    beta: FloatArray,
+    scores: FloatArray | None = None,
 ) -> ClusterMoments:
-    """One O(N*K^2) pass: per-cluster scores and Gram matrices.
+    """One O(N*K^2) pass: per-cluster scores and Gram matrices. ``scores`` (G, K), the
+    unscaled ``X_g'u_g`` when the caller already has them, saves one pass.
 
     >>> x = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
     >>> m = cluster_moments(x, np.array([1.0, -2.0, 1.0]), np.array([0, 0, 1]),
@@ -150,10 +156,12 @@ def cluster_moments(
     g = n_groups(codes)
     scale = np.sqrt(np.einsum("ij,ij->j", x, x) / max(1, x.shape[0]))
     scale[~(scale > 0)] = 1.0
-    xs = x / scale
+    if scores is None:
+        scores = cluster_scores(x, u, codes, g)
+    # scaling the small results, not the (N, K) data, gives the same numbers to rounding
     return ClusterMoments(
-        cluster_scores(xs, u, codes, g),
-        group_gram(xs, codes, g),
+        scores / scale,
+        group_gram(x, codes, g) / np.outer(scale, scale),
         bread * np.outer(scale, scale),
         beta * scale,
         scale,

@@ -285,6 +285,7 @@ def demean(
     scales = np.sqrt(np.einsum("ij,ij->j", out, out if w is None else out * w[:, None]))
     scales /= np.sqrt(max(wsum, 1e-300))
     direct = method != "cg" and len(out) > 0 and _direct(out, fes, w, force=method == "direct")
+    largest = int(np.argmax([int(c.max()) + 1 if c.size else 0 for c in fes]))
     if method == "direct" and not direct:
         raise EstimationError(
             f"the direct solve needs the effects other than the largest to have at most "
@@ -296,7 +297,9 @@ def demean(
         scale = float(scales[j])
         if not scale > 0:
             continue  # constant column: centring already removed it exactly
-        if direct and _orthogonal(proj, col, scale, tol):
+        # the direct solve removed the largest effect's group means last: only the
+        # others can have a component left
+        if direct and _orthogonal(proj, col, scale, tol, skip=largest):
             iterations = max(iterations, 1)
             continue
         its, converged, change = _cg(proj, col, scale, tol, maxiter)
@@ -367,7 +370,9 @@ def _direct(
             block = block.reshape(sizes[ga], sizes[gb])
             ztz[offsets[i] : offsets[i + 1], offsets[j] : offsets[j + 1]] = block
             ztz[offsets[j] : offsets[j + 1], offsets[i] : offsets[i + 1]] = block.T
-    schur = ztz - (cross.T @ cross.multiply(inv_n1[:, None]).tocsr()).toarray()
+    rows = np.repeat(inv_n1, np.diff(cross.indptr))  # 1/n of each stored entry's row
+    scaled = csr_matrix((cross.data * rows, cross.indices, cross.indptr), shape=cross.shape)
+    schur = ztz - (cross.T @ scaled).toarray()
     means1 = _group_sums(c1, g1, out, w) * inv_n1[:, None]
     rhs = -(cross.T @ means1)
     for i, g in enumerate(small):
@@ -397,10 +402,14 @@ def _psd_solve(a: FloatArray, rhs: FloatArray) -> FloatArray | None:
     return sol
 
 
-def _orthogonal(proj: _Projector, col: FloatArray, scale: float, tol: float) -> bool:
-    """Has ``col`` no component left in any effect's span? (One sweep would change it by at
-    most ``tol`` of its scale.)"""
+def _orthogonal(
+    proj: _Projector, col: FloatArray, scale: float, tol: float, skip: int | None = None
+) -> bool:
+    """Has ``col`` no component left in any effect's span (but effect ``skip``, known to be
+    projected out)? (One sweep would change it by at most ``tol`` of its scale.)"""
     for g in range(len(proj.fes)):
+        if g == skip:
+            continue
         wx = col if proj.weights is None else col * proj.weights
         sums = np.bincount(proj.fes[g], weights=wx, minlength=proj.inv_total[g].size)
         means = sums * proj.inv_total[g]
@@ -426,8 +435,10 @@ def _nested_within(fe: IntArray, levels: int, cluster: IntArray) -> bool:
 
 def _mobility_groups(a: IntArray, la: int, b: IntArray, lb: int) -> int:
     """Connected components of the bipartite graph linking levels of ``a`` and ``b``."""
-    edges = coo_matrix((np.ones(a.size), (a, b + la)), shape=(la + lb, la + lb))
-    n_components, _ = connected_components(edges, directed=False)
+    edges = coo_matrix((np.ones(a.size), (a, b + la)), shape=(la + lb, la + lb)).tocsr()
+    # weak components of the one-way edges a -> b are the undirected components; passing
+    # a CSR graph and asking for them directly skips scipy's symmetrising copy
+    n_components, _ = connected_components(edges, directed=True, connection="weak")
     return int(n_components)
 
 

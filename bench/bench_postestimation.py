@@ -45,8 +45,10 @@ def main() -> None:
     d = make(n)
     warnings.simplefilter("ignore")
     print(f"N = {n:,}")
-    r = clock("fit y ~ x1 + I(x1**2) + x2", lambda: vcereg.regress(
-        "y ~ x1 + I(x1**2) + x2 | fe(firm year)", d))
+    r = clock(
+        "fit y ~ x1 + I(x1**2) + x2",
+        lambda: vcereg.regress("y ~ x1 + I(x1**2) + x2 | fe(firm year)", d),
+    )
     clock("predict xb", lambda: r.predict())
     xbd = clock("predict xbd", lambda: r.predict(what="xbd"))
     clock("fixef", lambda: r.fixef())

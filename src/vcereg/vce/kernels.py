@@ -83,7 +83,7 @@ def group_gram(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
     >>> group_gram(x, np.array([0, 1, 0]), 2)[0].tolist()
     [[26.0, 32.0], [32.0, 40.0]]
     """
-    n, k = x.shape
+    n = x.shape[0]
     if n >= _ROWS_PER_GROUP_FOR_LOOP * g:
         return _gram_sorted(x, codes, g)
     return _gram_sparse(x, codes, g)

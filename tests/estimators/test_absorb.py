@@ -379,3 +379,16 @@ def test_invariant_to_row_order_and_relabelling() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(absorb).failed == 0
+
+
+def test_demean_does_not_depend_on_the_number_of_threads(monkeypatch):
+    # large enough for the threaded paths (group sums, the blocked Schur product)
+    rng = np.random.default_rng(7)
+    n = 1_200_000
+    firm, year = rng.integers(0, n // 20, n), rng.integers(0, 300, n)
+    x = rng.normal(size=(n, 3)) + rng.normal(size=n // 20)[firm][:, None]
+    out = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("VCEREG_NUM_THREADS", threads)
+        out[threads] = demean(x, [firm, year]).values
+    np.testing.assert_array_equal(out["1"], out["2"])

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .._threads import run_parallel
 from .._types import FloatArray, IntArray
 from ..errors import DataError, EstimationError
 
@@ -292,16 +293,22 @@ def demean(
             f"{_DIRECT_MAX_LEVELS:,} levels together"
         )
     iterations = 0
-    for j in range(out.shape[1]):
-        col = out[:, j]
-        scale = float(scales[j])
-        if not scale > 0:
-            continue  # constant column: centring already removed it exactly
+    done = [not float(scales[j]) > 0 for j in range(out.shape[1])]  # constant: centred
+    if direct:
         # the direct solve removed the largest effect's group means last: only the
         # others can have a component left
-        if direct and _orthogonal(proj, col, scale, tol, skip=largest):
-            iterations = max(iterations, 1)
+        checked = run_parallel(
+            lambda j: done[j] or _orthogonal(proj, out[:, j], float(scales[j]), tol, largest),
+            range(out.shape[1]),
+            rows=n,
+        )
+        iterations = 1 if any(c and not d for c, d in zip(checked, done, strict=True)) else 0
+        done = checked
+    for j in range(out.shape[1]):
+        if done[j]:
             continue
+        col = out[:, j]
+        scale = float(scales[j])
         its, converged, change = _cg(proj, col, scale, tol, maxiter)
         iterations = max(iterations, its)
         if not converged:
@@ -317,17 +324,45 @@ def demean(
 def _group_sums(codes: IntArray, levels: int, cols: FloatArray, w: FloatArray | None) -> FloatArray:
     """(levels x p) weighted group sums of every column: one ``bincount`` per column."""
     out = np.empty((levels, cols.shape[1]))
-    for j in range(cols.shape[1]):
+
+    def one(j: int) -> None:
         col = cols[:, j] if w is None else cols[:, j] * w
         out[:, j] = np.bincount(codes, weights=col, minlength=levels)
+
+    run_parallel(one, range(cols.shape[1]), rows=cols.shape[0])
     return out
 
 
 def _subtract_groups(cols: FloatArray, codes: IntArray, values: FloatArray) -> None:
     """``cols[i] -= values[codes[i]]`` column by column (temporaries of one column only)."""
-    buf = np.empty(cols.shape[0])
-    for j in range(cols.shape[1]):
-        cols[:, j] -= np.take(values[:, j], codes, out=buf)
+
+    def one(j: int) -> None:
+        cols[:, j] -= np.take(values[:, j], codes)
+
+    run_parallel(one, range(cols.shape[1]), rows=cols.shape[0])
+
+
+def _cross_gram(cross: csr_matrix, inv_n: FloatArray) -> FloatArray:
+    """Dense ``C' diag(inv_n) C`` for the sparse (levels x m) ``C``, in row blocks: each
+    block is an independent sparse product (in parallel threads) and smaller blocks stay
+    in cache. The blocks depend only on the size, so the sum does not depend on threads."""
+    rows, nnz = cross.shape[0], cross.nnz
+    parts = max(1, min(8, nnz // 1_000_000))
+    edges = np.linspace(0, rows, parts + 1).astype(np.int64)
+
+    def block(i: int) -> FloatArray:
+        lo, hi = int(edges[i]), int(edges[i + 1])
+        c = cross[lo:hi]
+        scale = np.repeat(inv_n[lo:hi], np.diff(c.indptr))  # 1/n of each entry's row
+        scaled = csr_matrix((c.data * scale, c.indices, c.indptr), shape=c.shape)
+        out: FloatArray = (c.T @ scaled).toarray()
+        return out
+
+    blocks = run_parallel(block, range(parts), rows=nnz)
+    total = blocks[0]
+    for b in blocks[1:]:
+        total += b
+    return total
 
 
 def _direct(
@@ -370,9 +405,7 @@ def _direct(
             block = block.reshape(sizes[ga], sizes[gb])
             ztz[offsets[i] : offsets[i + 1], offsets[j] : offsets[j + 1]] = block
             ztz[offsets[j] : offsets[j + 1], offsets[i] : offsets[i + 1]] = block.T
-    rows = np.repeat(inv_n1, np.diff(cross.indptr))  # 1/n of each stored entry's row
-    scaled = csr_matrix((cross.data * rows, cross.indices, cross.indptr), shape=cross.shape)
-    schur = ztz - (cross.T @ scaled).toarray()
+    schur = ztz - _cross_gram(cross, inv_n1)
     means1 = _group_sums(c1, g1, out, w) * inv_n1[:, None]
     rhs = -(cross.T @ means1)
     for i, g in enumerate(small):

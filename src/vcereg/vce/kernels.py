@@ -8,8 +8,8 @@ score of row i is ``x_i * u_i``. Work is done in row blocks to keep memory O(blo
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
+from .._threads import run_parallel
 from .._types import FloatArray, IntArray
 
 __all__ = [
@@ -49,10 +49,12 @@ def n_groups(codes: IntArray) -> int:
 
 def cluster_scores(x: FloatArray, u: FloatArray, codes: IntArray, g: int) -> FloatArray:
     """Per-cluster score sums ``S[g] = sum_{i in g} x_i u_i``, shape (G, k), via bincount."""
-    k = x.shape[1]
-    out = np.empty((g, k))
-    for j in range(k):  # loop over columns (k is small), never over clusters
+    out = np.empty((g, x.shape[1]))
+
+    def one(j: int) -> None:  # loop over columns (k is small), never over clusters
         out[:, j] = np.bincount(codes, weights=x[:, j] * u, minlength=g)
+
+    run_parallel(one, range(x.shape[1]), rows=x.shape[0])
     return out
 
 
@@ -76,8 +78,8 @@ def group_gram(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
     """Per-group ``X_g'X_g`` stacked, shape (G, k, k).
 
     Few large groups (the wild bootstrap's usual case): one sort, then one BLAS product
-    per group. Many small groups: row blocks of the k(k+1)/2 cross products summed by a
-    sparse group indicator, so the Python loop never runs over thousands of groups.
+    per group. Many small groups: one ``bincount`` per entry of the upper triangle, so
+    the Python loop never runs over thousands of groups.
 
     >>> x = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     >>> group_gram(x, np.array([0, 1, 0]), 2)[0].tolist()
@@ -86,7 +88,7 @@ def group_gram(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
     n = x.shape[0]
     if n >= _ROWS_PER_GROUP_FOR_LOOP * g:
         return _gram_sorted(x, codes, g)
-    return _gram_sparse(x, codes, g)
+    return _gram_bincount(x, codes, g)
 
 
 _ROWS_PER_GROUP_FOR_LOOP = 32  # below this mean size the per-group call overhead dominates
@@ -107,21 +109,16 @@ def _gram_sorted(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
     return out
 
 
-def _gram_sparse(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
-    n, k = x.shape
+def _gram_bincount(x: FloatArray, codes: IntArray, g: int) -> FloatArray:
+    k = x.shape[1]
     rows, cols = np.triu_indices(k)
-    acc = np.zeros((g, rows.size))
-    ones = np.ones(min(n, _BLOCK))
-    for lo in range(0, n, _BLOCK):
-        xb = x[lo : lo + _BLOCK]
-        b = xb.shape[0]
-        indicator = sparse.csc_matrix(
-            (ones[:b], codes[lo : lo + b], np.arange(b + 1)), shape=(g, b)
-        )  # column i has a single 1 in row codes[i]
-        acc += indicator @ (xb[:, rows] * xb[:, cols])
     out = np.empty((g, k, k))
-    out[:, rows, cols] = acc
-    out[:, cols, rows] = acc
+
+    def one(p: int) -> None:
+        i, j = int(rows[p]), int(cols[p])
+        out[:, i, j] = out[:, j, i] = np.bincount(codes, weights=x[:, i] * x[:, j], minlength=g)
+
+    run_parallel(one, range(rows.size), rows=x.shape[0])
     return out
 
 

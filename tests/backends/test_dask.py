@@ -338,3 +338,15 @@ def test_tests_and_lincom_after_a_dask_fit(data, ddata):
     hypothesis = "x1 = 0, mid = 0"
     assert b.test(hypothesis).stat == pytest.approx(a.test(hypothesis).stat, rel=REL_IDENTITY)
     pd.testing.assert_frame_equal(b.lincom("x1 + 2*mid"), a.lincom("x1 + 2*mid"), rtol=1e-10)
+
+
+@pytest.mark.parametrize("case", [1, 5, 9, 10, 12], ids=lambda i: f"{CASES[i][0]} | {CASES[i][1]}")
+def test_partitions_are_processed_in_row_blocks(case, data, ddata, sync_scheduler, monkeypatch):
+    # A worker handles a big partition in blocks of TASK_ROWS rows (its memory stays
+    # bounded); blocks of 200 rows of these 750-row partitions must change nothing.
+    from vcereg.backends.dask import partition
+
+    monkeypatch.setattr(partition, "TASK_ROWS", 200)
+    model, vce = CASES[case]
+    a, b = _fit_both(f"{model} | vce({vce})", data, ddata)
+    _assert_same(a, b)

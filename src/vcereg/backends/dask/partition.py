@@ -84,9 +84,21 @@ def design_of(part: pd.DataFrame, setup: Setup) -> Design:
 
 
 # --- levels --------------------------------------------------------------------------
+#: Rows of a partition handled at once. A task's memory is then the partition plus a few
+#: copies of one block (the design, residuals, scores), not a few copies of the partition.
+TASK_ROWS = 1_000_000
+
+
+def _blocks(part: pd.DataFrame) -> list[pd.DataFrame]:
+    if len(part) <= TASK_ROWS:
+        return [part]
+    return [part.iloc[lo : lo + TASK_ROWS] for lo in range(0, len(part), TASK_ROWS)]
+
+
 def levels_of(part: pd.DataFrame, setup: Setup) -> dict[str, list[tuple[object, ...]]]:
     """Levels of each categorical factor found in this partition's sample."""
-    return {k: [v] for k, v in design_of(part, setup).levels.items()}
+    found = [{k: [v] for k, v in design_of(b, setup).levels.items()} for b in _blocks(part)]
+    return found[0] if len(found) == 1 else combine_levels(found)
 
 
 def combine_levels(
@@ -160,7 +172,12 @@ SMALL_ROWS = 100_000
 
 def pass1(part: pd.DataFrame, setup: Setup, *, want_r: bool = False) -> Pass1:
     """Gram matrix (and R factor if ``want_r`` or the partition is small) of the weighted,
-    augmented design, row accounting and sums for one partition."""
+    augmented design, row accounting and sums for one partition (in row blocks)."""
+    parts = [_pass1_block(b, setup, want_r) for b in _blocks(part)]
+    return parts[0] if len(parts) == 1 else combine_pass1(parts)
+
+
+def _pass1_block(part: pd.DataFrame, setup: Setup, want_r: bool) -> Pass1:
     d = design_of(part, setup)
     if len(d.y) == 0:
         return Pass1(rows=d.rows, notes=d.notes)
@@ -275,6 +292,10 @@ def _kept(d: Design, sol: Solution, w: FloatArray | None) -> tuple[FloatArray, F
 def refine(part: pd.DataFrame, setup: Setup, sol: Solution) -> NDArray[np.floating[Any]]:
     """``Xs'(y - Xs bs)`` on the scaled kept columns, for one refinement step (in
     ``np.longdouble`` when ``sol.extended``)."""
+    return sum_arrays([_refine_block(b, setup, sol) for b in _blocks(part)])
+
+
+def _refine_block(part: pd.DataFrame, setup: Setup, sol: Solution) -> NDArray[np.floating[Any]]:
     d = design_of(part, setup)
     k = int(sol.keep.sum())
     if len(d.y) == 0:
@@ -311,7 +332,13 @@ class Pass2:
 
 
 def pass2(part: pd.DataFrame, setup: Setup, sol: Solution) -> Pass2:
-    """Residuals of the broadcast fit and what the variance needs from them."""
+    """Residuals of the broadcast fit and what the variance needs from them (in row
+    blocks)."""
+    parts = [_pass2_block(b, setup, sol) for b in _blocks(part)]
+    return parts[0] if len(parts) == 1 else combine_pass2(parts)
+
+
+def _pass2_block(part: pd.DataFrame, setup: Setup, sol: Solution) -> Pass2:
     d = design_of(part, setup)
     if len(d.y) == 0:
         return Pass2()

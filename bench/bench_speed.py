@@ -9,7 +9,9 @@ One command: ``python bench/bench_speed.py`` (``--quick`` for a smoke run). Two 
   one-way cluster (10,000 clusters), N = 1e6, 5e6, 1e7. Each (library, N) runs in a fresh
   subprocess: a warm-up fit on a 50,000-row slice, then three fits of the full data; the
   median is reported (and the first, which pays for first-touch page faults), with the
-  peak memory the fits add (``ru_maxrss``).
+  peak memory the fits add (``ru_maxrss``). The processes alternate between libraries
+  (``--rounds`` 2: A B A B) and each library's better round counts: on a shared VM the
+  same fit can take twice as long a minute later.
 
 Every library's standard errors are compared with vcereg's. Results print as ratios
 against the fastest peer of the same run, and a log-log plot (time against N, one line per
@@ -128,6 +130,25 @@ def _child(code: str, *args: object) -> dict[str, object]:
     return result
 
 
+def _interleaved(tools: list[str], n: float, rounds: int) -> dict[str, dict[str, object]]:
+    """Each tool in ``rounds`` fresh processes, alternating (A B A B), so a slow spell of
+    the shared machine hits every tool; per tool the round with the lower median counts."""
+    best: dict[str, dict[str, object]] = {}
+    for _ in range(rounds):
+        for t in tools:
+            r = _child(BIG_CHILD, t, n, 9)
+            old = best.get(t)
+            if (
+                old is None
+                or "error" in old
+                or (
+                    "seconds" in r and float(r["seconds"]) < float(old["seconds"])  # type: ignore[arg-type]
+                )
+            ):
+                best[t] = r
+    return best
+
+
 def _report(task: str, n: float, rows: dict[str, dict[str, object]]) -> None:
     ours = rows.get("vcereg", {})
     print(f"\n{task}: N = {int(n):,}")
@@ -193,6 +214,7 @@ def main() -> None:
     ap.add_argument("--fe-sizes", nargs="*", type=float, default=[1e6, 5e6, 1e7])
     ap.add_argument("--tools", nargs="+",
                     default=["vcereg", "statsmodels", "pyfixest", "linearmodels"])  # fmt: skip
+    ap.add_argument("--rounds", type=int, default=2, help="alternating processes per FE size")
     ap.add_argument("--plot", default=str(Path(__file__).parents[1] / "docs/img/bench_speed.png"))
     args = ap.parse_args()
     if args.quick:
@@ -208,7 +230,7 @@ def main() -> None:
     for n in args.fe_sizes:
         # statsmodels and linearmodels build dummies for N/20 levels: hopeless past 1e5
         tools = [t for t in args.tools if t in ("vcereg", "pyfixest") or n <= 1e5]
-        rows = {t: _child(BIG_CHILD, t, n, 9) for t in tools}
+        rows = _interleaved(tools, n, args.rounds)
         _report("two absorbed effects (N/20, 1,000 levels) + cluster, K = 10", n, rows)
         for t, r in rows.items():
             if "seconds" in r:

@@ -393,10 +393,12 @@ def _direct(
     n1 = np.bincount(c1, weights=wts, minlength=g1)
     inv_n1 = np.divide(1.0, n1, out=np.zeros_like(n1), where=n1 > 0)
     # D1'W Z as one sparse (g1 x m) matrix; Z'W Z block by block from pair counts
-    z_codes = np.concatenate([fes[g] + offsets[i] for i, g in enumerate(small)])
-    cross = csr_matrix(
-        (np.tile(wts, len(small)), (np.tile(c1, len(small)), z_codes)), shape=(g1, m)
-    )
+    if len(small) == 1:  # the usual two effects: no stacked copies
+        z_codes, rows, data = fes[small[0]], c1, wts
+    else:
+        z_codes = np.concatenate([fes[g] + offsets[i] for i, g in enumerate(small)])
+        rows, data = np.tile(c1, len(small)), np.tile(wts, len(small))
+    cross = csr_matrix((data, (rows, z_codes)), shape=(g1, m))
     ztz = np.zeros((m, m))
     for i, ga in enumerate(small):
         for j, gb in enumerate(small[i:], start=i):

@@ -264,7 +264,10 @@ def _fit_dask(
     if part.label is not None:
         vres = dataclasses.replace(vres, label=part.label)
     res = assemble(spec, part.design, part.fit, vres, None)
-    return dataclasses.replace(res, _fit=None, _design=None, _data=None)
+    # the notes are resolved now: a lazy note would keep the compressed arrays alive
+    return dataclasses.replace(
+        res, _fit=None, _design=None, _data=None, _notes=res.notes, _notes_later=None
+    )
 
 
 def _first_stage_note(f: FirstStage) -> str:

@@ -91,7 +91,7 @@ class Results:
     vce_name: str
     vce_label: str
     rows: RowAccounting
-    notes: tuple[str, ...]
+    _notes: tuple[str, ...]  # computed at fit time; see the notes property
     display_names: Mapping[str, str] = field(default_factory=dict)
     fixed_effects: tuple[str, ...] = ()
     rsquared_within: float | None = None
@@ -103,6 +103,9 @@ class Results:
     df_terms: pd.Series | None = None
     panel: PanelStats | None = None  # xtreg: sigma_u, sigma_e, rho, R-squared within/between...
     _estimator_notes: tuple[str, ...] = field(default=(), repr=False)
+    # notes whose diagnostics cost a pass over the data (G*): computed when first read
+    _notes_later: Callable[[], tuple[str, ...]] | None = field(default=None, repr=False)
+    _notes_at: int = field(default=-1, repr=False)  # where they go in the notes (-1: last)
     _fit: Fit | None = field(default=None, repr=False)
     _design: Design | None = field(default=None, repr=False)
     _data: pd.DataFrame | None = field(default=None, repr=False)
@@ -112,6 +115,14 @@ class Results:
     _iv: IVInfo | None = field(default=None, repr=False)
     # p-values and intervals from the variance estimator itself (the wild bootstrap)
     _inference: VceInference | None = field(default=None, repr=False)
+
+    @cached_property
+    def notes(self) -> tuple[str, ...]:
+        """What the reader should know: dropped rows, omitted terms, few clusters, the
+        effective number of clusters G*, how p-values were obtained."""
+        later = self._notes_later() if self._notes_later is not None else ()
+        at = len(self._notes) if self._notes_at < 0 else self._notes_at
+        return tuple(dict.fromkeys((*self._notes[:at], *later, *self._notes[at:])))
 
     # --- inference -------------------------------------------------------------------
     @property
@@ -566,7 +577,8 @@ def assemble(
     r2_adj = 1 - (1 - r2) * (n - centered) / df_fit
     names = _display_names(spec, design)
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
-    all_notes += _inference_notes(vres, terms, idx, names)
+    all_notes += _df_notes(vres, terms, idx, names)
+    g_star_at = len(all_notes)  # the G* note goes here when the notes are read
     if fit.omitted:
         all_notes += (f"omitted because of collinearity: {', '.join(fit.omitted)}",)
     if design.has_intercept and terms == ("Intercept",) and not spec.absorb:
@@ -599,7 +611,7 @@ def assemble(
         vce_name=spec.vce.name,
         vce_label=vres.label,
         rows=design.rows,
-        notes=tuple(dict.fromkeys(all_notes)),
+        _notes=all_notes,
         display_names={t: names[t] for t in terms if t in names},
         level=spec.level,
         model_label=model_label,
@@ -609,6 +621,12 @@ def assemble(
         instruments=tuple(names.get(t, t) for t in design.z_terms if t != "Intercept"),
         df_terms=df_terms,
         _estimator_notes=notes,
+        _notes_later=(
+            (lambda: _g_star_notes(vres, terms, idx, names))
+            if vres.effective_clusters is not None
+            else None
+        ),
+        _notes_at=g_star_at,
         _inference=vres.inference,
         _refit=refit,
         _iv=iv,
@@ -638,26 +656,40 @@ def vce_setup(spec: ModelSpec, design: Design, data: pd.DataFrame | None = None)
     return VceSetup(spec.vce, spec.ssc, groups, design.weight_kind, fw)
 
 
-def _inference_notes(
-    vres: VceResult, terms: tuple[str, ...], idx: np.ndarray, names: Mapping[str, str]
-) -> tuple[str, ...]:
-    """Notes on per-coefficient df and the effective number of clusters, with term names."""
+def _shown(
+    terms: tuple[str, ...], idx: np.ndarray, names: Mapping[str, str]
+) -> tuple[list[int], list[str]]:
     kept = [terms[i] for i in idx]
     shown = [j for j, t in enumerate(kept) if t != "Intercept"][:6]
-    label = [names.get(kept[j], kept[j]) for j in shown]
-    out: tuple[str, ...] = ()
-    if vres.df_terms is not None and shown:
-        dfs = ", ".join(f"{n} {vres.df_terms[j]:.1f}" for n, j in zip(label, shown, strict=True))
-        out += (f"t degrees of freedom per coefficient (Bell-McCaffrey): {dfs}",)
-    if vres.effective_clusters is not None and shown:
-        var, g_star = vres.effective_clusters
-        vals = ", ".join(f"{n} {g_star[j]:.1f}" for n, j in zip(label, shown, strict=True))
-        g = vres.n_clusters.get(var, "?")
-        out += (
-            f"effective number of clusters G* (Carter, Schnepel & Steigerwald 2017, "
-            f"rho = 1) with G = {g} in {var}: {vals}",
-        )
-    return out
+    return shown, [names.get(kept[j], kept[j]) for j in shown]
+
+
+def _df_notes(
+    vres: VceResult, terms: tuple[str, ...], idx: np.ndarray, names: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Per-coefficient degrees of freedom, with term names."""
+    shown, label = _shown(terms, idx, names)
+    if vres.df_terms is None or not shown:
+        return ()
+    dfs = ", ".join(f"{n} {vres.df_terms[j]:.1f}" for n, j in zip(label, shown, strict=True))
+    return (f"t degrees of freedom per coefficient (Bell-McCaffrey): {dfs}",)
+
+
+def _g_star_notes(
+    vres: VceResult, terms: tuple[str, ...], idx: np.ndarray, names: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The effective number of clusters per coefficient (computed on first read)."""
+    shown, label = _shown(terms, idx, names)
+    if vres.effective_clusters is None or not shown:
+        return ()
+    var, g_star = vres.effective_clusters
+    values = g_star() if callable(g_star) else g_star
+    vals = ", ".join(f"{n} {values[j]:.1f}" for n, j in zip(label, shown, strict=True))
+    g = vres.n_clusters.get(var, "?")
+    return (
+        f"effective number of clusters G* (Carter, Schnepel & Steigerwald 2017, "
+        f"rho = 1) with G = {g} in {var}: {vals}",
+    )
 
 
 def _display_names(spec: ModelSpec, design: Design) -> dict[str, str]:

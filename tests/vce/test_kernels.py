@@ -48,3 +48,28 @@ def test_thread_count_follows_the_environment(monkeypatch):
     assert _threads.n_threads() >= 1  # unreadable: falls back to the CPU count
     out = _threads.run_parallel(lambda j: j * 2, range(5), rows=10**6)
     assert out == [0, 2, 4, 6, 8]
+
+
+def test_effective_clusters_are_computed_when_the_notes_are_read(monkeypatch):
+    # G* costs a pass over the data: a fit whose notes nobody reads does not pay for it
+    import pandas as pd
+
+    import vcereg
+    import vcereg.vce.cluster as cluster
+
+    calls: list[int] = []
+    original = cluster.effective_clusters
+
+    def counted(*args):
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(cluster, "effective_clusters", counted)
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"y": rng.normal(size=200), "x": rng.normal(size=200)})
+    df["g"] = np.arange(200) % 20
+    r = vcereg.regress("y ~ x | vce(cluster g)", df)
+    assert calls == []
+    assert any(n.startswith("effective number of clusters G*") for n in r.notes)
+    assert calls == [1]
+    assert r.notes == r.notes and calls == [1]  # computed once

@@ -135,8 +135,9 @@ class VceResult:
     factor: float = 1.0
     df_terms: FloatArray | None = None
     # (cluster variable, G* per coefficient): Carter-Schnepel-Steigerwald's effective
-    # number of clusters, reported in the notes
-    effective_clusters: tuple[str, FloatArray] | None = None
+    # number of clusters, reported in the notes. A callable is evaluated only when the
+    # notes are read (it costs a pass over the data).
+    effective_clusters: tuple[str, FloatArray | Callable[[], FloatArray]] | None = None
     inference: VceInference | None = None
 
 

@@ -20,6 +20,7 @@ References: Cameron & Miller (2015); MacKinnon, Nielsen & Webb (2023).
 from __future__ import annotations
 
 import itertools
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -142,7 +143,7 @@ class Cluster(VarianceEstimator):
             cov, notes = fix_psd(cov, label)
         argmin = min(sizes, key=lambda n: sizes[n])
         notes += _warn_few(ctx, g_min, argmin)
-        g_star = (argmin, effective_clusters(ctx.x, ctx.bread, codes[names.index(argmin)]))
+        g_star = (argmin, partial(effective_clusters, ctx.x, ctx.bread, codes[names.index(argmin)]))
         return VceResult(
             cov, label, ctx.t_or_normal(g_min - 1), sizes, notes, factor, effective_clusters=g_star
         )
@@ -189,7 +190,7 @@ class ClusterJackknife(VarianceEstimator):
         cov = factor * dev.T @ dev
         label = f"Jackknife clustered ({var})"
         notes += _warn_few(ctx, g, var)
-        g_star = (var, effective_clusters(ctx.x, ctx.bread, codes))
+        g_star = (var, partial(effective_clusters, ctx.x, ctx.bread, codes))
         return VceResult(
             cov, label, ctx.t_or_normal(g - 1), {var: g}, notes, factor, effective_clusters=g_star
         )

@@ -24,6 +24,8 @@ square root, as clubSandwich does, and a note says so.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .._types import FloatArray, IntArray
@@ -162,7 +164,7 @@ class CR2(VarianceEstimator):
         cov, psd = fix_psd(cov, "CR2")
         notes += psd
         label = f"CR2 clustered ({var})" + (", Bell-McCaffrey df" if dfadjust else "")
-        g_star = effective_clusters(ctx.x, ctx.bread, codes)
+        g_star = partial(effective_clusters, ctx.x, ctx.bread, codes)  # on first read
         # df_inference (G - 1) serves joint F tests; single coefficients use df_terms
         return VceResult(
             cov,

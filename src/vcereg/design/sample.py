@@ -73,6 +73,16 @@ class RowAccounting:
 
 
 def missing_mask(col: pd.Series) -> NDArray[np.bool_]:
+    """Rows whose value is missing or, for numbers, not finite (inf counts as missing).
+
+    >>> missing_mask(pd.Series([1.0, np.nan, np.inf])).tolist()
+    [False, True, True]
+    """
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":  # plain numpy: never missing
+        return np.zeros(len(col), dtype=bool)
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":  # one pass: NaN is not finite
+        return np.asarray(~np.isfinite(col.to_numpy()), dtype=bool)
     miss = col.isna().to_numpy()
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         vals = col.to_numpy(dtype=np.float64, na_value=np.nan)

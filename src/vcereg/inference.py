@@ -10,7 +10,7 @@ from scipy import stats
 
 from ._types import FloatArray
 
-__all__ = ["RANK_TOL", "WaldTest", "critical_value", "p_values", "wald_test"]
+__all__ = ["RANK_TOL", "WaldTest", "critical_value", "p_values", "quadratic_form", "wald_test"]
 
 
 def p_values(t: FloatArray, df: float | FloatArray | None) -> FloatArray:
@@ -108,20 +108,19 @@ def _proportional(cov: FloatArray, bread: FloatArray) -> bool:
     return bool(np.max(np.abs(gap)) <= _PROPORTIONAL)
 
 
-def _quadratic_form(
-    beta: FloatArray, cov: FloatArray, whitener: FloatArray | None, bread: FloatArray | None
-) -> tuple[float, int]:
-    """b' V^+ b and the rank of V, both invariant to rescaling the coefficients."""
-    if whitener is not None and bread is not None and _proportional(cov, bread):
-        c = float(np.mean(np.diag(cov) / np.diag(bread)))
-        w = whitener @ beta
-        return float(w @ w) / c, beta.size
+def quadratic_form(beta: FloatArray, cov: FloatArray) -> tuple[float, int, list[int]]:
+    """``b' V^- b`` on the constraints Stata's ``test`` keeps, their number, and their
+    positions: constraints are taken in order and one that is (numerically) a combination
+    of those kept before it is dropped, decided on correlations (scale-free).
+
+    >>> quadratic_form(np.array([1.0, 1.0]), np.array([[1.0, 1.0], [1.0, 1.0]]))
+    (1.0, 1, [0])
+    """
+    cov = (cov + cov.T) / 2
     d = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    live = np.flatnonzero(d > 0)  # a coefficient with no variance cannot be tested
+    live = np.flatnonzero(d > 0)  # a constraint with no variance cannot be tested
     corr = cov[np.ix_(live, live)] / np.outer(d[live], d[live])
     z = beta[live] / d[live]
-    # Stata's invsym: constraints in order, each dropped when it is (numerically) a
-    # combination of the ones kept before it; decided on correlations, so scale-free.
     chol = np.zeros((live.size, live.size))
     kept: list[int] = []
     for j in range(live.size):
@@ -133,6 +132,18 @@ def _quadratic_form(
             kept.append(j)
     k = len(kept)
     if k == 0:
-        return 0.0, 0
+        return 0.0, 0, []
     w = sla.solve_triangular(chol[:k, :k], z[kept], lower=True)
-    return float(w @ w), k
+    return float(w @ w), k, [int(live[j]) for j in kept]
+
+
+def _quadratic_form(
+    beta: FloatArray, cov: FloatArray, whitener: FloatArray | None, bread: FloatArray | None
+) -> tuple[float, int]:
+    """b' V^+ b and the rank of V, both invariant to rescaling the coefficients."""
+    if whitener is not None and bread is not None and _proportional(cov, bread):
+        c = float(np.mean(np.diag(cov) / np.diag(bread)))
+        w = whitener @ beta
+        return float(w @ w) / c, beta.size
+    chi2, rank, _ = quadratic_form(beta, cov)
+    return chi2, rank

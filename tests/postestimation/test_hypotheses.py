@@ -4,7 +4,8 @@ Convention mapping: a vcereg fit with t inference (Stata's default) gives F(q, d
 statsmodels' ``f_test`` on a fit with the same covariance and ``use_t=True``; a fit with
 normal inference (``ssc="statsmodels"`` for robust variances) gives chi2(q) as
 ``wald_test(..., use_f=False)``. Tolerance REL_REFERENCE: the same quadratic form solved
-by eigen-decomposition here and by pinv there.
+by a Cholesky factor of the kept constraints here and by pinv there (they agree whenever
+no constraint is dropped).
 """
 
 from __future__ import annotations
@@ -171,3 +172,25 @@ def test_unknown_name_suggests_the_closest(data):
     with pytest.raises(HypothesisError) as err:
         res.lincom("x_1 + x2")
     assert "did you mean 'x1'?" in str(err.value) and "^" in str(err.value)
+
+
+@pytest.mark.parametrize("vce", ["ols", "robust", "cluster g"])
+def test_testing_every_slope_is_the_model_f_test(data, vce):
+    # one rule for both: with g's 4 clusters the cluster covariance has rank 3, so of
+    # the 3 slopes' constraints Stata's test keeps what the model F keeps
+    res = vcereg.regress(f"y ~ x1 + x2 + x10 | vce({vce})", data)
+    out = res.test("x1 = 0, x2 = 0, x10 = 0")
+    assert out.df == (res.f_df[0], res.f_df[1])
+    assert out.stat == pytest.approx(res.fstat, rel=1e-9)
+    assert out.pvalue == pytest.approx(res.f_pvalue, rel=1e-9, abs=1e-300)
+
+
+def test_singular_cluster_covariance_drops_constraints_in_order(data):
+    # 4 clusters: the meat has rank 3, so with 4 slopes one constraint must go, and it is
+    # the last one (Stata: "constraint 4 dropped"), not an eigen-direction
+    res = vcereg.regress("y ~ x1 + x2 + x10 + C(g) | vce(cluster g)", data)
+    names = [t for t in res.terms if t != "Intercept"]
+    out = res.test(", ".join(f"{n} = 0" for n in names))
+    assert out.dropped == len(names) - 3 and out.df[0] == 3
+    kept = res.test(", ".join(f"{n} = 0" for n in names[:3]))
+    assert out.stat == pytest.approx(kept.stat, rel=1e-9)

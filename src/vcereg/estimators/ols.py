@@ -113,9 +113,13 @@ def make_fit(
 
 def _tss(y: FloatArray, w: FloatArray | None, centered: bool) -> float:
     """Total sum of squares; uncentred without an intercept (Stata, NIST)."""
-    wt = np.ones_like(y) if w is None else w
+    if w is None:  # no array of ones: allocations are what small fits pay for
+        if not centered:
+            return float(y @ y)
+        d = y - float(y.sum()) / max(y.size, 1)
+        return float(d @ d)
     if not centered:
-        return float(wt @ (y * y))
-    mean = float(wt @ y) / float(wt.sum())
+        return float(w @ (y * y))
+    mean = float(w @ y) / float(w.sum())
     d = y - mean
-    return float(wt @ (d * d))
+    return float(w @ (d * d))

@@ -14,11 +14,13 @@ parentheses, as long as it stays linear (``2*x1 - x2/3 + 1``). Names are the fit
 names or any alias (Stata display names such as ``2.g``, ``c.x1#c.x2``, ``_cons``, and
 ``_b[x1]``); the longest matching name wins, so ``x10`` is not read as ``x1`` then ``0``.
 
-Wald test (Stata's ``test``): ``W = (Rb - r)' (R V R')^+ (Rb - r)``, reported as
-``F = W / q*`` on (q*, df) when the fit uses t inference and as ``chi2(q*)`` when it uses
-the normal; q* is the rank of ``R V R'``, decided on its correlation form (scale-invariant),
-so restrictions that are linear combinations of others, or have zero variance, are
-dropped and counted as Stata does.
+Wald test (Stata's ``test``): ``W = (Rb - r)' (R V R')^- (Rb - r)`` over the restrictions
+kept, reported as ``F = W / q*`` on (q*, df) when the fit uses t inference and as
+``chi2(q*)`` when it uses the normal. Restrictions are taken in order and one that is a
+linear combination of those kept before it, or has zero variance, is dropped and counted
+(Stata's "constraint 2 dropped"); the decision is made on the correlation form of
+``R V R'``, so it is scale-invariant. q* is the number kept. It is the rule of the model
+F test (:func:`vcereg.inference.wald_test`).
 
 >>> R, r = parse_restrictions("x1 = x2, 2*x2 = 1", ["Intercept", "x1", "x2"])
 >>> R.tolist(), r.tolist()
@@ -38,13 +40,13 @@ from scipy import stats
 
 from .._types import FloatArray
 from ..errors import HypothesisError, Span, closest
+from ..inference import quadratic_form
 
 __all__ = ["WaldResult", "lincom", "parse_restrictions", "split_restrictions", "wald"]
 
 _NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _B = re.compile(r"_b\[\s*([^\]]+?)\s*\]")
-_RANK_TOL = 1e-10
 
 
 def split_restrictions(text: str) -> list[tuple[str, int]]:
@@ -357,14 +359,9 @@ def wald(
     (0.5, (1,))
     """
     diff = R @ params - r
-    middle = R @ cov @ R.T
-    middle = (middle + middle.T) / 2
-    scale = np.sqrt(np.clip(np.diag(middle), 0, None))
-    inv_scale = np.where(scale > 0, 1 / np.where(scale > 0, scale, 1), 0.0)
-    corr = middle * np.outer(inv_scale, inv_scale)
-    vals, vecs = np.linalg.eigh(corr)
-    keep = vals > _RANK_TOL * max(1.0, float(vals.max(initial=0.0)))
-    q = int(keep.sum())
+    # the constraints Stata's test keeps (in order, dropping combinations of earlier
+    # ones), the same rule as the model F test, so test(all slopes) equals it
+    w, q, _ = quadratic_form(diff, R @ cov @ R.T)
     texts = tuple(
         _restriction_text(row, c, names or [f"b{i}" for i in range(R.shape[1])])
         for row, c in zip(R, r, strict=True)
@@ -382,8 +379,6 @@ def wald(
             R,
             r,
         )
-    z = vecs[:, keep].T @ (diff * inv_scale)
-    w = float(np.sum(z * z / vals[keep]))
     if df is None:
         return WaldResult(w, float(stats.chi2.sf(w, q)), (q,), "chi2", texts, dropped, R, r)
     f = w / q

@@ -28,6 +28,18 @@ _lock = threading.Lock()
 _pools: dict[int, ThreadPoolExecutor] = {}  # one pool per size, made on first use
 
 
+def _forget_pools() -> None:
+    # A forked child (multiprocessing, joblib) inherits the pool objects but not their
+    # threads: work submitted there would wait forever. It makes its own pools instead.
+    global _lock
+    _lock = threading.Lock()
+    _pools.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
 def n_threads() -> int:
     """Threads vcereg uses for its own loops.
 

@@ -73,3 +73,22 @@ def test_effective_clusters_are_computed_when_the_notes_are_read(monkeypatch):
     assert any(n.startswith("effective number of clusters G*") for n in r.notes)
     assert calls == [1]
     assert r.notes == r.notes and calls == [1]  # computed once
+
+
+def test_threads_work_in_a_forked_child(monkeypatch):
+    # multiprocessing with fork after a threaded fit: the child must not wait on the
+    # parent's pool threads, which do not exist in it
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setenv("VCEREG_NUM_THREADS", "2")
+    assert _threads.run_parallel(lambda j: j + 1, range(4), rows=10**6) == [1, 2, 3, 4]
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        out = pool.apply_async(_child_run_parallel).get(timeout=60)
+    assert out == [1, 2, 3, 4]
+
+
+def _child_run_parallel() -> list[int]:
+    return _threads.run_parallel(lambda j: j + 1, range(4), rows=10**6)

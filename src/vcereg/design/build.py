@@ -1,4 +1,5 @@
-"""From a spec and a DataFrame to arrays: the only module that imports formulaic.
+"""From a spec and a DataFrame to arrays (with :mod:`.formula`, the only modules that
+import formulaic).
 
 Row accounting is explicit: rows outside ``in``/``if`` are *excluded*; rows with a missing
 (or non-finite) value in any variable the model uses, including weights, cluster and
@@ -13,7 +14,6 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 import formulaic
 import numpy as np
@@ -34,7 +34,7 @@ from ..errors import (
     warn,
 )
 from ..spec import ModelSpec, WeightKind
-from ..stata_lang.factors import PLACEHOLDER, has_pending_bases, resolve_bases
+from ..stata_lang.factors import has_pending_bases, resolve_bases
 from .checks import (
     check_safe,
     check_size,
@@ -46,12 +46,13 @@ from .checks import (
 )
 from .columns import check_columns, check_magnitudes
 from .dtypes import as_float_columns, categorical_context, tidy_categories
-from .guard import (
-    MAX_COLUMNS,
-    MAX_FORMULA_CHARS,
-    GuardExceeded,
-    parse_seconds,
-    time_limit,
+from .formula import (
+    check_iv_lists,
+    factor_of,
+    factors_of,
+    formulas,
+    parse_formula,
+    side_vars,
 )
 from .sample import (
     RowAccounting,
@@ -122,116 +123,6 @@ class Design:
         return tuple(t for t in self.terms if self.z is not None and t not in self.z_terms)
 
 
-def _formulas(spec: ModelSpec) -> tuple[str, str | None]:
-    """The regressors' formula and, for IV, the instruments' formula (exogenous terms plus
-    excluded instruments); endogenous regressors are added to the formula as in Stata.
-
-    Stata base levels that depend on the sample (``ib(last).g``) are still placeholders
-    here; they do not change which variables are used, so a neutral base stands in."""
-    if spec.iv is None:
-        full, z_text = spec.formula, None
-    else:
-        lhs, rhs = spec.formula.split("~", 1)
-        full = f"{spec.formula} + {' + '.join(spec.iv.endog)}"
-        z_text = f"{lhs}~ {rhs} + {' + '.join(spec.iv.instruments)}"
-    if has_pending_bases(spec):
-        full = PLACEHOLDER.sub("0", full)
-        z_text = PLACEHOLDER.sub("0", z_text) if z_text is not None else None
-    return full, z_text
-
-
-@lru_cache(maxsize=256)
-def _formula(text: str) -> formulaic.Formula:
-    """formulaic's parse of a formula string; a fit repeated on new data reuses it."""
-    return formulaic.Formula(text)
-
-
-def _parse_formula(spec: ModelSpec, text: str, *, safe: bool = True) -> formulaic.Formula:
-    if safe and len(text) > MAX_FORMULA_CHARS:
-        raise formula_error(
-            spec,
-            f"safe mode does not allow a formula of {len(text)} characters "
-            f"(at most {MAX_FORMULA_CHARS})",
-        )
-    try:
-        with time_limit(parse_seconds(text) if safe else None):
-            parsed = _formula(text)
-    except GuardExceeded:
-        raise formula_error(
-            spec,
-            "safe mode stopped expanding the formula's interactions after "
-            f"{parse_seconds(text):g} s "
-            "(a*b*c*... and (a+b+...)**k make 2**k terms)",
-        ) from None
-    except Exception as exc:  # formulaic raises many types; all mean "bad formula"
-        raise from_formulaic(spec, exc, "could not parse the formula") from None
-    n_terms = len(getattr(parsed, "rhs", ()))
-    if safe and n_terms > MAX_COLUMNS:
-        raise formula_error(
-            spec, f"safe mode does not allow {n_terms} terms (at most {MAX_COLUMNS})"
-        )
-    lhs = getattr(parsed, "lhs", None)
-    if lhs is None or len(lhs) != 1:
-        raise formula_error(spec, "expected exactly one dependent variable left of '~'")
-    factors = list(next(iter(lhs)).factors)
-    if len(factors) != 1 or str(factors[0].eval_method.value) == "literal":
-        raise formula_error(spec, f"expected a variable left of '~' (got {str(next(iter(lhs)))!r})")
-    return parsed
-
-
-def _factor(f: formulaic.parser.types.Factor) -> tuple[str, str]:
-    return str(f.expr), str(f.eval_method.value)
-
-
-def _factors(parsed: formulaic.Formula) -> list[tuple[str, str]]:
-    """(expr, eval method) of every factor on both sides."""
-    return [
-        (str(f.expr), str(f.eval_method.value))
-        for side in (parsed.lhs, parsed.rhs)
-        for term in side
-        for f in term.factors
-    ]
-
-
-def _names(expr: str) -> list[str]:
-    """Variable names read by one piece of formula code (``Q('x y')`` included)."""
-    return code_variables([(expr, "python")])
-
-
-def _side_vars(side: object, env: Mapping[str, object]) -> list[str]:
-    """Data variables one side of a formula reads (its columns and its code's free names)."""
-    out: list[str] = []
-    for term in side:  # type: ignore[attr-defined]
-        for f in term.factors:
-            method = str(f.eval_method.value)
-            if method == "lookup":
-                out.append(str(f.expr))
-            elif method == "python":
-                out += [v for v in _names(str(f.expr)) if v not in env]
-    return list(dict.fromkeys(out))
-
-
-def _check_iv_lists(spec: ModelSpec) -> None:
-    """Stata refuses a variable that instruments itself or is both exogenous and
-    endogenous; formulaic would silently merge the duplicates into OLS labelled 2SLS."""
-    if spec.iv is None:
-        return
-    exog = {str(t) for t in _parse_formula(spec, PLACEHOLDER.sub("0", spec.formula)).rhs}
-    for e in spec.iv.endog:
-        if e in spec.iv.instruments:
-            raise formula_error(
-                spec,
-                f"{e} is both endogenous and one of its own excluded instruments",
-                hint="an endogenous variable cannot instrument itself (Stata refuses this too)",
-            )
-        if e in exog:
-            raise formula_error(
-                spec,
-                f"{e} is both an exogenous regressor and endogenous",
-                hint=f"remove {e} from the regressors left of | or from iv(...)",
-            )
-
-
 def build(
     spec: ModelSpec,
     data: pd.DataFrame,
@@ -267,9 +158,9 @@ def build(
         if spec.panel is None:
             raise DataError("time-series operators need the time variable: declare tsset/xtset")
         data = materialize(spec.tsvars, spec.panel, data)  # a new frame; the input is untouched
-    x_text, z_text = _formulas(spec)
-    parsed = _parse_formula(spec, x_text, safe=safe)
-    parsed_z = _parse_formula(spec, z_text, safe=safe) if z_text is not None else None
+    x_text, z_text = formulas(spec)
+    parsed = parse_formula(spec, x_text, safe=safe)
+    parsed_z = parse_formula(spec, z_text, safe=safe) if z_text is not None else None
     env: dict[str, object] = dict(SAFE_CONTEXT)
     if not safe and context:
         env.update(context)
@@ -280,14 +171,14 @@ def build(
         if p is None:
             continue
         if safe:
-            check_safe(spec, _factors(p), len(data))
-        direct += [e for e, m in _factors(p) if m == "lookup"]
-        free = [v for v in code_variables(_factors(p)) if v not in env]
+            check_safe(spec, factors_of(p), len(data))
+        direct += [e for e, m in factors_of(p) if m == "lookup"]
+        free = [v for v in code_variables(factors_of(p)) if v not in env]
         in_code += free
         needed = list(dict.fromkeys([*needed, *direct, *free]))
     require_columns(needed, data, spec, "formula")
     refuse_datetimes(direct, data, spec)
-    _check_iv_lists(spec)
+    check_iv_lists(spec)
     weight_var = spec.weights.var if spec.weights is not None else None
     if weight_var:
         require_columns([weight_var], data, spec, "weight")
@@ -316,13 +207,13 @@ def build(
 
     if has_pending_bases(spec):
         spec = resolve_bases(spec, sub)
-        x_text, z_text = _formulas(spec)
-        parsed = _parse_formula(spec, x_text)
-        parsed_z = _parse_formula(spec, z_text) if z_text is not None else None
+        x_text, z_text = formulas(spec)
+        parsed = parse_formula(spec, x_text)
+        parsed_z = parse_formula(spec, z_text) if z_text is not None else None
     if safe:
         for p in (parsed, parsed_z):
             if p is not None:
-                check_size(spec, [[_factor(f) for f in t.factors] for t in p.rhs], sub)
+                check_size(spec, [[factor_of(f) for f in t.factors] for t in p.rhs], sub)
     sub = tidy_categories(_plain_strings(sub), needed)
     if partition and len(sub) == 0:
         return _empty(spec, len(data), excluded_in, excluded_if, missing_counts, dropped_missing)
@@ -398,8 +289,8 @@ def build(
             rhs=specs[0],
             lhs=specs[1],
             rhs_terms=terms,
-            rhs_vars=tuple(_side_vars(parsed.rhs, env)),
-            lhs_vars=tuple(_side_vars(parsed.lhs, env)),
+            rhs_vars=tuple(side_vars(parsed.rhs, env)),
+            lhs_vars=tuple(side_vars(parsed.lhs, env)),
             env=env,
         ),
     )

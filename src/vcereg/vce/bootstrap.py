@@ -194,9 +194,9 @@ class WildBootstrap(VarianceEstimator):
                 "sample; the wild cluster bootstrap needs at least 2 clusters"
             )
         scores = cluster_scores(ctx.x, ctx.resid, codes, g)
-        meat = scores.T @ scores
         factor = _factor(ctx, g)
-        cov = factor * ctx.bread @ meat @ ctx.bread
+        t = scores @ ctx.bread  # the bread on each score before the sum (hc_sandwich)
+        cov = factor * t.T @ t
         reps = _int_option(ctx.vce, "reps", 1) or DEFAULT_REPS
         seed = _int_option(ctx.vce, "seed", 0)
         seeded = seed is not None

@@ -31,7 +31,7 @@ from ..errors import DataError, FewClustersWarning, VceOptionError, warn
 from ..spec import VceSpec
 from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
 from .kernels import (
-    cluster_meat,
+    cluster_sandwich,
     cluster_scores,
     effective_clusters,
     group_gram,
@@ -126,16 +126,16 @@ class Cluster(VarianceEstimator):
         sizes = {n: n_groups(c) for n, c in zip(names, codes, strict=True)}
         g_min = min(sizes.values())
         n_adj = _n_factor(ctx)
-        meat = np.zeros_like(ctx.bread)
+        inner = np.zeros_like(ctx.bread)  # sum of +-B M B over the intersections
         for r in range(1, len(codes) + 1):
             for subset in itertools.combinations(range(len(codes)), r):
                 inter = codes[subset[0]] if r == 1 else intersect_codes(*(codes[i] for i in subset))
-                m, g = cluster_meat(ctx.x, ctx.resid, inter)
+                m, g = cluster_sandwich(ctx.x, ctx.resid, inter, ctx.bread)
                 sign = 1.0 if r % 2 == 1 else -1.0
                 weight = _g_factor(ctx, g) if per_term and len(codes) > 1 else 1.0
-                meat += sign * weight * m
+                inner += sign * weight * m
         factor = n_adj * (1.0 if per_term and len(codes) > 1 else _g_factor(ctx, g_min))
-        cov = factor * ctx.bread @ meat @ ctx.bread
+        cov = factor * inner
         label = "Clustered" if len(names) == 1 else f"{len(names)}-way clustered"
         label += f" ({', '.join(names)})"
         notes: tuple[str, ...] = ()

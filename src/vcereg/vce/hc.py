@@ -25,7 +25,7 @@ from .._types import FloatArray
 from ..errors import EstimationError, VceOptionError
 from ..spec import VceSpec, WeightKind
 from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
-from .kernels import hc_meat
+from .kernels import hc_sandwich
 
 __all__ = ["HC0", "HC2", "HC3", "Iid", "Robust"]
 
@@ -53,8 +53,9 @@ def _row_factor(ctx: VceContext) -> FloatArray | None:
     return None
 
 
-def _sandwich(ctx: VceContext, meat: FloatArray, factor: float, label: str) -> VceResult:
-    cov, notes = fix_psd(factor * ctx.bread @ meat @ ctx.bread, label)
+def _sandwich(ctx: VceContext, inner: FloatArray, factor: float, label: str) -> VceResult:
+    """``inner`` is the sandwich ``B M B`` already (see :func:`hc_sandwich`)."""
+    cov, notes = fix_psd(factor * inner, label)
     return VceResult(cov, label, ctx.t_or_normal(ctx.df_resid), notes=notes, factor=factor)
 
 
@@ -75,7 +76,7 @@ def _leverage_meat(ctx: VceContext, power: int) -> FloatArray:
         )
     f = (1.0 - h) ** (-power)
     rf = _row_factor(ctx)
-    return hc_meat(ctx.x, ctx.resid, f if rf is None else f * rf)
+    return hc_sandwich(ctx.x, ctx.resid, ctx.bread, f if rf is None else f * rf)
 
 
 class HC0(VarianceEstimator):
@@ -86,7 +87,8 @@ class HC0(VarianceEstimator):
     summary = "White (HC0), no small-sample factor"
 
     def compute(self, ctx: VceContext) -> VceResult:
-        return _sandwich(ctx, hc_meat(ctx.x, ctx.resid, _row_factor(ctx)), 1.0, "Robust (HC0)")
+        inner = hc_sandwich(ctx.x, ctx.resid, ctx.bread, _row_factor(ctx))
+        return _sandwich(ctx, inner, 1.0, "Robust (HC0)")
 
 
 class Robust(VarianceEstimator):
@@ -98,8 +100,8 @@ class Robust(VarianceEstimator):
 
     def compute(self, ctx: VceContext) -> VceResult:
         factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k))
-        meat = hc_meat(ctx.x, ctx.resid, _row_factor(ctx))
-        return _sandwich(ctx, meat, factor, "Robust (HC1)")
+        inner = hc_sandwich(ctx.x, ctx.resid, ctx.bread, _row_factor(ctx))
+        return _sandwich(ctx, inner, factor, "Robust (HC1)")
 
 
 class _LeverageAdjusted(VarianceEstimator):

@@ -14,10 +14,12 @@ from .._types import FloatArray, IntArray
 
 __all__ = [
     "cluster_meat",
+    "cluster_sandwich",
     "cluster_scores",
     "effective_clusters",
     "group_gram",
     "hc_meat",
+    "hc_sandwich",
     "intersect_codes",
     "n_groups",
 ]
@@ -42,6 +44,30 @@ def hc_meat(x: FloatArray, u: FloatArray, row_factor: FloatArray | None = None) 
     return meat
 
 
+def hc_sandwich(
+    x: FloatArray, u: FloatArray, bread: FloatArray, row_factor: FloatArray | None = None
+) -> FloatArray:
+    """``B (sum_i f_i u_i^2 x_i x_i') B`` for a symmetric bread ``B``, summed as
+    ``sum_i t_i t_i'`` with ``t_i = sqrt(f_i) u_i B x_i``.
+
+    The bread goes on each score before the sum: forming the meat first and multiplying
+    by ``B`` on both sides cancels large terms, and on near-collinear designs with large
+    residuals that lost 7 digits of a standard error (found by the differential test).
+
+    >>> hc_sandwich(np.array([[1.0], [2.0]]), np.array([1.0, -1.0]), np.array([[0.5]])).tolist()
+    [[1.25]]
+    """
+    k = x.shape[1]
+    out = np.zeros((k, k))
+    for lo in range(0, x.shape[0], _BLOCK):
+        w = u[lo : lo + _BLOCK]
+        if row_factor is not None:
+            w = w * np.sqrt(row_factor[lo : lo + _BLOCK])
+        t = (x[lo : lo + _BLOCK] @ bread) * w[:, None]
+        out += t.T @ t
+    return out
+
+
 def n_groups(codes: IntArray) -> int:
     """Number of groups of dense codes ``0..G-1``."""
     return int(codes.max()) + 1 if codes.size else 0
@@ -63,6 +89,16 @@ def cluster_meat(x: FloatArray, u: FloatArray, codes: IntArray) -> tuple[FloatAr
     g = n_groups(codes)
     s = cluster_scores(x, u, codes, g)
     return s.T @ s, g
+
+
+def cluster_sandwich(
+    x: FloatArray, u: FloatArray, codes: IntArray, bread: FloatArray
+) -> tuple[FloatArray, int]:
+    """``B (sum_g S_g S_g') B`` for a symmetric bread ``B``, as the Gram matrix of the
+    cluster scores times ``B`` (see :func:`hc_sandwich` for why), and G."""
+    g = n_groups(codes)
+    t = cluster_scores(x, u, codes, g) @ bread
+    return t.T @ t, g
 
 
 def intersect_codes(*codes: IntArray) -> IntArray:

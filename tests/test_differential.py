@@ -435,6 +435,7 @@ def reference(case: Case) -> Reference:
         assume(h.max() < 1 - 1e-6)  # leverage 1: HC2/HC3 are undefined
     rss = float(res.ssr)
     tss = float(np.sum((y - y.mean()) ** 2) if case.intercept else np.sum(y**2))
+    assume(tss > 0)  # a constant response: no R-squared to compare (vcereg reports NaN)
     assume(rss > 1e-12 * tss)  # exact fits are another known defect (se = 0)
     b_s, v_s = (params * norms)[slopes], vs[np.ix_(slopes, slopes)]
     f_cond = float(np.linalg.cond(v_s))

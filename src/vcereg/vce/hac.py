@@ -151,10 +151,12 @@ class NeweyWest(VarianceEstimator):
             )
         chosen = default_lags(n_t) if lags is None else lags
         w = kernel_weights(kernel, chosen, n_t - 1)
-        scores = ctx.x * ctx.resid[:, None]
-        meat = scores.T @ scores + _lagged_sum(scores, keys, w)
+        # scores times the bread first: the meat is linear in their outer products, so
+        # this is B M B without its cancellation (see kernels.hc_sandwich)
+        scores = (ctx.x @ ctx.bread) * ctx.resid[:, None]
+        inner = scores.T @ scores + _lagged_sum(scores, keys, w)
         factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k))
-        cov, notes = fix_psd(factor * ctx.bread @ meat @ ctx.bread, "Newey-West")
+        cov, notes = fix_psd(factor * inner, "Newey-West")
         label = f"Newey-West ({chosen} lag{'s' if chosen != 1 else ''})"
         notes = _lag_note(lags, chosen, n_t, kernel) + notes
         return VceResult(cov, label, ctx.t_or_normal(ctx.df_resid), {}, notes, factor)
@@ -187,12 +189,13 @@ class DriscollKraay(VarianceEstimator):
         chosen = default_lags(n_t) if lags is None else lags
         w = kernel_weights(kernel, chosen, n_t - 1)
         h = cluster_scores(ctx.x, ctx.resid, t, n_t)  # period sums, row = period code
-        meat = h.T @ h + _lagged_sum(h, np.arange(n_t), w)
+        h = h @ ctx.bread  # the bread on each score before the sums (as Newey-West above)
+        inner = h.T @ h + _lagged_sum(h, np.arange(n_t), w)
         ase = ctx.vce.option("ase") is not None
         factor = (
             1.0 if ase else ctx.dof_factor(n_t / (n_t - 1) * (ctx.nobs - 1) / (ctx.nobs - ctx.k))
         )
-        cov, notes = fix_psd(factor * ctx.bread @ meat @ ctx.bread, "Driscoll-Kraay")
+        cov, notes = fix_psd(factor * inner, "Driscoll-Kraay")
         label = f"Driscoll-Kraay ({chosen} lag{'s' if chosen != 1 else ''})"
         notes = _lag_note(lags, chosen, n_t, kernel) + notes
         if n_t < 20:

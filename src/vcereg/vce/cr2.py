@@ -83,7 +83,8 @@ def _cr2(
     d = np.einsum("gik,gk,gjk->gij", rot, f, rot)
     t = np.einsum("ik,gkl,jl->gij", chol, d, chol)  # C D_g C'
     adj = scores + np.einsum("gij,gjk,gk->gi", gram, t, scores)  # X_g'A_g u_g
-    cov = bread @ (adj.T @ adj) @ bread
+    adj_b = adj @ bread  # the bread on each score before the sum (kernels.hc_sandwich)
+    cov = adj_b.T @ adj_b
     if not dfadjust:
         return cov, None, n_singular
     k = x.shape[1]

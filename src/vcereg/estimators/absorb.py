@@ -285,8 +285,8 @@ def demean(
     out -= mean
     scales = np.sqrt(np.einsum("ij,ij->j", out, out if w is None else out * w[:, None]))
     scales /= np.sqrt(max(wsum, 1e-300))
-    direct = method != "cg" and len(out) > 0 and _direct(out, fes, w, force=method == "direct")
-    largest = int(np.argmax([int(c.max()) + 1 if c.size else 0 for c in fes]))
+    last = _direct(out, fes, w, force=method == "direct") if method != "cg" and len(out) else None
+    direct = last is not None
     if method == "direct" and not direct:
         raise EstimationError(
             f"the direct solve needs the effects other than the largest to have at most "
@@ -298,7 +298,7 @@ def demean(
         # the direct solve removed the largest effect's group means last: only the
         # others can have a component left
         checked = run_parallel(
-            lambda j: done[j] or _orthogonal(proj, out[:, j], float(scales[j]), tol, largest),
+            lambda j: done[j] or _orthogonal(proj, out[:, j], float(scales[j]), tol, last),
             range(out.shape[1]),
             rows=n,
         )
@@ -367,7 +367,7 @@ def _cross_gram(cross: csr_matrix, inv_n: FloatArray) -> FloatArray:
 
 def _direct(
     out: FloatArray, fes: list[IntArray], w: FloatArray | None, *, force: bool = False
-) -> bool:
+) -> int | None:
     """Project every column of ``out`` (in place) off ``span[D1 D2 ...]`` exactly when the
     effects other than the largest have at most ``_DIRECT_MAX_LEVELS`` levels together.
 
@@ -377,7 +377,8 @@ def _direct(
     singular (the constant of each connected component lies in several spans); a pivoted
     Cholesky factor of its full-rank part gives one solution, and any solution leaves the
     same residual because the null space of ``S`` maps into ``span(D1)``.
-    Returns False (``out`` untouched) when the problem is not of that shape.
+    Returns the index of the largest effect, whose group means it removed last, or None
+    (``out`` untouched) when the problem is not of that shape.
     """
     sizes = [int(c.max()) + 1 if c.size else 0 for c in fes]
     big = int(np.argmax(sizes))
@@ -387,7 +388,7 @@ def _direct(
     # a dense m x m factorisation (m^3 / 3 flops) against CG's passes over the data
     costly = m**3 > 1000 * out.shape[0] * out.shape[1]  # measured crossover (bench_speed)
     if m == 0 or m > _DIRECT_MAX_LEVELS or (costly and not force):
-        return False
+        return None
     c1, g1 = fes[big], sizes[big]
     wts = np.ones(out.shape[0]) if w is None else w
     n1 = np.bincount(c1, weights=wts, minlength=g1)
@@ -414,11 +415,11 @@ def _direct(
         rhs[offsets[i] : offsets[i + 1]] += _group_sums(fes[g], sizes[g], out, w)
     coef = _psd_solve(schur, rhs)
     if coef is None:
-        return False
+        return None
     for i, g in enumerate(small):
         _subtract_groups(out, fes[g], coef[offsets[i] : offsets[i + 1]])
     _subtract_groups(out, c1, _group_sums(c1, g1, out, w) * inv_n1[:, None])
-    return True
+    return big
 
 
 def _psd_solve(a: FloatArray, rhs: FloatArray) -> FloatArray | None:

@@ -174,10 +174,10 @@ def kleibergen_paap_rk(
         scores = cluster_scores(scores, np.ones(len(v)), codes, n_groups(codes))
     elif fweights is not None:  # a row stands for w rows: outer products add up to w s s'
         scores = scores / np.sqrt(fweights)[:, None]
-    meat = scores.T @ scores
     zz_inv = np.linalg.inv(zz)
     left = np.kron(np.eye(k), zz_inv)
-    var_pi = left @ meat @ left
+    scored = scores @ left  # the bread on each score before the sum (kernels.hc_sandwich)
+    var_pi = scored.T @ scored
     to_theta = np.kron(np.linalg.inv(g).T, f)
     var_theta = to_theta @ var_pi @ to_theta.T
     omega = kron @ var_theta @ kron.T

@@ -34,7 +34,7 @@ from ..estimators.panel import group_means
 from ..linalg import least_squares
 from ..results import Results
 from ..tables.panel_summary import render_hausman, render_mundlak
-from ..vce.kernels import cluster_meat
+from ..vce.kernels import cluster_sandwich
 
 __all__ = ["HausmanTest", "MundlakTest", "hausman", "mundlak"]
 
@@ -225,9 +225,9 @@ def mundlak(result: Results) -> MundlakTest:
     if not ls.keep.all():
         raise EstimationError("mundlak(): the panel means are collinear with the regressors")
     bread = ls.bread()
-    meat, g = cluster_meat(np.asfortranarray(aug), ls.resid, codes)
+    inner, g = cluster_sandwich(np.asfortranarray(aug), ls.resid, codes, bread)
     n, k = aug.shape
-    cov: FloatArray = g / (g - 1) * (n - 1) / (n - k) * bread @ meat @ bread
+    cov: FloatArray = g / (g - 1) * (n - 1) / (n - k) * inner
     q = int(varying.sum())
     gamma = ls.beta[-q:]
     v = cov[-q:, -q:]

@@ -18,30 +18,12 @@ __all__ = [
     "cluster_scores",
     "effective_clusters",
     "group_gram",
-    "hc_meat",
     "hc_sandwich",
     "intersect_codes",
     "n_groups",
 ]
 
 _BLOCK = 262_144
-
-
-def hc_meat(x: FloatArray, u: FloatArray, row_factor: FloatArray | None = None) -> FloatArray:
-    """``sum_i f_i u_i^2 x_i x_i'`` (``f_i = 1`` when ``row_factor`` is None).
-
-    >>> hc_meat(np.array([[1.0], [2.0]]), np.array([1.0, -1.0])).tolist()
-    [[5.0]]
-    """
-    k = x.shape[1]
-    meat = np.zeros((k, k))
-    for lo in range(0, x.shape[0], _BLOCK):
-        w = u[lo : lo + _BLOCK] ** 2
-        if row_factor is not None:
-            w = w * row_factor[lo : lo + _BLOCK]
-        xb = x[lo : lo + _BLOCK]
-        meat += xb.T @ (xb * w[:, None])
-    return meat
 
 
 def hc_sandwich(

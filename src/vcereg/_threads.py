@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from .errors import VceregWarning, warn
+
 __all__ = ["MIN_PARALLEL_ROWS", "n_threads", "run_parallel"]
 
 T = TypeVar("T")
@@ -49,6 +51,11 @@ def n_threads() -> int:
     raw = os.environ.get("VCEREG_NUM_THREADS", "").strip()
     if raw.isdigit() and int(raw) > 0:
         return int(raw)
+    if raw:
+        warn(
+            f"VCEREG_NUM_THREADS={raw!r} is not a positive whole number; using the CPU count",
+            VceregWarning,
+        )
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

@@ -29,6 +29,7 @@ from .postestimation.fixef import fixef
 from .postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
 from .postestimation.margins import margins
 from .postestimation.predict import predict
+from .postestimation.standardize import depvar_summary, standardized
 from .spec import ModelSpec, SmallSample, VceSpec, WeightKind
 from .stata_lang.naming import stata_term_name
 from .tables import interop
@@ -115,14 +116,54 @@ class Results:
     _iv: IVInfo | None = field(default=None, repr=False)
     # p-values and intervals from the variance estimator itself (the wild bootstrap)
     _inference: VceInference | None = field(default=None, repr=False)
+    # G* per kept coefficient, or how to compute it: (cluster variable, values or callable)
+    _g_star: tuple[str, Any] | None = field(default=None, repr=False)
 
     @cached_property
     def notes(self) -> tuple[str, ...]:
         """What the reader should know: dropped rows, omitted terms, few clusters, the
         effective number of clusters G*, how p-values were obtained."""
         later = self._notes_later() if self._notes_later is not None else ()
+        later += _g_star_notes(self.effective_clusters, self.n_clusters, self.display_names)
         at = len(self._notes) if self._notes_at < 0 else self._notes_at
         return tuple(dict.fromkeys((*self._notes[:at], *later, *self._notes[at:])))
+
+    @cached_property
+    def effective_clusters(self) -> pd.Series | None:
+        """The effective number of clusters G* per coefficient (Carter, Schnepel &
+        Steigerwald 2017; see the variance docs), named after the cluster variable; NaN for
+        omitted terms, None when the variance is not clustered. Computed on first read."""
+        if self._g_star is None:
+            return None
+        var, values = self._g_star
+        kept = [i for i, t in enumerate(self.terms) if t not in self.omitted]
+        out = np.full(len(self.terms), np.nan)
+        out[kept] = values() if callable(values) else values
+        return pd.Series(out, index=list(self.terms), name=var)
+
+    @cached_property
+    def depvar_mean(self) -> float:
+        """Mean of the dependent variable on the estimation sample (weighted as the model;
+        NaN when the result does not keep its sample)."""
+        return depvar_summary(self)[0]
+
+    @cached_property
+    def depvar_sd(self) -> float:
+        """Standard deviation of the dependent variable on the estimation sample, as
+        Stata's ``summarize`` (weighted as the model)."""
+        return depvar_summary(self)[1]
+
+    @cached_property
+    def beta(self) -> pd.Series:
+        """Standardized coefficients b sd(x) / sd(y) (Stata's ``regress, beta``; see
+        :mod:`vcereg.postestimation.standardize`); NaN for the constant.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + age", vcereg.datasets.load("student-mat"))
+        >>> round(float(r.beta["age"]), 4)
+        -0.1758
+        """
+        return standardized(self)
 
     # --- inference -------------------------------------------------------------------
     @property
@@ -475,9 +516,10 @@ class Results:
         }
 
     # --- display -------------------------------------------------------------------
-    def summary(self) -> str:
-        """Stata-like regression output."""
-        return render_summary(self)
+    def summary(self, *, beta: bool | None = None) -> str:
+        """Stata-like regression output; ``beta=True`` shows standardized coefficients in
+        place of the confidence interval (default: as the Stata line asked, ``, beta``)."""
+        return render_summary(self, beta=self.spec.beta if beta is None else beta)
 
     def __str__(self) -> str:
         return self.summary()
@@ -621,11 +663,7 @@ def assemble(
         instruments=tuple(names.get(t, t) for t in design.z_terms if t != "Intercept"),
         df_terms=df_terms,
         _estimator_notes=notes,
-        _notes_later=(
-            (lambda: _g_star_notes(vres, terms, idx, names))
-            if vres.effective_clusters is not None
-            else None
-        ),
+        _g_star=vres.effective_clusters,
         _notes_at=g_star_at,
         _inference=vres.inference,
         _refit=refit,
@@ -676,19 +714,19 @@ def _df_notes(
 
 
 def _g_star_notes(
-    vres: VceResult, terms: tuple[str, ...], idx: np.ndarray, names: Mapping[str, str]
+    g_star: pd.Series | None, n_clusters: Mapping[str, int], names: Mapping[str, str]
 ) -> tuple[str, ...]:
-    """The effective number of clusters per coefficient (computed on first read)."""
-    shown, label = _shown(terms, idx, names)
-    if vres.effective_clusters is None or not shown:
+    """The effective number of clusters of the first six slopes."""
+    if g_star is None:
         return ()
-    var, g_star = vres.effective_clusters
-    values = g_star() if callable(g_star) else g_star
-    vals = ", ".join(f"{n} {values[j]:.1f}" for n, j in zip(label, shown, strict=True))
-    g = vres.n_clusters.get(var, "?")
+    shown = [t for t in g_star.index if t != "Intercept" and np.isfinite(g_star[t])][:6]
+    if not shown:
+        return ()
+    vals = ", ".join(f"{names.get(t, t)} {g_star[t]:.1f}" for t in shown)
+    var = str(g_star.name)
     return (
         f"effective number of clusters G* (Carter, Schnepel & Steigerwald 2017, "
-        f"rho = 1) with G = {g} in {var}: {vals}",
+        f"rho = 1) with G = {n_clusters.get(var, '?')} in {var}: {vals}",
     )
 
 

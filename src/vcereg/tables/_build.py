@@ -17,7 +17,7 @@ from ._notes import table_notes
 from ._options import Below
 from ._protocol import ResultLike
 from ._spec import TableSpec
-from ._terms import display_names, shown_terms, term_label
+from ._terms import display_names, is_intercept, shown_terms, term_label
 from .format import number_cell, stars_for
 from .ir import Cell, Panel, PanelKind, Row, RowKind, Table
 
@@ -95,6 +95,8 @@ def _coefficient_panel(results: Sequence[ResultLike], spec: TableSpec) -> Panel:
     rows: list[Row] = []
     below_rows = spec.below is not None and not spec.beside
     for term in shown_terms(results, spec):
+        if spec.beta and is_intercept(term, names):
+            continue  # the constant has no standardized coefficient
         pairs = [
             _coef_cells(i, r, ci, term, spec, scale)
             for i, (r, ci) in enumerate(zip(results, cis, strict=True))

@@ -52,7 +52,7 @@ def header_rows(results: Sequence[ResultLike], spec: TableSpec) -> tuple[Row, ..
     if depvar_row is not None and spec.depvar is Depvar.SPAN:
         rows.append(depvar_row)
     if spec.groups:
-        rows.append(Row("", _groups(spec, n), RowKind.HEADER, "groups"))
+        rows.append(Row("", _groups(spec, n), RowKind.HEADER, "groups", ruled=True))
     if spec.titles is not None:
         rows.append(Row("", tuple(Cell(t) for t in spec.titles), RowKind.HEADER, "titles"))
     if spec.model_numbers:

@@ -59,7 +59,7 @@ def _legend(results: Sequence[ResultLike], spec: TableSpec, stat_keys: Sequence[
     se = kinds[0] if uniform and kinds else ""
     where = "in brackets" if spec.below is Below.CI else "in parentheses"
     if spec.beside:
-        where = where.replace("in", "beside the coefficients,")
+        where += " beside the coefficients"
     if spec.below is Below.SE:
         what = "Standard errors"
     elif spec.below is Below.T:
@@ -71,7 +71,7 @@ def _legend(results: Sequence[ResultLike], spec: TableSpec, stat_keys: Sequence[
         what = f"{'/'.join(levels)}% confidence intervals"
     else:
         what = ""
-    parts = ["Standardized coefficients"] if spec.beta else []
+    parts = ["Standardized coefficients b·sd(x)/sd(y)."] if spec.beta else []
     if what:
         sentence = f"{what} {where}"
         shows_vce = any(k == "vce" for k in stat_keys)
@@ -93,7 +93,7 @@ def _legend(results: Sequence[ResultLike], spec: TableSpec, stat_keys: Sequence[
             listed = "; ".join(f"{p} in {column_refs(m)}" for p, m in owners.items() if p)
             sentence += f": {listed}" if spec.below is Below.SE else f"; standard errors {listed}"
         parts.append(sentence)
-    text = latex_escape("; ".join(parts))
+    text = latex_escape(" ".join(parts))
     if spec.stars:
         legend = ", ".join(
             rf"\sym{{{latex_escape(s)}}}~$p<{fmt_threshold(t)}$" for s, t in spec.stars

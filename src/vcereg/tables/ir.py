@@ -116,12 +116,19 @@ class Row:
 
     ``key`` identifies the row's source (a term name for coefficient rows, a statistic
     name for statistic rows) for tests and programmatic access; it is never printed.
+    ``ruled``: every non-empty cell of this header row has a rule under it (column groups);
+    otherwise only cells over several columns have one.
     """
 
     label: str
     cells: tuple[Cell, ...]
     kind: RowKind
     key: str = ""
+    ruled: bool = False
+
+    def rule_under(self, cell: Cell) -> bool:
+        """Whether a header cell of this row is underlined."""
+        return bool(cell.text) and (cell.span > 1 or self.ruled)
 
     @property
     def spanned(self) -> bool:

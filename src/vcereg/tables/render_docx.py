@@ -323,6 +323,6 @@ def _write_row(w: _Writer, cells: Any, row: Row, columns: list[_Column]) -> None
         target = cells[first + 1]
         if span > 1:
             target = target.merge(cells[first + span])
-            if cell.text:
-                w.border(target, "bottom", _LIGHT)
+        if row.rule_under(cell):
+            w.border(target, "bottom", _LIGHT)
         w.write(target, _cell_runs(cell, columns[first], row.kind), w.ALIGN.CENTER)

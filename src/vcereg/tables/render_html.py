@@ -40,7 +40,7 @@ padding-top:4px}
 .vcereg-table tfoot .note{width:0;min-width:100%}"""
 
 
-def _cell(cell: Cell, tag: str, attrs: str = "") -> str:
+def _cell(cell: Cell, tag: str, attrs: str = "", *, ruled: bool = False) -> str:
     text = cell.prefix + cell.core + cell.suffix
     if cell.numeric:
         text = typeset_minus(text)
@@ -50,7 +50,9 @@ def _cell(cell: Cell, tag: str, attrs: str = "") -> str:
     if cell.after:
         body += escape(typeset_minus(cell.after))
     if cell.span > 1:
-        attrs += f' colspan="{cell.span}"' + (' class="group"' if cell.text else "")
+        attrs += f' colspan="{cell.span}"'
+    if ruled:
+        attrs += ' class="group"'
     return f"<{tag}{attrs}>{body}</{tag}>"
 
 
@@ -58,7 +60,11 @@ def _row(row: Row, tag: str) -> str:
     header = row.kind is RowKind.HEADER
     scope = "" if header else ' scope="row"'
     stub = f'<th class="stub"{scope}>{escape(plain(row.label))}</th>'
-    cells = "".join(_cell(c, tag, ' scope="col"' if header else "") for c in row.cells if c.span)
+    cells = "".join(
+        _cell(c, tag, ' scope="col"' if header else "", ruled=header and row.rule_under(c))
+        for c in row.cells
+        if c.span
+    )
     return f'<tr class="{row.kind.value}">{stub}{cells}</tr>'
 
 

@@ -94,10 +94,10 @@ def _header(row: Row, source: _Cells) -> list[str]:
     cells, rules = [], []
     for first, span, cell in row.groups():
         text = latex_escape(cell.text)
+        if row.rule_under(cell):
+            rules.append(rf"\cmidrule(lr){{{first + 2}-{first + span + 1}}}")
         if span > 1:
             cells.append(rf"\multicolumn{{{span}}}{{c}}{{{text}}}")
-            if text:
-                rules.append(rf"\cmidrule(lr){{{first + 2}-{first + span + 1}}}")
         else:
             cells.append(("{" + text + "}" if text else "") if source.siunitx else text)
     out = [" & ".join([latex_escape(row.label), *cells]) + r" \\"]

@@ -70,9 +70,9 @@ def _header_line(row: Row, columns: list[_Column], stub: int) -> tuple[str, str 
         width = sum(c.width for c in columns[first : first + span]) + len(_GAP) * (span - 1)
         text = plain(cell.text)
         parts.append(text.center(width))
-        rule.append(("-" * width) if span > 1 and text else " " * width)
+        rule.append(("-" * width) if row.rule_under(cell) else " " * width)
     line = _GAP.join(parts).rstrip()
-    ruled = _GAP.join(rule).rstrip() if row.spanned and any(r.strip() for r in rule[1:]) else None
+    ruled = _GAP.join(rule).rstrip() if any(r.strip() for r in rule[1:]) else None
     return line, ruled
 
 

@@ -203,8 +203,8 @@ def _write_row(s: _Sheet, r: int, row: Row, shapes: list[tuple[int, int]], light
             )
         if span > 1:
             s.ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + span - 1)
-            if cell.text:
-                s.rule(r, col, col + span - 1, bottom=light)
+        if row.rule_under(cell):
+            s.rule(r, col, col + span - 1, bottom=light)
 
 
 def _page_setup(s: _Sheet, first: int, header_end: int, last: int) -> None:

@@ -25,7 +25,7 @@ from .results import Results
 from .spec import ModelSpec, SmallSample, VceSpec
 from .stata_lang import parse_do
 from .stata_lang import unparse as to_stata
-from .tables import ETable, describe, etable
+from .tables import ETable, describe, etable, stack
 from .vce import VarianceEstimator, VceContext, VceResult, register_vce, unregister_vce
 from .vce import available as available_vce
 
@@ -58,6 +58,7 @@ __all__ = [
     "register_vce",
     "regress",
     "run_do",
+    "stack",
     "stata",
     "to_dsl",
     "to_stata",

@@ -59,7 +59,8 @@ def _docx() -> Any:
     return docx, WD_ORIENT, WD_TABLE_ALIGNMENT, WD_ALIGN_PARAGRAPH, OxmlElement, qn, Pt
 
 
-_ALIGNED = (RowKind.COEF, RowKind.BELOW)  # decimal-aligned rows; statistics are centred
+_ALIGNED = (RowKind.COEF, RowKind.BELOW, RowKind.VALUE)  # decimal-aligned; stats centred
+_INDENT = 10.0  # points per indent level of a row label
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +148,8 @@ def _runs_width(runs: list[tuple[str, bool]], size: float) -> float:
 
 def _widths(table: Table, columns: list[_Column], size: float) -> list[float]:
     """Label column, then model columns, in points (cell margins included)."""
-    labels = [plain(r.label) for r in table.rows()]
-    widths = [max((text_width(t, size) for t in labels), default=0.0) + _CELL_PAD]
+    labels = [text_width(plain(r.label), size) + _INDENT * r.indent for r in table.rows()]
+    widths = [max(labels, default=0.0) + _CELL_PAD]
     for j, col in enumerate(columns):
         texts = [
             _runs_width(_cell_runs(row.cells[j], col, row.kind), size)
@@ -319,6 +320,8 @@ def render_docx(table: Table, *, title: str | None = None) -> bytes:
 
 def _write_row(w: _Writer, cells: Any, row: Row, columns: list[_Column]) -> None:
     w.write(cells[0], [(plain(row.label), False)], w.ALIGN.LEFT)
+    if row.indent:
+        cells[0].paragraphs[0].paragraph_format.left_indent = w.Pt(_INDENT * row.indent)
     for first, span, cell in row.groups():
         target = cells[first + 1]
         if span > 1:

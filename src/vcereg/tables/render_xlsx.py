@@ -30,7 +30,7 @@ __all__ = ["excel_format", "render_xlsx"]
 
 _FONT, _SIZE, _NOTE_SIZE = "Times New Roman", 11.0, 10.0
 _ZERO = text_width("0", _SIZE)  # Excel's column width unit: the width of "0"
-_ALIGNED = (RowKind.COEF, RowKind.BELOW)
+_ALIGNED = (RowKind.COEF, RowKind.BELOW, RowKind.VALUE)
 _LANDSCAPE_FROM = 100.0  # column-width units above which the page is turned
 
 
@@ -184,6 +184,8 @@ def render_xlsx(table: Table, *, sheet: str = "Table") -> bytes:
 def _write_row(s: _Sheet, r: int, row: Row, shapes: list[tuple[int, int]], light: Any) -> None:
     label = s.ws.cell(row=r, column=1, value=plain(row.label))
     label.font = s.font()
+    if row.indent:
+        label.alignment = s.Alignment(indent=row.indent)
     for first, span, cell in row.groups():
         col = first + 2
         target = s.ws.cell(row=r, column=col)

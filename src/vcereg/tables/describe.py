@@ -299,6 +299,7 @@ def _notes(
         notes.append(f"Difference: {groups[0]} minus {groups[1]}; p-value of a {test} t test.")
     if dates:
         notes.append(
-            "Dates: means, quantiles, minima and maxima are dates; SDs, ranges and differences are in days."
+            "Dates: means, quantiles, minima and maxima are dates; SDs, ranges and "
+            "differences are in days."
         )
     return notes

@@ -113,7 +113,7 @@ def numeric(col: pd.Series) -> pd.Series:
     """Numbers as float64 (NaN for missing), whatever the dtype (nullable, bool, int8...);
     TypeError for text, categories and dates."""
     dtype = col.dtype
-    if isinstance(dtype, pd.CategoricalDtype) or dtype == object or is_date(col):
+    if isinstance(dtype, pd.CategoricalDtype) or col.dtype.kind == "O" or is_date(col):
         raise TypeError
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         raise TypeError

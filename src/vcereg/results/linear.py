@@ -59,7 +59,7 @@ class LinearStats:
         >>> import vcereg
         >>> r = vcereg.regress("G3 ~ absences + age", vcereg.datasets.load("student-mat"))
         >>> round(float(r.beta["age"]), 4)
-        -0.1758
+        -0.1729
         """
         return standardized(self)  # type: ignore[arg-type]
 

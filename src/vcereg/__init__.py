@@ -19,7 +19,7 @@ from .api import fit_spec, parse, regress, stata
 from .dofile import DoRun, run_do
 from .dsl import unparse as to_dsl
 from .errors import VceregError, VceregWarning
-from .plot import coefplot
+from .plot import coefplot, marginsplot
 from .postestimation.hausman import hausman, mundlak
 from .results import Results
 from .spec import ModelSpec, SmallSample, VceSpec
@@ -52,6 +52,7 @@ __all__ = [
     "fit_spec",
     "hausman",
     "io",
+    "marginsplot",
     "mundlak",
     "parse",
     "parse_do",

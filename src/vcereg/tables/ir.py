@@ -67,7 +67,10 @@ class Cell:
 
     @property
     def text(self) -> str:
-        """The full cell content as printed."""
+        """The full cell content as printed (the core itself, LaTeX markup kept, when
+        nothing hangs on it)."""
+        if not (self.prefix or self.suffix or self.stars or self.after):
+            return self.core
         return f"{self.prefix}{self.core}{self.suffix}{self.stars}{self.after}"
 
     @classmethod

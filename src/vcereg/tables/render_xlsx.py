@@ -190,14 +190,15 @@ def _write_row(s: _Sheet, r: int, row: Row, shapes: list[tuple[int, int]], light
         col = first + 2
         target = s.ws.cell(row=r, column=col)
         target.font = s.font()
-        fmt = excel_format(cell, *shapes[first]) if row.kind is not RowKind.HEADER else None
+        aligned = row.kind in _ALIGNED
+        fmt = excel_format(cell, *(shapes[first] if aligned else (0, 0)))
+        fmt = None if row.kind is RowKind.HEADER else fmt
         if fmt is None:
             text = plain(cell.text)
             target.value = typeset_minus(text) if cell.numeric else text
             target.alignment = s.Alignment(horizontal="center")
         else:
             target.value, target.number_format = cell.value, fmt
-            aligned = row.kind in _ALIGNED
             target.alignment = (
                 s.Alignment(horizontal="right", indent=1)
                 if aligned

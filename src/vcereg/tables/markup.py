@@ -208,9 +208,10 @@ def latex_to_text(source: str) -> str:
                 out.append(" ")
             elif command in _SYMBOLS:
                 symbol = _SYMBOLS[command]
-                out.append(symbol)
-                if spaced and (len(symbol) > 1 or symbol in _SPACED):
-                    out.append(" ")
+                if symbol in _SPACED:  # binary operators stand between spaces
+                    out.append(f" {symbol} ")
+                else:
+                    out.append(symbol + (" " if spaced and len(symbol) > 1 else ""))
             elif command == "textsuperscript":
                 text, pos = _group(source, pos)
                 out.append(_script(text, _SUP, "^"))
@@ -227,4 +228,4 @@ def latex_to_text(source: str) -> str:
             out.append(_DASHES[dash])
         elif char is not None:
             out.append(char)
-    return "".join(out)
+    return re.sub(r"(?<=\S)  +(?=\S)", " ", "".join(out))

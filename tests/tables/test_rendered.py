@@ -171,6 +171,26 @@ def test_excel_cells_are_the_results_at_full_precision(paper_models, tmp_path: P
     assert compared >= 60
 
 
+def test_excel_prints_on_one_page_without_hash_marks(paper_models, tmp_path: Path) -> None:
+    """Table 2 printed on 3 pages; cells too narrow show ####. Needs LibreOffice Calc."""
+    if SOFFICE is None or PDFTOTEXT is None:
+        pytest.skip("LibreOffice (soffice) or pdftotext is not installed")
+    path = table2(paper_models).save(tmp_path / "t.xlsx")
+    subprocess.run(
+        [SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        capture_output=True, timeout=300,
+    )  # fmt: skip
+    if not (tmp_path / "t.pdf").exists():
+        pytest.skip("LibreOffice Calc is not installed (libreoffice-calc-nogui)")
+    info = subprocess.run(["pdfinfo", str(tmp_path / "t.pdf")], capture_output=True, text=True)
+    assert "Pages:          1" in info.stdout
+    text = subprocess.run(
+        [PDFTOTEXT, "-layout", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    assert "###" not in text and "Education (years)" in text and f"{MINUS}0.054" in text
+
+
 # --- HTML in Chromium --------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from ..errors import DataError, EstimationError, SpecError
 from ..estimators import Fit
 from ..inference import critical_value, p_values
 from ..postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
+from ..postestimation.standardize import depvar_summary, standardized
 from ..spec import ModelSpec, SmallSample, VceSpec
 from ..stata_lang.naming import stata_term_name
 from ..tables import interop
@@ -100,6 +101,30 @@ class ResultsBase:
         out = np.full(len(self.terms), np.nan)
         out[kept] = values() if callable(values) else values
         return pd.Series(out, index=list(self.terms), name=var)
+
+    @cached_property
+    def depvar_mean(self) -> float:
+        """Mean of the dependent variable on the estimation sample (weighted as the model;
+        NaN when the result does not keep its sample)."""
+        return depvar_summary(self)[0]  # type: ignore[arg-type]
+
+    @cached_property
+    def depvar_sd(self) -> float:
+        """Standard deviation of the dependent variable on the estimation sample, as
+        Stata's ``summarize`` (weighted as the model)."""
+        return depvar_summary(self)[1]  # type: ignore[arg-type]
+
+    @cached_property
+    def beta(self) -> pd.Series:
+        """Standardized coefficients b sd(x) / sd(y) (Stata's ``regress, beta``; see
+        :mod:`vcereg.postestimation.standardize`); NaN for the constant.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + age", vcereg.datasets.load("student-mat"))
+        >>> round(float(r.beta["age"]), 4)
+        -0.1729
+        """
+        return standardized(self)  # type: ignore[arg-type]
 
     @property
     def n_dropped(self) -> int:

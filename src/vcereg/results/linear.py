@@ -17,7 +17,6 @@ from ..design.sample import factorize_groups
 from ..errors import EstimationError, VceregError
 from ..estimators import IVInfo
 from ..estimators.ivdiag import VceSetup, estat_table, first_stage_stats
-from ..postestimation.standardize import depvar_summary, standardized
 from ..spec import ModelSpec, WeightKind
 
 __all__ = ["LinearStats", "vce_setup"]
@@ -37,31 +36,6 @@ class LinearStats:
     def ess(self) -> float:
         """Explained (model) sum of squares."""
         return self.tss - self.rss
-
-    # --- the dependent variable and standardized coefficients --------------------------
-    @cached_property
-    def depvar_mean(self) -> float:
-        """Mean of the dependent variable on the estimation sample (weighted as the model;
-        NaN when the result does not keep its sample)."""
-        return depvar_summary(self)[0]  # type: ignore[arg-type]
-
-    @cached_property
-    def depvar_sd(self) -> float:
-        """Standard deviation of the dependent variable on the estimation sample, as
-        Stata's ``summarize`` (weighted as the model)."""
-        return depvar_summary(self)[1]  # type: ignore[arg-type]
-
-    @cached_property
-    def beta(self) -> pd.Series:
-        """Standardized coefficients b sd(x) / sd(y) (Stata's ``regress, beta``; see
-        :mod:`vcereg.postestimation.standardize`); NaN for the constant.
-
-        >>> import vcereg
-        >>> r = vcereg.regress("G3 ~ absences + age", vcereg.datasets.load("student-mat"))
-        >>> round(float(r.beta["age"]), 4)
-        -0.1729
-        """
-        return standardized(self)  # type: ignore[arg-type]
 
     # --- IV diagnostics ----------------------------------------------------------------
     def _vce_setup(self) -> VceSetup:

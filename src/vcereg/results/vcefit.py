@@ -175,8 +175,7 @@ def _df_notes(
 def g_star_notes(
     g_star: pd.Series | None, n_clusters: Mapping[str, int], names: Mapping[str, str]
 ) -> tuple[str, ...]:
-    """The effective number of clusters of the first six slopes (see
-    ``Results.effective_clusters``)."""
+    """The effective number of clusters of the first six slopes."""
     if g_star is None:
         return ()
     shown = [t for t in g_star.index if t != "Intercept" and np.isfinite(g_star[t])][:6]

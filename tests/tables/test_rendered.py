@@ -84,8 +84,10 @@ def test_table2_compiles_without_overfull_boxes(paper_models, tmp_path: Path, si
 
 def test_table1_and_a_fragment_compile(wage_data, paper_models, tmp_path: Path) -> None:
     fragment = vcereg.etable(paper_models[:2], latex_env="fragment").to_latex()
+    one = table1(wage_data)
     body = (
-        table1(wage_data).to_latex()
+        one.to_latex()
+        + one.with_options(siunitx=True).to_latex()  # dates and counts centred, means aligned
         + "\\providecommand{\\sym}[1]{\\ensuremath{^{#1}}}\n"
         + "\\begin{tabular}{lcc}\n"
         + fragment

@@ -22,7 +22,7 @@ from ._options import choose_latex_env
 from .describe_stats import STATISTICS, column, days, diff_test, is_date, numeric, stat_names
 from .format import count_cell, date_cell, number_cell
 from .ir import Cell, Panel, PanelKind, Row, RowKind, Table
-from .markup import Latex
+from .markup import Latex, concat, latex_escape
 from .output import ETable, OutputFormat, parse_format
 
 __all__ = ["STATISTICS", "describe"]
@@ -207,6 +207,9 @@ def describe(
         raise DataError(f"describe() needs a pandas DataFrame (got {type(data).__name__})")
     names = stat_names(stats)
     decimals = _digits(digits, names)
+    if not escape:  # the texts you give are LaTeX; the data's own names are not
+        labels = {k: Latex(v) for k, v in (labels or {}).items()}
+        by_labels = {k: Latex(v) for k, v in (by_labels or {}).items()}
     if variables is None:
         variables = [str(c) for c in data.columns if pd.api.types.is_numeric_dtype(data[c])]
         variables = [v for v in variables if v not in (by, weights)]
@@ -237,12 +240,14 @@ def describe(
             rows.append(_row(var, groups, names, decimals, w_all, show_diff, unequal, weights))
     group_names = [n for n, _ in groups]
     header = _header(group_names, [STATISTICS[s].label for s in names], by is not None, show_diff)
-    table_notes = _notes(weights, show_diff, unequal, group_names, any_date)
-    table_notes += [notes] if isinstance(notes, str) else list(notes or [])
+    shown_weights = dict(labels or {}).get(weights, weights) if weights else None
+    table_notes = _notes(shown_weights, show_diff, unequal, group_names, any_date)
+    extra = [notes] if isinstance(notes, str) else list(notes or [])
+    table_notes += extra
     if not escape:
-        table_notes = [Latex(n) for n in table_notes]
+        table_notes = [n if isinstance(n, Latex) else Latex(latex_escape(n)) for n in table_notes]
+        table_notes[len(table_notes) - len(extra) :] = [Latex(n) for n in extra]
         caption = Latex(caption) if caption else caption
-        rows = [Row(Latex(r.label), r.cells, r.kind, r.key, indent=r.indent) for r in rows]
     table = Table.build(
         header,
         (Panel(PanelKind.STATISTICS, tuple(rows)),),
@@ -293,10 +298,14 @@ def _notes(
 ) -> list[str]:
     notes = []
     if weights is not None:
-        notes.append(f"Weighted by {weights} (analytic weights).")
+        notes.append(concat("Weighted by ", weights, " (analytic weights)."))
     if show_diff:
         test = "Welch's unequal-variance" if unequal else "pooled-variance two-sample"
-        notes.append(f"Difference: {groups[0]} minus {groups[1]}; p-value of a {test} t test.")
+        notes.append(
+            concat(
+                "Difference: ", groups[0], " minus ", groups[1], f"; p-value of a {test} t test."
+            )
+        )
     if dates:
         notes.append(
             "Dates: means, quantiles, minima and maxima are dates; SDs, ranges and "

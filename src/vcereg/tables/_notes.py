@@ -144,7 +144,8 @@ def _clusters(r: ResultLike, terms: Sequence[str], spec: TableSpec) -> list[str]
             if mine:
                 lo, hi = min(v for _, v in mine), max(v for _, v in mine)
                 span = fmt_fixed(lo, 1) if lo == hi else f"{fmt_fixed(lo, 1)}–{fmt_fixed(hi, 1)}"
-                spread = f" (effective number G* {span} across the coefficients; {_CSS})"
+                across = " across the coefficients" if len(mine) > 1 else ""
+                spread = f" (effective number G* {span}{across}; {_CSS})"
             out.append(
                 f"Only {fmt_count(g)} clusters in {shown}{spread}: cluster-robust inference "
                 "may be unreliable"

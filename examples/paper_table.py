@@ -199,11 +199,29 @@ _ARTICLE = r"""\documentclass{article}
 """
 
 
+def office_font() -> str:
+    """Times New Roman, unless LibreOffice has no font with its metrics here (it would
+    show another, wider one): then DejaVu Serif, so that the pictures show the layout a
+    reader gets."""
+    if shutil.which("fc-match") is None:
+        return "Times New Roman"
+    found = subprocess.run(
+        ["fc-match", "-f", "%{family}", "Times New Roman"], capture_output=True, text=True
+    ).stdout
+    if any(n in found for n in ("Liberation Serif", "Tinos", "TeX Gyre Termes", "Nimbus Roman")):
+        return "Times New Roman"
+    print(f"  (no Times-compatible font for LibreOffice ({found}): Word and Excel in DejaVu Serif)")
+    return "DejaVu Serif"
+
+
 def render(name: str, table: vcereg.ETable, out: Path, img: Path | None) -> None:
     for ext in ("txt", "md", "tex", "html", "docx", "xlsx"):
         table.save(out / f"{name}.{ext}")
     if img is None:
         return
+    font = office_font()
+    for ext in ("docx", "xlsx"):
+        table.with_options(font=font).save(out / f"{name}.{ext}")
     build = out / "build"
     build.mkdir(exist_ok=True)
     (build / f"{name}_latex.tex").write_text(_ARTICLE % (out / f"{name}.tex"), encoding="utf-8")

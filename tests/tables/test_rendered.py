@@ -100,15 +100,39 @@ def test_table1_and_a_fragment_compile(wage_data, paper_models, tmp_path: Path) 
 # --- Word through LibreOffice ------------------------------------------------------------
 
 
+_TIMES_LIKE = ("Liberation Serif", "Tinos", "TeX Gyre Termes", "Nimbus Roman", "Times")
+
+
+def word_font() -> str:
+    """Times New Roman where LibreOffice has a font with its metrics (Liberation Serif...),
+    else the font it substitutes, DejaVu Serif: the columns are then measured with the
+    metrics of the font the PDF shows, which is what this test checks."""
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        return "Times New Roman"
+    found = subprocess.run(
+        [fc_match, "-f", "%{family}", "Times New Roman"], capture_output=True, text=True
+    ).stdout
+    if any(name in found for name in _TIMES_LIKE):
+        return "Times New Roman"
+    if "DejaVu Serif" in found:
+        return "DejaVu Serif"
+    pytest.skip(f"LibreOffice would show Times New Roman as {found!r}, whose metrics are unknown")
+
+
 def _docx_text(table: vcereg.ETable, where: Path, *pages: int) -> str:
     if SOFFICE is None or PDFTOTEXT is None:
         pytest.skip("LibreOffice (soffice) or pdftotext is not installed")
-    path = table.save(where / "t.docx")
+    font = word_font()
+    path = table.with_options(font=font).save(where / "t.docx")
     subprocess.run(
         [SOFFICE, "--headless", f"-env:UserInstallation=file://{where / 'lo'}",
          "--convert-to", "pdf", "--outdir", str(where), str(path)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
+    fonts = subprocess.run(["pdffonts", str(where / "t.pdf")], capture_output=True, text=True)
+    shown = "DejaVuSerif" if font == "DejaVu Serif" else ""
+    assert shown in fonts.stdout.replace(" ", "")  # measured with the font that is shown
     span = ["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []
     out = subprocess.run(
         [PDFTOTEXT, "-layout", *span, str(where / "t.pdf"), "-"],

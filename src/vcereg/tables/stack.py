@@ -111,7 +111,7 @@ def stack(
     env = base.latex_env
     if env is LatexEnv.TABULAR and (table.caption or table.label):
         env = LatexEnv.TABLE  # a bare tabular cannot hold them
-    result = ETable(table, env, base.siunitx, out_format)
+    result = ETable(table, env, base.siunitx, out_format, base.font)
     if file is not None:
         result.save(file, format)
     return result

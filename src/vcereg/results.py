@@ -712,6 +712,10 @@ def with_panel(result: Results, panel: PanelStats | None, nobs: int | None = Non
     return replace(result, **changes)
 
 
+# variances whose scores a GMM fit may centre (Fit.centred_scores)
+_CENTRED_VCE = frozenset({"robust", "hc0", "cluster", "hac", "dk"})
+
+
 def compute_vce(
     spec: ModelSpec,
     design: Design,
@@ -739,10 +743,13 @@ def compute_vce(
             )
         groups.update(factorize_groups(data, design.index, missing))
     fweights = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
+    x, resid = fit.x_w, fit.resid_w
+    if fit.centred_scores is not None and vspec.name in _CENTRED_VCE:
+        x, resid = fit.centred_scores, np.ones_like(resid)  # scores x_i * 1
     ctx = VceContext(
-        x=fit.x_w,
+        x=x,
         y=fit.y_w,
-        resid=fit.resid_w,
+        resid=resid,
         bread=fit.lstsq.bread() if fit.bread is None else fit.bread,
         lstsq=fit.lstsq,
         nobs=fit.nobs,

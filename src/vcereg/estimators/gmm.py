@@ -5,12 +5,12 @@ with ``W = S^{-1}``, S the covariance of the moments from the step-one residuals
 
     b = (X'Z W Z'X)^{-1} X'Z W Z'y
 
-``wmatrix`` chooses S: ``unadjusted`` (``s^2 Z'Z``, s^2 = u'u/N), ``robust``
+``wmatrix`` chooses S: ``unadjusted`` (``s^2 Z'Z``, s^2 centred), ``robust``
 (``sum g_i g_i'``), ``cluster g`` (``sum_g G_g G_g'``, cluster sums of the moments) or
 ``hac t [panel]`` with options ``lags``/``kernel`` (``Gamma_0 + sum_j w_j (Gamma_j +
 Gamma_j')`` over time lags within panels, the kernels and lag rule of ``vce(hac)``);
-``center`` subtracts the mean moment first; ``igmm`` repeats step two until the
-coefficients stop changing (relative change below 1e-12, at most 1,000 steps).
+``center`` subtracts the mean moment first (see :func:`moment_covariance`); ``igmm``
+repeats step two until the coefficients stop changing (relative change below 1e-12, at most 1,000 steps).
 
 The covariance is the sandwich with S re-estimated at the final residuals by the requested
 variance estimator (Stata; linearmodels ``IVGMMCovariance``): the registry's estimators
@@ -119,31 +119,37 @@ def moment_covariance(
     kind: str,
     codes: IntArray | None,
     center: bool,
-    fweights: FloatArray | None = None,
+    weights: FloatArray | None = None,
     hac: tuple[IntArray, FloatArray] | None = None,
+    *,
+    frequency: bool = False,
 ) -> FloatArray:
     """``S = sum`` of the moment outer products (no 1/N, no small-sample factor).
 
-    ``z`` and ``u`` are weighted (times sqrt(w)); a frequency-weighted row stands for w
-    identical rows, whose outer products add up to ``w g g'`` rather than ``(w g)(w g)'``.
+    ``z`` and ``u`` are weighted (times sqrt(w)), so row i's moment is ``w_i h_i`` with
+    ``h_i = z_i u_i`` on the original scale; ``weights`` are the w_i (None: unweighted) and
+    ``frequency`` says they count rows: a frequency-weighted row stands for w identical
+    rows, whose outer products add up to ``w h h'`` rather than ``(w h)(w h)'``.
+
+    Centring, as Stata's ``ivregress gmm`` does it (checked against its output): ``center``
+    replaces ``h_i`` by ``h_i - m``, m the weighted mean ``sum w_i h_i / sum w_i``; the
+    unadjusted type always centres the residuals, ``s^2 = sum w_i (u_i - u_bar)^2 / N``.
     """
-    n = float(fweights.sum()) if fweights is not None else float(len(u))
+    total = float(weights.sum()) if weights is not None else float(len(u))
     if kind == "ols":
-        uc = u - u.mean() if center else u
-        s2 = float(uc @ uc) / n
-        out: FloatArray = s2 * (z.T @ z)
+        root = np.sqrt(weights) if weights is not None else np.ones(len(u))
+        uc = u - root * (float(root @ u) / total)  # sqrt(w_i) (u_i - weighted mean)
+        out: FloatArray = float(uc @ uc) / total * (z.T @ z)
         return out
     g = z * u[:, None]
-    if fweights is not None and kind != "cluster":
-        sw = np.sqrt(fweights)[:, None]
-        mean = g.sum(axis=0) / n if center else 0.0
-        g = g / sw - sw * mean
-    elif center:
-        g = g - g.mean(axis=0)
+    if center:
+        mean = g.sum(axis=0) / total
+        g = g - (weights[:, None] * mean if weights is not None else mean)
+    if frequency and weights is not None and kind != "cluster":
+        g = g / np.sqrt(weights)[:, None]
     if kind == "cluster":
         assert codes is not None
-        ones = np.ones(len(u))
-        meat, _ = cluster_meat(g, ones, codes)
+        meat, _ = cluster_meat(g, np.ones(len(u)), codes)
         return meat
     if kind == "hac":
         assert hac is not None
@@ -169,6 +175,28 @@ def _solve(q: FloatArray, r: FloatArray, s: FloatArray) -> FloatArray:
     return out
 
 
+def _centring_ratio(resid: FloatArray, weights: FloatArray | None) -> float:
+    """``sum w (u - u_bar)^2 / sum w u^2`` (u_bar the weighted mean; ``resid`` weighted)."""
+    root = np.sqrt(weights) if weights is not None else np.ones(len(resid))
+    total = float(resid @ resid)
+    if total == 0.0:
+        return 1.0
+    uc = resid - root * (float(root @ resid) / float(root @ root))
+    return float(uc @ uc) / total
+
+
+def _centred_scores(
+    z: FloatArray, resid: FloatArray, weights: FloatArray, wq: FloatArray, x_tilde: FloatArray
+) -> FloatArray:
+    """Scores of the robust, cluster and HAC variances after ``center`` with analytic or
+    probability weights: Stata centres the moments there by their *unweighted* mean
+    ``m = mean_i z_i u_i`` (found by matching its output; unweighted, the centring cancels
+    in the sandwich because ``X'Z W Z'u = 0``): ``q'W w_i (z_i u_i - m)``."""
+    m = (z * (resid / weights)[:, None]).mean(axis=0)  # z~ u~ / w = z u on the raw scale
+    out: FloatArray = x_tilde * resid[:, None] - weights[:, None] * (wq.T @ m)[None, :]
+    return out
+
+
 def fit_gmm(
     design: Design,
     iv: IVSpec,
@@ -187,7 +215,8 @@ def fit_gmm(
         codes = groups[var]
     hac = hac_lags(iv.wmatrix, groups) if kind == "hac" and iv.wmatrix is not None else None
     a = iv_arrays(design)
-    fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
+    weights = design.weights
+    frequency = design.weight_kind is WeightKind.FWEIGHT
     mzx = partial_out(a.x, a.z)
     endog = set(a.endog.tolist())
     mzx[:, [i for i in range(a.x.shape[1]) if i not in endog]] = 0.0
@@ -200,7 +229,7 @@ def fit_gmm(
     iterations = 0
     for _ in range(steps):
         u = a.y - x @ beta
-        s = moment_covariance(a.z, u, kind, codes, iv.center, fw, hac)
+        s = moment_covariance(a.z, u, kind, codes, iv.center, weights, hac, frequency=frequency)
         new = _solve(q, r, s)
         iterations += 1
         change = float(np.max(np.abs(new - beta)) / max(1.0, float(np.max(np.abs(new)))))
@@ -213,7 +242,9 @@ def fit_gmm(
     x_tilde = a.z @ wq  # N x K: the regressors the variance estimators see
     bread = np.linalg.inv(q.T @ wq)
     bread = (bread + bread.T) / 2
-    iid_bread = bread @ (x_tilde.T @ x_tilde) @ bread
+    # the conventional variance centres the residuals (Stata after wmatrix(unadjusted),
+    # linearmodels always): s^2 = sum w (u - u_bar)^2 / dof, as a factor on the bread
+    iid_bread = bread @ (x_tilde.T @ x_tilde) @ bread * _centring_ratio(resid, weights)
     g = a.z.T @ resid
     j_stat = float(g @ w @ g)
     x_all = np.zeros_like(a.x)
@@ -221,6 +252,8 @@ def fit_gmm(
     ls = replace(least_squares(x, a.y), beta=beta, resid=resid)
     fit = make_fit(design, ls, np.asfortranarray(x_all), a.y, resid)
     fit = replace(fit, bread=bread, iid_bread=(iid_bread + iid_bread.T) / 2)
+    if iv.center and weights is not None and not frequency:
+        fit = replace(fit, centred_scores=_centred_scores(a.z, resid, weights, w @ q, x_tilde))
     info = IVInfo(
         method="gmm",
         kappa=float("nan"),

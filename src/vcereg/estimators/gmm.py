@@ -10,7 +10,8 @@ with ``W = S^{-1}``, S the covariance of the moments from the step-one residuals
 ``hac t [panel]`` with options ``lags``/``kernel`` (``Gamma_0 + sum_j w_j (Gamma_j +
 Gamma_j')`` over time lags within panels, the kernels and lag rule of ``vce(hac)``);
 ``center`` subtracts the mean moment first (see :func:`moment_covariance`); ``igmm``
-repeats step two until the coefficients stop changing (relative change below 1e-12, at most 1,000 steps).
+repeats step two until the coefficients stop changing (relative change below 1e-12, at
+most 1,000 steps).
 
 The covariance is the sandwich with S re-estimated at the final residuals by the requested
 variance estimator (Stata; linearmodels ``IVGMMCovariance``): the registry's estimators

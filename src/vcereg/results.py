@@ -256,8 +256,10 @@ class Results:
     @cached_property
     def iv_stats(self) -> dict[str, float]:
         """IV summary statistics as numbers (empty without instruments): ``first_f:<endog>``,
-        ``cd_f`` (Cragg-Donald Wald F), ``kp_f`` (Kleibergen-Paap rk Wald F, robust or
-        cluster variance), ``sargan``/``sargan_p``/``sargan_df`` or
+        ``underid``/``underid_p``/``underid_df`` (Anderson's LM, or the Kleibergen-Paap rk
+        LM with a robust or cluster variance), ``cd_f`` (Cragg-Donald Wald F), ``kp_f``
+        (Kleibergen-Paap rk Wald F, robust or cluster variance),
+        ``sargan``/``sargan_p``/``sargan_df`` or
         ``hansen_j``/``hansen_j_p``/``hansen_j_df`` when over-identified. What cannot be
         computed (e.g. too few clusters for the moments) is left out.
         """
@@ -275,7 +277,7 @@ class Results:
                     out[f"first_f:{str(test)[2:]}"] = float(row["stat"])
                 elif key is not None:
                     out[key] = float(row["stat"])
-                    if key in ("sargan", "hansen_j"):
+                    if key in ("sargan", "hansen_j", "underid"):
                         out[f"{key}_p"] = float(row["pvalue"])
                         out[f"{key}_df"] = float(row["df"])
         return out
@@ -524,6 +526,8 @@ class Results:
 
 
 _IV_STAT_KEYS = {
+    "Anderson canon. corr. LM": "underid",
+    "Kleibergen-Paap rk LM": "underid",
     "Cragg-Donald Wald F": "cd_f",
     "Kleibergen-Paap rk Wald F": "kp_f",
     "Sargan": "sargan",
@@ -566,7 +570,7 @@ def assemble(
         df_all[idx] = vres.df_terms
         df_terms = pd.Series(df_all, index=list(terms), name="df")
     slopes = [i for i, t in enumerate(terms) if fit.keep[i] and t != "Intercept"]
-    test = _model_test(fit, slopes, cov, vres.df_inference)
+    test = _model_test(fit, slopes, *_model_test_vce(spec, design, fit, vres, cov, data))
     df_model = float(len(slopes))
     r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")
     n = fit.nobs
@@ -634,6 +638,26 @@ def assemble(
         _design=design,
         _data=data,
     )
+
+
+def _model_test_vce(
+    spec: ModelSpec,
+    design: Design,
+    fit: Fit,
+    vres: VceResult,
+    cov: np.ndarray,
+    data: pd.DataFrame | None,
+) -> tuple[np.ndarray, float | None]:
+    """The covariance and df of the model F: the fit's, or (ivreg2, ``model_f="small"``)
+    the same variance with the small-sample factors and t degrees of freedom."""
+    if spec.ssc.model_f != "small" or spec.ssc.small:
+        return cov, vres.df_inference
+    small = replace(spec.ssc, small=True, robust_inference="t")
+    other = compute_vce(spec.replace(ssc=small), design, fit, data)
+    out = np.zeros_like(cov)
+    idx = np.flatnonzero(fit.keep)
+    out[np.ix_(idx, idx)] = other.cov
+    return out, other.df_inference
 
 
 def _model_test(fit: Fit, slopes: list[int], cov: np.ndarray, df: float | None) -> WaldTest:
@@ -712,8 +736,8 @@ def with_panel(result: Results, panel: PanelStats | None, nobs: int | None = Non
     return replace(result, **changes)
 
 
-# variances whose scores a GMM fit may centre (Fit.centred_scores)
-_CENTRED_VCE = frozenset({"robust", "hc0", "cluster", "hac", "dk"})
+# variances whose scores a GMM fit may replace (Fit.vce_scores)
+_SCORE_VCE = frozenset({"robust", "hc0", "cluster", "hac", "dk"})
 
 
 def compute_vce(
@@ -744,8 +768,8 @@ def compute_vce(
         groups.update(factorize_groups(data, design.index, missing))
     fweights = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
     x, resid = fit.x_w, fit.resid_w
-    if fit.centred_scores is not None and vspec.name in _CENTRED_VCE:
-        x, resid = fit.centred_scores, np.ones_like(resid)  # scores x_i * 1
+    if fit.vce_scores is not None and vspec.name in _SCORE_VCE:
+        x, resid = fit.vce_scores, np.ones_like(resid)  # scores x_i * 1
     ctx = VceContext(
         x=x,
         y=fit.y_w,

@@ -3,7 +3,8 @@
 ``iv(d ~ z1 z2, method=liml)``, ``iv(d ~ z1 z2, method=fuller, fuller=4)``,
 ``iv(d ~ z1 z2, method=kclass, kappa=0.9)``,
 ``iv(d ~ z1 z2, method=gmm, wmatrix=cluster firm, center, igmm)``,
-``iv(d ~ z1 z2, method=gmm, wmatrix=hac year lags=2 kernel=bartlett)``.
+``iv(d ~ z1 z2, method=gmm, wmatrix=hac year lags=2 kernel=bartlett)``,
+``iv(d ~ z1 z2, method=gmm, wmatrix=robust, convention=ivreg2)`` (ivreg2's ``gmm2s``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from ..spec import IVSpec, VceSpec
 __all__ = ["IV_METHODS", "format_iv_options", "parse_iv_options"]
 
 IV_METHODS = ("2sls", "liml", "fuller", "kclass", "gmm")
-_KEYS = ("method", "fuller", "kappa", "kclass", "wmatrix", "center", "igmm")
+_KEYS = ("method", "fuller", "kappa", "kclass", "wmatrix", "center", "igmm", "convention")
+_CONVENTIONS = ("ivregress", "ivreg2")
 
 
 def _number(source: str, key: str, value: str, span: Span) -> float:
@@ -65,6 +67,14 @@ def parse_iv_options(iv: IVSpec, text: str, source: str, start: int) -> IVSpec:
                     hint=f"did you mean {near!r}?" if near else None,
                 )
             out = replace(out, method=m)  # type: ignore[arg-type]
+        elif key == "convention":
+            if value.lower() not in _CONVENTIONS:
+                raise SpecError(
+                    f"iv(..., convention=...) is ivregress or ivreg2 (got {value!r})",
+                    source=source,
+                    span=span,
+                )
+            out = replace(out, convention=value.lower())  # type: ignore[arg-type]
         elif key == "fuller":
             out = replace(out, fuller=_number(source, key, value, span))
         elif key in ("kappa", "kclass"):
@@ -113,4 +123,6 @@ def format_iv_options(iv: IVSpec) -> str:
         opts = [f"{k}={v}" for k, v in wm.options]
         parts.append(f"wmatrix={' '.join((wm.name, *wm.args, *opts))}")
     parts += [k for k in ("center", "igmm") if getattr(iv, k)]
+    if iv.convention != "ivregress":
+        parts.append(f"convention={iv.convention}")
     return "".join(", " + p for p in parts)

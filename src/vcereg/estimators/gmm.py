@@ -114,6 +114,20 @@ def _lagged(g: FloatArray, keys: IntArray, weights: FloatArray) -> FloatArray:
     return out
 
 
+def moments(
+    z: FloatArray, u: FloatArray, center: bool, weights: FloatArray | None = None
+) -> FloatArray:
+    """Row moments ``w_i h_i`` (``h_i = z_i u_i`` on the original scale; ``z`` and ``u`` are
+    weighted, times sqrt(w)); with ``center`` each ``h_i`` less the weighted mean
+    ``m = sum w_i h_i / sum w_i``, i.e. ``w_i (h_i - m)`` (Stata's ``ivregress gmm``, checked
+    against its output; ``w_i h_i - m`` moved the coefficients in the fourth digit)."""
+    g: FloatArray = z * u[:, None]
+    if center:
+        mean = g.sum(axis=0) / (float(weights.sum()) if weights is not None else float(len(u)))
+        g = g - (weights[:, None] * mean if weights is not None else mean)
+    return g
+
+
 def moment_covariance(
     z: FloatArray,
     u: FloatArray,
@@ -124,28 +138,24 @@ def moment_covariance(
     hac: tuple[IntArray, FloatArray] | None = None,
     *,
     frequency: bool = False,
+    centre_unadjusted: bool = True,
 ) -> FloatArray:
     """``S = sum`` of the moment outer products (no 1/N, no small-sample factor).
 
-    ``z`` and ``u`` are weighted (times sqrt(w)), so row i's moment is ``w_i h_i`` with
-    ``h_i = z_i u_i`` on the original scale; ``weights`` are the w_i (None: unweighted) and
-    ``frequency`` says they count rows: a frequency-weighted row stands for w identical
-    rows, whose outer products add up to ``w h h'`` rather than ``(w h)(w h)'``.
-
-    Centring, as Stata's ``ivregress gmm`` does it (checked against its output): ``center``
-    replaces ``h_i`` by ``h_i - m``, m the weighted mean ``sum w_i h_i / sum w_i``; the
-    unadjusted type always centres the residuals, ``s^2 = sum w_i (u_i - u_bar)^2 / N``.
+    ``weights`` are the row weights w_i (None: unweighted) and ``frequency`` says they
+    count rows: a frequency-weighted row stands for w identical rows, whose outer products
+    add up to ``w h h'`` rather than ``(w h)(w h)'``. See :func:`moments` for ``center``.
+    The unadjusted type is ``s^2 Z'Z``; Stata's ``ivregress`` always centres its residuals
+    (``s^2 = sum w_i (u_i - u_bar)^2 / N``, u_bar the weighted mean), ivreg2 only with
+    ``center`` (``centre_unadjusted=False``).
     """
     total = float(weights.sum()) if weights is not None else float(len(u))
     if kind == "ols":
         root = np.sqrt(weights) if weights is not None else np.ones(len(u))
-        uc = u - root * (float(root @ u) / total)  # sqrt(w_i) (u_i - weighted mean)
+        uc = u - root * (float(root @ u) / total) if center or centre_unadjusted else u
         out: FloatArray = float(uc @ uc) / total * (z.T @ z)
         return out
-    g = z * u[:, None]
-    if center:
-        mean = g.sum(axis=0) / total
-        g = g - (weights[:, None] * mean if weights is not None else mean)
+    g = moments(z, u, center, weights)
     if frequency and weights is not None and kind != "cluster":
         g = g / np.sqrt(weights)[:, None]
     if kind == "cluster":
@@ -176,25 +186,32 @@ def _solve(q: FloatArray, r: FloatArray, s: FloatArray) -> FloatArray:
     return out
 
 
-def _centring_ratio(resid: FloatArray, weights: FloatArray | None) -> float:
-    """``sum w (u - u_bar)^2 / sum w u^2`` (u_bar the weighted mean; ``resid`` weighted)."""
-    root = np.sqrt(weights) if weights is not None else np.ones(len(resid))
-    total = float(resid @ resid)
-    if total == 0.0:
-        return 1.0
-    uc = resid - root * (float(root @ resid) / float(root @ root))
-    return float(uc @ uc) / total
+def _vce_scores(
+    iv: IVSpec,
+    z: FloatArray,
+    resid: FloatArray,
+    resid_w: FloatArray,
+    weights: FloatArray | None,
+    frequency: bool,
+    wq: FloatArray,
+) -> FloatArray | None:
+    """Scores ``q'W g_i`` for the robust, cluster and HAC variances when they are not
+    ``x~_i u_i`` at the final residuals (None then).
 
-
-def _centred_scores(
-    z: FloatArray, resid: FloatArray, weights: FloatArray, wq: FloatArray, x_tilde: FloatArray
-) -> FloatArray:
-    """Scores of the robust, cluster and HAC variances after ``center`` with analytic or
-    probability weights: Stata centres the moments there by their *unweighted* mean
-    ``m = mean_i z_i u_i`` (found by matching its output; unweighted, the centring cancels
-    in the sandwich because ``X'Z W Z'u = 0``): ``q'W w_i (z_i u_i - m)``."""
-    m = (z * (resid / weights)[:, None]).mean(axis=0)  # z~ u~ / w = z u on the raw scale
-    out: FloatArray = x_tilde * resid[:, None] - weights[:, None] * (wq.T @ m)[None, :]
+    - ivreg2 (``gmm2s``): the moments at the residuals ``resid_w`` that gave the weight
+      matrix, centred as in it, so that the sandwich is ``(X'Z W Z'X)^{-1}`` itself.
+    - ``ivregress`` with ``center`` and analytic or probability weights: Stata centres the
+      moments there by their *unweighted* mean ``m = mean_i z_i u_i`` (found by matching
+      its output; without weights the centring cancels in the sandwich, X'ZWZ'u = 0).
+    """
+    if iv.convention == "ivreg2":
+        g = moments(z, resid_w, iv.center, weights)
+    elif iv.center and weights is not None and not frequency:
+        m = (z * (resid / weights)[:, None]).mean(axis=0)  # z~ u~ / w: z u on the raw scale
+        g = z * resid[:, None] - weights[:, None] * m[None, :]
+    else:
+        return None
+    out: FloatArray = g @ wq
     return out
 
 
@@ -228,9 +245,13 @@ def fit_gmm(
     beta = _solve(q, r, s)
     steps = _IGMM_MAXITER if iv.igmm else 1
     iterations = 0
+    centre = iv.convention == "ivregress"
     for _ in range(steps):
-        u = a.y - x @ beta
-        s = moment_covariance(a.z, u, kind, codes, iv.center, weights, hac, frequency=frequency)
+        u = a.y - x @ beta  # the residuals behind the weight matrix
+        s = moment_covariance(
+            a.z, u, kind, codes, iv.center, weights, hac,
+            frequency=frequency, centre_unadjusted=centre,
+        )  # fmt: skip
         new = _solve(q, r, s)
         iterations += 1
         change = float(np.max(np.abs(new - beta)) / max(1.0, float(np.max(np.abs(new)))))
@@ -243,18 +264,21 @@ def fit_gmm(
     x_tilde = a.z @ wq  # N x K: the regressors the variance estimators see
     bread = np.linalg.inv(q.T @ wq)
     bread = (bread + bread.T) / 2
-    # the conventional variance centres the residuals (Stata after wmatrix(unadjusted),
-    # linearmodels always): s^2 = sum w (u - u_bar)^2 / dof, as a factor on the bread
-    iid_bread = bread @ (x_tilde.T @ x_tilde) @ bread * _centring_ratio(resid, weights)
+    # The conventional variance after GMM is the efficient-GMM one, (X'Z W Z'X)^{-1}
+    # with the weight matrix of the estimate (Stata: ivregress's e(V) after vce(unadjusted),
+    # = ivreg2 gmm2s, tested equal in ivreg2's certification script); N/(N-K) with small.
+    # The Iid estimator computes s^2 * iid_bread with s^2 = u'u/dof, hence the N/u'u.
+    rss = float(resid @ resid)
+    nobs = float(weights.sum()) if frequency and weights is not None else float(len(resid))
+    iid_bread = bread * (nobs / rss if rss > 0 else 1.0)
     g = a.z.T @ resid
     j_stat = float(g @ w @ g)
     x_all = np.zeros_like(a.x)
     x_all[:, keep] = x_tilde
     ls = replace(least_squares(x, a.y), beta=beta, resid=resid)
     fit = make_fit(design, ls, np.asfortranarray(x_all), a.y, resid)
-    fit = replace(fit, bread=bread, iid_bread=(iid_bread + iid_bread.T) / 2)
-    if iv.center and weights is not None and not frequency:
-        fit = replace(fit, centred_scores=_centred_scores(a.z, resid, weights, w @ q, x_tilde))
+    scores = _vce_scores(iv, a.z, resid, u, weights, frequency, wq)
+    fit = replace(fit, bread=bread, iid_bread=iid_bread, vce_scores=scores)
     info = IVInfo(
         method="gmm",
         kappa=float("nan"),

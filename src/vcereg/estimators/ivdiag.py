@@ -21,6 +21,12 @@ First stage (Stata ``estat firststage``, ivreg2's first-stage summary):
   HC0/CRV0 covariance of vec(Π); then ivreg2's conversion
   ``rk / N (N - L - d) / L2`` (robust) or ``rk / (N - 1) (N - L - d) (G - 1) / G / L2``
   (cluster). With K2 = 1 it is the robust first-stage F.
+- under-identification (H0: rank(Π) = K2 - 1, χ²(L2 - K2 + 1)), as ivreg2 reports it:
+  Anderson's canonical-correlation LM ``N · ρ²_min`` (ρ the canonical correlations of X2⊥
+  and Z2⊥) with a conventional variance; with a robust or one-way cluster variance the
+  Kleibergen–Paap rk LM statistic, the rk statistic above with the covariance of vec(Π)
+  evaluated under the null (``v = X2⊥`` instead of the first-stage residuals; ranktest's
+  default LM version).
 - after 2SLS and LIML, Stock & Yogo's (2005) critical values for 10/15/20/25% maximal size
   (:mod:`vcereg.estimators.stock_yogo`), as rows of the table.
 
@@ -36,6 +42,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import scipy.linalg as sla
+from scipy import stats
 
 from .._types import FloatArray, IntArray
 from ..errors import EstimationError, WeakInstrumentsWarning, warn
@@ -58,6 +65,7 @@ __all__ = [
     "first_stage_stats",
     "kleibergen_paap_rk",
     "overid_tests",
+    "underid_test",
     "weak_id",
     "weak_id_note",
 ]
@@ -143,8 +151,12 @@ def kleibergen_paap_rk(
     z2: FloatArray,
     codes: IntArray | None = None,
     fweights: FloatArray | None = None,
+    *,
+    lm: bool = False,
 ) -> float:
-    """The Kleibergen–Paap (2006) rk Wald statistic that rank(Π) = K2 - 1 (ranktest ``wald``).
+    """The Kleibergen–Paap (2006) rk Wald statistic that rank(Π) = K2 - 1 (ranktest ``wald``),
+    or with ``lm`` the rk LM statistic (ranktest's default: the covariance of vec(Π) from
+    ``x2`` itself, i.e. under Π = 0, instead of the first-stage residuals).
 
     As ranktest's Mata code (``ivreg210_rkstat`` in the SSC copy of ivreg2): Θ = F Π G^{-1}
     with F, G the upper Cholesky factors of Z2'Z2 and X2'X2; ``B_q⊥`` from the *right*
@@ -157,7 +169,7 @@ def kleibergen_paap_rk(
     k = x2.shape[1]
     zz = z2.T @ z2
     pi = np.linalg.solve(zz, z2.T @ x2)  # L2 x K2
-    v = x2 - z2 @ pi
+    v = x2 if lm else x2 - z2 @ pi
     f = sla.cholesky(zz, lower=False)
     g = sla.cholesky(x2.T @ x2, lower=False)
     theta = f @ np.linalg.solve(g.T, pi.T).T
@@ -210,6 +222,34 @@ def kleibergen_paap_f(info: IVInfo, v: VceSetup) -> float | None:
     return float(rk / (n - 1) * (n - big_l - d) * (g - 1) / g / l2)
 
 
+def anderson_lm(info: IVInfo) -> float:
+    """Anderson's canonical-correlation LM statistic ``N · ρ²_min``."""
+    x2, z2 = _partialled(info)
+    fitted = x2 - partial_out(x2, z2)
+    lhs, rhs = x2.T @ fitted, x2.T @ x2
+    rho2 = float(sla.eigh((lhs + lhs.T) / 2, (rhs + rhs.T) / 2, eigvals_only=True)[0])
+    return float(info.nobs * rho2)
+
+
+def underid_test(info: IVInfo, v: VceSetup) -> tuple[str, float, float] | None:
+    """(name, statistic, df) of ivreg2's under-identification test: Kleibergen–Paap rk LM
+    with a robust or one-way cluster variance, Anderson's LM with a conventional one;
+    None for other variances (HAC, multiway clusters)."""
+    a = info.arrays
+    df = float(len(a.excluded) - len(a.endog) + 1)
+    if v.vce.name in _KP_ROBUST or v.vce.name in _KP_CLUSTER:
+        codes = None
+        if v.vce.name in _KP_CLUSTER:
+            if len(v.vce.args) != 1:
+                return None
+            codes = v.groups[v.vce.args[0]]
+        x2, z2 = _partialled(info)
+        return "Kleibergen-Paap rk LM", kleibergen_paap_rk(x2, z2, codes, v.fweights, lm=True), df
+    if v.vce.name in ("ols", "iid", "unadjusted"):
+        return "Anderson canon. corr. LM", anderson_lm(info), df
+    return None
+
+
 def weak_id(info: IVInfo, v: VceSetup) -> tuple[str, float]:
     """The weak-identification statistic ivreg2 reports: KP F if robust/cluster, else CD F."""
     kp = kleibergen_paap_f(info, v)
@@ -256,7 +296,8 @@ def _stock_yogo(info: IVInfo, size: int) -> float | None:
 
 def first_stage_table(info: IVInfo, v: VceSetup) -> pd.DataFrame:
     """``estat firststage``: per endogenous variable F, partial and Shea R², then the
-    Cragg–Donald and (robust/cluster) Kleibergen–Paap F."""
+    under-identification LM test, the Cragg–Donald and (robust/cluster) Kleibergen–Paap
+    F."""
     rows: dict[str, list[float]] = {}
     for s in first_stage_stats(info, v):
         rows[f"F {s.endog}"] = [
@@ -267,6 +308,10 @@ def first_stage_table(info: IVInfo, v: VceSetup) -> pd.DataFrame:
         ]
         rows[f"partial R2 {s.endog}"] = [s.partial_r2, np.nan, np.nan, np.nan]
         rows[f"Shea partial R2 {s.endog}"] = [s.shea_r2, np.nan, np.nan, np.nan]
+    underid = underid_test(info, v)
+    if underid is not None:
+        name, stat, df = underid
+        rows[name] = [stat, df, np.nan, float(stats.chi2.sf(stat, df))]
     rows["Cragg-Donald Wald F"] = [cragg_donald_f(info), np.nan, np.nan, np.nan]
     kp = kleibergen_paap_f(info, v)
     if kp is not None:

@@ -37,6 +37,7 @@ from .wild_kernels import (
     ClusterMoments,
     WeightPlan,
     bootstrap_draws,
+    check_storage,
     chunk_size,
     cluster_moments,
     plan_weights,
@@ -97,10 +98,15 @@ def _int_option(spec: VceSpec, key: str, low: int) -> int | None:
     raw = spec.option(key)
     if raw is None:
         return None
+    text = raw.replace(",", "").replace("_", "").strip()
     try:
-        value = int(raw.replace(",", "").replace("_", ""))
+        value = int(text)
     except ValueError:
-        value = low - 1
+        try:  # 1e5: an integer written in exponent form
+            number = float(text)
+            value = int(number) if number.is_integer() else low - 1
+        except (ValueError, OverflowError):
+            value = low - 1
     if value < low:
         raise VceOptionError(
             f"vce(wild ...) option {key}() expects an integer >= {low} (got {raw!r}), "
@@ -206,6 +212,7 @@ class WildBootstrap(VarianceEstimator):
         kind = parse_weights(spelled or "rademacher")
         null = ctx.vce.option("nonull") is None
         plan = plan_weights(kind, g, reps, seed)
+        check_storage(plan.reps, ctx.x.shape[1])
         moments = cluster_moments(ctx.x, ctx.resid, codes, ctx.bread, ctx.lstsq.beta, scores)
         k = ctx.x.shape[1]
         draws = run_bootstrap(moments, np.eye(k), plan, null, f"wild bootstrap ({var})")

@@ -350,3 +350,31 @@ def test_partitions_are_processed_in_row_blocks(case, data, ddata, sync_schedule
     model, vce = CASES[case]
     a, b = _fit_both(f"{model} | vce({vce})", data, ddata)
     _assert_same(a, b)
+
+
+def test_partition_designs_do_not_warn(data):
+    """A partition's design reports nothing itself: the client sums the row accounting
+    over all partitions and warns once. (Worker threads each wrapped their build in
+    warnings.catch_warnings, which is not thread-safe: one partition's count leaked.)"""
+    from vcereg.design import build
+
+    spec = vcereg.parse("y ~ x1 + nx + C(region) | if(mid >= 800)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        d = build(spec, data, partition=True)
+    assert d.rows.n_dropped > 0 and caught == []
+
+
+def test_dropped_rows_with_categoricals_on_threads_report_totals(data):
+    """The categorical levels pass builds every partition on Dask's threaded scheduler;
+    exactly one warning with the totals, as in memory."""
+    import dask
+
+    model = "y ~ x1 + nx + C(region) | vce(robust)"
+    a = vcereg.regress(model, data)
+    threads = dask.config.set(scheduler="threads", num_workers=4)
+    with threads, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vcereg.regress(model, dd.from_pandas(data, npartitions=8))
+    texts = [str(w.message) for w in caught if issubclass(w.category, DroppedRowsWarning)]
+    assert texts == list(a.rows.messages())

@@ -229,20 +229,70 @@ def test_cragg_donald_with_one_endogenous_is_the_classical_f(hsng):
     )
 
 
+def _kp_conversion(data, endog, excluded, exog, cluster=None):
+    """The scalar that turns the rk statistic into ivreg2's F, derived from statsmodels
+    rather than copied: with one endogenous regressor the rk statistic is the Wald test of
+    the excluded instruments with the HC0 (CRV0) covariance and the KP F is the same Wald
+    test with Stata's small-sample factor divided by L2, so the ratio of statsmodels'
+    corrected and uncorrected Wald statistics over L2 is the conversion (it does not
+    depend on the number of endogenous regressors)."""
+    import statsmodels.api as sm
+
+    x = sm.add_constant(data[[*exog, *excluded]].astype(float))
+    fit = sm.OLS(data[endog].astype(float), x)
+    hyp = ", ".join(f"{z} = 0" for z in excluded)
+    if cluster is None:
+        w0 = fit.fit(cov_type="HC0").wald_test(hyp, scalar=True).statistic
+        w1 = fit.fit(cov_type="HC1").wald_test(hyp, scalar=True).statistic
+    else:
+        kw = {"groups": data[cluster].to_numpy()}
+        w0 = fit.fit(cov_type="cluster", cov_kwds={**kw, "use_correction": False})
+        w1 = fit.fit(cov_type="cluster", cov_kwds=kw)
+        w0 = w0.wald_test(hyp, scalar=True, use_f=False).statistic
+        w1 = w1.wald_test(hyp, scalar=True, use_f=False).statistic
+    return float(w1) / len(excluded) / float(w0)
+
+
 @pytest.mark.parametrize("cluster", [False, True])
 def test_kleibergen_paap_matches_direct_formula(sim, cluster):
     vce = "cluster g" if cluster else "robust"
     r = _quiet(S_MODEL.format(vce=vce), sim)
     ours = r.estat("firststage").at["Kleibergen-Paap rk Wald F", "stat"]
     codes = sim["g"].to_numpy() if cluster else None
-    rk = _kp_reference(sim, ["d1", "d2"], ["z1", "z2", "z3", "z4"], ["w"], codes)
-    n, big_l, l2 = len(sim), 6, 4
-    if cluster:
-        g = sim["g"].nunique()
-        expected = rk / (n - 1) * (n - big_l) * (g - 1) / g / l2  # ivreg2's conversion
-    else:
-        expected = rk / n * (n - big_l) / l2
+    args = (["z1", "z2", "z3", "z4"], ["w"])
+    rk = _kp_reference(sim, ["d1", "d2"], *args, codes)
+    expected = rk * _kp_conversion(sim, "d1", *args, "g" if cluster else None)
     assert ours == pytest.approx(expected, rel=RTOL)
+
+
+@pytest.fixture(scope="module")
+def sim_fe(sim) -> pd.DataFrame:
+    """``sim`` with 15 absorbed levels f (not nested in the 40 clusters) and their dummies."""
+    f = np.random.default_rng(5).integers(0, 15, len(sim))
+    dummies = pd.get_dummies(f, prefix="f", drop_first=True, dtype=float)
+    out = pd.concat([sim, dummies], axis=1).assign(f=f)
+    return out.assign(y=out["y"] + 0.3 * f, d1=out["d1"] + 0.1 * f)
+
+
+@pytest.mark.parametrize("vce", ["ols", "robust", "cluster g"])
+def test_identification_statistics_count_the_absorbed_levels(sim_fe, vce):
+    """With fe(f) the 15 absorbed levels are instruments too (ivreg2's sdofminus): the
+    Cragg-Donald F is Stock & Yogo's formula with the f dummies among the exogenous
+    regressors (s_vv over N - L - 15), and the Kleibergen-Paap F converts with the
+    statsmodels first stage that includes the dummies. Leaving the levels out moves both
+    by ~2.5%."""
+    dummies = [c for c in sim_fe.columns if c.startswith("f_")]
+    r = _quiet(f"y ~ w | fe(f) | iv(d1 d2 ~ z1 z2 z3 z4) | vce({vce})", sim_fe)
+    fs = r.estat("firststage")
+    exog, excluded = ["w", *dummies], ["z1", "z2", "z3", "z4"]
+    cd = _cragg_donald_reference(sim_fe, ["d1", "d2"], excluded, exog)
+    assert fs.at["Cragg-Donald Wald F", "stat"] == pytest.approx(cd, rel=RTOL)
+    if vce != "ols":
+        cluster = "g" if vce.startswith("cluster") else None
+        codes = sim_fe["g"].to_numpy() if cluster else None
+        rk = _kp_reference(sim_fe, ["d1", "d2"], excluded, exog, codes)
+        expected = rk * _kp_conversion(sim_fe, "d1", excluded, exog, cluster)
+        assert fs.at["Kleibergen-Paap rk Wald F", "stat"] == pytest.approx(expected, rel=RTOL)
 
 
 @pytest.mark.parametrize("vce", ["robust", "cluster division"])

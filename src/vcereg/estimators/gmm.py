@@ -34,7 +34,7 @@ from ..design import Design
 from ..errors import DataError, EstimationError, VceOptionError
 from ..linalg import least_squares
 from ..spec import IVSpec, VceSpec, WeightKind
-from ..vce.hac import KERNELS, default_lags, kernel_weights
+from ..vce.hac import KERNELS, check_lags, default_lags, kernel_weights
 from ..vce.kernels import cluster_meat, n_groups
 from .ivbase import IVInfo, iv_arrays, partial_out
 from .ols import Fit, make_fit
@@ -95,7 +95,12 @@ def hac_lags(spec: VceSpec, groups: Mapping[str, IntArray]) -> tuple[IntArray, F
     kernel = (spec.option("kernel") or "bartlett").lower()
     if kernel not in KERNELS:
         raise VceOptionError(f"wmatrix(hac): unknown kernel {kernel!r}; expected {KERNELS}")
+    if lags_text and not lags_text.strip().isdigit():
+        raise VceOptionError(
+            f"wmatrix(hac): lags must be a non-negative integer (got {lags_text!r})"
+        )
     lags = default_lags(n_t) if not lags_text else int(lags_text)
+    check_lags(lags, n_t, "wmatrix(hac)")
     return keys, kernel_weights(kernel, lags, n_t - 1)
 
 

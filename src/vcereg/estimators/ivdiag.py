@@ -48,6 +48,7 @@ from .._types import FloatArray, IntArray
 from ..errors import EstimationError, WeakInstrumentsWarning, warn
 from ..vce.kernels import cluster_scores, n_groups
 from . import stock_yogo
+from .iv import exact_fit
 from .ivbase import IVInfo, partial_out
 from .ivtests import (
     COLUMNS,
@@ -97,10 +98,14 @@ def first_stage_stats(info: IVInfo, v: VceSetup) -> tuple[FirstStageStats, ...]:
     for j in a.endog:
         name = a.terms[j]
         col = np.ascontiguousarray(a.x[:, j])
-        stat, p, df_denom = wald_on(a.z, col, a.excluded.tolist(), small, d)
         xp = partial_out(col, z1)
         rss_r = float(xp @ xp)
         e = partial_out(xp, z2p)
+        if exact_fit(float(e @ e), rss_r):  # an instrument identical to the regressor
+            stat, p = float("inf"), 0.0
+            df_denom = wald_on(a.z, col, a.excluded.tolist(), small, d)[2]
+        else:
+            stat, p, df_denom = wald_on(a.z, col, a.excluded.tolist(), small, d)
         partial = 1 - float(e @ e) / rss_r if rss_r > 0 else float("nan")
         pos = kept_terms.index(name)
         out.append(
@@ -134,11 +139,21 @@ def _partialled(info: IVInfo) -> tuple[FloatArray, FloatArray]:
     return x2, z2
 
 
+def _exact(x2: FloatArray, resid: FloatArray) -> bool:
+    """Some endogenous regressor is fitted exactly by the excluded instruments (the
+    identification statistics are then infinite, not a rounding-noise number)."""
+    tss = np.einsum("ij,ij->j", x2, x2)
+    rss = np.einsum("ij,ij->j", resid, resid)
+    return any(exact_fit(float(r), float(t)) for r, t in zip(rss, tss, strict=True))
+
+
 def cragg_donald_f(info: IVInfo) -> float:
     """Cragg–Donald Wald F statistic (see the module docstring)."""
     a = info.arrays
     x2, z2 = _partialled(info)
     resid = partial_out(x2, z2)
+    if _exact(x2, resid):
+        return float("inf")
     fitted = x2 - resid
     lhs, rhs = x2.T @ fitted, resid.T @ resid
     cd = float(sla.eigh((lhs + lhs.T) / 2, (rhs + rhs.T) / 2, eigvals_only=True)[0])
@@ -213,6 +228,8 @@ def kleibergen_paap_f(info: IVInfo, v: VceSetup) -> float | None:
         if len(v.vce.args) != 1:
             return None
         codes = v.groups[v.vce.args[0]]
+    if _exact(x2, partial_out(x2, z2)):
+        return float("inf")
     rk = kleibergen_paap_rk(x2, z2, codes, v.fweights)
     n, big_l, l2 = info.nobs, a.z.shape[1], len(a.excluded)
     d = info.df_absorbed
@@ -244,7 +261,8 @@ def underid_test(info: IVInfo, v: VceSetup) -> tuple[str, float, float] | None:
                 return None
             codes = v.groups[v.vce.args[0]]
         x2, z2 = _partialled(info)
-        return "Kleibergen-Paap rk LM", kleibergen_paap_rk(x2, z2, codes, v.fweights, lm=True), df
+        rk = kleibergen_paap_rk(x2, z2, codes, v.fweights, lm=True)
+        return "Kleibergen-Paap rk LM", rk, df
     if v.vce.name in ("ols", "iid", "unadjusted"):
         return "Anderson canon. corr. LM", anderson_lm(info), df
     return None

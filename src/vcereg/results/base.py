@@ -21,9 +21,9 @@ from .._types import FloatArray
 from ..design import Design
 from ..design.sample import RowAccounting
 from ..dsl import parse_vce
-from ..errors import DataError, EstimationError, SpecError
+from ..errors import EstimationError, SpecError
 from ..estimators import Fit
-from ..inference import critical_value, p_values
+from ..inference import confidence_level, critical_value, p_values
 from ..postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
 from ..spec import ModelSpec, SmallSample, VceSpec
 from ..stata_lang.naming import stata_term_name
@@ -141,13 +141,7 @@ class ResultsBase:
 
         Accepts 0.95 as well as 95.
         """
-        if level is not None and (isinstance(level, bool) or not isinstance(level, int | float)):
-            raise SpecError(f"level expects a number such as 95 (got {level!r})")
-        lev = self.level if level is None else float(level)
-        if 0 < lev < 1:
-            lev *= 100
-        if not 0 < lev < 100:
-            raise DataError(f"confidence level must be between 0 and 100 (got {level})")
+        lev = self.level if level is None else confidence_level(level)
         if self._inference is not None:
             ci = self._expand(self._inference.conf_int(lev))
             return pd.DataFrame({"lower": ci[:, 0], "upper": ci[:, 1]}, index=list(self.terms))
@@ -207,8 +201,7 @@ class ResultsBase:
         ['estimate', 'std_error', 't', 'p', 'ci_low', 'ci_high']
         """
         R, r = self._restrictions(expression)
-        lev = self.level if level is None else float(level)
-        lev = lev * 100 if 0 < lev < 1 else lev
+        lev = self.level if level is None else confidence_level(level)
         df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
         label = expression.strip()
         return lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)

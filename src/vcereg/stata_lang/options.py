@@ -408,8 +408,8 @@ class Options:
         if self.cmd == "newey":
             args = (self.panel.time, *([self.panel.id] if self.panel.id else []))
             name = "hac"
-        else:
-            args, name = (self.panel.time,), "dk"
+        else:  # the panel, when declared, lets vce(dk) check one observation per period
+            args, name = (self.panel.time, *([self.panel.id] if self.panel.id else [])), "dk"
             opts += [("ase", "")] if "ase" in self.flags else []
         spec = VceSpec(name=name, args=args, options=tuple(sorted(opts)))
         return VceSpec(name, args, spec.options, str(spec)[4:-1], None)

@@ -212,7 +212,9 @@ def describe(
     ['GP', '', 'MS', '', 'Difference', 'p-value']
     """
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"describe() needs a pandas DataFrame (got {type(data).__name__})")
+        kind = f"{type(data).__module__}.{type(data).__name__}"
+        hint = "call data.compute() to load it into pandas first" if "dask" in kind else None
+        raise DataError(f"describe() needs a pandas DataFrame (got {kind})", hint=hint)
     if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 12:
         raise RenderError(f"digits= must be an integer from 0 to 12 (got {digits!r})")
     names = _stat_names(stats)

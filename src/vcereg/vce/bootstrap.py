@@ -186,9 +186,25 @@ class WildBootstrap(VarianceEstimator):
         super().validate(spec, source)
         _int_option(spec, "reps", 1)
         _int_option(spec, "seed", 0)
-        w = spec.option("weights") or spec.option("weighttype")
-        if w is not None:
-            parse_weights(w)
+        for key in ("weights", "weighttype"):
+            w = spec.option(key)
+            if w is not None and not w.strip():
+                raise VceOptionError(
+                    f"vce(wild ...) option {key}() needs a weight type: "
+                    f"{', '.join(WEIGHT_TYPES)}, e.g. {key}(webb)",
+                    source=source,
+                    span=spec.span,
+                )
+            if w is not None:
+                parse_weights(w)
+        nonull = spec.option("nonull")
+        if nonull:  # a flag: nonull(3) is not a thing
+            raise VceOptionError(
+                f"vce(wild ...) option nonull takes no value (got nonull({nonull}))",
+                source=source,
+                span=spec.span,
+                hint="write nonull to resample the unrestricted residuals (WCU)",
+            )
 
     def compute(self, ctx: VceContext) -> VceResult:
         (var,) = ctx.vce.args

@@ -204,8 +204,7 @@ def test_fuller_with_absorbed_effects_matches_dummies(grunfeld, alpha):
     counts them, as linearmodels does with the firm dummies among the exogenous regressors
     (11 firms, N = 220: leaving them out moves k by ~2e-4 and the slopes by ~1e-5)."""
     r = _quiet_fit(
-        f"invest ~ capital | fe(firm) | iv(value ~ sqrt_value lag, method=fuller, "
-        f"fuller={alpha})",
+        f"invest ~ capital | fe(firm) | iv(value ~ sqrt_value lag, method=fuller, fuller={alpha})",
         grunfeld,
     )
     ref = IVLIML.from_formula(

@@ -12,9 +12,9 @@ import pytest
 
 from vcereg.estimators import stock_yogo
 
-REF = json.loads(
-    (Path(__file__).parents[1] / "reference" / "stock_yogo_ivreg2.json").read_text()
-)["tables"]
+REF = json.loads((Path(__file__).parents[1] / "reference" / "stock_yogo_ivreg2.json").read_text())[
+    "tables"
+]
 
 
 @pytest.mark.parametrize("estimator", ["2sls", "liml"])

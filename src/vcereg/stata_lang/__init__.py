@@ -123,6 +123,8 @@ def unparse(spec: ModelSpec) -> str:
     opts += iv_opts
     if spec.level != 95.0:
         opts.append(f"level({spec.level:g})")
+    if spec.beta and cmd == "regress":
+        opts.append("beta")
     ivreg2 = cmd in ("ivreg2", "ivreghdfe")
     if (spec.iv is not None or ivreg2) and spec.ssc.small:
         opts.append("small")

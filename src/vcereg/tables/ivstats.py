@@ -34,7 +34,7 @@ def _getter(key: str) -> Callable[[ResultLike], StatValue]:
     return get
 
 
-_add(PerVariableStatistic("first_f", "First-stage F ({})", 2, variables=_first), ("first_stage_f",))
+_add(PerVariableStatistic("first_f", "First-stage F", 2, variables=_first), ("first_stage_f",))
 for _key, _label, _aliases in (
     ("underid", "Underidentification LM", ("idstat",)),
     ("underid_p", "Underidentification p-value", ("idp",)),

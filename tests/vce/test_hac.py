@@ -146,8 +146,7 @@ def test_quadratic_spectral_kernel_is_the_transform_of_its_spectral_window():
     lags = 4
     x = np.arange(1, 40) / (lags + 1)
     want = [
-        quad(lambda u, v=v: 0.75 * (1 - u * u) * np.cos(6 * np.pi * v * u / 5), -1, 1)[0]
-        for v in x
+        quad(lambda u, v=v: 0.75 * (1 - u * u) * np.cos(6 * np.pi * v * u / 5), -1, 1)[0] for v in x
     ]
     np.testing.assert_allclose(kernel_weights("qs", lags, 39), want, rtol=0, atol=1e-12)
 
@@ -165,7 +164,8 @@ def test_quadratic_spectral_hac_matches_linearmodels(grunfeld, lags):
         cov_type="kernel", kernel="qs", bandwidth=lags + 1, debiased=True
     )
     np.testing.assert_allclose(
-        r.cov.to_numpy(), ref.cov.loc[["const", "value", "capital"]].to_numpy()[:, [0, 1, 2]],
+        r.cov.to_numpy(),
+        ref.cov.loc[["const", "value", "capital"]].to_numpy()[:, [0, 1, 2]],
         rtol=REL_REFERENCE,
     )
 

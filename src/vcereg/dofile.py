@@ -241,7 +241,7 @@ def run_do(
     """
     if not isinstance(text, str):
         raise StataSyntaxError(f"expected the do-file as a string (got {type(text).__name__})")
-    state = DoState(data=as_pandas(data).copy())
+    state = DoState(data=as_pandas(data, "run_do()").copy())
     preset = SmallSample.preset(ssc) if isinstance(ssc, str) else ssc
     log: list[tuple[int, str, object]] = []
     for n, _, raw in logical_lines(text.lstrip("\ufeff")):

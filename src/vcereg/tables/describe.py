@@ -204,7 +204,9 @@ def describe(
     [('GP', 2), ('', 0), ('MS', 2), ('', 0), ('', 1), ('', 1)]
     """
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"describe() needs a pandas DataFrame (got {type(data).__name__})")
+        kind = f"{type(data).__module__}.{type(data).__name__}"
+        hint = "call data.compute() to load it into pandas first" if "dask" in kind else None
+        raise DataError(f"describe() needs a pandas DataFrame (got {kind})", hint=hint)
     names = stat_names(stats)
     decimals = _digits(digits, names)
     if not escape:  # the texts you give are LaTeX; the data's own names are not

@@ -31,9 +31,11 @@ from .estimators import (
     method_label,
 )
 from .estimators.ivdiag import weak_id_note
+from .estimators.ml_model import ML_ESTIMATORS, fit_ml_spec, ml_variables
 from .estimators.panel import PANEL_ESTIMATORS, fe_panel_stats, fit_panel
 from .progress import Progress
 from .results import Results, assemble, compute_vce, vce_setup, with_panel
+from .results.vcefit import display_names
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 from .vce.bootstrap import set_progress
@@ -53,7 +55,7 @@ DataLike: TypeAlias = pd.DataFrame | _ToPandas
 # long wild bootstraps show the command-line progress indicator (silent off a terminal)
 set_progress(lambda total, label: Progress(total=total, label=label))
 
-_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe", *PANEL_ESTIMATORS}
+_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe", *PANEL_ESTIMATORS, *ML_ESTIMATORS}
 
 
 def parse(model: str, *, vce: str | None = None) -> ModelSpec:
@@ -189,7 +191,7 @@ def fit_spec(
     context: Mapping[str, object] | None = None,
 ) -> Results:
     """Estimate a parsed spec on data (a Dask DataFrame goes to the Dask backend)."""
-    spec = gmm_default_vce(_with_pweight_default(spec))
+    spec = _ml_default_vce(gmm_default_vce(_with_pweight_default(spec)))
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)
     if dask_backend.is_dask_frame(data):
@@ -204,6 +206,7 @@ def fit_spec(
         raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
     panel_id = spec.panel.id if spec.estimator in PANEL_ESTIMATORS and spec.panel else None
     extra = (*estimator.variables(vspec), *([panel_id] if panel_id else []), *iv_variables(spec))
+    extra += ml_variables(spec)
     design = build(spec, frame, extra=tuple(dict.fromkeys(extra)), safe=safe, context=context)
     first: tuple[FirstStage, ...] = ()
     panel = pfit = None
@@ -211,7 +214,12 @@ def fit_spec(
     r2_within: float | None = None
     df_fit: float | None = None
     iv_info: IVInfo | None = None
-    if spec.absorb:
+    ml_notes: tuple[str, ...] = ()
+    if spec.family is not None:  # maximum likelihood: logit, probit, poisson, glm, nbreg
+        mlfit = fit_ml_spec(spec, design, frame, display_names(spec, design))
+        fit, design, label = mlfit.fit, mlfit.design, mlfit.label
+        ml_notes = mlfit.notes
+    elif spec.absorb:
         original = design
         absorbed = fit_absorbed(spec, design)
         fit, design, first = absorbed.fit, absorbed.design, absorbed.first_stage
@@ -230,6 +238,7 @@ def fit_spec(
     else:
         fit = fit_ols(design)
     notes = tuple(_first_stage_note(f) for f in first) + (pfit.notes if pfit else ())
+    notes += ml_notes
     if iv_info is not None:
         weak = weak_id_note(iv_info, vce_setup(spec, design))
         notes += (weak,) if weak else ()
@@ -276,6 +285,15 @@ def _first_stage_note(f: FirstStage) -> str:
         f"instruments, partial R-squared {f.partial_r2:.4f}"
     )
     return note
+
+
+def _ml_default_vce(spec: ModelSpec) -> ModelSpec:
+    """Maximum-likelihood models default to the inverse observed information (Stata's
+    ``vce(oim)``), or the expected one after ``glm, irls``."""
+    if spec.family is None or spec.vce.name not in ("ols", "iid") or spec.vce.text:
+        return spec
+    name = "eim" if spec.family.irls else "oim"
+    return spec.replace(vce=VceSpec(name=name))
 
 
 def _with_pweight_default(spec: ModelSpec) -> ModelSpec:

@@ -19,6 +19,7 @@ from ..design import Design
 from ..errors import CollinearityWarning, EstimationError, warn
 from ..linalg import LeastSquares, least_squares
 from ..spec import WeightKind
+from .mlinfo import MLInfo
 
 __all__ = ["Fit", "fit_ols", "make_fit", "weighted"]
 
@@ -48,6 +49,8 @@ class Fit:
     bread: FloatArray | None = None
     iid_bread: FloatArray | None = None
     leave_out: Callable[[IntArray], FloatArray] | None = None  # see VceContext
+    # maximum likelihood: x_w holds the per-row scores, resid_w is 1 (see MLInfo)
+    ml: MLInfo | None = None
 
     @property
     def ess(self) -> float:

@@ -15,6 +15,7 @@ import pandas as pd
 from ..design import Design
 from ..design.sample import RowAccounting
 from ..estimators import Fit, IVInfo
+from ..estimators.mlinfo import MLInfo
 from ..estimators.panel import PanelStats
 from ..postestimation.boottest import BootTest, boottest
 from ..postestimation.fixef import fixef
@@ -24,12 +25,13 @@ from ..spec import ModelSpec
 from ..vce import VceInference
 from .base import ResultsBase
 from .linear import LinearStats
+from .mlstats import MLStats
 
 __all__ = ["Results"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Results(ResultsBase, LinearStats):
+class Results(ResultsBase, LinearStats, MLStats):
     """Estimates, their covariance and fit statistics of one regression.
 
     Attributes
@@ -47,7 +49,15 @@ class Results(ResultsBase, LinearStats):
     rsquared, rsquared_adj, rmse
         Stata's R-squared, adjusted R-squared and Root MSE = sqrt(RSS / df_resid).
     fstat, f_pvalue, f_df
-        Wald F test that all coefficients but the intercept are zero, with the chosen vce.
+        Wald F test that all coefficients but the intercept are zero, with the chosen vce
+        (``f_df[1]`` None: the chi-squared form, ``fstat`` = chi2 / df).
+    model_test
+        ``"F"``, ``"Wald"`` (chi-squared) or ``"LR"`` (likelihood ratio, maximum likelihood
+        with a model-based variance).
+    ml
+        Maximum-likelihood fits (``logit``, ``poisson``, ``glm``...): the likelihood and
+        family (:class:`~vcereg.estimators.mlinfo.MLInfo`); ``loglik``, ``pseudo_r2``,
+        ``chi2``, ``aic``, ``bic``, ``deviance``, ``eform()`` read it. None for least squares.
 
     Examples
     --------
@@ -104,6 +114,8 @@ class Results(ResultsBase, LinearStats):
     _iv: IVInfo | None = field(default=None, repr=False)
     # p-values and intervals from the variance estimator itself (the wild bootstrap)
     _inference: VceInference | None = field(default=None, repr=False)
+    model_test: str = "F"
+    ml: MLInfo | None = None
 
     # --- after the fit (see vcereg.postestimation) ------------------------------------
     def predict(

@@ -178,12 +178,13 @@ def ml_model_test(
 ) -> tuple[WaldTest, str]:
     """The model chi-squared of a maximum-likelihood fit, as Stata reports it: LR against
     the constant-only model after a model-based variance, Wald with a robust one (or with
-    sampling weights, where the likelihood is a pseudo-likelihood)."""
+    sampling weights, where the likelihood is a pseudo-likelihood; ``glm``: always Wald)."""
     assert fit.ml is not None
     idx = slopes(design, fit)
     q = fit.ml.df_model
     pweighted = design.weight_kind is WeightKind.PWEIGHT
-    if spec.vce.name in MODEL_BASED and not pweighted and fit.ml.ll_0 is not None and q > 0:
+    lr = fit.ml.model != "glm"  # Stata's glm stores a Wald chi2 whatever the variance
+    if lr and spec.vce.name in MODEL_BASED and not pweighted and fit.ml.ll_0 is not None and q:
         chi2 = max(2.0 * (fit.ml.loglik - fit.ml.ll_0), 0.0)
         p = float(stats.chi2.sf(chi2, q))
         return WaldTest(chi2 / q, p, q, None, 0), "LR"

@@ -232,6 +232,9 @@ class SmallSample:
     ml_model_adj
         Multiply the model-based ML covariance (``oim``) by (N-1)/(N-K) (fixest's
         ``ssc(adj=TRUE)`` for GLMs); Stata and statsmodels do not.
+    ml_robust_adj
+        Apply ``robust``'s factor to ML fits (Stata N/(N-1), fixest N/(N-K)); statsmodels'
+        HC1 of a maximum-likelihood model is its HC0 (no factor).
     """
 
     name: str = "stata"
@@ -245,6 +248,7 @@ class SmallSample:
     absorbed_in_k: Literal["all", "nonnested"] = "nonnested"
     ml_k: Literal["one", "all"] = "one"
     ml_model_adj: bool = False
+    ml_robust_adj: bool = True
 
     @classmethod
     def preset(cls, name: str) -> SmallSample:
@@ -267,7 +271,11 @@ class SmallSample:
             )
         if key == "statsmodels":
             return cls(
-                name="statsmodels", multiway="per_term", robust_inference="normal", ml_k="all"
+                name="statsmodels",
+                multiway="per_term",
+                robust_inference="normal",
+                ml_k="all",
+                ml_robust_adj=False,
             )
         if key in ("asymptotic", "large"):
             return cls(name="asymptotic", small=False, robust_inference="normal")

@@ -229,8 +229,8 @@ def _determined(
     if model not in _BINARY:
         return []
     p = fit.mu / trials
-    lo = int(np.sum((p < 1e-10) & (y == 0)))
-    hi = int(np.sum((p > 1 - 1e-10) & (y != 0)))
+    lo = int(np.sum((p < 1e-8) & (y == 0)))
+    hi = int(np.sum((p > 1 - 1e-8) & (y != 0)))
     if lo + hi == 0:
         return []
     note = (

@@ -113,8 +113,10 @@ class Robust(VarianceEstimator):
 
     def compute(self, ctx: VceContext) -> VceResult:
         factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k))
+        if ctx.ml is not None and not ctx.ssc.ml_robust_adj:
+            factor = 1.0  # statsmodels: HC1 of an ML model is HC0
         inner = hc_sandwich(ctx.x, ctx.resid, ctx.bread, _row_factor(ctx))
-        return _sandwich(ctx, inner, factor, "Robust (HC1)")
+        return _sandwich(ctx, inner, factor, "Robust (HC1)" if ctx.ml is None else "Robust")
 
 
 class _LeverageAdjusted(VarianceEstimator):

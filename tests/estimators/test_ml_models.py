@@ -193,9 +193,7 @@ def test_nbreg_against_statsmodels(data):
     # statsmodels parametrises alpha, Stata ln(alpha): the delta method links the two
     v = ref.cov_params().to_numpy()
     jac = np.diag([1, 1, 1, 1 / ref.params["alpha"]])
-    np.testing.assert_allclose(
-        _cov(r, [*NAMES, "/lnalpha"]), jac @ v @ jac, rtol=1e-6
-    )
+    np.testing.assert_allclose(_cov(r, [*NAMES, "/lnalpha"]), jac @ v @ jac, rtol=1e-6)
 
 
 def test_weights(data):

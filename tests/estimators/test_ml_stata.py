@@ -94,9 +94,7 @@ def test_poisson_and_nbreg_on_ships(name, ref):
 
 
 WEIGHTS = [
-    (name, getattr(_weights, name))
-    for name in dir(_weights)
-    if name.startswith("results_poisson_")
+    (name, getattr(_weights, name)) for name in dir(_weights) if name.startswith("results_poisson_")
 ]
 
 

@@ -89,11 +89,9 @@ def fit_nbreg_arrays(
     off = np.zeros(n) if offset is None else offset
     if np.any(y < 0) or np.any(y != np.round(y)):
         raise DataError("the outcome of nbreg must be a count (non-negative whole numbers)")
-    if start is None:
+    if start is None:  # Stata: Poisson coefficients, ln(alpha) of the constant-only model
         pois = fit_glm_arrays(x, y, family="poisson", weights=w, offset=off)
-        mu = pois.mu
-        alpha = float(w @ ((y - mu) ** 2 - mu) / max(float(w @ mu**2), 1e-300))
-        start = np.append(pois.params, np.log(min(max(alpha, 0.05), 50.0)))
+        start = np.append(pois.params, _constant_only_lnalpha(y, w, off))
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         ll, scores, neg_h = nb_derivatives(theta, x, y, w, off)
@@ -109,6 +107,24 @@ def fit_nbreg_arrays(
     )
     ll, scores, neg_h = nb_derivatives(out.theta, x, y, w, off)
     return out.theta, ll, scores, neg_h, out.iterations
+
+
+def _constant_only_lnalpha(y: FloatArray, w: FloatArray, off: FloatArray) -> float:
+    """ln(alpha) of the constant-only NB2 model, from alpha = 1 (Stata's start for the
+    full model: the Poisson fit's moment estimate of alpha can sit on the wrong side of
+    a flat likelihood and run off to alpha = 0)."""
+    ones = np.ones((len(y), 1))
+    mean = float(w @ y / w.sum()) if off is None or not off.any() else 1.0
+    theta0 = np.array([np.log(max(mean, 1e-8)), 0.0])
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        ll, scores, neg_h = nb_derivatives(theta, ones, y, w, off)
+        return ll, scores.sum(axis=0), neg_h
+
+    try:
+        return float(maximize(objective, theta0, maxiter=100).theta[-1])
+    except EstimationError:
+        return 0.0
 
 
 def fit_nbreg_model(

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from ..estimators.mlinfo import MLInfo
-from ..inference import critical_value
 
 __all__ = ["EFORM_LABELS", "MLStats"]
 
@@ -116,15 +115,4 @@ class MLStats:
             out["std_error"] = eb * tidy["std_error"].to_numpy()
             out["ci_low"] = np.exp(tidy["ci_low"].to_numpy())
             out["ci_high"] = np.exp(tidy["ci_high"].to_numpy())
-        return out
-
-    def _eform_lincom(self, frame: pd.DataFrame, level: float) -> pd.DataFrame:
-        """A ``lincom`` row exponentiated (``lincom ..., or``)."""
-        out = frame.copy()
-        est, se = frame["estimate"].to_numpy(), frame["std_error"].to_numpy()
-        c = critical_value(level, self.df_inference)
-        out["estimate"] = np.exp(est)
-        out["std_error"] = np.exp(est) * se
-        out["ci_low"] = np.exp(est - c * se)
-        out["ci_high"] = np.exp(est + c * se)
         return out

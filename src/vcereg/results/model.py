@@ -14,12 +14,15 @@ import pandas as pd
 
 from ..design import Design
 from ..design.sample import RowAccounting
+from ..errors import NotSupportedError
 from ..estimators import Fit, IVInfo
 from ..estimators.mlinfo import MLInfo
 from ..estimators.panel import PanelStats
 from ..postestimation.boottest import BootTest, boottest
 from ..postestimation.fixef import fixef
 from ..postestimation.margins import margins
+from ..postestimation.ml_margins import ml_margins
+from ..postestimation.ml_predict import ml_predict
 from ..postestimation.predict import predict
 from ..spec import ModelSpec
 from ..vce import VceInference
@@ -122,16 +125,20 @@ class Results(ResultsBase, LinearStats, MLStats):
         self,
         data: pd.DataFrame | None = None,
         *,
-        what: str = "xb",
+        what: str | None = None,
         unseen: Literal["error", "missing"] = "error",
     ) -> pd.Series:
-        """Stata's ``predict``: ``what`` is ``"xb"``, ``"residuals"``, ``"stdp"``, and with
-        absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the estimation sample
-        aligned to the fitted data's index (NaN elsewhere); a categorical level the fit has
-        not seen is an error, or NaN with ``unseen="missing"``. See
-        :mod:`vcereg.postestimation.predict`.
+        """Stata's ``predict``: ``what`` is ``"xb"`` (the default), ``"residuals"``,
+        ``"stdp"``, and with absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the
+        estimation sample aligned to the fitted data's index (NaN elsewhere); a categorical
+        level the fit has not seen is an error, or NaN with ``unseen="missing"``. See
+        :mod:`vcereg.postestimation.predict`. After a maximum-likelihood fit the default is
+        the command's (``pr``, ``n``, ``mu``) and the residuals are glm's (``pearson``,
+        ``deviance``, ``anscombe``...): :mod:`vcereg.postestimation.ml_predict`.
         """
-        return predict(self, data, what=what, unseen=unseen)
+        if self.ml is not None:
+            return ml_predict(self, data, what=what, unseen=unseen)
+        return predict(self, data, what=what or "xb", unseen=unseen)
 
     def fixef(self) -> dict[str, pd.Series]:
         """The absorbed fixed effects, one Series per absorbed variable (normalisation:
@@ -146,9 +153,24 @@ class Results(ResultsBase, LinearStats, MLStats):
         over: str | None = None,
         atmeans: bool = False,
         level: float | None = None,
+        eyex: str | list[str] | None = None,
+        dyex: str | list[str] | None = None,
+        eydx: str | list[str] | None = None,
     ) -> pd.DataFrame:
         """Stata's ``margins``: average marginal effects (``dydx``) or predictive margins,
-        with delta-method standard errors; columns as :meth:`tidy`."""
+        with delta-method standard errors; columns as :meth:`tidy`. After a
+        maximum-likelihood fit the margins are of the predicted probability, count or mean,
+        and the elasticities ``eyex``, ``dyex``, ``eydx`` are available
+        (:mod:`vcereg.postestimation.ml_margins`)."""
+        if self.ml is not None:
+            return ml_margins(
+                self, dydx, at=at, over=over, atmeans=atmeans, level=level,
+                eyex=eyex, dyex=dyex, eydx=eydx,
+            )  # fmt: skip
+        if eyex or dyex or eydx:
+            raise NotSupportedError(
+                "elasticities after a linear model: use margins(dydx=...) and scale it"
+            )
         return margins(self, dydx, at=at, over=over, atmeans=atmeans, level=level)
 
     def boottest(

@@ -275,5 +275,5 @@ def test_perfect_prediction(data):
 def test_least_squares_only_variances_refuse(data):
     r = vcereg.regress("logit y x1 x2", data)
     for vce in ("hc3", "hc2", "cr2 g", "wild g", "ols"):
-        with pytest.raises(vcereg.errors.VceregError, match="maximum-likelihood|least"):
+        with pytest.raises(vcereg.errors.VceregError, match=r"maximum-likelihood|least"):
             r.with_vce(vce)

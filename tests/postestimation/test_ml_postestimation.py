@@ -98,11 +98,13 @@ def test_margins_against_marginaleffects(binary, line, ref_model):
     # 0/1 check): integer regressors here, factors against statsmodels below
     me = pytest.importorskip("marginaleffects")
     y = line.split()[1]
-    data = pd.DataFrame({
-        y: binary[y],
-        "x": np.round(binary.x * 3).astype(int),
-        "z": np.round(binary.z * 4).astype(int),
-    })
+    data = pd.DataFrame(
+        {
+            y: binary[y],
+            "x": np.round(binary.x * 3).astype(int),
+            "z": np.round(binary.z * 4).astype(int),
+        }
+    )
     fit = ref_model(f"{y} ~ x + z", data).fit(disp=0, tol=1e-12, method="newton")
     r = vcereg.regress(line, data)
     ame = r.margins(dydx=["x", "z"])

@@ -231,4 +231,5 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         source=src,
         command=cmd,
         family=ml_family(cmd, opts.ml_opts, src) if cmd in ML_COMMANDS else None,
+        beta="beta" in opts.flags,
     )

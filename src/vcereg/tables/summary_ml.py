@@ -15,7 +15,7 @@ import math
 import textwrap
 from typing import Any
 
-from .format import fmt_df, fmt_level, stata_count, stata_fixed, stata_g
+from .format import fmt_df, fmt_level, stata_count, stata_fixed, stata_g, stata_sig
 
 __all__ = ["render_ml_summary"]
 
@@ -59,7 +59,7 @@ def _header(r: Any) -> list[str]:
         _right("Pseudo R2", stata_fixed(r.pseudo_r2, 4)),
     ]
     what = "Log pseudolikelihood" if _pseudo(r) else "Log likelihood"
-    left = [r.model_label, "", "", f"{what} = {ml.loglik:.8g}"]
+    left = [r.model_label, "", "", f"{what} = {stata_sig(ml.loglik, 8)}"]
     if ml.model == "nbreg":
         left[2] = "Dispersion: mean"
     return [f"{a:<56}{b}" for a, b in zip(left, right, strict=True)]
@@ -70,7 +70,7 @@ def _glm_header(r: Any) -> list[str]:
     n = float(r.nobs)
     df = n - ml.k_params
     var, var_name = _VARIANCE.get(ml.family, ("", ""))
-    var = var.replace("{a}", f"{ml.alpha:g}" if ml.alpha is not None else "1")
+    var = var.replace("{a}", stata_sig(ml.alpha, 6) if ml.alpha is not None else "1")
     if ml.family == "binomial" and not (isinstance(ml.trials, float) and ml.trials == 1.0):
         var, var_name = "u*(1-u/N)", "Binomial"
     link, link_name = _LINKS.get(ml.link, (f"u^({ml.link[6:-1]})", "Power"))

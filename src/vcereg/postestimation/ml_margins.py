@@ -47,6 +47,15 @@ if TYPE_CHECKING:
 __all__ = ["ml_margins"]
 
 _STEP = 1e-3
+_EXPRESSIONS = {  # Stata's wording of the default prediction
+    "logit": "Pr({y}), predict()",
+    "logistic": "Pr({y}), predict()",
+    "probit": "Pr({y}), predict()",
+    "cloglog": "Pr({y}), predict()",
+    "poisson": "Predicted number of events, predict()",
+    "nbreg": "Predicted number of events, predict()",
+    "glm": "Predicted mean {y}, predict()",
+}
 _KINDS = ("dydx", "eyex", "dyex", "eydx")
 
 
@@ -307,5 +316,8 @@ def _table(
         vce_label=res.vce_label,
         level=lev,
         model_label=titles.get(kind, "Average marginal effects and elasticities"),
+        expression=_EXPRESSIONS.get(res.ml.model, "Predicted mean").format(y=res.depvar)
+        if res.ml is not None
+        else "",
     )
     return out

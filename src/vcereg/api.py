@@ -268,11 +268,13 @@ def _fit_dask(
 ) -> Results:
     """A Dask DataFrame: sufficient statistics from the backend, then the usual variance
     and assembly; the Results keep neither the compressed arrays nor the data."""
-    part = dask_backend.fit_dask(spec, data, safe=safe, context=context)
+    fit_dask = dask_backend.fit_dask_ml if spec.family is not None else dask_backend.fit_dask
+    part = fit_dask(spec, data, safe=safe, context=context)
     vres = compute_vce(part.vce_spec, part.design, part.fit, None)
     if part.label is not None:
         vres = dataclasses.replace(vres, label=part.label)
-    res = assemble(spec, part.design, part.fit, vres, None)
+    label = part.fit.ml.title if part.fit.ml is not None else "Linear regression"
+    res = assemble(spec, part.design, part.fit, vres, None, model_label=label)
     # the notes are resolved now: a lazy note would keep the compressed arrays alive
     g_star = res.effective_clusters
     kept = [t for t in res.terms if t not in res.omitted]

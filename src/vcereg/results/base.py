@@ -342,6 +342,32 @@ class ResultsBase:
             "n_dropped": self.n_dropped,
             "notes": list(self.notes),
             "panel": panel.to_dict() if panel is not None else None,
+            "ml": self._ml_dict(),
+        }
+
+    def _ml_dict(self) -> dict[str, Any] | None:
+        """Likelihood statistics of a maximum-likelihood fit (None for least squares)."""
+        ml = getattr(self, "ml", None)
+        if ml is None:
+            return None
+        num = json_number
+        r: Any = self
+        return {
+            "model": ml.model,
+            "family": ml.family,
+            "link": ml.link,
+            "loglik": num(ml.loglik),
+            "ll_0": num(ml.ll_0),
+            "pseudo_r2": num(r.pseudo_r2),
+            "chi2": num(r.chi2),
+            "chi2_type": r.model_test,
+            "aic": num(r.aic),
+            "bic": num(r.bic),
+            "deviance": num(ml.deviance),
+            "pearson": num(ml.pearson),
+            "scale": num(ml.scale),
+            "alpha": num(ml.alpha),
+            "iterations": ml.iterations,
         }
 
     # --- display -------------------------------------------------------------------

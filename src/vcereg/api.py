@@ -40,7 +40,7 @@ from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
 from .vce import resolve
 from .vce.bootstrap import set_progress
 
-__all__ = ["DataLike", "as_pandas", "fit_spec", "parse", "regress", "stata"]
+__all__ = ["DataLike", "as_pandas", "fit_spec", "glm", "parse", "regress", "stata"]
 
 
 class _ToPandas(Protocol):
@@ -133,6 +133,42 @@ def regress(
         # 0.95 means 95%, as conf_int() reads it; a 0.95% interval is never meant
         spec = spec.replace(level=float(level) * (100 if 0 < float(level) < 1 else 1))
     return fit_spec(spec, data, safe=safe, context=context)
+
+
+def glm(
+    formula: str,
+    data: DataLike,
+    *,
+    family: str = "gaussian",
+    link: str | None = None,
+    vce: str | None = None,
+    ssc: str | SmallSample | None = None,
+    level: float | None = None,
+    **options: object,
+) -> Results:
+    """Fit a generalized linear model by maximum likelihood (Stata's ``glm``).
+
+    ``family`` is ``gaussian``, ``binomial``, ``poisson``, ``gamma``, ``igaussian`` or
+    ``nbinomial``; ``link`` defaults to the family's canonical link. ``options`` are those
+    of the model string's ``glm(...)`` section (``exposure="t"``, ``scale="dev"``,
+    ``irls=True``, ``eform=True``...); see docs/glm.md. The same as
+    ``regress("y ~ x | glm(family, link, ...)", data)``.
+
+    >>> import vcereg
+    >>> d = vcereg.datasets.load("student-mat")
+    >>> r = vcereg.glm("absences ~ studytime", d, family="poisson", vce="robust")
+    >>> r.model_label, r.ml.link
+    ('Generalized linear models', 'log')
+    """
+    if not isinstance(formula, str) or "|" in formula:
+        raise SpecError("glm() takes a formula such as 'y ~ x1 + x2' (sections go in the keywords)")
+    parts = [family if link is None else f"{family}, {link}"]
+    for key, value in options.items():
+        if value is True:
+            parts.append(key)
+        elif value not in (None, False):
+            parts.append(f"{key}={value}")
+    return regress(f"{formula} | glm({', '.join(parts)})", data, vce=vce, ssc=ssc, level=level)
 
 
 def _check_arguments(model: object, vce: object, level: object) -> None:

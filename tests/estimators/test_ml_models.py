@@ -221,6 +221,7 @@ def test_user_dtypes_missing_values_and_rescaling(data):
         y=data.y.astype("int8"),
         d=data.d.astype("int16"),
         x2=pd.array(data.x2, dtype="Float64"),
+        x1=data.x1.astype("float64[pyarrow]"),
         g=data.g.astype("Int64"),
     )
     np.testing.assert_allclose(vcereg.regress("logit y x1 x2 d, vce(cluster g)", odd).params,

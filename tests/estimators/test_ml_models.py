@@ -273,8 +273,17 @@ def test_perfect_prediction(data):
     assert any("completely determined" in n for n in r.notes)
 
 
-def test_least_squares_only_variances_refuse(data):
+def test_hac_on_scores_and_refusals(data):
     r = vcereg.regress("logit y x1 x2", data)
+    # Newey-West with no lag is the robust sandwich (both x N/(N-1) under Stata's rule)
+    t = data.assign(t=np.arange(len(data)))
+    r_t = vcereg.regress("logit y x1 x2", t)
+    np.testing.assert_allclose(
+        _cov(r_t.with_vce("hac t, lags(0)"), NAMES), _cov(r.with_vce("robust"), NAMES),
+        rtol=1e-12,
+    )  # fmt: skip
+    with pytest.raises(vcereg.errors.NotSupportedError, match="boottest"):
+        r.boottest("x1")
     for vce in ("hc3", "hc2", "cr2 g", "wild g", "ols"):
         with pytest.raises(vcereg.errors.VceregError, match=r"maximum-likelihood|least"):
             r.with_vce(vce)

@@ -15,7 +15,7 @@ Failure raises :class:`~vcereg.errors.ConvergenceError` (r(430)).
 ...     return -0.5 * (t[0] - 1) ** 2 - 2 * (t[1] + 2) ** 2, g, np.diag([1.0, 4.0])
 >>> out = maximize(f, np.zeros(2))
 >>> np.round(out.theta, 8).tolist(), out.iterations
-([1.0, -2.0], 1)
+([1.0, -2.0], 2)
 """
 
 from __future__ import annotations

@@ -195,6 +195,11 @@ class Results(ResultsBase, LinearStats, MLStats):
         >>> bt.reps, bt.enumerated
         (4, True)
         """
+        if self.ml is not None:
+            raise NotSupportedError(
+                "boottest resamples least-squares residuals; it is not defined after "
+                f"{self.ml.model}: use the cluster-robust Wald test, r.test(...)"
+            )
         return boottest(
             self,
             hypothesis,

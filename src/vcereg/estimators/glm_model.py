@@ -31,7 +31,7 @@ from ..design import Design, subset
 from ..errors import CollinearityWarning, DataError, EstimationError, PerfectPredictionWarning, warn
 from ..linalg import least_squares
 from ..spec import FamilySpec, ModelSpec, WeightKind
-from .glm import GLMArrayFit, fit_glm_arrays
+from .glm import GLMArrayFit, fit_glm_arrays, glm_loglik
 from .glm_family import make_family, make_link
 from .mlinfo import MODEL_TITLES, MLInfo
 from .ols import Fit
@@ -212,12 +212,19 @@ def _label(fam: FamilySpec) -> str:
 
 def _null_loglik(design: Design, y: FloatArray, kwargs: Mapping[str, object]) -> float | None:
     """Log likelihood of the constant-only model (all coefficients 0 without a constant)."""
-    ones = np.ones((len(y), 1))
+    if not design.has_intercept:  # Stata: the model with every coefficient 0
+        family, link = kwargs["family"], kwargs["link"]
+        off = kwargs["offset"]
+        eta = np.zeros(len(y)) if off is None else np.asarray(off, dtype=np.float64)
+        w = kwargs["weights"]
+        w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
+        m = kwargs["trials"]
+        with np.errstate(all="ignore"):
+            mu = family.valid_mu(link.inverse(eta))  # type: ignore[attr-defined]
+            ll = glm_loglik(family, link, y, mu, eta, w, m)  # type: ignore[arg-type]
+        return ll if np.isfinite(ll) else None
     try:
-        if design.has_intercept:
-            return fit_glm_arrays(ones, y, **kwargs).loglik  # type: ignore[arg-type]
-        zero = dict(kwargs, maxiter=0, start=np.zeros(1))
-        return fit_glm_arrays(ones * 0.0, y, **zero).loglik  # type: ignore[arg-type]
+        return fit_glm_arrays(np.ones((len(y), 1)), y, **kwargs).loglik  # type: ignore[arg-type]
     except EstimationError:
         return None
 

@@ -15,7 +15,7 @@ from . import (
     errors,
     io,
 )
-from .api import fit_spec, parse, regress, stata
+from .api import fit_spec, glm, parse, regress, stata
 from .dofile import DoRun, run_do
 from .dsl import unparse as to_dsl
 from .errors import VceregError, VceregWarning
@@ -50,6 +50,7 @@ __all__ = [
     "errors",
     "etable",
     "fit_spec",
+    "glm",
     "hausman",
     "io",
     "marginsplot",

@@ -14,6 +14,7 @@ from .errors import Span, VceOptionError, closest
 
 __all__ = [
     "Dialect",
+    "FamilySpec",
     "IVSpec",
     "ModelSpec",
     "PanelSpec",
@@ -128,6 +129,50 @@ class IVSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class FamilySpec:
+    """A model fitted by maximum likelihood: the distribution of the outcome and its link.
+
+    ``family`` is ``binomial``, ``poisson``, ``gaussian``, ``gamma``, ``inverse_gaussian``
+    or ``nbinomial``; ``link`` None means the family's default (logit, log, identity,
+    power(-1), power(-2), log). Binomial ``trials`` are a number or a variable (Stata's
+    ``family(binomial n)``); ``alpha`` is the negative binomial's (``nbreg`` estimates it:
+    ``estimate_alpha``). ``exposure`` enters the linear predictor as ``ln(exposure)``,
+    ``offset`` as itself. ``scale`` is Stata's ``scale(x2|dev|#)`` (None: the family's
+    default); ``irls`` asks for IRLS with the expected information (``glm, irls``).
+    ``eform`` is a display request (``"or"``, ``"irr"``, ``"eform"``). ``tolerance``,
+    ``ltolerance``, ``nrtolerance`` and ``iterate`` are Stata's maximize options. ``asis``
+    keeps regressors that predict a binary outcome perfectly (Stata's ``asis``).
+    ``model`` is the command whose conventions and output apply: ``logit``,
+    ``logistic``, ``probit``, ``cloglog``, ``poisson``, ``glm`` or ``nbreg``.
+    ``absorb`` models (``fe(...)`` with a family) are fitted by the fixed-effects GLM.
+    """
+
+    family: str = "binomial"
+    link: str | None = None
+    model: str = "glm"
+    trials: str | float | None = None
+    alpha: float | None = None
+    estimate_alpha: bool = False
+    exposure: str | None = None
+    offset: str | None = None
+    scale: str | float | None = None
+    irls: bool = False
+    eform: str | None = None
+    tolerance: float = 1e-6
+    ltolerance: float | None = None
+    nrtolerance: float = 1e-5
+    iterate: int = 300
+    asis: bool = False
+
+    def variables(self) -> tuple[str, ...]:
+        """Data columns the family needs besides the formula (listwise deletion covers them)."""
+        out = [v for v in (self.exposure, self.offset) if v]
+        if isinstance(self.trials, str):
+            out.append(self.trials)
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
 class PanelSpec:
     """Panel / time structure, as Stata's ``xtset id time`` (``tsset time`` leaves ``id`` None)."""
 
@@ -191,6 +236,16 @@ class SmallSample:
         ``"vce"``: the model F (or chi2) follows the policy; ``"small"``: it is always
         the small-sample F with the residual (or G-1) denominator degrees of freedom,
         whatever ``small`` says (ivreg2 and ivreghdfe).
+    ml_k
+        K in the factors of maximum-likelihood fits: ``"one"`` (Stata's ML commands:
+        robust N/(N-1), cluster G/(G-1) and no (N-1)/(N-K)) or ``"all"`` (statsmodels,
+        fixest: the estimated parameters, as for least squares).
+    ml_model_adj
+        Multiply the model-based ML covariance (``oim``) by (N-1)/(N-K) (fixest's
+        ``ssc(adj=TRUE)`` for GLMs); Stata and statsmodels do not.
+    ml_robust_adj
+        Apply ``robust``'s factor to ML fits (Stata N/(N-1), fixest N/(N-K)); statsmodels'
+        HC1 of a maximum-likelihood model is its HC0 (no factor).
     """
 
     name: str = "stata"
@@ -203,6 +258,9 @@ class SmallSample:
     small: bool = True
     absorbed_in_k: Literal["all", "nonnested"] = "nonnested"
     model_f: Literal["vce", "small"] = "vce"
+    ml_k: Literal["one", "all"] = "one"
+    ml_model_adj: bool = False
+    ml_robust_adj: bool = True
 
     @classmethod
     def preset(cls, name: str) -> SmallSample:
@@ -220,9 +278,17 @@ class SmallSample:
         if key == "stata":
             return cls()
         if key in ("fixest", "pyfixest"):
-            return cls(name="fixest", hc23_factor=True, jackknife="fixest")
+            return cls(
+                name="fixest", hc23_factor=True, jackknife="fixest", ml_k="all", ml_model_adj=True
+            )
         if key == "statsmodels":
-            return cls(name="statsmodels", multiway="per_term", robust_inference="normal")
+            return cls(
+                name="statsmodels",
+                multiway="per_term",
+                robust_inference="normal",
+                ml_k="all",
+                ml_robust_adj=False,
+            )
         if key in ("asymptotic", "large"):
             return cls(name="asymptotic", small=False, robust_inference="normal")
         if key == "ivreg2":  # large-sample variance, small-sample model F
@@ -260,8 +326,12 @@ class ModelSpec:
     level
         Confidence level in percent.
     estimator
-        ``"ols"``, ``"areg"``, ``"reghdfe"``, ``"xtreg_fe"``, ``"iv2sls"``, or the panel
-        models ``"xtreg_re"``, ``"xtreg_be"``, ``"xtreg_be_wls"`` (which need ``panel.id``).
+        ``"ols"``, ``"areg"``, ``"reghdfe"``, ``"xtreg_fe"``, ``"iv2sls"``, the panel
+        models ``"xtreg_re"``, ``"xtreg_be"``, ``"xtreg_be_wls"`` (which need ``panel.id``),
+        or ``"glm"`` / ``"nbreg"`` for maximum-likelihood models (with ``family``).
+    family
+        The distribution and link of a maximum-likelihood model (``logit``, ``poisson``,
+        ``glm``, ``nbreg``); None for least squares.
     term_style
         ``"formulaic"`` names (``C(g)[T.2]``) or ``"stata"`` (``2.g``); ``factor_names`` maps
         formulaic factor expressions to the Stata variable spelling used for display.
@@ -288,6 +358,7 @@ class ModelSpec:
     factor_names: tuple[tuple[str, str], ...] = ()
     source: str = ""
     command: str | None = None
+    family: FamilySpec | None = None
     beta: bool = False
 
     def replace(self, **changes: object) -> ModelSpec:

@@ -3,12 +3,23 @@
 
 from __future__ import annotations
 
-from . import boottest, describe, estat, estimates, hausman, hypotheses, margins, predict
+from . import (
+    boottest,
+    describe,
+    estat,
+    estat_ic,
+    estimates,
+    hausman,
+    hypotheses,
+    margins,
+    predict,
+)
 
 __all__ = [
     "boottest",
     "describe",
     "estat",
+    "estat_ic",
     "estimates",
     "hausman",
     "hypotheses",

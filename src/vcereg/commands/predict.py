@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..dofile import DoCommand, DoRun, DoState, register_command
 from ..errors import DataError
+from ..postestimation.ml_predict import ML_PREDICTIONS
 from ..postestimation.predict import PREDICTIONS
 from ..results import Results
 
@@ -37,10 +38,13 @@ def _predict(cmd: DoCommand, state: DoState) -> None:
         raise cmd.error(f"predict: only 'if e(sample)' is supported (got 'if {cond.strip()}')")
     if name in state.data.columns:
         raise cmd.error(f"variable {name} already defined", hint="drop it or pick another name")
-    chosen = [k for k in PREDICTIONS if cmd.option(k, abbrev=_PREDICT_ABBREV[k]) is not None]
+    if res.ml is not None:  # logit, poisson, glm...: pr, n, mu and glm's residuals
+        chosen = [k for k in ML_PREDICTIONS if cmd.option(k, abbrev=min(2, len(k))) is not None]
+    else:
+        chosen = [k for k in PREDICTIONS if cmd.option(k, abbrev=_PREDICT_ABBREV[k]) is not None]
     if len(chosen) > 1:
         raise cmd.error(f"predict: only one of {', '.join(chosen)} may be given")
-    what = chosen[0] if chosen else "xb"
+    what: str | None = chosen[0] if chosen else (None if res.ml is not None else "xb")
     # Stata fills every row it can; a level outside the estimation sample cannot be
     values = (
         res.predict(what=what) if cond else res.predict(state.data, what=what, unseen="missing")

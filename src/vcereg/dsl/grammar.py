@@ -12,6 +12,9 @@ quotes respected), so ``if(a == 1 | b == 2)`` stays whole. Sections:
 ``iv(d1 d2 ~ z1 z2)``  endogenous regressors and excluded instruments
 ``panel(id t, re)``    panel model: ``re`` (default), ``fe``, ``be``, ``be wls``
                        (Stata's ``xtset id t`` + ``xtreg, re``), see :mod:`.panel`
+``logit``, ``probit``  maximum-likelihood models (also ``cloglog``, ``logistic``,
+``poisson``, ``nbreg`` ``poisson``, ``nbreg``, ``glm(family, link)``), with or without
+``glm(gamma, log)``    options in parentheses, see :mod:`.family`
 =====================  ================================================================
 
 No formulaic here: the formula part is kept as text and checked where it is built.
@@ -28,13 +31,14 @@ from dataclasses import dataclass
 
 from ..errors import Span, SpecError, VceSyntaxError, closest
 from ..spec import Dialect, IVSpec, ModelSpec, SampleSpec, VceSpec, WeightKind, WeightSpec
+from .family import FAMILY_SECTIONS, parse_family, unparse_family
 from .ivopts import format_iv_options, parse_iv_options
 from .names import QUOTED, split_names
 from .panel import parse_panel, unparse_panel
 
 __all__ = ["SECTIONS", "parse", "parse_vce", "split_top_level", "unparse"]
 
-SECTIONS = ("vce", "weights", "if", "fe", "iv", "panel")
+SECTIONS = ("vce", "weights", "if", "fe", "iv", "panel", *FAMILY_SECTIONS)
 _SECTION_ALIASES = {"weight": "weights", "absorb": "fe"}  # accepted spellings
 _MISTAKES = {"cluster": "vce", "robust": "vce"}  # words people write instead of a section
 _OPEN = {"(": ")", "[": "]", "{": "}"}
@@ -132,8 +136,18 @@ def parse(source: str, *, vce: str | None = None) -> ModelSpec:
                 source=source,
                 span=Span(piece.start, piece.start + len(piece.text)),
             )
+        family = next((s for s in seen if s in FAMILY_SECTIONS), None)
+        if name in FAMILY_SECTIONS and family is not None:
+            raise SpecError(
+                f"a model has one family: {family} and {name} are both given",
+                source=source,
+                span=Span(piece.start, piece.start + len(piece.text)),
+            )
         seen[name] = piece
-        fields.update(_SECTION_PARSERS[name](source, body, body_start))
+        if name in FAMILY_SECTIONS:
+            fields.update(parse_family(source, name, body, body_start))
+        else:
+            fields.update(_SECTION_PARSERS[name](source, body, body_start))
     if vce is not None:
         if "vce" in seen:
             p = seen["vce"]
@@ -165,6 +179,8 @@ def _section(source: str, piece: _Piece) -> tuple[str, str, int]:
             span=Span(max(0, piece.start - 1), piece.start),
         )
     m = _NAME.match(piece.text)
+    if m is not None and m.end() == len(piece.text) and m.group(0).lower() in FAMILY_SECTIONS:
+        return m.group(0).lower(), "", piece.start + m.end()  # a bare family: "| logit"
     if m is None or len(piece.text) == m.end() or piece.text[m.end()] != "(":
         word = m.group(0) if m else piece.text.split()[0]
         near = closest(word, SECTIONS) or _MISTAKES.get(word.lower())
@@ -395,6 +411,8 @@ def unparse(spec: ModelSpec) -> str:
         parts.append(f"weights({spec.weights.var}{kind})")
     if spec.sample is not None:
         parts.append(f"if({spec.sample.expr})")
+    if spec.family is not None:
+        parts.append(unparse_family(spec.family))
     if spec.vce.name != "ols" or spec.vce.args or spec.vce.options:
         parts.append(str(spec.vce))
     return " | ".join(parts)

@@ -19,6 +19,7 @@ from ..design import Design
 from ..errors import CollinearityWarning, EstimationError, warn
 from ..linalg import LeastSquares, least_squares
 from ..spec import WeightKind
+from .mlinfo import MLInfo
 
 __all__ = ["Fit", "fit_ols", "make_fit", "weighted"]
 
@@ -51,6 +52,8 @@ class Fit:
     # GMM: scores (N, k) the robust, cluster and HAC variances use instead of
     # x_w * resid_w (ivreg2's gmm2s, ivregress's centring; see estimators.gmm)
     vce_scores: FloatArray | None = None
+    # maximum likelihood: x_w holds the per-row scores, resid_w is 1 (see MLInfo)
+    ml: MLInfo | None = None
 
     @property
     def ess(self) -> float:

@@ -37,7 +37,7 @@ def assemble(
     """Build a :class:`Results` from the pieces (used by the api)."""
     terms = design.terms
     df_model = float(len(slopes(design, fit)))
-    r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")
+    r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")  # NaN for ML fits
     n = fit.nobs
     centered = 1 if design.has_intercept else 0
     # Root MSE and adjusted R-squared count every absorbed level, even those the variance
@@ -71,6 +71,7 @@ def assemble(
         _fit=fit,
         _design=design,
         _data=data,
+        ml=fit.ml,
         **vce_fields(spec, design, fit, vres, notes, data),
     )
 

@@ -231,9 +231,13 @@ class ResultsBase:
         shown = [self.display_names.get(t, t) for t in self.terms]
         return wald(self.params.to_numpy(), self.cov.to_numpy(), R, r, self.df_inference, shown)
 
-    def lincom(self, expression: str, level: float | None = None) -> pd.DataFrame:
+    def lincom(
+        self, expression: str, level: float | None = None, *, eform: bool = False
+    ) -> pd.DataFrame:
         """A linear combination of coefficients with its standard error, t, p and interval
-        (Stata's ``lincom``): one row with the columns of :meth:`tidy`.
+        (Stata's ``lincom``): one row with the columns of :meth:`tidy`. ``eform=True``
+        exponentiates it (``lincom ..., or`` / ``irr``: the estimate exp(c'b), its delta-method
+        standard error exp(c'b) se, the interval exp of the bounds; z and p unchanged).
 
         >>> import vcereg
         >>> r = vcereg.regress("G3 ~ absences + studytime", vcereg.datasets.load("student-mat"))
@@ -244,7 +248,14 @@ class ResultsBase:
         lev = self.level if level is None else confidence_level(level)
         df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
         label = expression.strip()
-        return lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)
+        out = lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)
+        if eform:  # Stata's lincom ..., or / irr / eform: exp of the combination
+            est, se = out["estimate"].to_numpy(), out["std_error"].to_numpy()
+            out["estimate"] = np.exp(est)
+            out["std_error"] = np.exp(est) * se
+            out["ci_low"] = np.exp(out["ci_low"].to_numpy())
+            out["ci_high"] = np.exp(out["ci_high"].to_numpy())
+        return out
 
     # --- other covariances -------------------------------------------------------------
     def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:
@@ -325,6 +336,32 @@ class ResultsBase:
             "n_dropped": self.n_dropped,
             "notes": list(self.notes),
             "panel": panel.to_dict() if panel is not None else None,
+            "ml": self._ml_dict(),
+        }
+
+    def _ml_dict(self) -> dict[str, Any] | None:
+        """Likelihood statistics of a maximum-likelihood fit (None for least squares)."""
+        ml = getattr(self, "ml", None)
+        if ml is None:
+            return None
+        num = json_number
+        r: Any = self
+        return {
+            "model": ml.model,
+            "family": ml.family,
+            "link": ml.link,
+            "loglik": num(ml.loglik),
+            "ll_0": num(ml.ll_0),
+            "pseudo_r2": num(r.pseudo_r2),
+            "chi2": num(r.chi2),
+            "chi2_type": r.model_test,
+            "aic": num(r.aic),
+            "bic": num(r.bic),
+            "deviance": num(ml.deviance),
+            "pearson": num(ml.pearson),
+            "scale": num(ml.scale),
+            "alpha": num(ml.alpha),
+            "iterations": ml.iterations,
         }
 
     # --- display -------------------------------------------------------------------

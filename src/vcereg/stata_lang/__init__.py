@@ -27,6 +27,7 @@ from ..spec import Dialect, ModelSpec, PanelSpec, SmallSample
 from .command import COMMANDS, is_stata_command, parse_line
 from .do import logical_lines, panel_line, parse_do
 from .ivoptions import iv_words
+from .mloptions import ML_COMMANDS, ml_option_words
 from .naming import formula_to_stata
 from .options import OPTIONS, VCE_NAMES
 from .qualifiers import WEIGHT_ABBREVS
@@ -118,8 +119,10 @@ def unparse(spec: ModelSpec) -> str:
         opts += _XTREG_MODELS.get(spec.estimator, ["fe"])
     elif spec.absorb or cmd == "reghdfe":
         opts.append(f"absorb({' '.join(spec.absorb)})" if spec.absorb else "noabsorb")
-    if not constant and cmd in ("regress", "ivregress", "ivreg2"):
+    if not constant and cmd in ("regress", "ivregress", "ivreg2", *ML_COMMANDS):
         opts.append("noconstant")
+    if spec.family is not None:
+        opts += ml_option_words(spec.family)
     opts += iv_opts
     if spec.level != 95.0:
         opts.append(f"level({spec.level:g})")
@@ -163,6 +166,8 @@ _XTREG_MODELS = {
 
 
 def _command_for(spec: ModelSpec) -> str:
+    if spec.family is not None:
+        return spec.family.model if spec.family.model in ML_COMMANDS else "glm"
     if spec.iv is not None:
         return "ivreghdfe" if spec.absorb else "ivregress"
     if spec.estimator.startswith("xtreg_"):

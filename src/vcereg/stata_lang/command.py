@@ -16,6 +16,7 @@ from ..errors import VceregError, closest
 from ..spec import IVSpec, ModelSpec, PanelSpec, SmallSample
 from .factors import categorical_expr, term_formula
 from .ivoptions import apply_iv_options
+from .mloptions import ML_COMMANDS, ml_family
 from .naming import check_coding
 from .options import Options
 from .qualifiers import parse_if, parse_in, parse_weight, split_qualifiers
@@ -43,10 +44,17 @@ COMMANDS = {
     "xtreg": ("xtreg", "xtreg_fe"),
     "newey": ("newey", "ols"),
     "xtscc": ("xtscc", "ols"),
+    "logit": ("logit", "glm"),
+    "logistic": ("logistic", "glm"),
+    "probit": ("probit", "glm"),
+    "cloglog": ("cloglog", "glm"),
+    "poisson": ("poisson", "glm"),
+    "nbreg": ("nbreg", "nbreg"),
+    "glm": ("glm", "glm"),
 }
 _OTHER = frozenset((
-    "logit", "logistic", "probit", "poisson", "nbreg", "tobit", "qreg", "ivreg",
-    "xtivreg", "xtivreg2", "prais", "glm", "ppmlhdfe", "rreg", "mixed", "xtlogit",
+    "tobit", "qreg", "ivreg",
+    "xtivreg", "xtivreg2", "prais", "ppmlhdfe", "rreg", "mixed", "xtlogit",
     "xtprobit", "xtpoisson", "xtgls", "xtabond", "heckman", "sureg", "reg3", "xtmixed",
 ))  # fmt: skip
 _ABBREVS = {c: minimal for c, (minimal, _) in COMMANDS.items()}
@@ -97,7 +105,7 @@ def _command(src: str, start: int) -> tuple[str, int]:
     if word.lower() in _OTHER:
         raise unsupported(
             src,
-            f"{word} is not supported; vcereg fits the linear models {names}",
+            f"{word} is not supported; vcereg fits {names}",
             start,
             start + len(word),
         )
@@ -242,5 +250,6 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         factor_names=tuple(dict.fromkeys(names)),
         source=src,
         command=cmd,
+        family=ml_family(cmd, opts.ml_opts, src) if cmd in ML_COMMANDS else None,
         beta="beta" in opts.flags,
     )

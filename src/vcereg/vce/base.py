@@ -22,16 +22,61 @@ from ..linalg import LeastSquares
 from ..spec import SmallSample, VceSpec, WeightKind
 
 __all__ = [
+    "MLContext",
     "VarianceEstimator",
     "VceContext",
     "VceInference",
     "VceResult",
     "available",
     "fix_psd",
+    "refuse_ml",
     "register_vce",
     "resolve",
     "unregister_vce",
 ]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MLContext:
+    """What a maximum-likelihood fit adds to the context.
+
+    For such a fit ``VceContext.x`` holds the per-row scores ``d l_i / d theta`` (prior
+    weights included) and ``resid`` is 1, so every sandwich estimator sees the scores
+    ``x_i * resid_i`` as for least squares; ``bread`` is the inverse observed information
+    (Stata's ``oim``). ``VceContext.k`` is the parameter count the policy puts in the
+    small-sample factors (1 under Stata's ML convention: robust N/(N-1), cluster G/(G-1)).
+
+    Attributes
+    ----------
+    scale
+        The dispersion phi multiplying the model-based covariance (``oim``, ``eim``):
+        1 for binomial, Poisson and negative binomial models, Pearson chi2 / (N - K) by
+        default for the Gaussian, gamma and inverse Gaussian families.
+    oim_bread, eim_bread
+        Inverse observed and expected information (``vce(oim)``, ``glm``'s
+        ``vce(eim)``); the sandwich bread is ``VceContext.bread`` (the expected one after
+        ``glm, irls``, as Stata).
+    design
+        ``sqrt(w) X`` with the IRLS weights at the optimum: the regressors the effective
+        number of clusters is computed on.
+    k_params
+        Estimated parameters (for fixest's (N-1)/(N-K) on ``oim``).
+    """
+
+    scale: float = 1.0
+    oim_bread: FloatArray | None = None
+    eim_bread: FloatArray | None = None
+    design: FloatArray | None = None
+    k_params: int = 1
+
+
+def refuse_ml(ctx: VceContext, what: str, instead: str = "vce(robust) or vce(cluster ...)") -> None:
+    """Raise for estimators that need least squares (leverage, residual resampling)."""
+    if ctx.ml is not None:
+        raise VceOptionError(
+            f"{what} needs a least-squares fit (leverages or residuals); it is not defined "
+            f"for maximum-likelihood models: use {instead}"
+        )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -75,7 +120,11 @@ class VceContext:
         When set, ``leave_out(codes)`` gives the (G, k) changes ``b_(g) - b`` of the kept
         coefficients when each group of ``codes`` is left out. Jackknife estimators use it
         when the coefficients are not a least-squares function of ``x`` alone (2SLS: the
-        first stage is re-estimated too, as Stata's ``vce(jackknife)`` does).
+        first stage is re-estimated too, as Stata's ``vce(jackknife)`` does; maximum
+        likelihood: each left-out fit is a refit).
+    ml
+        Set for maximum-likelihood fits (see :class:`MLContext`): ``x`` holds scores,
+        inference is normal (z).
     """
 
     x: FloatArray
@@ -94,10 +143,12 @@ class VceContext:
     absorbed: Mapping[str, IntArray] = field(default_factory=dict)
     iid_bread: FloatArray | None = None
     leave_out: Callable[[IntArray], FloatArray] | None = None
+    ml: MLContext | None = None
 
     def t_or_normal(self, df: float, *, robust: bool = True) -> float | None:
-        """``df`` for t inference, or None for normal inference, as the policy says."""
-        if not self.ssc.small:
+        """``df`` for t inference, or None for normal inference, as the policy says
+        (maximum-likelihood fits: always normal, as Stata's ML commands)."""
+        if not self.ssc.small or self.ml is not None:
             return None
         return df if self.ssc.robust_inference == "t" or not robust else None
 

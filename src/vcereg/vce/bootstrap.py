@@ -29,7 +29,7 @@ import numpy as np
 from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, closest, warn
 from ..spec import SmallSample, VceSpec
-from .base import VarianceEstimator, VceContext, VceResult, register_vce
+from .base import VarianceEstimator, VceContext, VceResult, refuse_ml, register_vce
 from .kernels import cluster_scores, n_groups
 from .wild_kernels import (
     WEIGHT_TYPES,
@@ -207,6 +207,7 @@ class WildBootstrap(VarianceEstimator):
             )
 
     def compute(self, ctx: VceContext) -> VceResult:
+        refuse_ml(ctx, "the wild cluster bootstrap, vce(wild ...),", "vce(cluster ...)")
         (var,) = ctx.vce.args
         codes = ctx.groups[var]
         g = n_groups(codes)

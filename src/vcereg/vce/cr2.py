@@ -31,7 +31,14 @@ import numpy as np
 from .._types import FloatArray, IntArray
 from ..errors import DataError, VceOptionError
 from ..spec import VceSpec, WeightKind
-from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
+from .base import (
+    VarianceEstimator,
+    VceContext,
+    VceResult,
+    fix_psd,
+    refuse_ml,
+    register_vce,
+)
 from .kernels import cluster_scores, effective_clusters, group_gram, n_groups
 
 __all__ = ["CR2", "bm_df_singletons"]
@@ -121,6 +128,7 @@ class CR2(VarianceEstimator):
             )
 
     def compute(self, ctx: VceContext) -> VceResult:
+        refuse_ml(ctx, "vce(cr2) (bias-reduced CR2)", "vce(cluster ...) or vce(cr3 ...)")
         if ctx.absorbed:
             raise VceOptionError(
                 "vce(hc2 ...) with a cluster variable or dfadjust is not available with "

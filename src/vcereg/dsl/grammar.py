@@ -12,6 +12,8 @@ quotes respected), so ``if(a == 1 | b == 2)`` stays whole. Sections:
 ``iv(d1 d2 ~ z1 z2)``  endogenous regressors and excluded instruments
 ``panel(id t, re)``    panel model: ``re`` (default), ``fe``, ``be``, ``be wls``
                        (Stata's ``xtset id t`` + ``xtreg, re``), see :mod:`.panel`
+``did(cs g, opts)``    staggered difference-in-differences, see :mod:`.did`; with it,
+                       ``panel(id t)`` only names the unit and period
 =====================  ================================================================
 
 No formulaic here: the formula part is kept as text and checked where it is built.
@@ -24,17 +26,28 @@ No formulaic here: the formula part is kept as text and checked where it is buil
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import Span, SpecError, VceSyntaxError, closest
-from ..spec import Dialect, IVSpec, ModelSpec, SampleSpec, VceSpec, WeightKind, WeightSpec
+from ..spec import (
+    Dialect,
+    DidSpec,
+    IVSpec,
+    ModelSpec,
+    PanelSpec,
+    SampleSpec,
+    VceSpec,
+    WeightKind,
+    WeightSpec,
+)
+from .did import parse_did
 from .ivopts import format_iv_options, parse_iv_options
 from .names import QUOTED, split_names
 from .panel import parse_panel, unparse_panel
 
 __all__ = ["SECTIONS", "parse", "parse_vce", "split_top_level", "unparse"]
 
-SECTIONS = ("vce", "weights", "if", "fe", "iv", "panel")
+SECTIONS = ("vce", "weights", "if", "fe", "iv", "panel", "did")
 _SECTION_ALIASES = {"weight": "weights", "absorb": "fe"}  # accepted spellings
 _MISTAKES = {"cluster": "vce", "robust": "vce"}  # words people write instead of a section
 _OPEN = {"(": ")", "[": "]", "{": "}"}
@@ -143,7 +156,9 @@ def parse(source: str, *, vce: str | None = None) -> ModelSpec:
                 span=Span(p.start, p.start + len(p.text)),
             )
         fields["vce"] = parse_vce(vce)
-    if "panel" in seen and "fe" in seen:
+    if "did" in seen:
+        _merge_did(source, fields, seen)
+    elif "panel" in seen and "fe" in seen:
         p = seen["fe"]
         raise SpecError(
             "fe(...) cannot be combined with panel(...): write panel(id, fe) for the within "
@@ -154,6 +169,31 @@ def parse(source: str, *, vce: str | None = None) -> ModelSpec:
     if "absorb" in fields and "estimator" not in fields:
         fields["estimator"] = "reghdfe"
     return ModelSpec(**fields)  # type: ignore[arg-type]
+
+
+def _merge_did(source: str, fields: dict[str, object], seen: dict[str, _Piece]) -> None:
+    """With did(...), panel(id time) only names the unit and period; fe() and iv() do not
+    apply."""
+    for other in ("fe", "iv"):
+        if other in seen:
+            p = seen[other]
+            raise SpecError(
+                f"{other}(...) cannot be combined with did(...): the DiD estimators choose "
+                "their own fixed effects",
+                source=source,
+                span=Span(p.start, p.start + len(p.text)),
+            )
+    did = fields["did"]
+    rc = bool(fields.pop("_did_rc", False))
+    panel = fields.pop("panel", None)
+    fields.pop("absorb", None)
+    fields["estimator"] = "did"
+    if isinstance(panel, PanelSpec) and isinstance(did, DidSpec):
+        fields["did"] = replace(
+            did,
+            id=None if rc else (did.id or panel.id),
+            time=did.time or panel.time or (panel.id if rc else None),
+        )
 
 
 def _section(source: str, piece: _Piece) -> tuple[str, str, int]:
@@ -371,6 +411,7 @@ _SECTION_PARSERS = {
     "fe": _fe_section,
     "iv": _iv_section,
     "panel": parse_panel,
+    "did": parse_did,
 }
 
 

@@ -20,7 +20,7 @@ dropped and that cohort becomes the control (``"never"``) or is only a control (
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -84,10 +84,7 @@ def _no_never_treated(
     out = panel.subset(keep, note)
     if control == "never":
         cohort = np.where(out.cohort == latest, np.inf, out.cohort)
-        out = StaggeredPanel(
-            out.y, out.x, out.w, out.unit, out.period, out.periods, cohort,
-            out.cluster, out.is_panel, out.notes,
-        )  # fmt: skip
+        out = replace(out, cohort=cohort)
     return out, latest
 
 

@@ -53,6 +53,8 @@ class Etwfe:
         ``tau_{g,t} + (x_i - xbar_g)' delta_{g,t}`` over the post-treatment observations of
         one group of ``kind``."""
         post = self.time >= self.cohort
+        if kind == "event":  # pre-treatment cells too (they exist with never-treated controls)
+            post = np.ones(self.coef.size, dtype=np.bool_)
         if kind == "simple":
             key, labels = np.zeros(self.coef.size), np.array([0.0])
         else:

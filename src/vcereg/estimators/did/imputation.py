@@ -40,6 +40,7 @@ class Imputation:
     estimate: FloatArray
     cov: FloatArray
     n_treated: IntArray
+    eps: FloatArray  # (clusters, m): sum_i w_i v_i e_i per cluster; cov = eps' eps
     effects: FloatArray  # tau_it on the treated rows (NaN elsewhere)
     n_clusters: int
     notes: tuple[str, ...]
@@ -163,6 +164,7 @@ def imputation(
         estimate=estimate,
         cov=cov,
         n_treated=np.array([int(m.sum()) for m in masks], dtype=np.int64),
+        eps=eps,
         effects=tau,
         n_clusters=int(np.unique(cluster).size),
         notes=tuple(notes),

@@ -46,6 +46,9 @@ class StaggeredPanel:
         False for repeated cross-sections (each row its own unit).
     notes
         What was dropped or recoded, for the result's notes.
+    rows
+        Position of each row in the arrays given to :func:`make_panel` (rows may have been
+        dropped), to align other per-row data such as cluster codes.
     """
 
     y: FloatArray
@@ -58,6 +61,7 @@ class StaggeredPanel:
     cluster: IntArray | None
     is_panel: bool
     notes: tuple[str, ...] = ()
+    rows: IntArray | None = None  # positions in the arrays given to make_panel
 
     @property
     def n_rows(self) -> int:
@@ -102,6 +106,7 @@ class StaggeredPanel:
         remap = np.full(self.n_periods, -1, dtype=np.int64)
         remap[used] = np.arange(used.size)
         notes = self.notes + ((note,) if note else ())
+        rows = np.arange(self.n_rows) if self.rows is None else self.rows
         return replace(
             self,
             y=self.y[keep],
@@ -113,6 +118,7 @@ class StaggeredPanel:
             cohort=self.cohort[keep],
             cluster=cluster,
             notes=notes,
+            rows=rows[keep],
         )
 
 
@@ -194,6 +200,7 @@ def make_panel(
         cohort=g,
         cluster=None if cluster is None else _recode(np.asarray(cluster)),
         is_panel=is_panel,
+        rows=np.arange(n, dtype=np.int64),
     )
     first = float(periods[0])
     always = np.isfinite(g) & (g <= first + anticipation)

@@ -172,7 +172,8 @@ class DidSpec:
         unbalanced panel (cross-section estimators) instead of balancing it.
     agg
         What the result reports as its coefficients: ``"dynamic"`` (event study and ATT),
-        ``"simple"``, ``"group"``, ``"calendar"`` or ``"gt"`` (every ATT(g,t)).
+        ``"simple"``, ``"group"``, ``"calendar"``, ``"gt"`` (every ATT(g,t)) or ``"custom"``
+        (a two-stage model's own second stage).
     min_e, max_e, balance_e
         Event-time window and balancing of the event study.
     bootstrap, seed, boot_weights
@@ -184,8 +185,9 @@ class DidSpec:
         Two-stage estimator: the 0/1 treatment variable (default: from the cohort), the
         first-stage fixed effects (default id and time) and the second stage
         (``"static"``, ``"event"`` or Stata variables as formula terms).
-    rel_vars
-        Sun-Abraham: relative-time indicator variables (``eventstudyinteract``'s list).
+    rel_vars, control_var
+        Sun-Abraham: relative-time indicator variables and the control-cohort indicator
+        (``eventstudyinteract``'s list and ``control_cohort()``).
     """
 
     method: DidMethod
@@ -197,7 +199,7 @@ class DidSpec:
     anticipation: int = 0
     base: Literal["varying", "universal"] = "varying"
     unbalanced: bool = False
-    agg: Literal["dynamic", "simple", "group", "calendar", "gt"] = "dynamic"
+    agg: Literal["dynamic", "simple", "group", "calendar", "gt", "custom"] = "dynamic"
     min_e: float | None = None
     max_e: float | None = None
     balance_e: int | None = None
@@ -211,6 +213,7 @@ class DidSpec:
     first_fe: tuple[str, ...] = ()
     second: str = "event"
     rel_vars: tuple[str, ...] = ()
+    control_var: str | None = None
 
 
 _Inference = Literal["t", "normal"]

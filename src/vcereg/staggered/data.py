@@ -93,9 +93,9 @@ def load(spec: ModelSpec, data: pd.DataFrame, *, safe: bool = True) -> DidData:
         )
     frame = data.reset_index(drop=True)
     vce, cluster_var = cluster_of(spec)
-    names = (did.id, did.time, cluster_var, did.treatment, *did.first_fe, *did.rel_vars)
+    names = (did.id, did.time, cluster_var, did.treatment, *did.first_fe)
     extra = tuple(dict.fromkeys(n for n in names if n))
-    for n in extra:
+    for n in (*extra, *did.rel_vars, *([did.control_var] if did.control_var else [])):
         _column(frame, n, "the DiD model's")
     design = build(spec.replace(estimator="ols", did=None), frame, extra=extra, safe=safe)
     rows = frame.loc[design.index]

@@ -8,6 +8,7 @@ Aggregates of regression coefficients are linear combinations ``L b`` with covar
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -66,9 +67,34 @@ def _vres_kw(vres: Any, nobs: float) -> dict[str, Any]:
     }
 
 
+def _user_bins(did: DidSpec, dd: DidData) -> tuple[Any, tuple[IntArray, FloatArray]]:
+    """eventstudyinteract's control-cohort indicator and relative-time indicators."""
+    panel = dd.panel
+    assert panel is not None and panel.rows is not None
+    rows = dd.frame.iloc[panel.rows]
+    if did.control_var is not None:
+        ctrl = rows[did.control_var].fillna(0).to_numpy(dtype=np.float64) != 0
+        panel = replace(panel, cohort=np.where(ctrl, np.inf, panel.cohort))
+    dummies = np.column_stack(
+        [rows[v].fillna(0).to_numpy(dtype=np.float64) != 0 for v in did.rel_vars]
+    )
+    if (dummies.sum(axis=1) > 1).any():
+        raise DataError("the relative-time indicators overlap: each row may be in one at most")
+    code = np.where(dummies.any(axis=1), dummies.argmax(axis=1), -1).astype(np.int64)
+    rel = panel.periods[panel.period] - panel.cohort
+    bin_time = np.array(
+        [float(np.nanmean(np.where(code == j, rel, np.nan))) if (code == j).any() else np.nan
+         for j in range(len(did.rel_vars))]
+    )  # fmt: skip
+    return panel, (code, bin_time)
+
+
 def fit_sa(spec: ModelSpec, did: DidSpec, dd: DidData) -> dict[str, Any]:
     panel = dd.panel
     assert panel is not None
+    bins = None
+    if did.rel_vars:
+        panel, bins = _user_bins(did, dd)
     control = did.control or ("never" if np.isinf(panel.cohort).any() else "last")
     if control == "notyet":
         raise SpecError("Sun-Abraham's control cohort is never or last (not notyet)")
@@ -81,6 +107,7 @@ def fit_sa(spec: ModelSpec, did: DidSpec, dd: DidData) -> dict[str, Any]:
         anticipation=float(did.anticipation),
         weight_kind=dd.design.weight_kind,
         covariate_names=dd.covariates,
+        rel_bins=bins,
     )
     ok = sa.reg.keep[: sa.coef.size]
     tables: dict[str, EffectTable] = {}

@@ -77,12 +77,15 @@ def sun_abraham(
     anticipation: float = 0.0,
     weight_kind: WeightKind | None = None,
     covariate_names: tuple[str, ...] = (),
+    rel_bins: tuple[IntArray, FloatArray] | None = None,
 ) -> SunAbraham:
     """Estimate the cohort-by-relative-period interactions (see the module docstring).
 
     ``panel.x`` holds the covariates without an intercept (the fixed effects absorb it);
     ``groups`` the factorised variables the variance request needs, row-aligned with
-    ``panel``.
+    ``panel``. ``rel_bins`` replaces the relative periods by user bins
+    (``eventstudyinteract``'s indicator list): a bin code per row (-1: reference) and the
+    event time each bin stands for.
     """
     notes: list[str] = []
     cohort = panel.cohort.copy()
@@ -105,6 +108,10 @@ def sun_abraham(
     ref = -1.0 - anticipation
     treated_row = np.isfinite(cohort) & keep
     cell_rows = treated_row & (rel != ref)
+    if rel_bins is not None:
+        code_of_row, bin_time = rel_bins
+        cell_rows = treated_row & (code_of_row >= 0)
+        rel = np.where(code_of_row >= 0, bin_time[np.maximum(code_of_row, 0)], np.nan)
     pairs, inverse = np.unique(
         np.column_stack([cohort[cell_rows], rel[cell_rows]]), axis=0, return_inverse=True
     )

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from . import boottest, describe, estat, estimates, hausman, hypotheses, margins, predict
+from . import boottest, describe, did, estat, estimates, hausman, hypotheses, margins, predict
 
 __all__ = [
     "boottest",
     "describe",
+    "did",
     "estat",
     "estimates",
     "hausman",

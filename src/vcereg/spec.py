@@ -13,8 +13,8 @@ from typing import Literal
 from .errors import Span, VceOptionError, closest
 
 __all__ = [
-    "DidSpec",
     "Dialect",
+    "DidSpec",
     "IVSpec",
     "ModelSpec",
     "PanelSpec",

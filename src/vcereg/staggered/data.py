@@ -47,7 +47,9 @@ def _column(frame: pd.DataFrame, name: str, what: str) -> pd.Series:
 
 def _numeric(col: pd.Series, what: str) -> FloatArray:
     try:
-        out: FloatArray = pd.to_numeric(col, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+        out: FloatArray = pd.to_numeric(col, errors="raise").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
     except (ValueError, TypeError):
         raise DataError(
             f"the {what} variable {col.name!r} must be numeric (periods as numbers, e.g. years)"

@@ -19,7 +19,11 @@ from .tables import EffectTable, cell_name, event_name
 
 __all__ = ["fit_did", "info_frame"]
 
-_ESTIMATION = {"dr": "doubly robust", "ipw": "inverse probability weighting", "reg": "outcome regression"}
+_ESTIMATION = {
+    "dr": "doubly robust",
+    "ipw": "inverse probability weighting",
+    "reg": "outcome regression",
+}
 _CONTROL = {"never": "never treated", "notyet": "not yet treated", "last": "last treated"}
 
 
@@ -61,7 +65,7 @@ def _assemble(
     spec: ModelSpec, did: DidSpec, dd: DidData, *, tables: Mapping[str, EffectTable], **kw: object
 ) -> DidResults:
     agg = did.agg if did.agg in tables else next(iter(tables))
-    notes = tuple(kw.pop("notes", ()))  # type: ignore[arg-type]
+    notes: tuple[str, ...] = tuple(kw.pop("notes", ()))  # type: ignore[arg-type]
     if did.agg not in tables:
         notes += (f"{did.agg!r} is not available for this estimator; reporting {agg!r}",)
     base_notes = dd.design.notes + dd.design.rows.messages()

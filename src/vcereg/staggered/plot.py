@@ -32,9 +32,7 @@ def event_plot(
     try:
         from matplotlib.figure import Figure as FigureClass
     except ImportError:  # pragma: no cover - depends on the environment
-        raise RenderError(
-            "plotting needs matplotlib: pip install vcereg[plot]"
-        ) from None
+        raise RenderError("plotting needs matplotlib: pip install vcereg[plot]") from None
     es = result.event_study(level)
     e = es.index.to_numpy(dtype=float)
     own = ax is None
@@ -52,9 +50,7 @@ def event_plot(
         if not mask.any():
             continue
         est = es["estimate"].to_numpy()[mask]
-        err = np.vstack(
-            [est - es["ci_low"].to_numpy()[mask], es["ci_high"].to_numpy()[mask] - est]
-        )
+        err = np.vstack([est - es["ci_low"].to_numpy()[mask], es["ci_high"].to_numpy()[mask] - est])
         ax.errorbar(e[mask], est, yerr=err, fmt="o", color=colour, capsize=3, label=name)
         if uniform:
             ax.fill_between(

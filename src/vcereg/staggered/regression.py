@@ -173,7 +173,9 @@ def fit_bjs(spec: ModelSpec, did: DidSpec, dd: DidData) -> dict[str, Any]:
     cov = eps.T @ eps
     tables: dict[str, EffectTable] = {}
     if "ATT" in names:
-        tables["simple"] = EffectTable("simple", ("ATT",), est[:1], cov[:1, :1], _info(["ATT"], n=n[:1]))
+        tables["simple"] = EffectTable(
+            "simple", ("ATT",), est[:1], cov[:1, :1], _info(["ATT"], n=n[:1])
+        )
     tables["dynamic"] = EffectTable("dynamic", tuple(names), est, cov, _info(names, event, n=n))
     cl_name = dd.cluster_var or (did.id or "unit")
     return {
@@ -192,7 +194,9 @@ def fit_bjs(spec: ModelSpec, did: DidSpec, dd: DidData) -> dict[str, Any]:
     }
 
 
-def _did2s_second(did: DidSpec, dd: DidData, treated: BoolArray) -> tuple[list[str], FloatArray, FloatArray | None]:  # fmt: skip
+def _did2s_second(
+    did: DidSpec, dd: DidData, treated: BoolArray
+) -> tuple[list[str], FloatArray, FloatArray | None]:
     """Second-stage regressors: the treatment dummy, event-time dummies, or Stata variables."""
     panel = dd.panel
     if did.second == "static":

@@ -38,6 +38,11 @@ __all__ = ["DidResults"]
 _NAN = math.nan
 
 
+def _num(value: object) -> float | None:
+    x = float(value)  # type: ignore[arg-type]
+    return x if math.isfinite(x) else None
+
+
 def _level(level: float | None, default: float) -> float:
     if level is not None and (isinstance(level, bool) or not isinstance(level, int | float)):
         raise SpecError(f"level expects a number such as 95 (got {level!r})")
@@ -252,16 +257,15 @@ class DidResults:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the reported table, the covariance and the notes."""
         tidy = self.tidy()
-        num = lambda v: None if v is None or not math.isfinite(float(v)) else float(v)  # noqa: E731
         return {
             "model": self.spec.source or self.spec.formula,
             "method": self.method,
             "agg": self.agg,
             "coefficients": {
-                t: {c: num(tidy.at[t, c]) for c in ("estimate", "std_error", "t", "p")}
+                t: {c: _num(tidy.at[t, c]) for c in ("estimate", "std_error", "t", "p")}
                 for t in self.terms
             },
-            "vcov": [[num(v) for v in row] for row in self.table.cov],
+            "vcov": [[_num(v) for v in row] for row in self.table.cov],
             "nobs": self.nobs,
             "n_units": self.n_units,
             "vce": self.vce_label,

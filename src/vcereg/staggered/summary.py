@@ -40,9 +40,7 @@ def render(r: DidResults) -> str:
     interval = f"[{fmt_level(r.level)}% conf. interval]"
     lines.append("-" * _WIDTH)
     name = r.depvar if len(r.depvar) <= 12 else r.depvar[:10] + "~" + r.depvar[-1]
-    lines.append(
-        f"{name:>12} | Coefficient  std. err.      {stat}    P>|{stat}|{interval:>25}"
-    )
+    lines.append(f"{name:>12} | Coefficient  std. err.      {stat}    P>|{stat}|{interval:>25}")
     lines.append("-" * 13 + "+" + "-" * (_WIDTH - 14))
     ci = r.conf_int()
     for term in r.terms:

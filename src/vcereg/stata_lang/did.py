@@ -250,7 +250,7 @@ def _csdid(src: str, terms: list[FTerm], opts: _Opts) -> _Parsed:
 def _imputation(src: str, terms: list[FTerm], opts: _Opts) -> _Parsed:
     if len(terms) != 4 or any(len(t.factors) != 1 or t.factors[0].kind != "c" for t in terms):
         raise syntax_error(src, "did_imputation needs four variables: Y i t Ei", 0, len(src))
-    y, i, t, ei = (term.factors[0].name for term in terms)
+    _, i, t, ei = (term.factors[0].name for term in terms)
     if "fe" in opts and (opts["fe"][0] or "").split() not in ([i, t], [t, i]):
         a, b = opts["fe"][1:]
         raise unsupported(src, "fe() other than the unit and period effects", a, b)
@@ -261,8 +261,10 @@ def _imputation(src: str, terms: list[FTerm], opts: _Opts) -> _Parsed:
         value, a, b = opts["horizons"]
         horizons = tuple(float(h) for h in _numlist(src, value or "", a, b))
     controls = opts.get("controls", (None, 0, 0))
-    covariates = [] if controls[0] is None else list(
-        parse_varlist(controls[0], source=src, offset=controls[1]).terms
+    covariates = (
+        []
+        if controls[0] is None
+        else list(parse_varlist(controls[0], source=src, offset=controls[1]).terms)
     )
     did = DidSpec(
         method="bjs",
@@ -308,8 +310,8 @@ def _esi(src: str, terms: list[FTerm], opts: _Opts) -> _Parsed:
     value, a, b = opts["absorb"]
     fes, _ = _fe_pair(src, value or "", a, b, "absorb()")
     covs = opts.get("covariates", (None, 0, 0))
-    covariates = [] if covs[0] is None else list(
-        parse_varlist(covs[0], source=src, offset=covs[1]).terms
+    covariates = (
+        [] if covs[0] is None else list(parse_varlist(covs[0], source=src, offset=covs[1]).terms)
     )
     rel = [t.factors[0].name for t in terms[1:]]
     vce = parse_vce(opts["vce"][0] or "", source=src, offset=opts["vce"][1]) if "vce" in opts \
@@ -326,7 +328,7 @@ def _did2s(src: str, terms: list[FTerm], opts: _Opts) -> _Parsed:
     value, a, b = opts["first_stage"]
     fes, covariates = _fe_pair(src, value or "", a, b, "first_stage()")
     treat = _one(src, opts, "treatment", "did2s")
-    second_text, sa, sb = opts["second_stage"]
+    second_text, sa, _ = opts["second_stage"]
     second_terms = list(parse_varlist(second_text or "", source=src, offset=sa).terms)
     names = [t.factors[0].name for t in second_terms if len(t.factors) == 1]
     if len(second_terms) == 1 and names == [treat]:

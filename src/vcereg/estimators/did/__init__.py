@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .aggregate import Aggregate, AggKind, aggregate, cohort_shares
+from .aggregate import AggKind, Aggregate, aggregate, cohort_shares
 from .cs import Control, GroupTime, att_gt
 from .influence import Multiplier, if_cov, multiplier_bootstrap
 from .panel import StaggeredPanel, make_panel

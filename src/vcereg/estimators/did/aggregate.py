@@ -31,7 +31,7 @@ from ..._types import BoolArray, FloatArray
 from ...errors import DataError
 from .cs import GroupTime
 
-__all__ = ["Aggregate", "AggKind", "aggregate", "cohort_shares"]
+__all__ = ["AggKind", "Aggregate", "aggregate", "cohort_shares"]
 
 AggKind = Literal["simple", "dynamic", "group", "calendar"]
 
@@ -105,7 +105,7 @@ def aggregate(
     e = gt.time - gt.group
     post = ok & (gt.group <= gt.time) & (e <= max_e)
     if kind == "simple":
-        cells = list(np.flatnonzero(post))
+        cells = [int(i) for i in np.flatnonzero(post)]
         _need(cells, "post-treatment")
         est, psi = _combine(gt, cells, pg_cell[cells], estimated_weights=True)
         return Aggregate(kind, np.array([0.0]), np.array([est]), psi[:, None], est, psi)
@@ -129,7 +129,7 @@ def _by_group(gt: GroupTime, post: BoolArray, shares: dict[float, float]) -> Agg
     est = np.empty(len(groups))
     inf = np.empty((gt.n, len(groups)))
     for j, g in enumerate(groups):
-        cells = list(np.flatnonzero(post & (gt.group == g)))
+        cells = [int(i) for i in np.flatnonzero(post & (gt.group == g))]
         est[j], inf[:, j] = _combine(gt, cells, np.ones(len(cells)), estimated_weights=False)
     pgg = np.array([shares[float(g)] for g in groups])
     v = pgg / pgg.sum()
@@ -164,7 +164,7 @@ def _dynamic(
     est = np.empty(events.size)
     inf = np.empty((gt.n, events.size))
     for j, ev in enumerate(events):
-        cells = list(np.flatnonzero(include & (e == ev)))
+        cells = [int(i) for i in np.flatnonzero(include & (e == ev))]
         est[j], inf[:, j] = _combine(gt, cells, pg_cell[cells], estimated_weights=True)
     nonneg = events >= 0
     if nonneg.any():
@@ -182,6 +182,6 @@ def _calendar(gt: GroupTime, ok: BoolArray, pg_cell: FloatArray) -> Aggregate:
     est = np.empty(times.size)
     inf = np.empty((gt.n, times.size))
     for j, t in enumerate(times):
-        cells = list(np.flatnonzero(post & (gt.time == t)))
+        cells = [int(i) for i in np.flatnonzero(post & (gt.time == t))]
         est[j], inf[:, j] = _combine(gt, cells, pg_cell[cells], estimated_weights=True)
     return Aggregate("calendar", times, est, inf, float(est.mean()), inf.mean(axis=1))

@@ -107,9 +107,7 @@ def _cells(
     return out
 
 
-def _controls(
-    cohort: FloatArray, g: float, threshold: float, control: Control
-) -> BoolArray:
+def _controls(cohort: FloatArray, g: float, threshold: float, control: Control) -> BoolArray:
     never: BoolArray = np.isinf(cohort)
     if control == "never":
         return never
@@ -167,10 +165,7 @@ def att_gt(
     if cohorts.size == 0:
         raise DataError("no treated cohort has a pre-treatment period to compare with")
     cells = _cells(panel.periods, cohorts, base, anticipation)
-    if panel.balanced:
-        est = _BalancedCells(panel)
-    else:
-        est = _RowCells(panel)
+    est = _BalancedCells(panel) if panel.balanced else _RowCells(panel)
     n_cells = len(cells)
     att = np.full(n_cells, np.nan)
     inf = np.zeros((est.n, n_cells), order="F")
@@ -211,9 +206,9 @@ class _BalancedCells:
 
     def __init__(self, panel: StaggeredPanel) -> None:
         n, t = panel.n_units, panel.n_periods
-        pos = np.empty(n * t, dtype=np.int64)
-        pos[panel.unit * t + panel.period] = np.arange(panel.n_rows)
-        pos = pos.reshape(n, t)
+        flat = np.empty(n * t, dtype=np.int64)
+        flat[panel.unit * t + panel.period] = np.arange(panel.n_rows)
+        pos = flat.reshape(n, t)
         self.n = n
         self.y = panel.y[pos]  # (n, T)
         self.x = panel.x[pos]  # (n, T, k)
@@ -253,7 +248,9 @@ class _RowCells:
         self.unit_weight = np.bincount(panel.unit, weights=panel.w, minlength=self.n) / count
         self.unit_cohort = panel.unit_values(panel.cohort)
         self.unit_cluster = (
-            None if panel.cluster is None else panel.unit_values(panel.cluster).astype(np.int64)
+            None
+            if panel.cluster is None
+            else panel.unit_values(panel.cluster.astype(np.float64)).astype(np.int64)
         )
 
     def cell(

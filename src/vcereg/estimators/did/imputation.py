@@ -160,7 +160,7 @@ def imputation(
     cov = eps.T @ eps
     return Imputation(
         names=tuple(names),
-        event_time=np.array([np.nan] + list(horizons))[keep],
+        event_time=np.array([np.nan, *horizons])[keep],
         estimate=estimate,
         cov=cov,
         n_treated=np.array([int(m.sum()) for m in masks], dtype=np.int64),

@@ -6,8 +6,9 @@ covariates and indicators of being h = 1..k periods before treatment. Under para
 their coefficients are zero. Each coefficient is linear in the outcomes,
 ``sum_i v_i y_i`` with ``v`` the row of ``(Z'WZ)^{-1} Z'W`` (:mod:`.twoway`); its cluster
 sums ``sum_c (sum_{i in c} w_i v_i e_i)`` with the regression residuals ``e``, scaled by
-``reghdfe``'s small-sample factor ``(N-1)/(N-K) G/(G-1)`` (counted without singletons), join those of the effects so the
-covariance of pre-trends and effects is one matrix, as ``did_imputation`` reports it.
+``reghdfe``'s small-sample factor ``(N-1)/(N-K) G/(G-1)`` (counted without singletons),
+join those of the effects so the covariance of pre-trends and effects is one matrix, as
+``did_imputation`` reports it.
 """
 
 from __future__ import annotations

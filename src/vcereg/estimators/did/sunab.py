@@ -143,7 +143,9 @@ def sun_abraham(
     )
     used = reg.sample
     mass = np.ones(used.sum()) if w is None else w[used]
-    share = np.bincount(code[used][has[used]], weights=mass[has[used]], minlength=k_cells)
+    share = np.bincount(code[used][has[used]], weights=mass[has[used]], minlength=k_cells).astype(
+        np.float64
+    )
     return SunAbraham(
         cohort=pairs[:, 0],
         rel=pairs[:, 1],

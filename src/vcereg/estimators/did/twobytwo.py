@@ -52,7 +52,7 @@ def wls(x: FloatArray, y: FloatArray, w: FloatArray) -> FloatArray:
             "the covariates are collinear (or constant) among the comparison units; "
             "the outcome regression is not identified"
         )
-    out: FloatArray = beta
+    out: FloatArray = np.asarray(beta, dtype=np.float64)
     return out
 
 

@@ -66,9 +66,7 @@ def _reg(
     eta_c, att_c = _mean_ratio(post_c.fitted - pre_c.fitted, w_c)
     m1 = (x * w_c[:, None]).mean(axis=0)
     inf_treat = _hajek_inf(eta_t1, w_t1, att_t1) - _hajek_inf(eta_t0, w_t0, att_t0)
-    inf_cont = (
-        _hajek_inf(eta_c, w_c, att_c) + (post_c.lin(m1) - pre_c.lin(m1)) / float(w_c.mean())
-    )
+    inf_cont = _hajek_inf(eta_c, w_c, att_c) + (post_c.lin(m1) - pre_c.lin(m1)) / float(w_c.mean())
     return (att_t1 - att_t0) - att_c, inf_treat - inf_cont
 
 

@@ -65,7 +65,10 @@ class UntreatedModel:
         rr[: self.n_b, : self.n_b] = np.diag(self.count_b)
         if self.k:
             bx = np.stack(
-                [np.bincount(b[r], weights=wr * x[r, j], minlength=self.n_b) for j in range(self.k)],
+                [
+                    np.bincount(b[r], weights=wr * x[r, j], minlength=self.n_b)
+                    for j in range(self.k)
+                ],
                 axis=1,
             )
             rr[: self.n_b, self.n_b :] = bx
@@ -112,10 +115,14 @@ class UntreatedModel:
         r = np.flatnonzero(rows)
         v = values[r] * self.w[r][:, None]
         p = values.shape[1]
-        r_a = np.stack([np.bincount(self.a[r], weights=v[:, j], minlength=self.n_a) for j in range(p)], 1)
-        r_b = np.stack([np.bincount(self.b[r], weights=v[:, j], minlength=self.n_b) for j in range(p)], 1)
+        r_a = np.stack(
+            [np.bincount(self.a[r], weights=v[:, j], minlength=self.n_a) for j in range(p)], 1
+        )
+        r_b = np.stack(
+            [np.bincount(self.b[r], weights=v[:, j], minlength=self.n_b) for j in range(p)], 1
+        )
         r_x = self.x[r].T @ v if self.k else np.zeros((0, p))
-        return r_a, np.vstack([r_b, r_x])
+        return r_a.astype(np.float64), np.vstack([r_b, r_x]).astype(np.float64)
 
     def solve(self, r_a: FloatArray, r_r: FloatArray) -> tuple[FloatArray, FloatArray]:
         """A solution ``(theta_A, theta_R)`` of the normal equations for each column."""

@@ -31,7 +31,7 @@ import scipy.linalg as sla
 
 from ..._types import FloatArray
 from ...errors import EstimationError
-from .pscore import fit_logit
+from ..glm import fit_glm_arrays
 
 __all__ = ["Method", "did_panel", "ps_weights", "wls"]
 
@@ -77,7 +77,8 @@ def ps_weights(
         p = np.full(n, share)
         hess = np.array([[float(w @ (p * (1.0 - p))) * x[0, 0] ** 2]])
     else:
-        fit = fit_logit(x, d, w)
+        # the package's logit; with its prior weights, as R's glm(weights = w)
+        fit = fit_glm_arrays(x, d, family="binomial", link="logit", weights=w)
         p, hess = fit.mu, fit.hessian
     p = np.minimum(p, _PS_CAP)
     trim = np.where(d == 1, 1.0, (p < _TRIM).astype(np.float64))

@@ -34,8 +34,15 @@ def _moderndid(df: pd.DataFrame) -> dict[str, object]:
         for method in ("reg", "ipw", "dr"):
             key = f"{method}{'_lpop' if xformla else ''}"
             r = md.att_gt(
-                data=df, yname="lemp", tname="year", idname="countyreal", gname="first_treat",
-                xformla=xformla, est_method=method, boot=False, cband=False,
+                data=df,
+                yname="lemp",
+                tname="year",
+                idname="countyreal",
+                gname="first_treat",
+                xformla=xformla,
+                est_method=method,
+                boot=False,
+                cband=False,
             )
             fit: dict[str, object] = {
                 "call": f"att_gt(yname='lemp', tname='year', idname='countyreal', "
@@ -81,7 +88,11 @@ def _imputation(df: pd.DataFrame) -> dict[str, object]:
 def main() -> None:
     warnings.filterwarnings("ignore")
     df = pd.read_csv(HERE.parent / "data" / "mpdta.csv")
-    ref = {"data": "tests/data/mpdta.csv", "moderndid": _moderndid(df), "did_imputation": _imputation(df)}
+    ref = {
+        "data": "tests/data/mpdta.csv",
+        "moderndid": _moderndid(df),
+        "did_imputation": _imputation(df),
+    }
     (HERE / "did_python_reference.json").write_text(json.dumps(ref, indent=1) + "\n")
 
 

@@ -152,7 +152,7 @@ def _fit_cs(spec: ModelSpec, did: DidSpec, dd: DidData) -> DidResults:
     tables = _cs_tables(gt, did, cluster, spec.level)
     n_cl = int(np.unique(cluster).size) if cluster is not None else gt.n
     cl_name = dd.cluster_var or ("observation" if did.id is None else did.id)
-    boot = f", multiplier bootstrap ({did.bootstrap} reps)" if did.bootstrap else ""
+    boot = f"Multiplier bootstrap ({did.bootstrap} reps), " if did.bootstrap else ""
     details = {
         "Control group": _CONTROL[control],
         "Estimation": _ESTIMATION[did.estimation],
@@ -172,7 +172,7 @@ def _fit_cs(spec: ModelSpec, did: DidSpec, dd: DidData) -> DidResults:
         n_units=gt.n,
         n_clusters={cl_name: n_cl},
         vce_name="cluster",
-        vce_label=f"Clustered ({cl_name}), influence function{boot}",
+        vce_label=f"{boot}Clustered ({cl_name})",
         details=details,
         notes=gt.notes,
         pretrend_cells="gt",

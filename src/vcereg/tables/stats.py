@@ -257,8 +257,8 @@ def _stat(
 
 
 _add(_stat("nobs", "Observations", lambda r: r.nobs, "count"), ("N", "obs"))
-_add(_stat("r2", "R-squared", lambda r: r.rsquared), ("rsquared",))
-_add(_stat("r2_adj", "Adj. R-squared", lambda r: r.rsquared_adj), ("r2_a", "adj_r2"))
+_add(_stat("r2", "R-squared", lambda r: r.rsquared, skip=True), ("rsquared",))
+_add(_stat("r2_adj", "Adj. R-squared", lambda r: r.rsquared_adj, skip=True), ("r2_a", "adj_r2"))
 _add(_stat("r2_within", "Within R-squared", _r2_within, skip=True), ("r2_w",))
 _add(_stat("f", "F statistic", lambda r: r.fstat), ("F", "fstat"))
 _add(_stat("f_pvalue", "Prob > F", lambda r: r.f_pvalue), ("p_f",))

@@ -45,6 +45,7 @@ class SunAbraham:
     share: FloatArray  # (K,) observations (or weights) in each cell
     covariates: FloatArray  # coefficients of the controls
     reg: FeRegression
+    used: IntArray  # panel rows in the regression (after the control restriction, singletons)
     notes: tuple[str, ...]
 
     def weights(self, kind: Literal["event", "att", "cohort"]) -> tuple[FloatArray, FloatArray]:
@@ -154,5 +155,6 @@ def sun_abraham(
         share=share,
         covariates=reg.params[k_cells:],
         reg=reg,
+        used=rows[used],
         notes=tuple(notes) + reg.notes,
     )

@@ -88,7 +88,7 @@ def test_dofile_estat(mpdta: pd.DataFrame) -> None:
     assert event.index.tolist() == [-1.0, 0.0, 1.0, 2.0]
     assert event["estimate"].tolist() == cs.event_study().loc[-1.0:2.0, "estimate"].tolist()
     assert "Prob > chi2 =    0.1681" in str(run.log[1][2])
-    with pytest.raises(vcereg.errors.StataSyntaxError, match="after DiD|not available"):
+    with pytest.raises(vcereg.errors.StataSyntaxError, match=r"after DiD|not available"):
         vcereg.run_do(
             "regress lemp lpop\nestat event",
             mpdta,
@@ -179,7 +179,7 @@ def test_errors(mpdta: pd.DataFrame) -> None:
     with pytest.raises(SpecError, match="no option 'notyt'") as err:
         vcereg.parse(f"lemp ~ 1 | did(cs first_treat, notyt) {PANEL}")
     assert "notyet" in (err.value.hint or "")
-    with pytest.raises(NotSupportedError, match="vcereg.did"):
+    with pytest.raises(NotSupportedError, match=r"vcereg\.did"):
         vcereg.regress(f"lemp ~ 1 | did(cs first_treat) {PANEL}", mpdta)
     with pytest.raises(NotSupportedError, match="drimp"):
         vcereg.did("csdid lemp lpop, ivar(countyreal) time(year) gvar(first_treat)", mpdta)
@@ -190,7 +190,7 @@ def test_errors(mpdta: pd.DataFrame) -> None:
     with pytest.raises(DataError, match="varies within 1 unit"):
         vcereg.did(f"lemp ~ 1 | did(cs first_treat) {PANEL}", bad)
     dup = pd.concat([mpdta, mpdta.iloc[:1]])
-    with pytest.raises(DataError, match="more than once"):
+    with pytest.raises(DataError, match=r"more than once"):
         vcereg.did(f"lemp ~ 1 | did(bjs first_treat) {PANEL}", dup)
     with pytest.raises(SpecError, match="period variable"):
         vcereg.did("lemp ~ 1 | did(cs first_treat, id(countyreal))", mpdta)

@@ -64,10 +64,8 @@ def cs_unconditional(df: pd.DataFrame, control: str) -> dict[tuple[int, int], tu
                 continue
             dy = (wide[t] - wide[base]).to_numpy()
             treated = g == c
-            if control == "never":
-                ctrl = g == 0
-            else:
-                ctrl = (g == 0) | ((g > max(t, base)) & (g != c))
+            notyet = (g > max(t, base)) & (g != c)
+            ctrl = (g == 0) if control == "never" else (g == 0) | notyet
             att = dy[treated].mean() - dy[ctrl].mean()
             psi = np.zeros(n)
             psi[treated] = n / treated.sum() * (dy[treated] - dy[treated].mean())

@@ -23,7 +23,7 @@ from .._types import FloatArray
 
 __all__ = ["EffectTable", "cell_name", "event_name", "sup_t"]
 
-_SUP_T_DRAWS = 100_000
+_SUP_T_DRAWS = 50_000
 _SUP_T_SEED = 20_240_501
 
 

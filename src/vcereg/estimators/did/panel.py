@@ -123,8 +123,14 @@ class StaggeredPanel:
 
 
 def _recode(codes: IntArray) -> IntArray:
-    _, inverse = np.unique(codes, return_inverse=True)
-    out: IntArray = inverse.astype(np.int64).ravel()
+    """Codes relabelled 0..G-1 over the values present (O(N) when they are small ints)."""
+    c = np.asarray(codes)
+    if np.issubdtype(c.dtype, np.integer) and c.size and c.min() >= 0 and c.max() < 4 * c.size:
+        present = np.bincount(c) > 0
+        out: IntArray = (np.cumsum(present) - 1)[c].astype(np.int64)
+        return out
+    _, inverse = np.unique(c, return_inverse=True)
+    out = inverse.astype(np.int64).ravel()
     return out
 
 
@@ -247,7 +253,7 @@ def _check_unit_constant(values: FloatArray, units: IntArray, name: str) -> None
 
 def _check_unique(units: IntArray, period: IntArray, n_periods: int) -> None:
     key = units * n_periods + period
-    if np.unique(key).size != key.size:
+    if key.size and np.bincount(key).max() > 1:
         raise DataError(
             "some units are observed more than once in a period: the id and time variables "
             "must identify the rows",

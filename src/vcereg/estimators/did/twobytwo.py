@@ -147,6 +147,17 @@ def _dr(dy: FloatArray, d: FloatArray, x: FloatArray, w: FloatArray) -> tuple[fl
     return eta_t - eta_c, inf_t - inf_c
 
 
+def _unconditional(dy: FloatArray, d: FloatArray, w: FloatArray) -> tuple[float, FloatArray]:
+    """Without covariates the three methods coincide: the difference of the weighted mean
+    changes, with influence function ``w (dy - mean) / P`` in each group (signed)."""
+    w_t, w_c = w * d, w * (1.0 - d)
+    m_t, m_c = float(w_t.mean()), float(w_c.mean())
+    mu_t = float(w_t @ dy) / float(w_t.sum())
+    mu_c = float(w_c @ dy) / float(w_c.sum())
+    psi: FloatArray = w_t * (dy - mu_t) / m_t - w_c * (dy - mu_c) / m_c
+    return mu_t - mu_c, psi
+
+
 _PANEL: dict[str, Callable[..., tuple[float, FloatArray]]] = {
     "reg": _reg,
     "ipw": _ipw,
@@ -170,4 +181,6 @@ def did_panel(
     if not (d == 1).any() or not (d == 0).any():
         raise EstimationError("a 2x2 comparison needs treated and control units")
     w = w / w.mean()
+    if x.shape[1] == 1 and np.all(x[:, 0] == x[0, 0]):  # intercept only
+        return _unconditional(dy, d, w)
     return _PANEL[method](dy, d, x, w)

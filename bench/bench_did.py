@@ -43,7 +43,8 @@ CHILD = textwrap.dedent(
     t = np.tile(np.arange(1, periods + 1), units)
     gg = np.repeat(g, periods)
     eff = np.where((gg > 0) & (t >= gg), 1.0 + 0.1 * (t - gg), 0.0)
-    y = np.repeat(rng.normal(size=units), periods) + 0.05 * t + eff + rng.normal(size=units * periods)
+    y = np.repeat(rng.normal(size=units), periods) + 0.05 * t + eff
+    y = y + rng.normal(size=units * periods)
     df = pd.DataFrame({"y": y, "id": unit, "t": t, "g": gg})
     mods = {"vcereg": "vcereg", "moderndid": "moderndid", "csdid": "csdid.att_gt",
             "diff_diff": "diff_diff", "pyfixest": "pyfixest"}

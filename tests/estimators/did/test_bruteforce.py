@@ -48,9 +48,12 @@ def simulate(seed: int, n: int = 40, periods: int = 6, *, drop: float = 0.0,
 # --- Callaway-Sant'Anna --------------------------------------------------------------
 
 
-def cs_unconditional(df: pd.DataFrame, control: str) -> dict[tuple[int, int], tuple[float, float]]:
-    """ATT(g,t) = difference of mean changes, varying base; its influence function
-    n/n_T (dY - mean_T) for treated, -n/n_C (dY - mean_C) for controls."""
+def cs_unconditional(
+    df: pd.DataFrame, control: str, anticipation: int = 0
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """ATT(g,t) = difference of mean changes, varying base (g - 1 - anticipation after
+    treatment); its influence function n/n_T (dY - mean_T) for treated, -n/n_C (dY -
+    mean_C) for controls."""
     wide = df.pivot(index="id", columns="year", values="y")
     g = df.groupby("id")["g"].first().reindex(wide.index).to_numpy()
     years = list(wide.columns)
@@ -59,12 +62,12 @@ def cs_unconditional(df: pd.DataFrame, control: str) -> dict[tuple[int, int], tu
     for c in sorted(set(g) - {0}):
         for j in range(1, len(years)):
             t = years[j]
-            base = years[j - 1] if t < c else c - 1
+            base = years[j - 1] if t < c - anticipation else c - 1 - anticipation
             if base not in years:
                 continue
             dy = (wide[t] - wide[base]).to_numpy()
             treated = g == c
-            notyet = (g > max(t, base)) & (g != c)
+            notyet = (g > max(t, base) + anticipation) & (g != c)
             ctrl = (g == 0) if control == "never" else (g == 0) | notyet
             att = dy[treated].mean() - dy[ctrl].mean()
             psi = np.zeros(n)
@@ -74,12 +77,14 @@ def cs_unconditional(df: pd.DataFrame, control: str) -> dict[tuple[int, int], tu
     return out
 
 
+@pytest.mark.parametrize("anticipation", [0, 1])
 @pytest.mark.parametrize("control", ["never", "notyet"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_cs_unconditional_cells(seed: int, control: str) -> None:
+def test_cs_unconditional_cells(seed: int, control: str, anticipation: int) -> None:
     df = simulate(seed)
-    r = vcereg.did(f"y ~ 1 | did(cs g, {control} gt) | panel(id year)", df).tidy()
-    ref = cs_unconditional(df, control)
+    opts = f"{control} gt anticipation({anticipation})"
+    r = vcereg.did(f"y ~ 1 | did(cs g, {opts}) | panel(id year)", df).tidy()
+    ref = cs_unconditional(df, control, anticipation)
     got = {(int(a), int(b)): (e, s) for a, b, e, s in
            zip(r["cohort"], r["period"], r["estimate"], r["std_error"], strict=True)}  # fmt: skip
     assert set(got) == set(ref)
@@ -172,14 +177,16 @@ def crv1(x: np.ndarray, u: np.ndarray, cl: np.ndarray, k: int) -> np.ndarray:
     return g / (g - 1) * (n - 1) / (n - k) * bread @ meat @ bread
 
 
-@pytest.mark.parametrize("drop", [0.0, 0.1])
-def test_sun_abraham_dense(drop: float) -> None:
+@pytest.mark.parametrize(("drop", "anticipation"), [(0.0, 0), (0.1, 0), (0.0, 1)])
+def test_sun_abraham_dense(drop: float, anticipation: int) -> None:
     df = simulate(11, n=60, drop=drop)
     df = df[df.groupby("id")["id"].transform("size") > 1]  # no singletons: same N as reghdfe
-    r = vcereg.did("y ~ 1 | did(sa g, gt) | panel(id year)", df).tidy()
+    model = f"y ~ 1 | did(sa g, gt anticipation({anticipation})) | panel(id year)"
+    r = vcereg.did(model, df).tidy()
     g, t = df["g"].to_numpy(), df["year"].to_numpy()
     rel = t - g
-    cells = sorted({(c, e) for c, e in zip(g, rel, strict=True) if c > 0 and e != -1})
+    ref = -1 - anticipation
+    cells = sorted({(c, e) for c, e in zip(g, rel, strict=True) if c > 0 and e != ref})
     d = np.column_stack([((g == c) & (rel == e)).astype(float) for c, e in cells])
     fe = np.hstack([dummies(df["id"].to_numpy()), dummies(t, drop_first=True)])
     x = np.hstack([d, fe])

@@ -152,8 +152,10 @@ def _unconditional(dy: FloatArray, d: FloatArray, w: FloatArray) -> tuple[float,
     changes, with influence function ``w (dy - mean) / P`` in each group (signed)."""
     w_t, w_c = w * d, w * (1.0 - d)
     m_t, m_c = float(w_t.mean()), float(w_c.mean())
-    mu_t = float(w_t @ dy) / float(w_t.sum())
-    mu_c = float(w_c @ dy) / float(w_c.sum())
+    # elementwise sums rather than BLAS dot products: as fast single-threaded, and a
+    # threaded ddot on a busy machine costs more than the whole estimator
+    mu_t = float((w_t * dy).sum()) / float(w_t.sum())
+    mu_c = float((w_c * dy).sum()) / float(w_c.sum())
     psi: FloatArray = w_t * (dy - mu_t) / m_t - w_c * (dy - mu_c) / m_c
     return mu_t - mu_c, psi
 

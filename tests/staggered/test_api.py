@@ -203,3 +203,20 @@ def test_no_never_treated(mpdta: pd.DataFrame) -> None:
     with pytest.warns(vcereg.VceregWarning, match="no never-treated units"):
         cs = vcereg.did(f"lemp ~ 1 | did(cs first_treat, gt) {PANEL}", d)
     assert cs.aggregate("gt").tidy()["period"].max() < 2007
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        f"lemp ~ lpop | did(cs first_treat, notyet ipw universal anticipation(1) reps(99)) {PANEL}"
+        " | vce(cluster countyreal)",
+        f"lemp ~ 1 | did(bjs first_treat, horizons(0 1) pretrends(2)) {PANEL}",
+        "csdid lemp, ivar(countyreal) time(year) gvar(first_treat) notyet",
+    ],
+)
+def test_model_string_round_trip(model: str) -> None:
+    spec = vcereg.parse(model)
+    again = vcereg.parse(vcereg.to_dsl(spec))
+    assert again.did == spec.did and again.vce.args == spec.vce.args
+    with pytest.raises(NotSupportedError, match="DiD model"):
+        vcereg.to_stata(spec)

@@ -41,7 +41,7 @@ from typing import Any
 from ..errors import Span, SpecError, closest
 from ..spec import DidSpec
 
-__all__ = ["DID_METHODS", "parse_did"]
+__all__ = ["DID_METHODS", "parse_did", "unparse_did"]
 
 #: spellings of each estimator
 DID_METHODS = {
@@ -186,3 +186,34 @@ def _unknown(source: str, name: str, at: int, length: int) -> SpecError:
         length,
         hint=f"did you mean {near!r}?" if near else "options: " + ", ".join(valid),
     )
+
+
+def unparse_did(did: DidSpec) -> str:
+    """The ``did(...)`` section (with the unit and period as options) that
+    :func:`parse_did` reads back as ``did``.
+
+    >>> unparse_did(DidSpec("cs", "g", id="i", time="t", control="notyet", anticipation=1))
+    'did(cs g, id(i) time(t) control(notyet) anticipation(1))'
+    """
+    default = DidSpec(did.method, did.cohort)
+    opts = [f"id({did.id})" if did.id else "rc", f"time({did.time})" if did.time else ""]
+    simple = {"control": "control", "estimation": "method", "base": "base", "agg": "agg",
+              "second": "second", "anticipation": "anticipation", "balance_e": "balance",
+              "bootstrap": "reps", "seed": "seed", "pretrends": "pretrends", "minn": "minn",
+              "min_e": "min_e", "max_e": "max_e", "treatment": "treatment"}  # fmt: skip
+    for attr, name in simple.items():
+        value = getattr(did, attr)
+        if value != getattr(default, attr) and value is not None:
+            opts.append(f"{name}({value:g})" if isinstance(value, float) else f"{name}({value})")
+    if did.unbalanced:
+        opts.append("unbalanced")
+    if did.boot_weights != default.boot_weights:
+        opts.append(did.boot_weights)
+    if did.horizons is not None:
+        opts.append(f"horizons({' '.join(f'{h:g}' for h in did.horizons)})")
+    if did.first_fe:
+        opts.append(f"fe({' '.join(did.first_fe)})")
+    if did.rel_vars or did.control_var:
+        raise SpecError("eventstudyinteract's indicator variables have no model-string form")
+    body = " ".join(o for o in opts if o)
+    return f"did({did.method} {did.cohort or '_'}, {body})"

@@ -40,7 +40,7 @@ from ..spec import (
     WeightKind,
     WeightSpec,
 )
-from .did import parse_did
+from .did import parse_did, unparse_did
 from .ivopts import format_iv_options, parse_iv_options
 from .names import QUOTED, split_names
 from .panel import parse_panel, unparse_panel
@@ -422,7 +422,9 @@ def unparse(spec: ModelSpec) -> str:
     'y ~ x | if(x > 0) | vce(robust)'
     """
     parts = [spec.formula]
-    if spec.estimator.startswith("xtreg_") and spec.panel is not None:
+    if spec.did is not None:
+        parts.append(unparse_did(spec.did))
+    elif spec.estimator.startswith("xtreg_") and spec.panel is not None:
         parts.append(unparse_panel(spec.panel, spec.estimator))
     elif spec.absorb:
         parts.append(f"fe({' '.join(spec.absorb)})")

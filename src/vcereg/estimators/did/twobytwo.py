@@ -177,8 +177,8 @@ def did_panel(
     >>> import numpy as np
     >>> dy = np.array([3.0, 1.0, 2.0]); d = np.array([1.0, 0.0, 0.0])
     >>> att, psi = did_panel(dy, d, np.ones((3, 1)), np.ones(3), "reg")
-    >>> att, psi.round(6).tolist()
-    (1.5, [0.0, 1.5, -1.5])
+    >>> att, psi.round(6).tolist()  # control i: -(dy_i - 1.5) / P(control)
+    (1.5, [0.0, 0.75, -0.75])
     """
     if not (d == 1).any() or not (d == 0).any():
         raise EstimationError("a 2x2 comparison needs treated and control units")

@@ -325,6 +325,9 @@ class ModelSpec:
         formulaic factor expressions to the Stata variable spelling used for display.
     source, command
         The user's original text and, for Stata input, the command used.
+    beta
+        Display standardized coefficients in the summary (Stata's ``regress, beta``);
+        it does not change the fit.
     did
         A staggered difference-in-differences design, fitted by :func:`vcereg.did`.
     """
@@ -345,6 +348,7 @@ class ModelSpec:
     factor_names: tuple[tuple[str, str], ...] = ()
     source: str = ""
     command: str | None = None
+    beta: bool = False
     did: DidSpec | None = None  # a difference-in-differences design (vcereg.did)
 
     def replace(self, **changes: object) -> ModelSpec:

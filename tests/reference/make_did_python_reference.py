@@ -8,7 +8,8 @@ environment with ``pip install moderndid==0.2.0 did-imputation==0.1.0`` and
 
 * moderndid 0.2.0 (a port of R ``did``/``DRDID``): ``att_gt`` with analytic standard
   errors (``boot=False, cband=False``) for est_method reg/ipw/dr, with and without the
-  covariate lpop, and ``aggte`` simple/dynamic/group/calendar.
+  covariate lpop, as a panel and as repeated cross-sections (``panel=False``: the
+  cross-section 2x2 estimators), and ``aggte`` simple/dynamic/group/calendar.
 * did-imputation 0.1.0 (a port of Stata ``did_imputation``): the overall ATT and all
   horizons, ``minn=0``.
 """
@@ -30,9 +31,11 @@ def _moderndid(df: pd.DataFrame) -> dict[str, object]:
     import moderndid as md
 
     out: dict[str, object] = {"package": f"moderndid {version('moderndid')}", "fits": {}}
-    for xformla in (None, "~lpop"):
-        for method in ("reg", "ipw", "dr"):
-            key = f"{method}{'_lpop' if xformla else ''}"
+    for panel, xformla, method in [
+        (p, x, m) for p in (True, False) for x in (None, "~lpop") for m in ("reg", "ipw", "dr")
+    ]:
+        if True:
+            key = f"{method}{'_lpop' if xformla else ''}{'' if panel else '_rc'}"
             r = md.att_gt(
                 data=df,
                 yname="lemp",
@@ -43,18 +46,20 @@ def _moderndid(df: pd.DataFrame) -> dict[str, object]:
                 est_method=method,
                 boot=False,
                 cband=False,
+                panel=panel,
             )
             fit: dict[str, object] = {
                 "call": f"att_gt(yname='lemp', tname='year', idname='countyreal', "
                 f"gname='first_treat', xformla={xformla!r}, est_method={method!r}, "
-                "boot=False, cband=False)",
+                f"boot=False, cband=False, panel={panel})",
                 "group": np.asarray(r.groups).tolist(),
                 "time": np.asarray(r.times).tolist(),
                 "att": np.asarray(r.att_gt).tolist(),
                 "se": np.asarray(r.se_gt).tolist(),
                 "wald_pvalue": float(r.wald_pvalue),
             }
-            for kind in ("simple", "dynamic", "group", "calendar"):
+            # moderndid 0.2.0 cannot aggregate repeated cross-sections (a shape error)
+            for kind in ("simple", "dynamic", "group", "calendar") if panel else ():
                 a = md.aggte(r, type=kind, boot=False, cband=False)
                 fit[kind] = {
                     "overall_att": float(a.overall_att),

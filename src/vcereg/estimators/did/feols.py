@@ -92,7 +92,7 @@ def fe_regression(
     k_df = ls.rank + df_a + (1 if fes and df_a == 0 else 0)
     if nobs - k_df <= 0:
         raise EstimationError(f"not enough observations ({nobs:g}) for {k_df} parameters")
-    x_kept = dm[:, 1:][:, ls.keep]
+    x_kept = dm[:, 1:] if ls.keep.all() else dm[:, 1:][:, ls.keep]  # no copy when all kept
     ctx = VceContext(
         x=x_kept,
         y=dm[:, 0],

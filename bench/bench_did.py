@@ -8,7 +8,8 @@ the same balanced panel, times one fit from the data frame to the event study wi
 standard errors, and reports the event-time estimates and standard errors, which are
 compared with vcereg's in the same run.
 
-Peers (skipped when not installed in ``--peer-python``, default this interpreter):
+Peers (run with ``--peer-python``, default this interpreter, else this interpreter;
+skipped when installed in neither):
 
 * ``moderndid`` (port of R ``did``): ``att_gt(..., est_method="dr", boot=False)`` then
   ``aggte(type="dynamic")``;
@@ -142,6 +143,9 @@ def main() -> None:
             python = sys.executable if tool == "vcereg" else args.peer_python
             runs = [run(tool, est, args.units, args.periods, python, args.timeout)
                     for _ in range(args.repeat)]  # fmt: skip
+            if "ModuleNotFoundError" in runs[0].get("error", "") and python != sys.executable:
+                runs = [run(tool, est, args.units, args.periods, sys.executable, args.timeout)
+                        for _ in range(args.repeat)]  # fmt: skip
             ok = [r for r in runs if "error" not in r]
             results.append(min(ok, key=lambda r: r["seconds"]) if ok else runs[0])
         ours = results[0]

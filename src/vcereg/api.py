@@ -38,10 +38,11 @@ from .progress import Progress
 from .results import Results, assemble, compute_vce, vce_setup, with_panel
 from .results.vcefit import display_names
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
+from .staggered import DidResults, fit_did
 from .vce import resolve
 from .vce.bootstrap import set_progress
 
-__all__ = ["DataLike", "as_pandas", "fit_spec", "glm", "parse", "regress", "stata"]
+__all__ = ["DataLike", "as_pandas", "did", "fit_spec", "glm", "parse", "regress", "stata"]
 
 
 class _ToPandas(Protocol):
@@ -205,6 +206,57 @@ def stata(
     return fit_spec(spec, data, safe=safe)
 
 
+def did(
+    model: str | ModelSpec,
+    data: DataLike,
+    *,
+    vce: str | None = None,
+    level: float | None = None,
+    safe: bool = True,
+) -> DidResults:
+    """Fit a staggered difference-in-differences design (see docs/did.md).
+
+    Parameters
+    ----------
+    model
+        A model string with a ``did(...)`` section,
+        ``"lemp ~ 1 | did(cs first_treat, notyet) | panel(countyreal year)"``, or a Stata
+        line of ``csdid``, ``did_imputation``, ``eventstudyinteract``, ``did2s`` or
+        ``jwdid``.
+    data
+        A pandas DataFrame (or anything with ``to_pandas()``); never modified.
+    vce
+        The variance as a separate string (DiD estimators cluster by unit by default).
+    level
+        Confidence level in percent (default 95).
+
+    Examples
+    --------
+    >>> import vcereg, numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> unit = np.repeat(np.arange(60), 4); year = np.tile([1, 2, 3, 4], 60)
+    >>> cohort = np.repeat(rng.choice([0, 3, 4], size=60), 4)
+    >>> y = rng.normal(size=240) + 2.0 * ((cohort > 0) & (year >= cohort))
+    >>> d = pd.DataFrame({"y": y, "id": unit, "year": year, "g": cohort})
+    >>> r = vcereg.did("y ~ 1 | did(cs g) | panel(id year)", d)
+    >>> r.terms[:2], bool(abs(r.params["ATT"] - 2) < 0.5)
+    (('ATT', 'Tm2'), True)
+    """
+    _check_arguments(model, vce, level)
+    spec = model if isinstance(model, ModelSpec) else parse(model, vce=vce)
+    if isinstance(model, ModelSpec) and vce is not None:
+        spec = spec.replace(vce=dsl.parse_vce(vce))
+    if spec.did is None:
+        raise SpecError(
+            "not a DiD model: add a did(...) section or use a DiD Stata command",
+            hint="e.g. 'y ~ 1 | did(cs first_treat) | panel(id year)' or "
+            "'csdid y, ivar(id) time(year) gvar(first_treat)'",
+        )
+    if level is not None:
+        spec = spec.replace(level=float(level) * (100 if 0 < float(level) < 1 else 1))
+    return fit_did(spec, as_pandas(data), safe=safe)
+
+
 def as_pandas(data: object, what: str = "this function") -> pd.DataFrame:
     """``data`` as a pandas DataFrame (polars and other frames via ``to_pandas()``);
     ``what`` names the caller in the message for a Dask DataFrame, which is not read
@@ -244,6 +296,10 @@ def fit_spec(
         confidence_level(spec.level)
         return _fit_dask(spec, data, safe=safe, context=context)
     frame = as_pandas(data)
+    if spec.did is not None:
+        raise NotSupportedError(
+            "a DiD model gives DiD results: fit it with vcereg.did(model, data)"
+        )
     if spec.estimator not in _SUPPORTED:
         what = spec.command or spec.estimator
         raise NotSupportedError(f"{what}: estimator {spec.estimator!r} is not supported yet")

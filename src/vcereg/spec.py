@@ -14,6 +14,7 @@ from .errors import Span, VceOptionError, closest
 
 __all__ = [
     "Dialect",
+    "DidSpec",
     "FamilySpec",
     "IVSpec",
     "ModelSpec",
@@ -196,6 +197,77 @@ class TsVar:
     label: str
 
 
+DidMethod = Literal["cs", "sa", "bjs", "did2s", "etwfe"]
+
+
+@dataclass(frozen=True, slots=True)
+class DidSpec:
+    """A staggered difference-in-differences design (see docs/did.md).
+
+    Attributes
+    ----------
+    method
+        ``"cs"`` Callaway-Sant'Anna, ``"sa"`` Sun-Abraham, ``"bjs"`` Borusyak-Jaravel-Spiess
+        imputation, ``"did2s"`` Gardner's two-stage, ``"etwfe"`` Wooldridge's extended TWFE.
+    cohort
+        Variable holding the first treated period (missing, 0 or later than the data:
+        never treated); None for ``did2s`` given a ``treatment`` variable.
+    id, time
+        Unit and period variables (``id`` None: repeated cross-sections).
+    control
+        ``"never"``, ``"notyet"`` or ``"last"`` (Sun-Abraham's last-treated cohort); None
+        for the method's default.
+    estimation
+        Callaway-Sant'Anna's 2x2 estimator: ``"dr"``, ``"ipw"`` or ``"reg"``.
+    anticipation, base, unbalanced
+        Periods of anticipation; ``"varying"`` or ``"universal"`` base period; keep an
+        unbalanced panel (cross-section estimators) instead of balancing it.
+    agg
+        What the result reports as its coefficients: ``"dynamic"`` (event study and ATT),
+        ``"simple"``, ``"group"``, ``"calendar"``, ``"gt"`` (every ATT(g,t)) or ``"custom"``
+        (a two-stage model's own second stage).
+    min_e, max_e, balance_e
+        Event-time window and balancing of the event study.
+    bootstrap, seed, boot_weights
+        Multiplier-bootstrap repetitions (0: analytic standard errors), seed and weights.
+    horizons, pretrends, minn
+        Imputation estimator: event times reported (None: all), pre-trend coefficients
+        tested, minimum effective number of treated observations per estimate.
+    treatment, first_fe, second
+        Two-stage estimator: the 0/1 treatment variable (default: from the cohort), the
+        first-stage fixed effects (default id and time) and the second stage
+        (``"static"``, ``"event"`` or Stata variables as formula terms).
+    rel_vars, control_var
+        Sun-Abraham: relative-time indicator variables and the control-cohort indicator
+        (``eventstudyinteract``'s list and ``control_cohort()``).
+    """
+
+    method: DidMethod
+    cohort: str | None
+    id: str | None = None
+    time: str | None = None
+    control: Literal["never", "notyet", "last"] | None = None
+    estimation: Literal["dr", "ipw", "reg"] = "dr"
+    anticipation: int = 0
+    base: Literal["varying", "universal"] = "varying"
+    unbalanced: bool = False
+    agg: Literal["dynamic", "simple", "group", "calendar", "gt", "custom"] = "dynamic"
+    min_e: float | None = None
+    max_e: float | None = None
+    balance_e: int | None = None
+    bootstrap: int = 0
+    seed: int | None = None
+    boot_weights: Literal["rademacher", "mammen"] = "rademacher"
+    horizons: tuple[float, ...] | None = None
+    pretrends: int = 0
+    minn: int = 0
+    treatment: str | None = None
+    first_fe: tuple[str, ...] = ()
+    second: str = "event"
+    rel_vars: tuple[str, ...] = ()
+    control_var: str | None = None
+
+
 _Inference = Literal["t", "normal"]
 
 
@@ -340,6 +412,8 @@ class ModelSpec:
     beta
         Display standardized coefficients in the summary (Stata's ``regress, beta``);
         it does not change the fit.
+    did
+        A staggered difference-in-differences design, fitted by :func:`vcereg.did`.
     """
 
     formula: str
@@ -360,6 +434,7 @@ class ModelSpec:
     command: str | None = None
     family: FamilySpec | None = None
     beta: bool = False
+    did: DidSpec | None = None  # a difference-in-differences design (vcereg.did)
 
     def replace(self, **changes: object) -> ModelSpec:
         """A copy with some fields changed (the spec itself is immutable)."""

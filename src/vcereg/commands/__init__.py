@@ -6,6 +6,7 @@ from __future__ import annotations
 from . import (
     boottest,
     describe,
+    did,
     estat,
     estat_ic,
     estimates,
@@ -18,6 +19,7 @@ from . import (
 __all__ = [
     "boottest",
     "describe",
+    "did",
     "estat",
     "estat_ic",
     "estimates",

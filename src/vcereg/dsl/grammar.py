@@ -15,6 +15,8 @@ quotes respected), so ``if(a == 1 | b == 2)`` stays whole. Sections:
 ``logit``, ``probit``  maximum-likelihood models (also ``cloglog``, ``logistic``,
 ``poisson``, ``nbreg`` ``poisson``, ``nbreg``, ``glm(family, link)``), with or without
 ``glm(gamma, log)``    options in parentheses, see :mod:`.family`
+``did(cs g, opts)``    staggered difference-in-differences, see :mod:`.did`; with it,
+                       ``panel(id t)`` only names the unit and period
 =====================  ================================================================
 
 No formulaic here: the formula part is kept as text and checked where it is built.
@@ -27,10 +29,21 @@ No formulaic here: the formula part is kept as text and checked where it is buil
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import Span, SpecError, VceSyntaxError, closest
-from ..spec import Dialect, IVSpec, ModelSpec, SampleSpec, VceSpec, WeightKind, WeightSpec
+from ..spec import (
+    Dialect,
+    DidSpec,
+    IVSpec,
+    ModelSpec,
+    PanelSpec,
+    SampleSpec,
+    VceSpec,
+    WeightKind,
+    WeightSpec,
+)
+from .did import parse_did, unparse_did
 from .family import FAMILY_SECTIONS, parse_family, unparse_family
 from .ivopts import format_iv_options, parse_iv_options
 from .names import QUOTED, split_names
@@ -38,7 +51,7 @@ from .panel import parse_panel, unparse_panel
 
 __all__ = ["SECTIONS", "parse", "parse_vce", "split_top_level", "unparse"]
 
-SECTIONS = ("vce", "weights", "if", "fe", "iv", "panel", *FAMILY_SECTIONS)
+SECTIONS = ("vce", "weights", "if", "fe", "iv", "panel", "did", *FAMILY_SECTIONS)
 _SECTION_ALIASES = {"weight": "weights", "absorb": "fe"}  # accepted spellings
 _MISTAKES = {"cluster": "vce", "robust": "vce"}  # words people write instead of a section
 _OPEN = {"(": ")", "[": "]", "{": "}"}
@@ -157,7 +170,9 @@ def parse(source: str, *, vce: str | None = None) -> ModelSpec:
                 span=Span(p.start, p.start + len(p.text)),
             )
         fields["vce"] = parse_vce(vce)
-    if "panel" in seen and "fe" in seen:
+    if "did" in seen:
+        _merge_did(source, fields, seen)
+    elif "panel" in seen and "fe" in seen:
         p = seen["fe"]
         raise SpecError(
             "fe(...) cannot be combined with panel(...): write panel(id, fe) for the within "
@@ -168,6 +183,31 @@ def parse(source: str, *, vce: str | None = None) -> ModelSpec:
     if "absorb" in fields and "estimator" not in fields:
         fields["estimator"] = "reghdfe"
     return ModelSpec(**fields)  # type: ignore[arg-type]
+
+
+def _merge_did(source: str, fields: dict[str, object], seen: dict[str, _Piece]) -> None:
+    """With did(...), panel(id time) only names the unit and period; fe() and iv() do not
+    apply."""
+    for other in ("fe", "iv"):
+        if other in seen:
+            p = seen[other]
+            raise SpecError(
+                f"{other}(...) cannot be combined with did(...): the DiD estimators choose "
+                "their own fixed effects",
+                source=source,
+                span=Span(p.start, p.start + len(p.text)),
+            )
+    did = fields["did"]
+    rc = bool(fields.pop("_did_rc", False))
+    panel = fields.pop("panel", None)
+    fields.pop("absorb", None)
+    fields["estimator"] = "did"
+    if isinstance(panel, PanelSpec) and isinstance(did, DidSpec):
+        fields["did"] = replace(
+            did,
+            id=None if rc else (did.id or panel.id),
+            time=did.time or panel.time or (panel.id if rc else None),
+        )
 
 
 def _section(source: str, piece: _Piece) -> tuple[str, str, int]:
@@ -387,6 +427,7 @@ _SECTION_PARSERS = {
     "fe": _fe_section,
     "iv": _iv_section,
     "panel": parse_panel,
+    "did": parse_did,
 }
 
 
@@ -397,7 +438,9 @@ def unparse(spec: ModelSpec) -> str:
     'y ~ x | if(x > 0) | vce(robust)'
     """
     parts = [spec.formula]
-    if spec.estimator.startswith("xtreg_") and spec.panel is not None:
+    if spec.did is not None:
+        parts.append(unparse_did(spec.did))
+    elif spec.estimator.startswith("xtreg_") and spec.panel is not None:
         parts.append(unparse_panel(spec.panel, spec.estimator))
     elif spec.absorb:
         parts.append(f"fe({' '.join(spec.absorb)})")

@@ -93,6 +93,11 @@ def unparse(spec: ModelSpec) -> str:
     >>> unparse(parse("reg y i.g c.x##c.x [pw=w] if x > 0 in 1/50, l(90)"))
     'regress y i.g x c.x#c.x if x > 0 in 1/50 [pw=w], level(90)'
     """
+    if spec.did is not None:
+        raise NotSupportedError(
+            "writing a DiD model back as a Stata line is not available; "
+            "vcereg.to_dsl(spec) writes its model string"
+        )
     # newey/xtscc lines are written back as regress/xtreg with their vce(hac|dk ...)
     native = spec.command in COMMANDS and spec.command not in ("newey", "xtscc")
     cmd = spec.command if native and spec.command else _command_for(spec)

@@ -14,6 +14,7 @@ import re
 
 from ..errors import VceregError, closest
 from ..spec import IVSpec, ModelSpec, PanelSpec, SmallSample
+from .did import DID_COMMANDS, parse_did_line
 from .factors import categorical_expr, term_formula
 from .ivoptions import apply_iv_options
 from .mloptions import ML_COMMANDS, ml_family
@@ -135,13 +136,16 @@ def is_stata_command(text: str) -> bool:
     if m is None:
         return False
     word, rest = m.group(0).lower(), text[m.end() :]
-    known = expand_abbrev(word, _ABBREVS) or word in _OTHER
+    known = expand_abbrev(word, _ABBREVS) or word in _OTHER or word in DID_COMMANDS
     return bool(known) and rest[:1] in ("", " ", "\t", ",") and rest.lstrip()[:1] not in ("~", "=")
 
 
 def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
     """One estimation command (a logical line, comments already removed) → ``ModelSpec``."""
     start = command_start(src)
+    word = WORD.match(src, start)
+    if word is not None and word.group(0).lower() in DID_COMMANDS:
+        return parse_did_line(src, start, word.group(0).lower(), panel)
     cmd, pos = _command(src, start)
     comma = top_comma(src, pos)
     est = "2sls"

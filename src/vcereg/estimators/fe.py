@@ -16,6 +16,9 @@ xtreg, fe   N - k - (panels)                             k + 1: absorbed effects
 k = estimated slopes; the constant is absorbed (not reported, as in fixest). Singletons
 are dropped iteratively for ``reghdfe`` and the DSL's ``fe()`` (reghdfe's default), not for
 ``areg``/``xtreg``, and always reported.
+
+A regressor (or instrument) constant within the absorbed effects, or a combination of them,
+is omitted: see :func:`varies_within` for the scale-free rule.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import NDArray
 
+from .._types import FloatArray
 from ..design import Design, subset
 from ..errors import DroppedRowsWarning, EmptySampleError, warn
 from ..spec import ModelSpec
@@ -33,15 +38,53 @@ from .ivbase import IVInfo
 from .ivmodel import fit_instrumental
 from .ols import Fit, _tss, fit_ols
 
-__all__ = ["AbsorbedFit", "fit_absorbed"]
+__all__ = ["WITHIN_TOL", "AbsorbedFit", "fit_absorbed", "varies_within"]
 
 _TOL = 1e-12  # demeaning tolerance: keeps slopes within ~1e-10 of an exact dummy regression
+
+#: A column is in the span of the absorbed effects when partialling them out leaves at most
+#: this fraction of its norm. Rounding leaves ~1e-15..1e-13 (measured over scales 1e-6..1e9,
+#: one and two effects, weights), the demeaning tolerance at most ``_TOL`` = 1e-12: 1e-9 is
+#: 1,000 times above both, and a column kept at the threshold still has ~3 exact digits of
+#: within variation. reghdfe drops at sqrt(1e-9) ~ 3e-5 (``collinear_tol``, 1e-9 on the
+#: squared ratio), pyfixest at an absolute 1e-9 on the demeaned sum of squares (not
+#: scale-free); a column with a little within variation is kept here and dropped there.
+WITHIN_TOL = 1e-9
 
 LABELS = {
     "areg": "Linear regression, absorbing indicators",
     "xtreg_fe": "Fixed-effects (within) regression",
     "reghdfe": "HDFE Linear regression",
 }
+
+
+def _norms(a: FloatArray, weights: FloatArray | None) -> FloatArray:
+    sq = a * a if weights is None else a * a * weights[:, None]
+    out: FloatArray = np.sqrt(sq.sum(axis=0))
+    return out
+
+
+def varies_within(
+    before: FloatArray, after: FloatArray, weights: FloatArray | None = None
+) -> NDArray[np.bool_]:
+    """Columns with variation left after the absorbed effects are partialled out.
+
+    A column is collinear with the effects when its (weighted) norm after demeaning is at
+    most :data:`WITHIN_TOL` times its norm before: scale-free (the ratio does not change when
+    the column is multiplied by a constant), and the uncentred norm before is the size the
+    rounding of the group means is proportional to. Integer columns demean to exact zeros;
+    columns with decimals leave rounding residue, which the ratio catches and a unit-norm
+    rank test after demeaning cannot (it would rescale the residue to norm 1).
+
+    >>> import numpy as np
+    >>> before = np.array([[0.1, 1.0], [0.1, 2.0], [0.3, 3.0], [0.3, 5.0]])
+    >>> after = before - np.array([[0.1, 1.5], [0.1, 1.5], [0.3, 4.0], [0.3, 4.0]])
+    >>> varies_within(before, after).tolist()
+    [False, True]
+    """
+    size = _norms(before, weights)
+    left = _norms(after, weights)
+    return np.asarray(left > WITHIN_TOL * size)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -82,7 +125,10 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
         dm[:, j] = design.x[:, i]
     if design.z is not None:
         dm[:, 1 + k_x :] = design.z
+    before = dm[:, 1:].copy()
     dm = demean(dm, codes, design.weights, tol=_TOL, copy=False).values
+    # in the span of the effects: exact zeros, which the least-squares step omits
+    dm[:, 1:][:, ~varies_within(before, dm[:, 1:], design.weights)] = 0.0
     y_dm = np.ascontiguousarray(dm[:, 0])
     x_dm = np.asfortranarray(dm[:, 1 : 1 + k_x])
     z_dm = None

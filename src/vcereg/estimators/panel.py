@@ -35,7 +35,7 @@ from ..design import Design
 from ..errors import EstimationError, NotSupportedError, VceregWarning, warn
 from ..linalg import least_squares
 from ..spec import ModelSpec, WeightKind
-from .fe import AbsorbedFit
+from .fe import AbsorbedFit, varies_within
 from .ols import Fit, fit_ols
 from .panel_stats import PanelStats, group_means
 
@@ -54,10 +54,6 @@ __all__ = [
 PANEL_ESTIMATORS = ("xtreg_re", "xtreg_be", "xtreg_be_wls")
 
 _MODEL_OPTION = re.compile(r"\b(re|fe|be)\b")
-
-#: A regressor whose within deviations are this small relative to its size is constant
-#: within panels (the constant, a time-invariant variable): not in the within regression.
-_INVARIANT = 1e-10
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -118,13 +114,6 @@ def _size_stats(t: IntArray) -> tuple[int, float, int, float]:
     return int(t.min()), float(t.mean()), int(t.max()), float(t.size / np.sum(1.0 / t))
 
 
-def _varying(x: FloatArray, x_within: FloatArray) -> np.ndarray:
-    """Columns with within-panel variation (relative to their size)."""
-    size = np.sqrt(np.einsum("ij,ij->j", x, x))
-    within = np.sqrt(np.einsum("ij,ij->j", x_within, x_within))
-    return np.asarray(within > _INVARIANT * np.maximum(size, 1e-300))
-
-
 def _r2s(
     y: FloatArray, x: FloatArray, b: FloatArray, codes: IntArray
 ) -> tuple[float, float, float]:
@@ -146,7 +135,7 @@ def fit_random_effects(spec: ModelSpec, design: Design) -> PanelFit:
     y, x = design.y, design.x
     yb, xb = group_means(y, codes), group_means(x, codes)
     y_w, x_w = y - yb[codes], x - xb[codes]
-    varying = _varying(x, x_w)
+    varying = varies_within(x, x_w)  # the constant, time-invariant regressors: out
     within = least_squares(np.asfortranarray(x_w[:, varying]), y_w)
     between = least_squares(np.asfortranarray(xb), yb)
     df_w, df_b = n_obs - n - within.rank, n - between.rank

@@ -23,6 +23,7 @@ import statsmodels.formula.api as smf
 
 import vcereg
 from tests.tolerances import REL_REFERENCE as RTOL
+from vcereg.estimators import absorb
 from vcereg.estimators.fe import WITHIN_TOL, varies_within
 from vcereg.spec import PanelSpec
 
@@ -113,13 +114,14 @@ def _two_way(n_id: int, t: int) -> pd.DataFrame:
     return d
 
 
-@pytest.mark.parametrize(
-    ("n_id", "t"),
-    [(40, 6), (12, 250)],  # the direct solve, and CG (250^3 > 1000 N p)
-)
+@pytest.mark.parametrize("method", ["direct", "cg"])
 @pytest.mark.parametrize("scale", [1e-6, 1.0, 1e9])
-def test_two_effects_and_a_combination_of_effects(n_id: int, t: int, scale: float) -> None:
-    d = _two_way(n_id, t)
+def test_two_effects_and_a_combination_of_effects(
+    method: str, scale: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if method == "cg":  # the accelerated sweeps leave a different residue than the solve
+        monkeypatch.setattr(absorb, "_DIRECT_MAX_LEVELS", 0)
+    d = _two_way(40, 6)
     d[["combo", "z", "z_t"]] *= scale
     r = _fit("y ~ x + combo + z + z_t | fe(id t) | vce(cluster id)", d)
     assert r.omitted == ("combo", "z", "z_t")

@@ -651,7 +651,8 @@ def vce_setup(spec: ModelSpec, design: Design, data: pd.DataFrame | None = None)
     groups = dict(design.groups)
     missing = [v for v in spec.vce.args if v not in groups]
     if missing and data is not None:
-        groups.update(factorize_groups(data, design.index, missing))
+        time = resolve(spec.vce)[0].time_variables(spec.vce)
+        groups.update(factorize_groups(data, design.index, missing, time))
     fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
     return VceSetup(spec.vce, spec.ssc, groups, design.weight_kind, fw)
 
@@ -731,13 +732,16 @@ def compute_vce(
         )
     needed = estimator.variables(vspec)
     groups = dict(design.groups)
+    time = estimator.time_variables(vspec)
     missing = [v for v in needed if v not in groups]
+    if data is not None:  # a time variable kept as a cluster variable is recoded in time order
+        missing += [v for v in time if v in groups]
     if missing:
         if data is None:
             raise DataError(
                 f"variables {', '.join(missing)} are not available for this result; refit"
             )
-        groups.update(factorize_groups(data, design.index, missing))
+        groups.update(factorize_groups(data, design.index, missing, time))
     fweights = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
     ctx = VceContext(
         x=fit.x_w,

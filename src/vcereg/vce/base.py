@@ -197,6 +197,11 @@ class VarianceEstimator:
         """Data columns this request needs (listwise deletion covers them)."""
         return spec.args if self.args_are_variables else ()
 
+    def time_variables(self, spec: VceSpec) -> tuple[str, ...]:
+        """Those of :meth:`variables` that are time: coded in the order of their values
+        under the rule of ``L.x`` (whole numbers), never in the order of their text."""
+        return ()
+
     def compute(self, ctx: VceContext) -> VceResult:  # pragma: no cover - abstract
         raise NotImplementedError
 

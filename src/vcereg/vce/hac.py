@@ -130,6 +130,9 @@ class NeweyWest(VarianceEstimator):
         super().validate(spec, source)
         _options(spec, source)
 
+    def time_variables(self, spec: VceSpec) -> tuple[str, ...]:
+        return spec.args[:1]
+
     def compute(self, ctx: VceContext) -> VceResult:
         lags, kernel = _options(ctx.vce, None)
         if ctx.weight_kind is WeightKind.FWEIGHT:
@@ -175,6 +178,9 @@ class DriscollKraay(VarianceEstimator):
     def validate(self, spec: VceSpec, source: str | None = None) -> None:
         super().validate(spec, source)
         _options(spec, source)
+
+    def time_variables(self, spec: VceSpec) -> tuple[str, ...]:
+        return spec.args[:1]
 
     def compute(self, ctx: VceContext) -> VceResult:
         lags, kernel = _options(ctx.vce, None)

@@ -36,7 +36,7 @@ from .absorb import absorbed_dof, demean, drop_singletons
 from .iv import FirstStage
 from .ivbase import IVInfo
 from .ivmodel import fit_instrumental
-from .ols import Fit, _tss, fit_ols
+from .ols import Fit, _tss, exact_fit, fit_ols
 
 __all__ = ["WITHIN_TOL", "AbsorbedFit", "fit_absorbed", "varies_within"]
 
@@ -162,6 +162,9 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
     else:
         fit = fit_ols(demeaned, k_absorbed=df_a, tss=tss)
     rank = fit.lstsq.rank
+    # rounding is relative to the response before demeaning (its level, not its spread)
+    y_sumsq = _tss(design.y, design.weights, False)
+    fit = replace(fit, exact=exact_fit(fit.rss, y_sumsq))
     if style == "xtreg_fe":
         fit = replace(fit, k=rank + 1)  # xtreg's robust/cluster factor ignores the panels
     elif style == "reghdfe" and df_a == 0 and dof.levels:

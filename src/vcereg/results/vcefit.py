@@ -25,7 +25,13 @@ from ..spec import ModelSpec, WeightKind
 from ..stata_lang.naming import stata_term_name
 from ..vce import VceContext, VceResult, resolve
 
-__all__ = ["compute_vce", "display_names", "vce_fields"]
+__all__ = ["EXACT_NOTE", "compute_vce", "display_names", "vce_fields"]
+
+EXACT_NOTE = (
+    "exact fit: the residuals are zero up to rounding (below 1e-12 of the size of the "
+    "dependent variable): the standard errors are 0, t statistics and p-values are "
+    "missing and the intervals are the estimates (as Stata)"
+)
 
 
 def compute_vce(
@@ -82,6 +88,14 @@ def compute_vce(
         raise EstimationError(
             f"vce({vspec.name}) returned a covariance of shape {cov.shape} "
             f"(expected {(fit.lstsq.rank, fit.lstsq.rank)}) or with non-finite values"
+        )
+    if fit.exact:  # every variance type alike (issue 20.5): SE 0 and no t, as Stata
+        result = replace(
+            result,
+            cov=np.zeros_like(cov),
+            inference=None,
+            effective_clusters=None,
+            notes=(*result.notes, EXACT_NOTE),
         )
     return replace(result, df_inference=None) if normal else result
 

@@ -13,7 +13,14 @@ xtreg, fe   N - k - (panels)                             k + 1: absorbed effects
                                                          counted; robust = cluster(panel)
 ==========  ===========================================  ================================
 
-k = estimated slopes; the constant is absorbed (not reported, as in fixest). Singletons
+k = estimated slopes. The constant is reported as ``_cons``, the (weighted) average of the
+fixed effects, as Stata's ``areg``, ``reghdfe`` and ``xtreg, fe`` report it: the slopes and
+the constant are estimated on the demeaned data recentred at the overall means,
+``y - ybar_i + ybar`` on ``1, x - xbar_i + xbar`` (Stata's ``xtreg, fe`` Methods and
+formulas; reghdfe adds the constant back the same way), so every variance estimator gives
+the constant its standard error and its covariance with the slopes. Its degree of freedom
+is one of the absorbed levels, so the residual df do not change. GMM with absorbed effects
+reports no constant (ivreghdfe). Singletons
 are dropped iteratively for ``reghdfe`` and the DSL's ``fe()`` (reghdfe's default), not for
 ``areg``/``xtreg``, and always reported.
 
@@ -130,46 +137,78 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
     # in the span of the effects: exact zeros, which the least-squares step omits
     dm[:, 1:][:, ~varies_within(before, dm[:, 1:], design.weights)] = 0.0
     y_dm = np.ascontiguousarray(dm[:, 0])
-    x_dm = np.asfortranarray(dm[:, 1 : 1 + k_x])
+    # _cons unless the model has none, or for GMM: its weight matrix would then include
+    # the constant's moment, while ivreghdfe (the reference) partials the constant out
+    gmm = spec.iv is not None and spec.iv.method == "gmm"
+    const = "Intercept" in design.terms and not gmm
+    means = _means(before, design.y, design.weights) if const else None
+    x_means = None if means is None else means[1 : 1 + k_x]
+    x_dm = _recentred(dm[:, 1 : 1 + k_x], design.terms, slopes, x_means)
     z_dm = None
-    z_terms = design.z_terms
     if design.z is not None:
         z_cols = [i for i, t in enumerate(design.z_terms) if t != "Intercept"]
-        z_dm = np.asfortranarray(dm[:, 1 + k_x :][:, z_cols])
-        z_terms = tuple(design.z_terms[i] for i in z_cols)
+        z_means = None if means is None else means[1 + k_x :][z_cols]
+        z_dm = _recentred(dm[:, 1 + k_x :][:, z_cols], design.z_terms, z_cols, z_means)
     demeaned = replace(
         design,
-        y=y_dm,
+        y=y_dm + means[0] if means is not None else y_dm,
         x=x_dm,
-        z=z_dm,
-        z_terms=z_terms,
-        terms=tuple(design.terms[i] for i in slopes),
+        z=z_dm if design.z is not None else None,
+        z_terms=design.z_terms if const else tuple(t for t in design.z_terms if t != "Intercept"),
+        terms=design.terms if const else tuple(design.terms[i] for i in slopes),
         has_intercept=True,  # absorbed: R-squared stays centred
     )
     df_a = dof.df_a if nested_rule else dof.df_a_nonnested
+    # the constant is one of the absorbed levels (unless every effect is nested)
+    df_extra = df_a - 1 if const and df_a > 0 else df_a
     tss = _tss(design.y, design.weights, True)
     first: tuple[FirstStage, ...] = ()
     info: IVInfo | None = None
     if demeaned.z is not None:
-        levels = dof.df_a_nonnested
+        levels = dof.df_a_nonnested - const
         fit, first, info = fit_instrumental(spec, demeaned, df_absorbed=levels)
-        fit = replace(fit, k=fit.k + df_a, df_resid=fit.df_resid - df_a, tss=tss)
+        fit = replace(fit, k=fit.k + df_extra, df_resid=fit.df_resid - df_extra, tss=tss)
         # the first stages ran on demeaned data: their residual df lose the absorbed levels
         first = tuple(
             replace(f, f=f.f * (f.df[1] - levels) / f.df[1], df=(f.df[0], f.df[1] - levels))
             for f in first
         )
     else:
-        fit = fit_ols(demeaned, k_absorbed=df_a, tss=tss)
-    rank = fit.lstsq.rank
+        fit = fit_ols(demeaned, k_absorbed=df_extra, tss=tss)
+    rank = fit.lstsq.rank - const  # slopes
     # rounding is relative to the response before demeaning (its level, not its spread)
     y_sumsq = _tss(design.y, design.weights, False)
     fit = replace(fit, exact=exact_fit(fit.rss, y_sumsq))
     if style == "xtreg_fe":
         fit = replace(fit, k=rank + 1)  # xtreg's robust/cluster factor ignores the panels
-    elif style == "reghdfe" and df_a == 0 and dof.levels:
+    elif style == "reghdfe" and df_a == 0 and dof.levels and not const:
         fit = replace(fit, k=fit.k + 1, df_resid=fit.df_resid - 1)  # every effect nested
     tss_within = _tss(y_dm, design.weights, False)
     r2_within = 1 - fit.rss / tss_within if tss_within > 0 else float("nan")
-    df_fit = fit.nobs - fit.lstsq.rank - dof.df_a_nonnested
+    df_fit = fit.nobs - rank - dof.df_a_nonnested
     return AbsorbedFit(fit, demeaned, first, r2_within, LABELS[style], df_fit, info)
+
+
+def _means(before: FloatArray, y: FloatArray, weights: FloatArray | None) -> FloatArray:
+    """(Weighted) means of ``[y, X, Z]`` over the sample: demeaning leaves every column with
+    weighted mean zero, so adding them back recentres the data at the overall means."""
+    w = np.ones(y.size) if weights is None else weights
+    total = float(w.sum())
+    out: FloatArray = np.concatenate([[float(w @ y) / total], (w @ before) / total])
+    return out
+
+
+def _recentred(
+    demeaned: FloatArray, terms: tuple[str, ...], kept: list[int], means: FloatArray | None
+) -> FloatArray:
+    """The demeaned columns (at positions ``kept`` among ``terms``) plus their overall
+    ``means``, and the constant column where ``terms`` has its intercept; without ``means``
+    the demeaned columns alone (a model without constant). A column in the span of the
+    effects stays 0 (it is omitted)."""
+    if means is None:
+        return np.asfortranarray(demeaned)
+    out = np.ones((demeaned.shape[0], len(terms)), order="F")  # the intercept's column
+    for src, j in enumerate(kept):
+        col = demeaned[:, src]
+        out[:, j] = col + means[src] if np.any(col) else col
+    return out

@@ -265,7 +265,8 @@ def fe_panel_stats(design: Design, absorbed: AbsorbedFit, panel_var: str) -> Pan
     fit = absorbed.fit
     slopes = [i for i, tm in enumerate(design.terms) if tm != "Intercept"]
     x = np.asfortranarray(design.x[:, slopes])
-    b = fit.params
+    fitted_terms = absorbed.design.terms  # with the reported constant, when there is one
+    b = fit.params[[fitted_terms.index(design.terms[i]) for i in slopes]]
     w = design.weights
     wsum = float(design.y.size) if w is None else float(w.sum())
     ones = np.ones(design.y.size) if w is None else w

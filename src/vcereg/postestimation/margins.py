@@ -16,8 +16,12 @@ covariance and its degrees of freedom.
   ``atmeans=True`` sets every other variable to its sample mean and categorical variables
   to their sample proportions (Stata's ``atmeans``); ``over="v"``: separately per group.
 - Without ``dydx``: predictive margins, the average of ``x b``. With absorbed effects,
-  ``x b`` excludes them; the average of the estimated effects is added as a known
-  constant (Stata's ``areg`` gives its ``_cons`` a variance), so only the level moves.
+  ``x b`` includes ``_cons``, the average of the effects, which has a variance and a
+  covariance with the slopes like any coefficient (it is ``ybar - xbar'b``); the effects
+  themselves do not enter (Stata's ``margins`` after ``areg``, ``reghdfe`` and
+  ``xtreg, fe``, which predict ``xb``). Over the whole sample this is the predictive
+  margin of the regression with the effects as dummies, with the same standard error.
+- A margin whose standard error is 0 (an exact fit) has no t statistic or p-value.
 """
 
 from __future__ import annotations
@@ -98,11 +102,9 @@ def margins(
     groups = _groups(data, sample.positions, over)
     labels: list[str] = []
     grads: list[FloatArray] = []
-    offsets: list[float] = []  # predictive margins with absorbed effects: their mean
     for glabel, mask in groups:
         base = frame[names].iloc[np.flatnonzero(mask)]
         wg = w[mask]
-        d_mean = 0.0 if sample.d is None else float(_wmean(sample.d[mask][:, None], wg)[0])
         for combo in combos:
             f = base
             for var, value in combo.items():
@@ -115,15 +117,13 @@ def margins(
             if not dy:
                 labels.append((at_text or "_cons") + suffix)
                 grads.append(_wmean(rows(f), wf))
-                offsets.append(d_mean)
             for var in dy:
                 for term, g in _effects(res, var, f, wf, rows):
                     term = label.get(term, term)
                     labels.append(term + (f" @ {at_text}" if at_text else "") + suffix)
                     grads.append(g)
-                    offsets.append(0.0)
     kind = "dydx" if dy else "margins"
-    return _table(res, labels, np.vstack(grads), np.asarray(offsets), level, kind)
+    return _table(res, labels, np.vstack(grads), level, kind)
 
 
 def model_variables(res: Results) -> tuple[str, ...]:
@@ -280,15 +280,14 @@ def _table(
     res: Results,
     labels: list[str],
     g: FloatArray,
-    offset: FloatArray,
     level: float | None,
     kind: str,
 ) -> pd.DataFrame:
     b, v = res.params.to_numpy(), res.cov.to_numpy()
-    est = g @ b + offset
+    est = g @ b
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, v, g), 0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = est / se
+        t = np.where(se > 0, est / se, np.nan)  # SE 0 (an exact fit): no t, as Stata
     lev = res.level if level is None else (level * 100 if 0 < level < 1 else float(level))
     c = critical_value(lev, res.df_inference)
     out = pd.DataFrame(

@@ -3,11 +3,12 @@
 ==============  ======================================================================
 ``what``        value
 ==============  ======================================================================
-``xb``          linear prediction ``x b`` (without absorbed effects)
+``xb``          linear prediction ``x b`` (with ``_cons``, the average of the absorbed effects)
 ``residuals``   ``y - x b`` (``y - x b - d`` with absorbed effects); never weighted
 ``stdp``        standard error of ``x b``: ``sqrt(x V x')`` with the fit's covariance
 ``xbd``         ``x b + d``: the prediction including the absorbed effects
-``d``           the absorbed effects alone (their sum over the absorbed variables)
+``d``           the absorbed effects (their sum over the absorbed variables) net of
+                ``_cons``, so that ``xb + d = xbd`` (Stata's ``d`` after ``areg``)
 ==============  ======================================================================
 
 In the estimation sample (no data given) the result is aligned to the fitted data's index,
@@ -90,7 +91,9 @@ def predict(
         raise DataError(f"unseen= must be 'error' or 'missing' (got {unseen!r})")
     new = build_new(res.spec, design, data, unseen=unseen)
     x = new.x[:, columns_of(new.terms, res.terms)]
-    d = _effects_on(res, data) if kind in ("xbd", "d", "residuals") and res.fixed_effects else None
+    d = None
+    if kind in ("xbd", "d", "residuals") and res.fixed_effects:  # net of _cons, as in-sample
+        d = _effects_on(res, data) - float(res.params.get("Intercept", 0.0))
     if kind == "residuals" and new.y is None:
         raise MissingVariableError(
             f"residuals need the dependent variable {res.depvar!r}, which is not in the data"

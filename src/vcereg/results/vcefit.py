@@ -81,6 +81,7 @@ def compute_vce(
         absorbed=design.absorb,
         iid_bread=fit.iid_bread,
         leave_out=fit.leave_out,
+        constant=_absorbed_constant(design, fit),
     )
     result = estimator.compute(ctx)
     cov = np.asarray(result.cov, dtype=np.float64)
@@ -98,6 +99,14 @@ def compute_vce(
             notes=(*result.notes, EXACT_NOTE),
         )
     return replace(result, df_inference=None) if normal else result
+
+
+def _absorbed_constant(design: Design, fit: Fit) -> int | None:
+    """Position among the kept columns of the _cons that absorbed effects report."""
+    if not design.absorb or "Intercept" not in design.terms:
+        return None
+    i = design.terms.index("Intercept")
+    return int(np.sum(fit.keep[:i])) if fit.keep[i] else None
 
 
 def vce_fields(

@@ -76,6 +76,9 @@ class VceContext:
         coefficients when each group of ``codes`` is left out. Jackknife estimators use it
         when the coefficients are not a least-squares function of ``x`` alone (2SLS: the
         first stage is re-estimated too, as Stata's ``vce(jackknife)`` does).
+    constant
+        Position (among the kept columns) of the constant that absorbed fixed effects
+        report as ``_cons``, or None; :func:`fix_psd` keeps it out of the slopes' fix.
     """
 
     x: FloatArray
@@ -94,6 +97,7 @@ class VceContext:
     absorbed: Mapping[str, IntArray] = field(default_factory=dict)
     iid_bread: FloatArray | None = None
     leave_out: Callable[[IntArray], FloatArray] | None = None
+    constant: int | None = None
 
     def t_or_normal(self, df: float, *, robust: bool = True) -> float | None:
         """``df`` for t inference, or None for normal inference, as the policy says."""
@@ -340,8 +344,14 @@ def resolve(spec: VceSpec, source: str | None = None) -> tuple[VarianceEstimator
     return est, spec
 
 
-def fix_psd(cov: FloatArray, what: str) -> tuple[FloatArray, tuple[str, ...]]:
-    """Clip negative eigenvalues to zero (reghdfe's fix), reporting when it matters."""
+def fix_psd(
+    cov: FloatArray, what: str, constant: int | None = None
+) -> tuple[FloatArray, tuple[str, ...]]:
+    """Clip negative eigenvalues to zero (reghdfe's fix), reporting when it matters.
+
+    With ``constant`` (the position of the ``_cons`` absorbed effects report), the block of
+    the other coefficients is then replaced by its own fix, as reghdfe does, so reporting
+    the constant never changes the slopes' standard errors."""
     cov = (cov + cov.T) / 2
     if cov.size == 0:
         return cov, ()
@@ -350,11 +360,20 @@ def fix_psd(cov: FloatArray, what: str) -> tuple[FloatArray, tuple[str, ...]]:
     if vals.min() >= -tol:
         return cov, ()
     n_neg = int((vals < -tol).sum())
-    vals = np.clip(vals, 0.0, None)
-    fixed: FloatArray = (vecs * vals) @ vecs.T
+    fixed = _clipped(vals, vecs)
+    if constant is not None and cov.shape[0] > 1:
+        rest = [i for i in range(cov.shape[0]) if i != constant]
+        block = cov[np.ix_(rest, rest)]
+        b_vals, b_vecs = np.linalg.eigh(block)
+        fixed[np.ix_(rest, rest)] = _clipped(b_vals, b_vecs) if b_vals.min() < 0 else block
     note = (
         f"the {what} covariance was not positive semi-definite ({n_neg} negative "
         "eigenvalue(s)); negative eigenvalues were set to zero"
     )
     warn(note, NonPSDWarning)
     return fixed, (note,)
+
+
+def _clipped(vals: FloatArray, vecs: FloatArray) -> FloatArray:
+    out: FloatArray = (vecs * np.clip(vals, 0.0, None)) @ vecs.T
+    return out

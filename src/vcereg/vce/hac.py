@@ -159,7 +159,7 @@ class NeweyWest(VarianceEstimator):
         scores = (ctx.x @ ctx.bread) * ctx.resid[:, None]
         inner = scores.T @ scores + _lagged_sum(scores, keys, w)
         factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k))
-        cov, notes = fix_psd(factor * inner, "Newey-West")
+        cov, notes = fix_psd(factor * inner, "Newey-West", ctx.constant)
         label = f"Newey-West ({chosen} lag{'s' if chosen != 1 else ''})"
         notes = _lag_note(lags, chosen, n_t, kernel) + notes
         return VceResult(cov, label, ctx.t_or_normal(ctx.df_resid), {}, notes, factor)
@@ -201,7 +201,7 @@ class DriscollKraay(VarianceEstimator):
         factor = (
             1.0 if ase else ctx.dof_factor(n_t / (n_t - 1) * (ctx.nobs - 1) / (ctx.nobs - ctx.k))
         )
-        cov, notes = fix_psd(factor * inner, "Driscoll-Kraay")
+        cov, notes = fix_psd(factor * inner, "Driscoll-Kraay", ctx.constant)
         label = f"Driscoll-Kraay ({chosen} lag{'s' if chosen != 1 else ''})"
         notes = _lag_note(lags, chosen, n_t, kernel) + notes
         if n_t < 20:

@@ -7,9 +7,13 @@ every format :func:`~vcereg.tables.etable` knows (text, Markdown, LaTeX, HTML, W
 Excel).
 
 Conventions (Stata's): statistics use each variable's non-missing values; ``sd`` has the
-``n - 1`` divisor; analytic weights are rescaled to sum to the number of observations, so
-``sd`` is ``sqrt(sum w (x - mean)^2 / (n - 1))`` as in ``summarize [aw=w]`` (and ``sum`` is
-``n`` times the weighted mean); the difference
+``n - 1`` divisor. With weights, rows whose weight is zero are left out (as Stata's
+``summarize`` and ``regress`` leave them out, and said in the notes); analytic weights are
+rescaled to sum to the number of observations n, so ``sd`` is
+``sqrt(sum w (x - mean)^2 / (n - 1))`` as in ``summarize [aw=w]`` (and ``sum`` is ``n``
+times the weighted mean); frequency weights count observations, so N is ``sum w`` and
+``sd`` is ``sqrt(sum w (x - mean)^2 / (sum w - 1))``, the statistics of the data with each
+row repeated w times (``summarize [fw=w]``); the difference
 is ``mean(first group) - mean(second group)`` with the p-value of ``ttest x, by(g)``
 (pooled variance; ``unequal=True`` for Welch, as ``ttest ..., unequal``). Text and
 categorical variables get one row per level holding the share of observations at that level.
@@ -40,15 +44,23 @@ class _Stat:
     weighted: bool = True  # defined with weights
 
 
+# The statistics receive the weights as counts: ones without weights, analytic weights
+# rescaled to sum to the number of observations, frequency weights as they are; so the
+# number of observations is always sum(w).
+
+
 def _mean(x: np.ndarray, w: np.ndarray) -> float:
     return float(np.sum(w * x) / np.sum(w))
 
 
+def _count(w: np.ndarray) -> float:
+    return float(np.rint(np.sum(w)))  # rescaled analytic weights sum to n up to rounding
+
+
 def _var(x: np.ndarray, w: np.ndarray) -> float:
-    n = len(x)
+    n = _count(w)
     if n < 2:
         return float("nan")
-    w = w * (n / np.sum(w))  # aweights sum to n, as in Stata
     return float(np.sum(w * (x - _mean(x, w)) ** 2) / (n - 1))
 
 
@@ -60,12 +72,12 @@ STATISTICS: dict[str, _Stat] = {
     "mean": _Stat("Mean", _mean),
     "sd": _Stat("SD", lambda x, w: float(np.sqrt(_var(x, w)))),
     "var": _Stat("Variance", _var),
-    "semean": _Stat("SE(mean)", lambda x, w: float(np.sqrt(_var(x, w) / len(x)))),
+    "semean": _Stat("SE(mean)", lambda x, w: float(np.sqrt(_var(x, w) / _count(w)))),
     "min": _Stat("Min", lambda x, w: float(np.min(x)) if len(x) else float("nan")),
     "max": _Stat("Max", lambda x, w: float(np.max(x)) if len(x) else float("nan")),
     "range": _Stat("Range", lambda x, w: float(np.ptp(x)) if len(x) else float("nan")),
-    "sum": _Stat("Sum", lambda x, w: len(x) * _mean(x, w) if len(x) else 0.0),
-    "n": _Stat("N", lambda x, w: float(len(x)), count=True),
+    "sum": _Stat("Sum", lambda x, w: float(np.sum(w * x)) if len(x) else 0.0),
+    "n": _Stat("N", lambda x, w: _count(w) if len(x) else 0.0, count=True),
     "median": _Stat("Median", _quantile(0.5), weighted=False),
     "p25": _Stat("p25", _quantile(0.25), weighted=False),
     "p75": _Stat("p75", _quantile(0.75), weighted=False),
@@ -134,7 +146,13 @@ def _rows_for(data: pd.DataFrame, name: str) -> list[tuple[str, str, pd.Series]]
 
 
 def _diff_test(
-    a: np.ndarray, wa: np.ndarray, b: np.ndarray, wb: np.ndarray, unequal: bool, weighted: bool
+    a: np.ndarray,
+    wa: np.ndarray,
+    b: np.ndarray,
+    wb: np.ndarray,
+    unequal: bool,
+    weighted: bool,
+    freq: bool = False,
 ) -> tuple[float, float]:
     """Difference in means and the two-sided p-value of the two-sample t test."""
     if len(a) < 2 or len(b) < 2:
@@ -144,10 +162,12 @@ def _diff_test(
         return float(np.mean(a) - np.mean(b)), float(res.pvalue)
     if unequal:
         raise NotSupportedError("unequal=True (Welch) with weights is not supported")
-    # WLS of x on a group indicator, weights rescaled to sum to n (Stata's aweights)
-    n = len(a) + len(b)
-    scale = n / (np.sum(wa) + np.sum(wb))
-    wa, wb = wa * scale, wb * scale
+    # WLS of x on a group indicator: analytic weights rescaled to sum to n (Stata's
+    # aweights), frequency weights as counts (the t test on the expanded data)
+    n = float(np.sum(wa) + np.sum(wb)) if freq else len(a) + len(b)
+    if not freq:
+        scale = n / (np.sum(wa) + np.sum(wb))
+        wa, wb = wa * scale, wb * scale
     ma, mb = _mean(a, wa), _mean(b, wb)
     rss = np.sum(wa * (a - ma) ** 2) + np.sum(wb * (b - mb) ** 2)
     se = np.sqrt(rss / (n - 2) * (1 / np.sum(wa) + 1 / np.sum(wb)))
@@ -162,6 +182,7 @@ def describe(
     by: str | None = None,
     stats: Sequence[str] | str = ("mean", "sd", "min", "max", "n"),
     weights: str | None = None,
+    weight_type: str = "aweight",
     labels: Mapping[str, str] | None = None,
     diff: bool | None = None,
     unequal: bool = False,
@@ -187,8 +208,11 @@ def describe(
         ``min``, ``max``, ``range``, ``sum``, ``n`` (``count``), ``median`` (``p50``),
         ``p25``, ``p75``, ``iqr``.
     weights
-        A column of analytic weights (rescaled to sum to n). Quantiles are not weighted and
-        are refused with weights.
+        A column of weights; rows with weight zero are left out. Quantiles are not weighted
+        and are refused with weights.
+    weight_type
+        ``"aweight"`` (analytic, rescaled to sum to n; the default) or ``"fweight"``
+        (frequency weights, whole numbers: N is their sum).
     labels
         ``{variable: label}`` for the row labels.
     diff
@@ -224,6 +248,9 @@ def describe(
     if not variables:
         raise DataError("describe() found no variables to describe")
     w_all = np.ones(len(data))
+    if weight_type not in ("aweight", "fweight"):
+        raise RenderError(f"weight_type= must be 'aweight' or 'fweight' (got {weight_type!r})")
+    freq = weights is not None and weight_type == "fweight"
     if weights is not None:
         unweighted = [s for s in names if not STATISTICS[s].weighted]
         if unweighted:
@@ -231,8 +258,11 @@ def describe(
                 f"{', '.join(unweighted)} with weights is not supported (weighted quantiles)"
             )
         w_all = _numeric(_column(data, weights, "weight variable")).to_numpy()
-        if np.any(w_all[~np.isnan(w_all)] < 0):
+        known = w_all[~np.isnan(w_all)]
+        if np.any(known < 0):
             raise DataError(f"weights {weights!r} has negative values")
+        if freq and np.any(known != np.round(known)):
+            raise DataError(f"frequency weights {weights!r} must be whole numbers")
     groups: list[tuple[str, np.ndarray]] = []
     if by is not None:
         g = _column(data, by, "by variable")
@@ -248,24 +278,28 @@ def describe(
     show_diff = two if diff is None else bool(diff)
     names_map = dict(labels or {})
     rows: list[Row] = []
+    zero = 0  # rows left out for a zero weight (Stata's summarize and regress leave them out)
     for var in variables:
         for key, label, series in _rows_for(data, var):
             x_all = series.to_numpy()
             ok = ~np.isnan(x_all) & ~np.isnan(w_all)
+            zero = max(zero, int(np.sum(ok & (w_all == 0))))
+            ok &= w_all > 0
             cells: list[Cell] = []
             per_group = []
             for _, mask in groups:
                 m = ok & mask
                 x, w = x_all[m], w_all[m]
                 per_group.append((x, w))
+                counts = w if freq or not len(w) else w * (len(w) / np.sum(w))
                 for s in names:
                     st = STATISTICS[s]
-                    value = st.compute(x, w) if len(x) or st.count else float("nan")
+                    value = st.compute(x, counts) if len(x) or st.count else float("nan")
                     text = fmt_count(value) if st.count else fmt_fixed(value, digits)
                     cells.append(Cell.of(text))
             if show_diff:
                 (a, wa), (b, wb) = per_group[0], per_group[1]
-                d, p = _diff_test(a, wa, b, wb, unequal, weights is not None)
+                d, p = _diff_test(a, wa, b, wb, unequal, weights is not None, freq)
                 cells += [Cell.of(fmt_fixed(d, digits)), Cell.of(fmt_fixed(p, 3))]
             shown = names_map.get(key, names_map.get(var, label))
             rows.append(Row(shown, tuple(cells), RowKind.STAT, key))
@@ -281,7 +315,10 @@ def describe(
     )
     notes = []
     if weights is not None:
-        notes.append(f"Weighted by {weights} (analytic weights).")
+        kind = "frequency" if freq else "analytic"
+        notes.append(f"Weighted by {weights} ({kind} weights).")
+        if zero:
+            notes.append(f"{zero} row(s) with weight 0 left out, as Stata does.")
     if show_diff:
         test = "Welch's unequal-variance" if unequal else "pooled-variance two-sample"
         notes.append(

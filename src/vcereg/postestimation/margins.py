@@ -22,6 +22,10 @@ covariance and its degrees of freedom.
   ``xtreg, fe``, which predict ``xb``). Over the whole sample this is the predictive
   margin of the regression with the effects as dummies, with the same standard error.
 - A margin whose standard error is 0 (an exact fit) has no t statistic or p-value.
+- Inference is the model's (:mod:`.contrasts`): each margin's own Bell-McCaffrey df after
+  ``vce(hc2 g, dfadjust)``, the wild bootstrap's p-value and interval after ``vce(wild g)``,
+  and z with normal intervals after instrumental variables (Stata's ``margins`` after
+  ``ivregress``, with or without ``small``).
 """
 
 from __future__ import annotations
@@ -36,8 +40,8 @@ import pandas as pd
 from .._types import FloatArray
 from ..design import build_new, factor_levels, with_tsvars
 from ..errors import DataError, EstimationError, MissingVariableError, NotSupportedError, closest
-from ..inference import critical_value, p_values
 from ._fitted import columns_of, in_sample, parts
+from .contrasts import combinations
 
 if TYPE_CHECKING:
     from ..results import Results
@@ -283,29 +287,15 @@ def _table(
     level: float | None,
     kind: str,
 ) -> pd.DataFrame:
-    b, v = res.params.to_numpy(), res.cov.to_numpy()
-    est = g @ b
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, v, g), 0, None))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(se > 0, est / se, np.nan)  # SE 0 (an exact fit): no t, as Stata
     lev = res.level if level is None else (level * 100 if 0 < level < 1 else float(level))
-    c = critical_value(lev, res.df_inference)
-    out = pd.DataFrame(
-        {
-            "estimate": est,
-            "std_error": se,
-            "t": t,
-            "p": p_values(t, res.df_inference),
-            "ci_low": est - c * se,
-            "ci_high": est + c * se,
-        },
-        index=pd.Index(labels, name="term"),
-    )
+    # after IV Stata's margins reports z and normal intervals, with or without small
+    normal = bool(res.instrumented)
+    out = combinations(res, g, np.zeros(len(labels)), labels, lev, normal=normal)
     out.attrs.update(
         kind=kind,
         depvar=res.depvar,
         nobs=res.nobs,
-        df_inference=res.df_inference,
+        df_inference=None if normal else res.df_inference,
         vce_name=res.vce_name,
         vce_label=res.vce_label,
         level=lev,

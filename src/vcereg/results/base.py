@@ -24,6 +24,7 @@ from ..dsl import parse_vce
 from ..errors import DataError, EstimationError, SpecError
 from ..estimators import Fit
 from ..inference import critical_value, p_values
+from ..postestimation.contrasts import combinations
 from ..postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
 from ..postestimation.standardize import depvar_summary, standardized
 from ..spec import ModelSpec, SmallSample, VceSpec
@@ -79,6 +80,7 @@ class ResultsBase:
     _refit: Callable[[ModelSpec], Results] | None
     _inference: VceInference | None
     _g_star: tuple[str, Any] | None
+    _df_contrast: Callable[[Any], Any] | None
 
     @cached_property
     def notes(self) -> tuple[str, ...]:
@@ -249,9 +251,12 @@ class ResultsBase:
         R, r = self._restrictions(expression)
         lev = self.level if level is None else float(level)
         lev = lev * 100 if 0 < lev < 1 else lev
-        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
         label = expression.strip()
-        return lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)
+        if R.shape[0] != 1:  # the error lincom gives for several combinations
+            lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, None, lev, label)
+        # the model's inference for the combination: its own Bell-McCaffrey df, the wild
+        # bootstrap's p-value and interval (see postestimation.contrasts)
+        return combinations(self, R, r, [label], lev)
 
     # --- other covariances -------------------------------------------------------------
     def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:

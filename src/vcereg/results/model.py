@@ -106,6 +106,8 @@ class Results(ResultsBase, LinearStats):
     _inference: VceInference | None = field(default=None, repr=False)
     # G* per kept coefficient, or how to compute it: (cluster variable, values or callable)
     _g_star: tuple[str, Any] | None = field(default=None, repr=False)
+    # t df of linear combinations (Bell-McCaffrey), see VceResult.df_contrast
+    _df_contrast: Callable[[Any], Any] | None = field(default=None, repr=False)
 
     # --- after the fit (see vcereg.postestimation) ------------------------------------
     def predict(

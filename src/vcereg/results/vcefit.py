@@ -161,6 +161,7 @@ def vce_fields(
         "_g_star": vres.effective_clusters,
         "_notes_at": g_star_at,
         "_inference": vres.inference,
+        "_df_contrast": vres.df_contrast,
     }
 
 

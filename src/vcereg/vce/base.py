@@ -143,6 +143,9 @@ class VceResult:
     # notes are read (it costs a pass over the data).
     effective_clusters: tuple[str, FloatArray | Callable[[], FloatArray]] | None = None
     inference: VceInference | None = None
+    # the t df of linear combinations c'b (rows c over the kept coefficients), when the
+    # variance gives each its own (Bell-McCaffrey); lincom and margins use it
+    df_contrast: Callable[[FloatArray], FloatArray] | None = None
 
 
 class VarianceEstimator:

@@ -144,13 +144,29 @@ def weak_design_note(g: int, plan: WeightPlan, var: str) -> str | None:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class WildInference:
-    """Bootstrap p-values and test-inversion intervals for every kept coefficient."""
+    """Bootstrap p-values and test-inversion intervals for every kept coefficient, and for
+    any linear combination of them with the same draws (:meth:`combination`)."""
 
     draws: tuple[BootDraws, ...]
     label: str
     reps: int
     enumerated: bool
     _cache: dict[float, FloatArray] = field(default_factory=dict, repr=False)
+    # what a new restriction needs: the cluster moments, the weight plan, WCR or WCU
+    _moments: ClusterMoments | None = field(default=None, repr=False)
+    _plan: WeightPlan | None = field(default=None, repr=False)
+    _null: bool = True
+
+    def combination(
+        self, row: FloatArray, value: float, level: float
+    ) -> tuple[float, float, float]:
+        """p-value of ``row'b = value`` and the interval of ``row'b`` at ``level`` percent,
+        bootstrapped with the fit's own draws (what ``boottest`` reports for it)."""
+        if self._moments is None or self._plan is None:
+            return float("nan"), float("nan"), float("nan")
+        (d,) = bootstrap_draws(self._moments, row[None, :], self._plan, null=self._null)
+        lo, hi = d.conf_int(level)
+        return d.pvalue(value), float(lo), float(hi)
 
     @property
     def pvalues(self) -> FloatArray:
@@ -210,7 +226,9 @@ class WildBootstrap(VarianceEstimator):
         k = ctx.x.shape[1]
         draws = run_bootstrap(moments, np.eye(k), plan, null, f"wild bootstrap ({var})")
         how = describe(plan, null, seeded)
-        inference = WildInference(tuple(draws), how, plan.reps, plan.enumerated)
+        inference = WildInference(
+            tuple(draws), how, plan.reps, plan.enumerated, _moments=moments, _plan=plan, _null=null
+        )
         notes = [f"p-values and confidence intervals: {how}; standard errors: CRV1"]
         loose = [n for n, f in ctx.absorbed.items() if not _nested(f, codes)]
         if loose:

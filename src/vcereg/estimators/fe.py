@@ -30,6 +30,7 @@ is omitted: see :func:`varies_within` for the scale-free rule.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -45,7 +46,7 @@ from .ivbase import IVInfo
 from .ivmodel import fit_instrumental
 from .ols import Fit, _tss, exact_fit, fit_ols
 
-__all__ = ["WITHIN_TOL", "AbsorbedFit", "fit_absorbed", "varies_within"]
+__all__ = ["WITHIN_TOL", "AbsorbedFit", "absorbed_projector", "fit_absorbed", "varies_within"]
 
 _TOL = 1e-12  # demeaning tolerance: keeps slopes within ~1e-10 of an exact dummy regression
 
@@ -92,6 +93,28 @@ def varies_within(
     size = _norms(before, weights)
     left = _norms(after, weights)
     return np.asarray(left > WITHIN_TOL * size)
+
+
+def absorbed_projector(design: Design) -> Callable[[FloatArray], FloatArray] | None:
+    """The projection of (N, m) columns on the absorbed effects of a fitted (demeaned)
+    ``design``, in the fit's sqrt(w)-weighted space and net of the mean's projection when the
+    design reports ``_cons``; None without absorbed effects. See vce.wild_fe."""
+    if not design.absorb:
+        return None
+    codes = list(design.absorb.values())
+    w = design.weights
+    sw = None if w is None else np.sqrt(w)
+    const = "Intercept" in design.terms
+
+    def project(cols: FloatArray) -> FloatArray:
+        raw = cols if sw is None else cols / sw[:, None]
+        out: FloatArray = raw - demean(raw, codes, w, tol=_TOL).values
+        if const:  # the constant is a regressor: its part of the effects is not removed
+            ww = np.ones(raw.shape[0]) if w is None else w
+            out -= (ww @ raw) / ww.sum()
+        return out if sw is None else out * sw[:, None]
+
+    return project
 
 
 @dataclass(frozen=True, slots=True, eq=False)

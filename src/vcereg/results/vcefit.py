@@ -19,7 +19,7 @@ import pandas as pd
 from ..design import Design
 from ..design.sample import factorize_groups
 from ..errors import DataError, EstimationError, NotSupportedError
-from ..estimators import Fit
+from ..estimators import Fit, absorbed_projector
 from ..inference import WaldTest, wald_test
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.naming import stata_term_name
@@ -82,6 +82,7 @@ def compute_vce(
         iid_bread=fit.iid_bread,
         leave_out=fit.leave_out,
         constant=_absorbed_constant(design, fit),
+        absorbed_projector=absorbed_projector(design),
     )
     result = estimator.compute(ctx)
     cov = np.asarray(result.cov, dtype=np.float64)

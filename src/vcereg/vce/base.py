@@ -79,6 +79,11 @@ class VceContext:
     constant
         Position (among the kept columns) of the constant that absorbed fixed effects
         report as ``_cons``, or None; :func:`fix_psd` keeps it out of the slopes' fix.
+    absorbed_projector
+        With absorbed effects, the projection of (N, m) columns (weighted as ``x``) on
+        the effects, net of the constant's when the fit reports ``_cons``: what the wild
+        bootstrap removes from its residuals when the effects are not nested in the
+        clusters.
     """
 
     x: FloatArray
@@ -98,6 +103,7 @@ class VceContext:
     iid_bread: FloatArray | None = None
     leave_out: Callable[[IntArray], FloatArray] | None = None
     constant: int | None = None
+    absorbed_projector: Callable[[FloatArray], FloatArray] | None = None
 
     def t_or_normal(self, df: float, *, robust: bool = True) -> float | None:
         """``df`` for t inference, or None for normal inference, as the policy says."""

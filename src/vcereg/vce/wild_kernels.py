@@ -33,6 +33,7 @@ import numpy as np
 
 from .._types import FloatArray, IntArray
 from .kernels import cluster_scores, group_gram, n_groups
+from .wild_fe import FeCorrection
 
 __all__ = [
     "WEIGHT_TYPES",
@@ -134,6 +135,8 @@ class ClusterMoments:
     bread: FloatArray
     beta: FloatArray
     scale: FloatArray
+    # absorbed effects not nested in the clusters: see wild_fe (None when nested or none)
+    fe: FeCorrection | None = None
 
 
 def cluster_moments(
@@ -274,11 +277,18 @@ def bootstrap_draws(
     p = np.einsum("gkl,jl->jgk", h, ar)  # (J, G, K): P_h = R A H_h
     estimate = rmat @ moments.beta
     var0 = np.einsum("jg,jg->j", a0, a0)
+    fe = moments.fe  # residuals projected off effects not nested in the clusters
+    e0 = np.einsum("jk,hgk->jhg", ar, fe.t0) if fe is not None else None  # (J, G, G)
+    e1 = None
     if null:
         d = ar / np.einsum("jk,jk->j", ar, rmat)[:, None]  # A R' / (R A R')
         t = np.einsum("gkl,jl->jgk", h, d)  # (J, G, K): H_g d
         q1 = np.einsum("kl,jgl->jkg", a_mat, t)  # (J, K, G)
         a1 = np.einsum("jk,jkg->jg", rmat, q1)  # (J, G)
+        if fe is not None:  # the restricted residuals move along X d
+            e1 = np.stack(
+                [np.einsum("k,hck->hc", ar[j], fe.scores_of(fe.x @ d[j])) for j in range(n_r)]
+            )
     out = [np.empty((5, plan.reps)) for _ in range(n_r)]
     size = chunk_size(n_r, g)
     lo = 0
@@ -287,11 +297,15 @@ def bootstrap_draws(
         w0 = q0 @ v  # (K, b)
         n0 = rmat @ w0  # (J, b)
         d0 = a0[:, :, None] * v[None] - np.einsum("jgk,kb->jgb", p, w0)
+        if e0 is not None:
+            d0 -= np.einsum("jhg,gb->jhb", e0, v)
         blocks = [n0, np.zeros_like(n0), np.einsum("jgb,jgb->jb", d0, d0)]
         if null:
             w1 = np.einsum("jkg,gb->jkb", q1, v)
             n1 = np.einsum("jk,jkb->jb", rmat, w1)
             d1 = a1[:, :, None] * v[None] - np.einsum("jgk,jkb->jgb", p, w1)
+            if e1 is not None:
+                d1 -= np.einsum("jhg,gb->jhb", e1, v)
             blocks[1] = n1
             blocks += [np.einsum("jgb,jgb->jb", d0, d1), np.einsum("jgb,jgb->jb", d1, d1)]
         else:

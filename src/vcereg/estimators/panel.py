@@ -247,6 +247,16 @@ def fit_between(spec: ModelSpec, design: Design, *, wls: bool = False) -> PanelF
 
 def fit_panel(spec: ModelSpec, design: Design) -> PanelFit:
     """Dispatch on ``spec.estimator`` (one of :data:`PANEL_ESTIMATORS`)."""
+    if spec.iv is not None:  # never fitted with the instrumented regressors as exogenous
+        which = "random effects" if spec.estimator == "xtreg_re" else "the between estimator"
+        raise NotSupportedError(
+            f"instrumental variables with {which} (Stata's xtivreg, "
+            f"{'re: G2SLS or EC2SLS' if spec.estimator == 'xtreg_re' else 'be'}) are not "
+            "available: vcereg has no verified implementation of their variance components",
+            hint="for the within 2SLS (xtivreg, fe) write panel(id, fe) | iv(w ~ z) or "
+            "fe(id) | iv(w ~ z); for pooled 2SLS with panel-robust errors, "
+            "iv(w ~ z) | vce(cluster id)",
+        )
     if spec.estimator == "xtreg_re":
         return fit_random_effects(spec, design)
     return fit_between(spec, design, wls=spec.estimator == "xtreg_be_wls")

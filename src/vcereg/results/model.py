@@ -117,8 +117,9 @@ class Results(ResultsBase, LinearStats):
         what: str = "xb",
         unseen: Literal["error", "missing"] = "error",
     ) -> pd.Series:
-        """Stata's ``predict``: ``what`` is ``"xb"``, ``"residuals"``, ``"stdp"``, and with
-        absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the estimation sample
+        """Stata's ``predict``: ``what`` is ``"xb"``, ``"residuals"``, ``"stdp"``, after
+        regress ``"stdf"``, ``"pr(a,b)"``, ``"e(a,b)"``, ``"ystar(a,b)"``, and with absorbed
+        effects ``"xbd"`` or ``"d"``. Without ``data``, on the estimation sample
         aligned to the fitted data's index (NaN elsewhere); a categorical level the fit has
         not seen is an error, or NaN with ``unseen="missing"``. See
         :mod:`vcereg.postestimation.predict`.

@@ -84,6 +84,9 @@ def with_panel(result: Results, panel: PanelStats | None, nobs: int | None = Non
     changes: dict[str, Any] = {"panel": panel, "rsquared_within": panel.r2_within}
     if panel.model == "re":
         changes |= {"rsquared": panel.r2_overall, "rsquared_adj": float("nan")}
+    if panel.model == "fe":  # Stata's e(r2_a) after xtreg, fe adjusts the within R-squared
+        n, df = float(result.nobs), float(result.df_resid)
+        changes["rsquared_adj"] = 1 - (1 - panel.r2_within) * (n - 1) / df
     if nobs is not None:
         changes["nobs"] = nobs
     return replace(result, **changes)

@@ -24,6 +24,7 @@ from ..dsl import parse_vce
 from ..errors import EstimationError, SpecError
 from ..estimators import Fit
 from ..inference import confidence_level, critical_value, p_values
+from ..postestimation.contrasts import combinations
 from ..postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
 from ..postestimation.standardize import depvar_summary, standardized
 from ..spec import ModelSpec, SmallSample, VceSpec
@@ -79,6 +80,7 @@ class ResultsBase:
     _refit: Callable[[ModelSpec], Results] | None
     _inference: VceInference | None
     _g_star: tuple[str, Any] | None
+    _df_contrast: Callable[[Any], Any] | None
 
     @cached_property
     def notes(self) -> tuple[str, ...]:
@@ -246,9 +248,12 @@ class ResultsBase:
         """
         R, r = self._restrictions(expression)
         lev = self.level if level is None else confidence_level(level)
-        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
         label = expression.strip()
-        out = lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)
+        if R.shape[0] != 1:  # the error lincom gives for several combinations
+            lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, None, lev, label)
+        # the model's inference for the combination: its own Bell-McCaffrey df, the wild
+        # bootstrap's p-value and interval (see postestimation.contrasts)
+        out = combinations(self, R, r, [label], lev)
         if eform:  # Stata's lincom ..., or / irr / eform: exp of the combination
             est, se = out["estimate"].to_numpy(), out["std_error"].to_numpy()
             out["estimate"] = np.exp(est)

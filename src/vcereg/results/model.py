@@ -121,6 +121,8 @@ class Results(ResultsBase, LinearStats, MLStats):
     ml: MLInfo | None = None
     # G* per kept coefficient, or how to compute it: (cluster variable, values or callable)
     _g_star: tuple[str, Any] | None = field(default=None, repr=False)
+    # t df of linear combinations (Bell-McCaffrey), see VceResult.df_contrast
+    _df_contrast: Callable[[Any], Any] | None = field(default=None, repr=False)
 
     # --- after the fit (see vcereg.postestimation) ------------------------------------
     def predict(
@@ -131,9 +133,10 @@ class Results(ResultsBase, LinearStats, MLStats):
         unseen: Literal["error", "missing"] = "error",
     ) -> pd.Series:
         """Stata's ``predict``: ``what`` is ``"xb"`` (the default), ``"residuals"``,
-        ``"stdp"``, and with absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the
-        estimation sample aligned to the fitted data's index (NaN elsewhere); a categorical
-        level the fit has not seen is an error, or NaN with ``unseen="missing"``. See
+        ``"stdp"``, after regress ``"stdf"``, ``"pr(a,b)"``, ``"e(a,b)"``, ``"ystar(a,b)"``,
+        and with absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the estimation
+        sample aligned to the fitted data's index (NaN elsewhere); a categorical level the
+        fit has not seen is an error, or NaN with ``unseen="missing"``. See
         :mod:`vcereg.postestimation.predict`. After a maximum-likelihood fit the default is
         the command's (``pr``, ``n``, ``mu``) and the residuals are glm's (``pearson``,
         ``deviance``, ``anscombe``...): :mod:`vcereg.postestimation.ml_predict`.

@@ -20,13 +20,19 @@ from scipy import stats
 from ..design import Design
 from ..design.sample import factorize_groups
 from ..errors import DataError, EstimationError, NotSupportedError
-from ..estimators import Fit
+from ..estimators import Fit, absorbed_projector
 from ..inference import WaldTest, wald_test
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.naming import stata_term_name
 from ..vce import MLContext, VceContext, VceResult, resolve
 
-__all__ = ["compute_vce", "display_names", "vce_fields"]
+__all__ = ["EXACT_NOTE", "compute_vce", "display_names", "vce_fields"]
+
+EXACT_NOTE = (
+    "exact fit: the residuals are zero up to rounding (below 1e-12 of the size of the "
+    "dependent variable): the standard errors are 0, t statistics and p-values are "
+    "missing and the intervals are the estimates (as Stata)"
+)
 
 
 # variances whose scores a GMM fit may replace (Fit.vce_scores)
@@ -52,13 +58,16 @@ def compute_vce(
         )
     needed = estimator.variables(vspec)
     groups = dict(design.groups)
+    time = estimator.time_variables(vspec)
     missing = [v for v in needed if v not in groups]
+    if data is not None:  # a time variable kept as a cluster variable is recoded in time order
+        missing += [v for v in time if v in groups]
     if missing:
         if data is None:
             raise DataError(
                 f"variables {', '.join(missing)} are not available for this result; refit"
             )
-        groups.update(factorize_groups(data, design.index, missing))
+        groups.update(factorize_groups(data, design.index, missing, time))
     fweights = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
     x, resid = fit.x_w, fit.resid_w
     if fit.vce_scores is not None and vspec.name in _SCORE_VCE:
@@ -91,6 +100,8 @@ def compute_vce(
         iid_bread=fit.iid_bread,
         leave_out=fit.leave_out,
         ml=ml,
+        constant=_absorbed_constant(design, fit),
+        absorbed_projector=absorbed_projector(design),
     )
     result = estimator.compute(ctx)
     cov = np.asarray(result.cov, dtype=np.float64)
@@ -100,7 +111,23 @@ def compute_vce(
             f"vce({vspec.name}) returned a covariance of shape {cov.shape} "
             f"(expected {(rank, rank)}) or with non-finite values"
         )
+    if fit.exact:  # every variance type alike (issue 20.5): SE 0 and no t, as Stata
+        result = replace(
+            result,
+            cov=np.zeros_like(cov),
+            inference=None,
+            effective_clusters=None,
+            notes=(*result.notes, EXACT_NOTE),
+        )
     return replace(result, df_inference=None) if normal else result
+
+
+def _absorbed_constant(design: Design, fit: Fit) -> int | None:
+    """Position among the kept columns of the _cons that absorbed effects report."""
+    if not design.absorb or "Intercept" not in design.terms:
+        return None
+    i = design.terms.index("Intercept")
+    return int(np.sum(fit.keep[:i])) if fit.keep[i] else None
 
 
 def vce_fields(
@@ -163,6 +190,7 @@ def vce_fields(
         "_notes_at": g_star_at,
         "_inference": vres.inference,
         "model_test": model_test,
+        "_df_contrast": vres.df_contrast,
     }
 
 

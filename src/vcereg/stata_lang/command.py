@@ -59,6 +59,10 @@ _OTHER = frozenset((
     "xtprobit", "xtpoisson", "xtgls", "xtabond", "heckman", "sureg", "reg3", "xtmixed",
 ))  # fmt: skip
 _ABBREVS = {c: minimal for c, (minimal, _) in COMMANDS.items()}
+_XTIVREG = (
+    "for the within 2SLS (xtivreg, fe's estimator) use ivreghdfe y x (w = z), absorb(id), or "
+    "the model string 'y ~ x | panel(id, fe) | iv(w ~ z)'; xtivreg, re and be are not available"
+)
 _PREFIXES = {"quietly": "qui", "noisily": "noi", "capture": "cap"}
 _BAD_PREFIXES = frozenset((
     "by", "bys", "bysort", "xi", "svy", "bootstrap", "jackknife", "mi", "nestreg", "stepwise",
@@ -109,6 +113,7 @@ def _command(src: str, start: int) -> tuple[str, int]:
             f"{word} is not supported; vcereg fits {names}",
             start,
             start + len(word),
+            hint=_XTIVREG if word.lower() in ("xtivreg", "xtivreg2") else None,
         )
     near = closest(word, COMMANDS)
     raise syntax_error(

@@ -125,6 +125,14 @@ class VceContext:
     ml
         Set for maximum-likelihood fits (see :class:`MLContext`): ``x`` holds scores,
         inference is normal (z).
+    constant
+        Position (among the kept columns) of the constant that absorbed fixed effects
+        report as ``_cons``, or None; :func:`fix_psd` keeps it out of the slopes' fix.
+    absorbed_projector
+        With absorbed effects, the projection of (N, m) columns (weighted as ``x``) on
+        the effects, net of the constant's when the fit reports ``_cons``: what the wild
+        bootstrap removes from its residuals when the effects are not nested in the
+        clusters.
     """
 
     x: FloatArray
@@ -144,6 +152,8 @@ class VceContext:
     iid_bread: FloatArray | None = None
     leave_out: Callable[[IntArray], FloatArray] | None = None
     ml: MLContext | None = None
+    constant: int | None = None
+    absorbed_projector: Callable[[FloatArray], FloatArray] | None = None
 
     def t_or_normal(self, df: float, *, robust: bool = True) -> float | None:
         """``df`` for t inference, or None for normal inference, as the policy says
@@ -190,6 +200,9 @@ class VceResult:
     # notes are read (it costs a pass over the data).
     effective_clusters: tuple[str, FloatArray | Callable[[], FloatArray]] | None = None
     inference: VceInference | None = None
+    # the t df of linear combinations c'b (rows c over the kept coefficients), when the
+    # variance gives each its own (Bell-McCaffrey); lincom and margins use it
+    df_contrast: Callable[[FloatArray], FloatArray] | None = None
 
 
 class VarianceEstimator:
@@ -247,6 +260,11 @@ class VarianceEstimator:
     def variables(self, spec: VceSpec) -> tuple[str, ...]:
         """Data columns this request needs (listwise deletion covers them)."""
         return spec.args if self.args_are_variables else ()
+
+    def time_variables(self, spec: VceSpec) -> tuple[str, ...]:
+        """Those of :meth:`variables` that are time: coded in the order of their values
+        under the rule of ``L.x`` (whole numbers), never in the order of their text."""
+        return ()
 
     def compute(self, ctx: VceContext) -> VceResult:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -386,8 +404,14 @@ def resolve(spec: VceSpec, source: str | None = None) -> tuple[VarianceEstimator
     return est, spec
 
 
-def fix_psd(cov: FloatArray, what: str) -> tuple[FloatArray, tuple[str, ...]]:
-    """Clip negative eigenvalues to zero (reghdfe's fix), reporting when it matters."""
+def fix_psd(
+    cov: FloatArray, what: str, constant: int | None = None
+) -> tuple[FloatArray, tuple[str, ...]]:
+    """Clip negative eigenvalues to zero (reghdfe's fix), reporting when it matters.
+
+    With ``constant`` (the position of the ``_cons`` absorbed effects report), the block of
+    the other coefficients is then replaced by its own fix, as reghdfe does, so reporting
+    the constant never changes the slopes' standard errors."""
     cov = (cov + cov.T) / 2
     if cov.size == 0:
         return cov, ()
@@ -396,11 +420,20 @@ def fix_psd(cov: FloatArray, what: str) -> tuple[FloatArray, tuple[str, ...]]:
     if vals.min() >= -tol:
         return cov, ()
     n_neg = int((vals < -tol).sum())
-    vals = np.clip(vals, 0.0, None)
-    fixed: FloatArray = (vecs * vals) @ vecs.T
+    fixed = _clipped(vals, vecs)
+    if constant is not None and cov.shape[0] > 1:
+        rest = [i for i in range(cov.shape[0]) if i != constant]
+        block = cov[np.ix_(rest, rest)]
+        b_vals, b_vecs = np.linalg.eigh(block)
+        fixed[np.ix_(rest, rest)] = _clipped(b_vals, b_vecs) if b_vals.min() < 0 else block
     note = (
         f"the {what} covariance was not positive semi-definite ({n_neg} negative "
         "eigenvalue(s)); negative eigenvalues were set to zero"
     )
     warn(note, NonPSDWarning)
     return fixed, (note,)
+
+
+def _clipped(vals: FloatArray, vecs: FloatArray) -> FloatArray:
+    out: FloatArray = (vecs * np.clip(vals, 0.0, None)) @ vecs.T
+    return out

@@ -162,7 +162,7 @@ class Cluster(VarianceEstimator):
         label += f" ({', '.join(names)})"
         notes: tuple[str, ...] = ()
         if len(codes) > 1:
-            cov, notes = fix_psd(cov, label)
+            cov, notes = fix_psd(cov, label, ctx.constant)
         argmin = min(sizes, key=lambda n: sizes[n])
         notes += _warn_few(ctx, g_min, argmin)
         g_star = (

@@ -67,7 +67,7 @@ def _row_factor(ctx: VceContext) -> FloatArray | None:
 
 def _sandwich(ctx: VceContext, inner: FloatArray, factor: float, label: str) -> VceResult:
     """``inner`` is the sandwich ``B M B`` already (see :func:`hc_sandwich`)."""
-    cov, notes = fix_psd(factor * inner, label)
+    cov, notes = fix_psd(factor * inner, label, ctx.constant)
     return VceResult(cov, label, ctx.t_or_normal(ctx.df_resid), notes=notes, factor=factor)
 
 

@@ -3,15 +3,32 @@
 
 from __future__ import annotations
 
-from . import boottest, describe, estat, estimates, hausman, hypotheses, margins, predict
+from . import (
+    boottest,
+    describe,
+    estat,
+    estimates,
+    eststo,
+    esttab,
+    etable_cmd,
+    hausman,
+    hypotheses,
+    margins,
+    outreg2,
+    predict,
+)
 
 __all__ = [
     "boottest",
     "describe",
     "estat",
     "estimates",
+    "eststo",
+    "esttab",
+    "etable_cmd",
     "hausman",
     "hypotheses",
     "margins",
+    "outreg2",
     "predict",
 ]

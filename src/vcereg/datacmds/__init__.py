@@ -7,6 +7,6 @@ with Stata's semantics (:mod:`vcereg.datacmds._common`: storage types, qualifier
 
 from __future__ import annotations
 
-from . import generate
+from . import convert, egen, files, generate, labels, summary, varops
 
-__all__ = ["generate"]
+__all__ = ["convert", "egen", "files", "generate", "labels", "summary", "varops"]

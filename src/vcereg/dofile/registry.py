@@ -25,11 +25,11 @@ top-level comma (:meth:`DoCommand.option` parses the common ``name(value)`` case
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import StataSyntaxError
+from ..errors import StataSyntaxError, closest
 from ..stata_lang.syntax import WORD, skip_ws, syntax_error
 
 if TYPE_CHECKING:
@@ -72,19 +72,33 @@ class DoCommand:
         >>> DoCommand("margins", "", "dydx(x) at(x=1)", "", 1).option("dydx")
         'x'
         """
-        for word, value in _option_items(self.options):
+        for word, value in option_items(self.options):
             n = len(word)
             short = abbrev is not None and abbrev <= n < len(name) and name.startswith(word)
             if word == name or short:
                 return value if value is not None else ""
         return None
 
+    def check_options(self, known: Iterable[str]) -> None:
+        """r(198) for an option not in ``known`` (each may be abbreviated to 3 letters or
+        less where it is shorter), with the closest valid one as a hint."""
+        names = list(known)
+        for word, _ in option_items(self.options):
+            if not any(
+                word == k or (len(word) >= min(3, len(k)) and k.startswith(word)) for k in names
+            ):
+                near = closest(word, names)
+                raise self.error(
+                    f"option {word} not allowed", hint=f"did you mean {near}?" if near else None
+                ).with_rc(198)
+
     def error(self, message: str, hint: str | None = None) -> StataSyntaxError:
         """A :class:`~vcereg.errors.StataSyntaxError` pointing at this line."""
         return syntax_error(self.line, message, 0, len(self.line), hint=hint)
 
 
-def _option_items(text: str) -> Iterator[tuple[str, str | None]]:
+def option_items(text: str) -> Iterator[tuple[str, str | None]]:
+    """``(word, text inside its parentheses or None)`` for each option, in order."""
     i = 0
     while i < len(text):
         i = skip_ws(text, i)

@@ -9,6 +9,7 @@ is resolved inside that directory, symbolic links included, and refused outside 
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ class DoState:
     default_type: str = "float"
     appended: dict[Path, list[tuple[Results, str | None]]] = field(default_factory=dict)
     returned: dict[str, float] = field(default_factory=dict)  # r() of the last r-class command
+    memfiles: dict[str, tuple[pd.DataFrame, DataMeta]] = field(default_factory=dict)
+    etable_models: list[Results] = field(default_factory=list)  # for ``etable, append``
     _temp: int = 0
 
     def current(self, cmd: DoCommand) -> Results:
@@ -70,23 +73,39 @@ class DoState:
         regex: list[tuple[str, ...] | None] | None = None,
     ) -> EvalEnv:
         """The expression environment: extended missing codes, ``_rc``, ``_b[]``/``_se[]``."""
-        fit = self.active
-
-        def coef(kind: str, term: str) -> float:
-            if fit is None:
-                raise KeyError(term)
-            table = fit.params if kind == "_b" else fit.se
-            return float(table[term])
-
         return EvalEnv(
             codes=self.meta.missing,
             groups=groups,
             scalars={"_rc": float(self.rc)},
-            coef=coef if fit is not None else None,
+            lookup=self.lookup,
             first_only=first_only,
             active=active,
             regex=regex,
         )
+
+    def lookup(self, kind: str, name: str) -> float | str:
+        """``_b[x]``, ``_se[x]``, ``e(name)``, ``r(name)`` and ``c(name)`` ([U] 13.5, 13.6);
+        ``KeyError`` when there is no such result."""
+        if kind == "r":
+            return self.returned[name]
+        if kind == "c":
+            consts = {"N": len(self.data), "k": self.data.shape[1], "pi": math.pi}
+            return float(consts[name])
+        fit = self.active
+        if fit is None:
+            raise KeyError(name)
+        if kind in ("_b", "_se"):
+            alias = {fit.display_names.get(t, t): t for t in fit.terms}
+            table = fit.params if kind == "_b" else fit.se
+            return float(table[alias.get(name, name)])
+        stored: dict[str, float | str] = {
+            "N": float(fit.nobs), "r2": fit.rsquared, "r2_a": fit.rsquared_adj,
+            "df_r": fit.df_resid, "df_m": fit.df_model, "F": fit.fstat, "rmse": fit.rmse,
+            "rss": fit.rss, "mss": fit.tss - fit.rss, "level": fit.level,
+            "depvar": fit.depvar, "cmd": fit.spec.command or "regress", "vce": fit.vce_name,
+            "N_clust": float(next(iter(fit.n_clusters.values()))) if fit.n_clusters else math.nan,
+        }  # fmt: skip
+        return stored[name]
 
     def take_rows(self, pos: npt.NDArray[np.intp]) -> None:
         """Keep and reorder the rows at positions ``pos`` (data and metadata together)."""

@@ -273,15 +273,17 @@ class Eval:
         return Val("num", n.astype(float), np.zeros(self.n, bool), node.name, exact=n)
 
     def coefficient(self, node: Coef) -> Val:
-        if self.env.coef is None:
-            self.fail(f"{node.kind}[{node.term}] needs an estimation before it", node)
+        what = f"{node.kind}[{node.term}]" if node.kind.startswith("_") else self.text(node)
+        if self.env.lookup is None:
+            self.fail(f"{what}: no stored results here", node)
         try:
-            value = float(self.env.coef(node.kind, node.term))
+            value = self.env.lookup(node.kind, node.term)
         except KeyError:
-            self.fail(
-                f"{node.kind}[{node.term}]: {node.term} not found in the last estimates", node
-            )
-        return Val("num", np.asarray(value), np.asarray(np.isnan(value)), self.text(node))
+            self.fail(f"{what} not found", node, "run the command that stores it first")
+        if isinstance(value, str):
+            return self.string(np.asarray(value, dtype=object), np.asarray(False), what)
+        x = float(value)
+        return Val("num", np.asarray(x), np.asarray(np.isnan(x)), what)
 
     def call(self, node: Call) -> Val:
         """The python dialect's functions (pandas semantics)."""

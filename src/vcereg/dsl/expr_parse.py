@@ -110,9 +110,10 @@ class SysVar:
 
 @dataclass(frozen=True, slots=True)
 class Coef:
-    """``_b[term]`` or ``_se[term]``: a coefficient or standard error of the active fit."""
+    """``_b[term]``, ``_se[term]`` (a coefficient or standard error of the active fit) or
+    ``e(name)``, ``r(name)``, ``c(name)`` (a stored result, [U] 13.6)."""
 
-    kind: str  # "_b" | "_se"
+    kind: str  # "_b" | "_se" | "e" | "r" | "c"
     term: str
     span: Span
 
@@ -162,7 +163,7 @@ _POSTFIX["."] = "attribute access is"
 _NUM = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _IDENT = re.compile(r"[^\W\d]\w*")
 _MISS = re.compile(r"\.([a-z]?)(?!\w)")
-_COEF = re.compile(r"(_b|_se)\[([^\]]*)\]")
+_COEF = re.compile(r"(_b|_se)\[([^\]]*)\]|([erc])\(\s*([A-Za-z_]\w*)\s*\)")
 _ESC = {"n": "\n", "t": "\t"}
 _MAX_DEPTH, _MAX_HEIGHT = 100, 250  # parenthesis nesting; height of the tree
 _DEEP = "expression is nested too deeply"
@@ -217,10 +218,9 @@ class _Parser:
             if c.isspace():
                 i += 1
                 continue
-            if self.stata and (m := _COEF.match(s, i)):  # _b[2.g], _se[_cons]: raw names
-                out.append(
-                    _Tok("coef", m.group(), f"{m.group(1)}|{m.group(2).strip()}", i, m.end())
-                )
+            if self.stata and not glued and (m := _COEF.match(s, i)):  # _b[2.g], e(N)
+                kind, term = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+                out.append(_Tok("coef", m.group(), f"{kind}|{term.strip()}", i, m.end()))
             elif self.stata and s.startswith('`"', i):
                 out.append(self.compound(i))
             elif (m := _NUM.match(s, i)) or (m := _IDENT.match(s, i)):

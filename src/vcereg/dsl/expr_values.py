@@ -5,8 +5,9 @@ broadcasts) with its missing mask. Numbers carry Stata's missing *rank* where th
 missing (1 for ``.``, 2 to 27 for ``.a`` to ``.z``: [U] 12.2.1 orders them
 ``. < .a < ... < .z``, all above every number). :class:`EvalEnv` holds what a do-file run
 adds to a bare filter: extended missing codes of the columns, ``by`` groups (for ``_n``,
-``_N``, subscripts and running sums), scalars such as ``_rc``, the active coefficients for
-``_b[x]`` and ``_se[x]``, and the state ``regexs()`` reads after ``regexm()``.
+``_N``, subscripts and running sums), scalars such as ``_rc``, stored results for
+``_b[x]``, ``_se[x]``, ``e(N)``, ``r(mean)``, ``c(N)`` (``lookup``: a ``KeyError`` means
+"not found"), and the state ``regexs()`` reads after ``regexm()``.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class EvalEnv:
     codes: Mapping[str, Arr] = field(default_factory=dict)
     groups: Groups | None = None
     scalars: Mapping[str, float] = field(default_factory=dict)
-    coef: Callable[[str, str], float] | None = None
+    lookup: Callable[[str, str], float | str] | None = None  # _b/_se/e/r/c -> value
     sequential: tuple[str, Val] | None = None
     first_only: bool = False
     active: Arr | None = None  # rows an ``if``/``in`` lets the command evaluate (for sum())

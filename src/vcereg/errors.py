@@ -38,6 +38,7 @@ from typing import Self
 
 __all__ = [
     "CollinearityWarning",
+    "ConvergenceError",
     "DataError",
     "DroppedRowsWarning",
     "EmptySampleError",
@@ -49,6 +50,7 @@ __all__ = [
     "MissingVariableError",
     "NonPSDWarning",
     "NotSupportedError",
+    "PerfectPredictionWarning",
     "RenderError",
     "Span",
     "SpecError",
@@ -236,6 +238,11 @@ class EstimationError(VceregError):
     rc = 498
 
 
+class ConvergenceError(EstimationError):
+    """An iterative (maximum-likelihood) fit did not converge: Stata's r(430),
+    "convergence not achieved". No result is returned."""
+
+
 class RenderError(VceregError):
     """A table or plot cannot be rendered with the given options."""
 
@@ -250,6 +257,11 @@ class FewClustersWarning(VceregWarning):
 
 class CollinearityWarning(VceregWarning):
     """Collinear regressors were omitted."""
+
+
+class PerfectPredictionWarning(VceregWarning):
+    """A binary model dropped observations whose outcome a regressor predicts perfectly
+    (Stata's "x != 0 predicts failure perfectly")."""
 
 
 class DroppedRowsWarning(VceregWarning):

@@ -242,6 +242,8 @@ class ConvergenceError(EstimationError):
     """An iterative (maximum-likelihood) fit did not converge: Stata's r(430),
     "convergence not achieved". No result is returned."""
 
+    rc = 430
+
 
 class RenderError(VceregError):
     """A table or plot cannot be rendered with the given options."""

@@ -39,7 +39,7 @@ def _etable(cmd: DoCommand, state: DoState) -> str:
         results = [*state.etable_models, *results]
     state.etable_models = list(results)
     below, digits = "se", 3
-    stats: list[tuple[str, str | None]] = []
+    stats: list[str | tuple[str, str]] = []
     notes: list[str] = []
     for word, value in option_items(cmd.options):
         if word == "cstat" and value:
@@ -54,7 +54,7 @@ def _etable(cmd: DoCommand, state: DoState) -> str:
                 raise cmd.error(f"etable: cstat({stat}) is not supported").with_rc(198)
         elif word == "mstat" and value:
             stat = value.split(",")[0].strip()
-            stats.append((STAT_NAMES.get(stat, stat), None))
+            stats.append(STAT_NAMES.get(stat, stat))
         elif word == "note" and value is not None:
             notes.append(" ".join(split_words(value)))
     stars = None

@@ -60,7 +60,7 @@ def _outreg2(cmd: DoCommand, state: DoState) -> str:
     for flag, what in (("tstat", "t"), ("pvalue", "p"), ("ci", "ci")):
         if cmd.option(flag) is not None:
             below = what
-    stats: list[tuple[str, str | None]] = []
+    stats: list[str | tuple[str, str]] = []
     if cmd.option("noobs") is None:
         stats.append(("nobs", "Observations"))
     if cmd.option("nor2") is None:

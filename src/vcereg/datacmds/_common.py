@@ -43,10 +43,10 @@ __all__ = [
 
 Arr = npt.NDArray[Any]
 #: Stata's integer storage types: (smallest, largest) nonmissing value, pandas dtype
-INT_RANGE = {
-    "byte": (-127, 100, "Int8"),
-    "int": (-32767, 32740, "Int16"),
-    "long": (-2147483647, 2147483620, "Int32"),
+INT_RANGE: dict[str, tuple[int, int, pd.api.extensions.ExtensionDtype]] = {
+    "byte": (-127, 100, pd.Int8Dtype()),
+    "int": (-32767, 32740, pd.Int16Dtype()),
+    "long": (-2147483647, 2147483620, pd.Int32Dtype()),
 }
 _TYPE = re.compile(r"(byte|int|long|float|double|strL|str(\d+)?)$")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
@@ -141,7 +141,7 @@ def current_type(state: DoState, name: str) -> str:
     if pd.api.types.is_bool_dtype(dtype):
         return "byte"
     if pd.api.types.is_integer_dtype(dtype):
-        size = np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize
+        size = _itemsize(dtype)
         size *= 1 if pd.api.types.is_signed_integer_dtype(dtype) else 2  # unsigned: wider
         kind = {1: "byte", 2: "int", 4: "long"}.get(size, "long")
         if size >= 8 and s.notna().any():
@@ -149,12 +149,16 @@ def current_type(state: DoState, name: str) -> str:
             kind = "double" if s.min() < lo or s.max() > hi else kind
         return kind
     if pd.api.types.is_float_dtype(dtype):
-        return "float" if np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize == 4 else "double"
+        return "float" if _itemsize(dtype) == 4 else "double"
     if pd.api.types.is_numeric_dtype(dtype):
         return "double"
     if declared and declared.startswith("str"):
         return declared
     return _wide_enough(_strings(s))
+
+
+def _itemsize(dtype: Any) -> int:
+    return int(np.dtype(getattr(dtype, "numpy_dtype", dtype)).itemsize)
 
 
 def to_series(values: Arr, stype: str, index: pd.Index) -> tuple[pd.Series, int]:
@@ -167,7 +171,8 @@ def to_series(values: Arr, stype: str, index: pd.Index) -> tuple[pd.Series, int]
         x = np.trunc(x)
         bad = ~np.isnan(x) & ((x < lo) | (x > hi))
         x = np.where(bad, np.nan, x)
-        return pd.Series(x, index=index).astype(dtype), int(bad.sum())
+        ints = pd.array(x, dtype="Float64").astype(dtype)  # NaN becomes <NA>
+        return pd.Series(ints, index=index), int(bad.sum())
     if stype == "float":
         with np.errstate(over="ignore"):
             y = x.astype(np.float32)

@@ -138,6 +138,10 @@ def _rule_value(token: str) -> tuple[float, int]:
 
 def _matches(spec: str, x: np.ndarray, codes: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """Rows whose value matches one element of a rule's left-hand side."""
+    return np.asarray(_match(spec, x, codes, lo, hi), dtype=bool)
+
+
+def _match(spec: str, x: np.ndarray, codes: np.ndarray, lo: float, hi: float) -> object:
     na = np.isnan(x)
     if spec in ("missing", "miss"):
         return na

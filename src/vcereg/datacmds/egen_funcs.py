@@ -115,9 +115,9 @@ def row_stat(name: str, xs: list[Arr], missing: bool = False) -> Arr:
     count = present.sum(axis=1).astype(float)
     with np.errstate(all="ignore"):
         if name == "rownonmiss":
-            return count
+            return np.asarray(count, dtype=float)
         if name == "rowmiss":
-            return m.shape[1] - count
+            return np.asarray(m.shape[1] - count, dtype=float)
         total = np.where(present, m, 0.0).sum(axis=1)
         if name == "rowtotal":
             return np.where((count == 0) & missing, np.nan, total)

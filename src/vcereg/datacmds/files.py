@@ -43,7 +43,11 @@ def _split_using(cmd: DoCommand) -> tuple[str, str]:
 
 
 def _read(
-    state: DoState, cmd: DoCommand, name: str, **kwargs: object
+    state: DoState,
+    cmd: DoCommand,
+    name: str,
+    sep: str | None = None,
+    sheet: str | int | None = None,
 ) -> tuple[pd.DataFrame, DataMeta]:
     if name.startswith(_MEMORY):
         if name not in _memory(state):
@@ -55,7 +59,7 @@ def _read(
         path = path.with_suffix(".dta")
     if not path.is_file():
         raise cmd.error(f"file {path.name} not found").with_rc(601)
-    frame = io.read(path, **kwargs)  # type: ignore[arg-type]
+    frame = io.read(path, sep=sep, sheet=sheet)
     meta = DataMeta.from_attrs(frame)
     for label_name, table in (frame.attrs.get("value_labels") or {}).items():
         meta.value_labels[str(label_name)] = {float(k): str(v) for k, v in table.items()}

@@ -44,7 +44,8 @@ def _label(cmd: DoCommand, state: DoState) -> str | None:
             del meta.var_labels[name]
         return None
     if sub == "define":
-        return _define(cmd, state, rest)
+        _define(cmd, state, rest)
+        return None
     if sub == "values":
         names = rest.split()
         if not names:

@@ -116,7 +116,8 @@ def _sort(cmd: DoCommand, state: DoState) -> None:
 
 
 def _gsort(cmd: DoCommand, state: DoState) -> None:
-    names, desc = [], []
+    names: list[str] = []
+    desc: list[bool] = []
     for word in cmd.args.split():
         sign, name = (word[0], word[1:]) if word[0] in "+-" else ("+", word)
         names.extend(expand_varlist([name], _cols(state)))

@@ -79,15 +79,14 @@ def _label(cmd: DoCommand, state: DoState) -> str | None:
 
 
 def _define(cmd: DoCommand, state: DoState, rest: str) -> None:
-    body, _, opts = rest.partition(",")
-    words = split_words(body)
+    words = split_words(rest)
     if not words:
         raise cmd.error('expected label define lblname # "label" ...').with_rc(198)
     name, pairs = words[0], words[1:]
     if len(pairs) % 2:
         raise cmd.error("label define: expected pairs of a value and its label").with_rc(198)
     table = state.meta.value_labels.get(name)
-    flags = opts.split()
+    flags = cmd.options.split()
     if table is not None and not {"add", "modify", "replace"} & set(flags):
         raise cmd.error(f"label {name} already defined").with_rc(110)
     table = {} if table is None or "replace" in flags else dict(table)

@@ -29,10 +29,11 @@ if TYPE_CHECKING:
     from .runner import Prefix
     from .state import DoState
 
-__all__ = ["CONTROL", "MAX_DEPTH", "MAX_ITERATIONS", "Control", "Flow"]
+__all__ = ["CONTROL", "MAX_DEPTH", "MAX_ITERATIONS", "MAX_WHILE", "Control", "Flow"]
 
-#: Most iterations of one loop, and most nested ``do`` files.
-MAX_ITERATIONS, MAX_DEPTH = 10_000_000, 16
+#: Most iterations of a ``forvalues``/``foreach`` loop and of a ``while`` loop, and most
+#: nested ``do`` files.
+MAX_ITERATIONS, MAX_WHILE, MAX_DEPTH = 10_000_000, 100_000, 16
 #: control word -> (full name, shortest abbreviation)
 CONTROL = {
     "local": ("local", 3), "global": ("global", 2), "tempvar": ("tempvar", 7),
@@ -244,11 +245,13 @@ class Control:
 
     def loop_while(self, stmt: Stmt, rest: str) -> None:
         assert stmt.body is not None
+        raw = re.sub(r"^.*?\bwhile\b", "", stmt.text, count=1, flags=re.S).strip()
+        raw = raw.removesuffix("{").strip()
         count = 0
-        while self.truth(rest):
+        while self.truth(self.expand(raw)):  # the condition's macros anew each time
             count += 1
-            if count > MAX_ITERATIONS:
-                raise StataSyntaxError(f"while loop stopped after {MAX_ITERATIONS:,} iterations")
+            if count > MAX_WHILE:
+                raise StataSyntaxError(f"while loop stopped after {MAX_WHILE:,} iterations")
             try:
                 self.run(stmt.body)
             except Flow as f:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 import scipy.special as sc
 
 from ..errors import ExpressionError
@@ -150,7 +151,8 @@ def _round(ev: Evaluator, node: Call, vals: list[Val]) -> Val:
     with np.errstate(all="ignore"):  # to units of y, halves away from zero; y = 0 keeps x
         rounded = np.sign(x) * np.floor(np.abs(x) / y + 0.5) * y
     out = np.where(y == 0, x, rounded)
-    return ev.number(np.where(np.isnan(y), np.nan, out), node, vals[0].rank)
+    rank = np.where(np.isnan(y), 1, vals[0].rank)  # round(.a, .) is ., round(.a) is .a
+    return ev.number(np.where(np.isnan(y), np.nan, out), node, rank)
 
 
 @_fn("mod")
@@ -210,10 +212,10 @@ def _sum(ev: Evaluator, node: Call, vals: list[Val]) -> Val:
     x = np.where(np.isnan(x), 0.0, x)
     if ev.env.active is not None:
         x = np.where(np.broadcast_to(ev.env.active, (ev.n,))[: ev.n], x, 0.0)
-    total = np.cumsum(x)
     start = ev.groups().start[: ev.n]
-    before = np.where(start > 0, total[np.maximum(start - 1, 0)], 0.0)
-    return ev.number(total - before, node)
+    # summed group by group from its first row, as Stata does (no cancellation)
+    running = pd.Series(x).groupby(start, sort=False).cumsum().to_numpy(dtype=float)
+    return ev.number(running, node)
 
 
 # --- strings --------------------------------------------------------------------------

@@ -69,7 +69,8 @@ def _stats(cmd: DoCommand) -> list[tuple[str, str | None]]:
     stats: list[tuple[str, str | None]] = []
     text = cmd.option("stats") or cmd.option("scalars")
     if text is not None:
-        names = re.split(r"\b(?:labels?|fmt|layout|star|pchar)\s*\(", text)[0].split()
+        names = re.split(r"\b(?:labels?|fmt|layout|star|pchar)\s*\(", text)[0]
+        names = names.split(",")[0].split()
         m = re.search(r"labels?\s*\(([^()]*)\)", text)
         labels = split_words(m.group(1)) if m else []
         for i, name in enumerate(names):

@@ -80,7 +80,12 @@ def test_pctile(messy: pd.DataFrame, p: float) -> None:
 
 @pytest.mark.parametrize(
     ("option", "method", "ascending"),
-    [("", "average", True), ("field", "min", False), ("track", "min", True), ("unique", "first", True)],
+    [
+        ("", "average", True),
+        ("field", "min", False),
+        ("track", "min", True),
+        ("unique", "first", True),
+    ],
 )
 def test_rank(messy: pd.DataFrame, option: str, method: str, ascending: bool) -> None:
     out = run(f"egen r = rank(x), by(g) {option}", messy).data
@@ -93,18 +98,24 @@ def test_std(messy: pd.DataFrame) -> None:
     x = messy["x"].astype(np.float32).astype(float)  # exp is stored as float first (_gstd)
     z = (x - x.mean()) / x.std(ddof=1)
     np.testing.assert_array_equal(out["z"].to_numpy(), z.astype(np.float32).to_numpy())
-    np.testing.assert_array_equal(out["z2"].to_numpy(), (z * 15 + 100).astype(np.float32).to_numpy())
+    np.testing.assert_array_equal(
+        out["z2"].to_numpy(), (z * 15 + 100).astype(np.float32).to_numpy()
+    )
 
 
 def test_group_and_tag(messy: pd.DataFrame) -> None:
-    out = run("egen gid = group(g s)\negen gm = group(g s), missing\negen tg = tag(g s)", messy).data
+    out = run(
+        "egen gid = group(g s)\negen gm = group(g s), missing\negen tg = tag(g s)", messy
+    ).data
     text = messy["s"].fillna("")
     ok = messy["g"].notna() & (text != "")
     keys = sorted({(g, s) for g, s, o in zip(messy["g"], text, ok, strict=True) if o})
     number = {k: i + 1.0 for i, k in enumerate(keys)}
     want = [number[(g, s)] if o else None for g, s, o in zip(messy["g"], text, ok, strict=True)]
     assert [None if math.isnan(v) else v for v in out["gid"]] == want
-    assert out["gm"].notna().all() and out["gm"].max() == len(set(zip(messy["g"].fillna(1e9), text)))
+    assert out["gm"].notna().all() and out["gm"].max() == len(
+        set(zip(messy["g"].fillna(1e9), text, strict=True))
+    )
     first = ok & ~pd.DataFrame({"g": messy["g"], "s": text}).duplicated()
     assert out["tg"].tolist() == first.astype(int).tolist() and str(out["tg"].dtype) == "Int8"
 
@@ -113,7 +124,8 @@ def test_row_functions(messy: pd.DataFrame) -> None:
     d = messy.assign(y=messy["x"].shift(3), z=messy["w"].astype(float))
     out = run("egen double a = rowmean(x y z)\negen double b = rowtotal(x y z)\n"
               "egen double c = rowmax(x y)\negen double e = rowmin(x y)\n"
-              "egen n = rownonmiss(x y z)\negen double f = rowtotal(x y), missing", d).data  # fmt: skip
+              "egen n = rownonmiss(x y z)\negen double f = rowtotal(x y), missing",
+              d).data  # fmt: skip
     cols = d[["x", "y", "z"]]
     np.testing.assert_allclose(out["a"], cols.mean(axis=1), rtol=1e-15)
     np.testing.assert_allclose(out["b"], cols.sum(axis=1), rtol=1e-15)

@@ -75,7 +75,7 @@ def test_generate_errors_name_the_line_and_the_rc(messy: pd.DataFrame) -> None:
     with pytest.raises(StataSyntaxError, match=r"line 2: variable x already defined; r\(110\)"):
         run("gen y = 1\ngen x = 2", messy)
     with pytest.raises(VceregError, match=r"type mismatch; r\(109\)"):
-        run('gen str5 y = x', messy)
+        run("gen str5 y = x", messy)
     with pytest.raises(VceregError, match=r"r\(111\)"):
         run("gen y = nosuch + 1", messy)
 
@@ -88,7 +88,9 @@ def test_bysort_n_matches_a_stable_sort(messy: pd.DataFrame) -> None:
     assert out["id"].tolist() == ref["id"].tolist()  # the data stay sorted, as in Stata
     assert out["n"].tolist() == (ref.groupby(key, sort=False).cumcount() + 1).astype(float).tolist()
     assert out["N"].tolist() == ref.groupby(key)["t"].transform("size").astype(float).tolist()
-    assert out["first_t"].tolist() == ref.groupby(key)["t"].transform("first").astype(float).tolist()
+    assert (
+        out["first_t"].tolist() == ref.groupby(key)["t"].transform("first").astype(float).tolist()
+    )
 
 
 def test_by_needs_sorted_data_and_warns_about_ties(messy: pd.DataFrame) -> None:
@@ -152,7 +154,9 @@ def test_replace_with_its_own_lag_runs_observation_by_observation() -> None:
 
 
 def test_replace_cumulative_within_groups_matches_a_loop(messy: pd.DataFrame) -> None:
-    out = run("bysort g (id): gen double c = x\nby g: replace c = c + c[_n-1] if _n > 1", messy).data
+    out = run(
+        "bysort g (id): gen double c = x\nby g: replace c = c + c[_n-1] if _n > 1", messy
+    ).data
     ref = stata_sorted(messy, ["g", "id"])
     want: list[float] = []
     for _, grp in ref.groupby(ref["g"].fillna(np.inf), sort=True):

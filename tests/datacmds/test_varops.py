@@ -28,7 +28,9 @@ def test_keep_drop_rows_and_variables(messy: pd.DataFrame) -> None:
 
 def test_by_keep_first_of_each_group(messy: pd.DataFrame) -> None:
     out = run("bysort g (t id): keep if _n == 1", messy).data
-    ref = stata_sorted(messy, ["g", "t", "id"]).groupby(messy["g"].fillna(np.inf), sort=True).head(1)
+    ref = (
+        stata_sorted(messy, ["g", "t", "id"]).groupby(messy["g"].fillna(np.inf), sort=True).head(1)
+    )
     assert out["id"].tolist() == ref["id"].tolist()
 
 
@@ -49,7 +51,9 @@ def test_extended_missing_values_sort_in_order() -> None:
 
 def test_gsort_descending_keeps_missing_last(messy: pd.DataFrame) -> None:
     out = run("gsort -x id", messy).data
-    ref = messy.sort_values(["x", "id"], ascending=[False, True], kind="mergesort", na_position="last")
+    ref = messy.sort_values(
+        ["x", "id"], ascending=[False, True], kind="mergesort", na_position="last"
+    )
     assert out["id"].tolist() == ref["id"].tolist()
     out = run("gsort -x, mfirst", messy).data
     assert out["x"].isna().iloc[: messy["x"].isna().sum()].all()
@@ -84,7 +88,9 @@ def test_value_labels_and_label_define_rules() -> None:
 
 
 def test_destring_tostring() -> None:
-    d = pd.DataFrame({"a": ["1", "2", "", "."], "b": ["1.5", "x", "3", ""], "c": [1.0, 1 / 3, np.nan, 2.0]})
+    d = pd.DataFrame(
+        {"a": ["1", "2", "", "."], "b": ["1.5", "x", "3", ""], "c": [1.0, 1 / 3, np.nan, 2.0]}
+    )
     out = run("destring a, replace\ndestring b, gen(b2)\ndestring b, gen(b3) force\n"
               "tostring c, gen(c2)\ntostring c, gen(c3) force", d)  # fmt: skip
     assert str(out.data["a"].dtype) == "Int8" and out.data["a"].tolist()[:2] == [1, 2]
@@ -98,7 +104,10 @@ def test_recode_rules(messy: pd.DataFrame) -> None:
     out = run("recode g (1 = 10) (2/3 = 20) (missing = 99), gen(g2)\n"
               "recode x (min/8 = 1) (8/12 = 2) (else = 3), gen(xc)", messy).data  # fmt: skip
     g = messy["g"]
-    assert out["g2"].tolist() == np.select([g == 1, g.between(2, 3), g.isna()], [10, 20, 99]).astype(float).tolist()
+    assert (
+        out["g2"].tolist()
+        == np.select([g == 1, g.between(2, 3), g.isna()], [10, 20, 99]).astype(float).tolist()
+    )
     x = messy["x"]
     want = np.select([x <= 8, x <= 12, x.isna()], [1, 2, 3], 3)  # the first rule that matches
     assert out["xc"].tolist() == want.astype(float).tolist()
@@ -126,7 +135,7 @@ def test_collapse(messy: pd.DataFrame) -> None:
     np.testing.assert_allclose(out.data["sdx"], ref["sdx"], rtol=1e-14)
     assert out.data["n"].tolist() == ref["n"].tolist()
     assert out.data["w"].tolist() == ref["w"].astype(float).tolist()
-    assert out.labels["x"] == "(mean) x" and list(out.data.columns)[0] == "g"
+    assert out.labels["x"] == "(mean) x" and out.data.columns[0] == "g"
 
 
 def test_preserve_restore_and_end_of_run(messy: pd.DataFrame) -> None:

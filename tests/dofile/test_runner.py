@@ -43,7 +43,8 @@ reghdfe G3 absences, absorb(school) vce(robust)
 esttab m1, se
 """, student)  # fmt: skip
     by_hand = student.assign(
-        lg3=np.log(student["G3"] + 1).astype(np.float32), male=(student["sex"] == "M").astype(np.float32)
+        lg3=np.log(student["G3"] + 1).astype(np.float32),
+        male=(student["sex"] == "M").astype(np.float32),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -59,7 +60,8 @@ esttab m1, se
 # --- capture, _rc, quietly, noisily -----------------------------------------------------
 def test_capture_suppresses_the_error_and_sets_rc() -> None:
     r = run("capture gen x = 1\ndi _rc\ncapture gen y = nosuch\ndi _rc\ncap noi gen z = 1\n"
-            "di _rc\ncapture frobnicate\ndi _rc\ncapture {\n gen a = 1\n gen a = 2\n}\ndi _rc")  # fmt: skip
+            "di _rc\ncapture frobnicate\ndi _rc\n"
+            "capture {\n gen a = 1\n gen a = 2\n}\ndi _rc")  # fmt: skip
     assert outputs(r) == ["110", "111", "0", "199", "110"]
     assert "a" in r.data and "z" in r.data
 
@@ -96,7 +98,16 @@ def test_forvalues_foreach_and_nested_loops() -> None:
             " replace `v' = `v' * 10\n}\nforvalues i = 0(5)10 {\n foreach w in a b {\n"
             "  di \"`i'`w'\"\n }\n}\nforeach n of numlist 1 2.5 {\n di `n'\n}")  # fmt: skip
     assert r.data["v3"].tolist() == [30.0] * 3
-    assert [o for o in outputs(r) if "real" not in o] == ["0a", "0b", "5a", "5b", "10a", "10b", "1", "2.5"]
+    assert [o for o in outputs(r) if "real" not in o] == [
+        "0a",
+        "0b",
+        "5a",
+        "5b",
+        "10a",
+        "10b",
+        "1",
+        "2.5",
+    ]
 
 
 def test_continue_break_while_if_else() -> None:
@@ -172,7 +183,9 @@ def test_save_use_merge_and_tempfiles(tmp_path: Path) -> None:
         run("merge 1:1 id using right.csv", left, files=tmp_path)
     r = run("tempfile keep\npreserve\nkeep if id < 3\nsave `keep'\nrestore\n"
             "merge 1:m id using right.csv\nsave out.dta", left, files=tmp_path)  # fmt: skip
-    ref = left.merge(right, on="id", how="outer", indicator=True).sort_values("id", kind="mergesort")
+    ref = left.merge(right, on="id", how="outer", indicator=True).sort_values(
+        "id", kind="mergesort"
+    )
     codes = ref["_merge"].map({"left_only": 1, "right_only": 2, "both": 3}).tolist()
     assert r.data["id"].tolist() == ref["id"].tolist() and r.data["_merge"].tolist() == codes
     assert (tmp_path / "out.dta").is_file() and r.written == (tmp_path / "out.dta",)

@@ -37,7 +37,8 @@ def _key(x: float, code: int) -> tuple[int, float]:
 
 
 _OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
-        ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}  # fmt: skip
+        ">=": lambda a, b: a >= b, "==": lambda a, b: a == b,
+        "!=": lambda a, b: a != b}  # fmt: skip
 _cells = st.one_of(
     st.tuples(st.sampled_from([-2.0, -0.5, 0.0, 1.0, 3.0, 1e9]), st.just(0)),
     st.tuples(st.just(math.nan), st.integers(0, 26)),
@@ -72,7 +73,9 @@ def test_manual_missing_value_examples() -> None:
 
 def test_arithmetic_on_missing_gives_system_missing() -> None:
     d = pd.DataFrame({"x": [math.nan, 2.0]})
-    v = evaluate_value(parse_expression("x + 1", "stata"), d, EvalEnv(codes={"x": np.array([3, 0], np.int8)}))
+    v = evaluate_value(
+        parse_expression("x + 1", "stata"), d, EvalEnv(codes={"x": np.array([3, 0], np.int8)})
+    )
     assert np.isnan(v.values[0]) and v.codes.tolist() == [0, 0]  # .c + 1 is ., not .c
     assert scalar("1/0") is None and scalar("ln(0)") is None and scalar("sqrt(-1)") is None
 
@@ -83,7 +86,8 @@ def test_arithmetic_on_missing_gives_system_missing() -> None:
     [
         ("round(5.2,1)", 5.0), ("round(4.8,1)", 5.0), ("round(-5.2,1)", -5.0),
         ("round(-4.8,1)", -5.0), ("round(sqrt(2),.01)", 1.41), ("round(28,5)", 30.0),
-        ("round(7.3,0)", 7.3), ("round(2.5)", 3.0), ("round(0.5)", 1.0), ("int(5.8)", 5.0), ("int(-5.8)", -5.0), ("floor(-5.2)", -6.0),
+        ("round(7.3,0)", 7.3), ("round(2.5)", 3.0), ("round(0.5)", 1.0), ("int(5.8)", 5.0),
+        ("int(-5.8)", -5.0), ("floor(-5.2)", -6.0),
         ("ceil(-5.8)", -5.0), ("mod(5,2)", 1.0), ("mod(-3,2)", 1.0), ("mod(5,0)", None),
         ("min(3, ., 1)", 1.0), ("max(., .)", None), ("cond(1, 2, 3)", 2.0),
         ("cond(0, 2, 3)", 3.0), ("cond(., 2, 3)", 2.0), ("cond(., 2, 3, 4)", 4.0),

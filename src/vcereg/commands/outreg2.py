@@ -28,7 +28,7 @@ _STARS = {"***": 0.01, "**": 0.05, "*": 0.10}
 _KNOWN = (
     "replace", "append", "se", "tstat", "pvalue", "ci", "bdec", "dec", "sdec", "label",
     "ctitle", "keep", "drop", "nocons", "addtext", "title", "addnote", "nor2", "adjr2",
-    "noobs", "word", "excel", "tex", "nonotes", "noaster",
+    "noobs", "word", "excel", "tex", "nonotes", "noaster", "sdec",
 )  # fmt: skip
 
 
@@ -81,7 +81,10 @@ def _outreg2(cmd: DoCommand, state: DoState) -> str:
         titles=[t or r.depvar for r, t in columns],
         below=below,
         stars=None if cmd.option("noaster") is not None else _STARS,
-        digits=digits_of(cmd.option("bdec") or cmd.option("dec"), 3),
+        digits={
+            "b": digits_of(cmd.option("bdec") or cmd.option("dec"), 3),
+            "se": digits_of(cmd.option("sdec") or cmd.option("bdec") or cmd.option("dec"), 3),
+        },
         labels=labels_of(state, [r for r, _ in columns])
         if cmd.option("label") is not None
         else None,

@@ -36,8 +36,13 @@ def render_csv(table: Table, *, excel: bool = False) -> str:
 
     if table.caption:
         writer.writerow([table.caption])
-    for row in table.rows():
+    for row in table.header:  # a cell spanning columns sits in its first one
         writer.writerow([row.label, *(cell(c.text) for c in row.cells)])
+    for panel in table.panels:
+        if panel.title:
+            writer.writerow([panel.title])
+        for row in panel.rows:
+            writer.writerow([row.label, *(cell(c.text) for c in row.cells)])
     for note in table.notes:
         writer.writerow([note])
     return out.getvalue()

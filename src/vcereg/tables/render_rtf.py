@@ -4,11 +4,13 @@ table, a thin one under the header and between panels); notes follow the table.
 
 Text is escaped for RTF: ``\\``, ``{`` and ``}`` are quoted and characters beyond ASCII
 are written as ``\\uN?`` (their Unicode code point), so labels in any script survive.
+Header cells that span several columns are merged (``\\clmgf``/``\\clmrg``) and ruled
+underneath.
 """
 
 from __future__ import annotations
 
-from .ir import Row, Table
+from .ir import Row, RowKind, Table
 
 __all__ = ["render_rtf"]
 
@@ -29,10 +31,11 @@ def _escape(text: str) -> str:
 
 
 def _row(row: Row, ncols: int, top: str, bottom: str) -> str:
-    edges = []
-    for k in range(ncols + 1):
-        right = _STUB + k * _COL
-        edges.append(f"\\clbrdrt{top}\\clbrdrb{bottom}\\cellx{right}")
+    edges = [f"\\clbrdrt{top}\\clbrdrb{bottom}\\cellx{_STUB}"]
+    for k, cell in enumerate(row.cells, 1):
+        merge = "\\clmgf" if cell.span > 1 else "\\clmrg" if cell.span == 0 else ""
+        under = "\\brdrs\\brdrw10" if row.kind is RowKind.HEADER and row.rule_under(cell) else ""
+        edges.append(f"{merge}\\clbrdrt{top}\\clbrdrb{under or bottom}\\cellx{_STUB + k * _COL}")
     align = ["\\ql"] + ["\\qc"] * ncols
     texts = [row.label, *(c.text for c in row.cells)]
     cells = "".join(
@@ -61,6 +64,8 @@ def render_rtf(table: Table) -> str:
         bottom = thin if i == len(header) - 1 else none
         parts.append(_row(row, table.ncols, top, bottom))
     for p, panel in enumerate(table.panels):
+        if panel.title:
+            parts.append(f"\\pard\\ql\\i {_escape(panel.title)}\\i0\\par\n")
         for i, row in enumerate(panel.rows):
             top = thin if i == 0 and p > 0 else none
             last = p == len(table.panels) - 1 and i == len(panel.rows) - 1

@@ -101,7 +101,7 @@ def _outreg2(cmd: DoCommand, state: DoState) -> str:
     root = state.files.resolve() if state.files is not None else path.parent
     for flag, ext in (("word", ".rtf"), ("excel", ".xlsx"), ("tex", ".tex")):
         if cmd.option(flag) is not None and path.suffix.lower() != ext:
-            sibling = str(path.with_suffix(ext).relative_to(root))
+            sibling = str(path.relative_to(root).with_suffix(ext))
             written.append(write_table(cmd, state, table, sibling, replace=True, append=False))
     return "\n".join(f"{w.name}" for w in written)
 

@@ -23,6 +23,7 @@ from .. import io
 from ..dofile import DataMeta, DoCommand, DoState, register_command
 from ..dofile.frame import sort_order
 from ..dofile.varlist import expand_varlist, split_words
+from ..errors import DataError
 from ._common import parts, row_mask
 
 __all__: list[str] = []
@@ -55,8 +56,8 @@ def _read(
         data, meta = _memory(state)[name]
         return data.copy(), meta.copy()
     path = state.path(cmd, name)
-    if not path.suffix and path.with_suffix(".dta").is_file():
-        path = path.with_suffix(".dta")
+    if not path.is_file() and not Path(name).suffix:
+        path = state.path(cmd, name, suffix=".dta")
     if not path.is_file():
         raise cmd.error(f"file {path.name} not found").with_rc(601)
     frame = io.read(path, sep=sep, sheet=sheet)
@@ -110,11 +111,15 @@ def _save(cmd: DoCommand, state: DoState) -> str:
     if name.startswith(_MEMORY):
         _memory(state)[name] = (state.data.copy(), state.meta.copy())
         return f"file {name} saved"
-    path = state.path(cmd, name, write=True)
-    path = path if path.suffix else path.with_suffix(".dta")
+    path = state.path(cmd, name, write=True, suffix=".dta")
     if path.exists() and cmd.option("replace") is None:
         raise cmd.error(f"file {path.name} already exists", hint="add , replace").with_rc(602)
-    _write(state.data, path, state.meta)
+    if not len(state.data.columns):
+        raise cmd.error("no variables defined").with_rc(111)
+    try:
+        _write(state.data, path, state.meta)
+    except (ValueError, OSError) as exc:  # what the writer could not store, said as such
+        raise DataError(f"save: cannot write {path.name}: {exc}").with_rc(603) from None
     state.written.append(path)
     return f"file {path.name} saved"
 
@@ -129,7 +134,9 @@ def _write(data: pd.DataFrame, path: Path, meta: DataMeta) -> None:
     elif suffix == ".parquet":
         data.to_parquet(path, index=False)
     else:
-        raise ValueError(suffix)
+        raise DataError(
+            f"save: cannot write {path.name!r}", hint="use .dta, .csv, .tsv, .txt or .parquet"
+        ).with_rc(198)
 
 
 def _export(cmd: DoCommand, state: DoState) -> str:
@@ -140,11 +147,13 @@ def _export(cmd: DoCommand, state: DoState) -> str:
     head, using = _split_using(sub)
     cols = [str(c) for c in state.data.columns]
     names = expand_varlist(head, cols) if head else cols
-    path = state.path(cmd, using or head, write=True)
-    path = path if path.suffix else path.with_suffix(".csv")
+    path = state.path(cmd, using or head, write=True, suffix=".csv")
     if path.exists() and cmd.option("replace") is None:
         raise cmd.error(f"file {path.name} already exists", hint="add , replace").with_rc(602)
-    state.data[names].to_csv(path, index=False)
+    try:
+        state.data[names].to_csv(path, index=False)
+    except OSError as exc:
+        raise DataError(f"export: cannot write {path.name}: {exc}").with_rc(603) from None
     state.written.append(path)
     return f"file {path.name} saved"
 

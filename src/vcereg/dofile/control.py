@@ -390,6 +390,8 @@ class Control:
             raise StataSyntaxError(f"set {' '.join(words[:1])}: not supported")
 
     def set_obs(self, text: str) -> None:
+        if not text.isdigit() or int(text) > 2_000_000_000:
+            raise StataSyntaxError(f"set obs expects a number of observations (got {text!r})")
         n = int(text)
         data = self.state.data
         if n < len(data):
@@ -464,9 +466,7 @@ class Control:
         """Run another do-file of the allowed directory (``do`` and ``run``: own locals)."""
         from_cmd = _command(stmt, "do", rest)
         words = split_words(rest.split(",")[0])
-        path = self.state.path(from_cmd, words[0] if words else "")
-        if path.suffix == "":
-            path = path.with_suffix(".do")
+        path = self.state.path(from_cmd, words[0] if words else "", suffix=".do")
         if self.depth >= MAX_DEPTH:
             raise StataSyntaxError(f"do files nested more than {MAX_DEPTH} deep")
         if not path.is_file():

@@ -120,8 +120,11 @@ class DoState:
             if name not in self.data.columns:
                 return name
 
-    def path(self, cmd: DoCommand, text: str, *, write: bool = False) -> Path:
-        """``text`` as a file inside the allowed directory; refused without one or outside."""
+    def path(
+        self, cmd: DoCommand, text: str, *, write: bool = False, suffix: str | None = None
+    ) -> Path:
+        """``text`` as a file inside the allowed directory (``suffix`` added when the name has
+        none); refused without a directory, outside it, or naming a directory."""
         what = "write" if write else "read"
         name = text.strip().strip('"').strip()
         if self.files is None:
@@ -134,8 +137,12 @@ class DoState:
             raise err
         if not name:
             raise cmd.error(f"{cmd.word}: expected a file name")
+        if suffix and not Path(name).suffix:
+            name += suffix
         root = self.files.resolve()
         target = (root / os.path.expanduser(name)).resolve()
+        if target == root or target.is_dir():
+            raise cmd.error(f"{cmd.word}: {name!r} is a directory, not a file").with_rc(603)
         if not target.is_relative_to(root):
             err = NotSupportedError(
                 f"{cmd.word}: {name!r} is outside the allowed directory {str(root)!r}",

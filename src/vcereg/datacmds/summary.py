@@ -1,5 +1,5 @@
-"""``xtile``, ``collapse``, ``summarize`` and ``count`` ([D] pctile, [D] collapse,
-[R] summarize, [D] count).
+"""``xtile``, ``collapse``, ``summarize``, ``count`` and ``assert`` ([D] pctile,
+[D] collapse, [R] summarize, [D] count, [D] assert).
 
 ``xtile newvar = exp, nquantiles(#)`` puts ``exp`` into # groups at the cut points of
 ``_pctile`` (value ``x`` is in group ``k`` when ``c(k-1) < x <= c(k)``). ``collapse``
@@ -181,6 +181,26 @@ def _count(cmd: DoCommand, state: DoState) -> str:
     return f"  {n:,}"
 
 
+def _assert(cmd: DoCommand, state: DoState) -> str | None:
+    """``assert exp [if] [in]`` ([D] assert): r(9) when ``exp`` is false somewhere."""
+    p = parts(cmd)
+    if not p.main:
+        raise cmd.error("assert: expected an expression").with_rc(198)
+    rows = row_mask(state, p)
+    v = value(state, cmd, p.main)
+    if v.kind == "str":
+        raise cmd.error("assert: type mismatch (a string is not a condition)").with_rc(109)
+    false = rows & (v.values == 0)  # missing is true, as any nonzero number
+    k = int(false.sum())
+    if k and cmd.option("rc0") is None:
+        raise cmd.error(
+            f"assertion is false: {k} contradiction{'s' * (k != 1)} in {int(rows.sum())} "
+            "observations"
+        ).with_rc(9)
+    return None
+
+
+register_command("assert", _assert)
 register_command("xtile", _xtile)
 register_command("collapse", _collapse)
 register_command("summarize", _summarize, abbrev=2)

@@ -1,13 +1,13 @@
-"""``xtile``, ``collapse``, ``summarize``, ``count`` and ``assert`` ([D] pctile,
-[D] collapse, [R] summarize, [D] count, [D] assert).
+"""``xtile``, ``collapse``, ``count`` and ``assert`` ([D] pctile, [D] collapse,
+[D] count, [D] assert).
 
 ``xtile newvar = exp, nquantiles(#)`` puts ``exp`` into # groups at the cut points of
 ``_pctile`` (value ``x`` is in group ``k`` when ``c(k-1) < x <= c(k)``). ``collapse``
 replaces the data by one row per ``by()`` group (missing values form their own group):
 ``(mean) y (sd) sd_y=y (p50) x (count) n=x``; statistics ignore missing values; ``sum``
-of nothing is 0; ``first``/``last`` follow the data's order. ``summarize`` and ``count``
-print their results and leave ``r(N)``, ``r(mean)``, ``r(sd)``, ``r(min)``, ``r(max)``,
-``r(sum)`` (and with ``detail`` ``r(p50)`` ...) for ``r(name)`` in later expressions.
+of nothing is 0; ``first``/``last`` follow the data's order. ``count`` prints the number
+and leaves it in ``r(N)``, as ``summarize`` (:mod:`vcereg.commands.describe`) leaves
+``r(N)``, ``r(mean)``, ``r(sd)``, ``r(min)``, ``r(max)`` and ``r(sum)``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from ..dofile import DoCommand, DoState, register_command
 from ..dofile.frame import DataMeta
 from ..dofile.varlist import expand_varlist
 from ..dsl.expr import StataValue
-from ..dsl.stata_format import format_number
 from ._common import new_name, parts, row_mask, store, value
 from .egen import group_codes
 from .egen_funcs import group_stat, pctile
@@ -138,40 +137,6 @@ def _collapse(cmd: DoCommand, state: DoState) -> None:
     state.data, state.meta = out, meta
 
 
-def _summarize(cmd: DoCommand, state: DoState) -> str:
-    p = parts(cmd)
-    cols = [str(c) for c in state.data.columns]
-    names = expand_varlist(p.main, cols) if p.main else cols
-    rows = row_mask(state, p)
-    detail = cmd.option("detail", abbrev=1) is not None
-    lines = [f"{'Variable':>12} |        Obs        Mean    Std. dev.       Min        Max"]
-    for name in names:
-        s = state.data[name]
-        if not pd.api.types.is_numeric_dtype(s.dtype):
-            lines.append(f"{name:>12} |          0")
-            state.returned = {"N": 0.0}
-            continue
-        x = s.to_numpy(dtype=float, na_value=np.nan)[rows]
-        x = x[~np.isnan(x)]
-        n = len(x)
-        r = {"N": float(n), "sum_w": float(n), "sum": float(x.sum()) if n else 0.0}
-        r["mean"] = float(x.mean()) if n else np.nan
-        r["sd"] = float(x.std(ddof=1)) if n > 1 else np.nan
-        r["Var"] = r["sd"] ** 2
-        r["min"] = float(x.min()) if n else np.nan
-        r["max"] = float(x.max()) if n else np.nan
-        if detail:
-            codes = np.zeros(n, dtype=np.int64)
-            for q in (1, 5, 10, 25, 50, 75, 90, 95, 99):
-                r[f"p{q}"] = float(pctile(x, codes, 1, q)[0]) if n else np.nan
-        state.returned = r
-        fmt = [format_number(r[k], "%9.0g") for k in ("mean", "sd", "min", "max")]
-        lines.append(
-            f"{name[:12]:>12} | {n:>10} {fmt[0]:>11} {fmt[1]:>11} {fmt[2]:>10} {fmt[3]:>10}"
-        )
-    return "\n".join(lines)
-
-
 def _count(cmd: DoCommand, state: DoState) -> str:
     p = parts(cmd)
     if p.main:
@@ -203,5 +168,4 @@ def _assert(cmd: DoCommand, state: DoState) -> str | None:
 register_command("assert", _assert)
 register_command("xtile", _xtile)
 register_command("collapse", _collapse)
-register_command("summarize", _summarize, abbrev=2)
 register_command("count", _count, abbrev=3)

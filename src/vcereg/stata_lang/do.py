@@ -60,8 +60,8 @@ def parse_do(text: str) -> list[ModelSpec]:
                     f"{', '.join(COMMANDS)}, xtset and tsset lines",
                     start,
                     start + len(word),
-                    hint="prepare the data with pandas; run post-estimation commands "
-                    "(test, predict, ...) with vcereg.run_do",
+                    hint="vcereg.run_do runs the whole do-file: data commands (gen, keep, "
+                    "...), models, and the commands after them (test, esttab, ...)",
                 )
         except VceregError as exc:
             raise type(exc)(

@@ -32,6 +32,7 @@ from .api import fit_spec, parse
 from .backends import dask as dask_backend
 from .commands.predict import predictions_frame, write_predictions
 from .dofile import DoRun, is_registered, run_do
+from .dofile.runner import read_prefixes
 from .errors import DataError, SpecError, StataSyntaxError, VceregError
 from .plot import coefplot
 from .postestimation.hypotheses import WaldResult
@@ -248,14 +249,12 @@ def _read_do(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def _post_estimation(text: str) -> bool:
     """Does a do-file need the runner: commands other than estimation lines, model strings
-    and ``xtset`` (data commands, ``test``, ``predict``, macros, loops, ``esttab``...)?"""
+    and ``xtset`` (data commands, ``test``, ``eststo:``, macros, loops, ``esttab``...)?"""
     for _, _, code in _logical_lines(text):
-        body = re.sub(r"^(?:(?:quietly|quiet|quie|qui|capture|captur|captu|capt|cap|noisily"
-                      r"|noisil|noisi|nois|noi)\b\s*:?\s*)+", "", code)  # fmt: skip
+        prefix, body = read_prefixes(code)
         word = (body.split() or [""])[0].rstrip(",")
-        if is_registered(word):
-            return True
-        if not (is_stata_command(body) or word in _PANEL or _is_dsl(body)):
+        plain = is_stata_command(body) or word in _PANEL or _is_dsl(body)
+        if is_registered(word) or prefix.by or prefix.eststo is not None or not plain:
             return True
     return False
 

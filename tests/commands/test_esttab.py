@@ -194,3 +194,12 @@ def test_etable_command(student: pd.DataFrame, fits: list[vcereg.Results], tmp_p
     assert (tmp_path / "e.docx").is_file()
     r = run("etable\netable, append", student)
     assert len(r.tables[-1].table.header[0].cells) == 2  # type: ignore[attr-defined]
+
+
+def test_eststo_titles_and_value_labels_of_factor_levels(student: pd.DataFrame) -> None:
+    r = run('eststo c, title("Third"): reg G3 absences\nesttab c, se\n'
+            'encode Mjob, gen(mj)\nreg G3 i.mj\nesttab ., se label', student)  # fmt: skip
+    header = [c.text for row in r.tables[0].table.header for c in row.cells]  # type: ignore[attr-defined]
+    assert "Third" in header
+    labels = [row.label for row in r.tables[1].table.rows()]  # type: ignore[attr-defined]
+    assert {"health", "other", "services", "teacher"} <= set(labels)  # 2.mj ... as their labels

@@ -191,3 +191,24 @@ def test_save_use_merge_and_tempfiles(tmp_path: Path) -> None:
     assert (tmp_path / "out.dta").is_file() and r.written == (tmp_path / "out.dta",)
     with pytest.raises(VceregError, match=r"already exists; r\(602\)"):
         run("save out.dta", left, files=tmp_path)
+
+
+def test_merge_keep_assert_and_extended_missing(tmp_path: Path) -> None:
+    left = pd.DataFrame({"id": [1, 2, 3], "a": [10.0, 20.0, 30.0]})
+    pd.DataFrame({"id": [1, 2, 9], "b": [1, 2, 9]}).to_csv(tmp_path / "r.csv", index=False)
+    r = run("replace a = .c in 2\nmerge 1:1 id using r.csv, keep(master match) nogen\n"
+            "gen is_c = a == .c", left, files=tmp_path)  # fmt: skip
+    assert r.data["id"].tolist() == [1, 2, 3] and r.data["is_c"].tolist() == [0.0, 1.0, 0.0]
+    with pytest.raises(VceregError, match=r"assertion 'match' is false for 2 observation"):
+        run("merge 1:1 id using r.csv, assert(match)", left, files=tmp_path)
+    with pytest.raises(VceregError, match=r"option update not allowed"):
+        run("merge 1:1 id using r.csv, update", left, files=tmp_path)
+
+
+def test_estimation_if_cannot_see_extended_missing(student: pd.DataFrame) -> None:
+    with pytest.raises(NotSupportedError, match=r"cannot tell \.a-\.z apart"):
+        run("replace absences = .a in 1\nreg G3 age if absences != .a", student)
+    r = run(
+        "replace absences = .a in 1\ngen byte touse = absences != .a\nreg G3 age if touse", student
+    )
+    assert r.results[0].nobs == len(student) - 1

@@ -173,6 +173,8 @@ def table_options(cmd: DoCommand, state: DoState, *, estout: bool = False) -> di
     titles = cmd.option("mtitles", abbrev=3)
     if titles is not None:
         options["titles"] = split_words(titles) if titles else names
+    elif any(n in state.titles for n in names) and cmd.option("nomtitles") is None:
+        options["titles"] = [state.titles.get(n, n) for n in names]  # eststo, title()
     options["groups"] = _groups(cmd, len(results))
     options["indicate"] = _indicate(cmd)
     options["model_numbers"] = cmd.option("nonumbers", abbrev=5) is None

@@ -68,6 +68,7 @@ def _read(
 
 
 def _use(cmd: DoCommand, state: DoState) -> None:
+    cmd.check_options(("clear", "nolabel"))
     head, using = _split_using(cmd)
     if not using:
         using, head = (split_words(cmd.args) or [""])[0], ""
@@ -91,6 +92,11 @@ def _import(cmd: DoCommand, state: DoState) -> None:
     rest = words[1] if len(words) > 1 else ""
     name = re.sub(r"^using\s+", "", rest).strip()
     name = (split_words(name) or [""])[0]
+    cmd.check_options(("clear", "delimiters", "case", "varnames", "encoding", "sheet", "firstrow"))
+    if (cmd.option("varnames") or "1").strip() != "1":
+        raise cmd.error("import: only varnames(1), names in the first row, is supported")
+    if (cmd.option("encoding") or "utf-8").strip().strip('"').lower() not in ("utf-8", "utf8"):
+        raise cmd.error("import: only UTF-8 files are supported (encoding())")
     if kind.startswith("delim"):
         sep = cmd.option("delimiters", abbrev=5)
         sep = split_words(sep)[0] if sep else None
@@ -99,6 +105,10 @@ def _import(cmd: DoCommand, state: DoState) -> None:
         if (cmd.option("case") or "lower").strip() == "lower":
             frame.columns = [str(c).lower() for c in frame.columns]
     elif kind == "excel":
+        if cmd.option("firstrow") is None:
+            raise cmd.error(
+                "import excel: add firstrow (columns named A, B, ... are not supported)"
+            )
         sheet = cmd.option("sheet")
         frame, meta = _read(state, cmd, name, sheet=split_words(sheet)[0] if sheet else 0)
     else:
@@ -162,11 +172,33 @@ def _keys_unique(data: pd.DataFrame, keys: list[str]) -> bool:
     return not data.duplicated(subset=keys).any()
 
 
+_MERGE_CODES = {"master": 1, "using": 2, "match": 3, "matched": 3, "1": 1, "2": 2, "3": 3}
+
+
+def _results(cmd: DoCommand, text: str) -> list[int]:
+    """``keep(master match)`` / ``assert(match)`` words as ``_merge`` codes (abbreviable)."""
+    out = []
+    for word in text.split():
+        code = next(
+            (
+                c
+                for w, c in _MERGE_CODES.items()
+                if w.startswith(word) and len(word) >= min(3, len(w))
+            ),
+            None,
+        )
+        if code is None:
+            raise cmd.error(f"merge: {word!r} is not master, using or match").with_rc(198)
+        out.append(code)
+    return out
+
+
 def _merge(cmd: DoCommand, state: DoState) -> str:
     m = re.fullmatch(r"\s*(1:1|m:1|1:m|m:m)\s+(.+?)\s+using\s+(\"[^\"]*\"|\S+)\s*", cmd.args)
     if m is None:
         raise cmd.error("expected merge 1:1|m:1|1:m varlist using filename").with_rc(198)
     how, keyspec, name = m.group(1), m.group(2), m.group(3).strip('"')
+    cmd.check_options(("keep", "keepusing", "generate", "nogenerate", "noreport", "assert"))
     if how == "m:m":
         raise cmd.error("merge m:m is refused: it pairs rows by their order, rarely what is meant",
                         hint="use joinby or a 1:m/m:1 merge").with_rc(198)  # fmt: skip
@@ -194,6 +226,7 @@ def _merge(cmd: DoCommand, state: DoState) -> str:
     master = master.assign(_vcereg_master=np.arange(len(master)))
     merged = master.merge(using.assign(_vcereg_using=1), on=keys, how="outer", sort=False)
     in_master = merged["_vcereg_master"].notna().to_numpy()
+    merged["_vcereg_pos"] = merged["_vcereg_master"].fillna(-1).astype(np.int64)
     in_using = merged["_vcereg_using"].notna().to_numpy()
     code = np.where(in_master & in_using, 3, np.where(in_master, 1, 2))
     merged = merged.drop(columns=["_vcereg_master", "_vcereg_using"])
@@ -202,19 +235,20 @@ def _merge(cmd: DoCommand, state: DoState) -> str:
         if gen in merged.columns:
             raise cmd.error(f"variable {gen} already defined").with_rc(110)
         merged[gen] = pd.Series(code).astype("Int8")
+    if (expect := cmd.option("assert")) is not None:
+        bad = int((~np.isin(code, _results(cmd, expect))).sum())
+        if bad:
+            raise cmd.error(
+                f"merge: assertion {expect!r} is false for {bad} observation(s)"
+            ).with_rc(9)
     keep = cmd.option("keep")
-    rows = np.ones(len(merged), bool)
-    if keep:
-        wanted = {"master": 1, "match": 3, "using": 2, "1": 1, "2": 2, "3": 3}
-        codes = {
-            wanted[w[:5] if w[:5] in wanted else w]
-            for w in keep.split()
-            if (w[:5] in wanted or w in wanted)
-        }
-        rows = np.isin(code, list(codes))
-    merged = merged.loc[rows].reset_index(drop=True)
+    rows = np.isin(code, _results(cmd, keep)) if keep else np.ones(len(merged), bool)
     meta = state.meta
-    meta.missing = {}  # rows were rearranged: extended missing codes do not survive a merge
+    pos = merged["_vcereg_pos"].to_numpy()
+    merged = merged.drop(columns=["_vcereg_pos"]).loc[rows].reset_index(drop=True)
+    for name, old in list(meta.missing.items()):  # master rows keep their .a-.z codes
+        codes = np.where(pos >= 0, old[np.maximum(pos, 0)], 0).astype(np.int8)
+        meta.missing[name] = codes[rows]
     for k, v in umeta.var_labels.items():
         meta.var_labels.setdefault(k, v)
     state.data, state.meta = merged, meta
@@ -240,8 +274,10 @@ def _append(cmd: DoCommand, state: DoState) -> None:
     if not name:
         raise cmd.error("expected append using filename").with_rc(198)
     other, _ = _read(state, cmd, name)
+    n = len(state.data)
     state.data = pd.concat([state.data.reset_index(drop=True), other], ignore_index=True)
-    state.meta.missing = {}
+    for name, codes in list(state.meta.missing.items()):  # appended rows: plain missing
+        state.meta.missing[name] = np.concatenate([codes, np.zeros(len(state.data) - n, np.int8)])
 
 
 register_command("use", _use)

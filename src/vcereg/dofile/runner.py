@@ -61,10 +61,12 @@ class Prefix:
     by_sort: tuple[str, ...] = ()
     sort: bool = False
     eststo: str | None = None  # "" for ``eststo:`` without a name
+    title: str | None = None  # eststo's title(), the model's column title in esttab
 
 
+_EXTENDED = re.compile(r"(?<![\w.])\.[a-z](?!\w)")
 _BY = re.compile(r"(by|bys|byso|bysor|bysort)\s+([^:]*?)\s*:")
-_ESTSTO = re.compile(r"eststo(?:\s+([A-Za-z_]\w*))?\s*(?:,[^:]*)?:")
+_ESTSTO = re.compile(r"eststo(?:\s+([A-Za-z_]\w*))?\s*(,[^:]*)?:")
 
 
 def read_prefixes(text: str) -> tuple[Prefix, str]:
@@ -103,7 +105,13 @@ def read_prefixes(text: str) -> tuple[Prefix, str]:
             )
             text = text[b.end() :]
         elif (e := _ESTSTO.match(text)) is not None:
-            p, text = replace(p, eststo=e.group(1) or ""), text[e.end() :]
+            title = re.search(r"title\((?:\s*\"([^\"]*)\"|([^()]*))\)", e.group(2) or "")
+            p = replace(
+                p,
+                eststo=e.group(1) or "",
+                title=(title.group(1) or title.group(2)).strip() if title else None,
+            )
+            text = text[e.end() :]
         else:
             return p, text
 
@@ -211,6 +219,15 @@ class Runner(Control):
                 hint="fit each group with its own line (e.g. a foreach loop with if)",
             )
         spec = parse_line(body, self.panel) if is_stata_command(body) else parse(body)
+        if (
+            spec.sample is not None
+            and self.state.meta.missing
+            and _EXTENDED.search(spec.sample.expr)
+        ):
+            raise NotSupportedError(
+                "an estimation's if cannot tell .a-.z apart (the fit sees NaN)",
+                hint="mark the rows first: gen byte touse = ...; then regress ... if touse",
+            )
         if self.ssc is not None:
             spec = spec.replace(ssc=self.ssc)
         if self.level is not None:
@@ -222,6 +239,8 @@ class Runner(Control):
             name = prefix.eststo or f"est{len(state.eststo) + 1}"
             state.stored[name] = state.active
             state.eststo = [*(n for n in state.eststo if n != name), name]
+            if prefix.title:
+                state.titles[name] = prefix.title
 
     def registered(self, stmt: Stmt, prefix: Prefix, name: str, word: str, body: str) -> None:
         state = self.state

@@ -51,6 +51,7 @@ class DoState:
     returned: dict[str, float] = field(default_factory=dict)  # r() of the last r-class command
     memfiles: dict[str, tuple[pd.DataFrame, DataMeta]] = field(default_factory=dict)
     etable_models: list[Results] = field(default_factory=list)  # for ``etable, append``
+    titles: dict[str, str] = field(default_factory=dict)  # eststo name -> title()
     _temp: int = 0
 
     def current(self, cmd: DoCommand) -> Results:

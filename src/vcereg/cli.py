@@ -391,6 +391,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("no model given: the do-file has no estimation command")
     if titles is not None and len(titles) != len(results):
         raise UsageError(f"--title given {len(titles)} time(s) for {len(results)} model(s)")
+    var_labels = {**var_labels, **(run.labels if run is not None else {})}  # label variable
     if var_labels:
         labels = {**var_labels, **(labels or {})}  # --labels wins over the file's labels
     for message in [] if args.quiet else messages:

@@ -317,7 +317,7 @@ def run_do(
     >>> run = vcereg.run_do('''
     ... gen lg3 = ln(G3 + 1)
     ... gen male = sex == "M"
-    ... reg lg3 absences male age, vce(cluster school)
+    ... reg lg3 absences male age, vce(robust)
     ... estimates store small
     ... ''', d)
     >>> len(run.results), sorted(run.stored), "lg3" in d

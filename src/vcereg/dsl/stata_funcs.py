@@ -81,7 +81,7 @@ def _scalar_or_rows(ev: Evaluator, values: Arr) -> Arr:
     return np.broadcast_to(np.asarray(values, dtype=float), (ev.n,))
 
 
-def _string_result(ev: Evaluator, node: Call, out: list[str] | Arr) -> Val:
+def _string_result(ev: Evaluator, node: Call, out: list[str] | list[object] | Arr) -> Val:
     data = np.asarray(out, dtype=object)
     if data.ndim == 0:
         data = np.full(ev.n, data.item(), dtype=object)
@@ -90,13 +90,10 @@ def _string_result(ev: Evaluator, node: Call, out: list[str] | Arr) -> Val:
 
 def _map(ev: Evaluator, node: Call, vals: list[Val], f: Callable[[str], object]) -> list[object]:
     """Apply ``f`` once per distinct string (strings repeat a lot in data)."""
-    cache: dict[str, object] = {}
-    out = []
-    for s in _strs(ev, node, vals, 0):
-        if s not in cache:
-            cache[s] = f(s)
-        out.append(cache[s])
-    return out
+    codes, uniques = pd.factorize(_strs(ev, node, vals, 0))
+    done = np.empty(len(uniques), dtype=object)
+    done[:] = [f(s) for s in uniques]
+    return list(done[codes]) if len(codes) else []
 
 
 # --- logic and missing values -------------------------------------------------------
@@ -229,20 +226,34 @@ def _bytes_slice(s: str, start: int, length: float) -> str:
     return raw[start - 1 : stop].decode(errors="ignore")
 
 
+def _chars(text: str, start: float, length: float) -> str:
+    begin = int(start) if start > 0 else len(text) + int(start) + 1
+    stop = len(text) if np.isnan(length) else begin - 1 + int(length)
+    ok = 1 <= begin <= len(text) and (np.isnan(length) or length > 0)
+    return text[begin - 1 : stop] if ok else ""
+
+
 @_fn("substr", "usubstr")
 def _substr(ev: Evaluator, node: Call, vals: list[Val]) -> Val:
-    s = _strs(ev, node, vals, 0)
     a = _scalar_or_rows(ev, ev.num(vals[1], node.args[1]))
     b = _scalar_or_rows(ev, ev.num(vals[2], node.args[2]))
+    if not vals[1].data.ndim and not vals[2].data.ndim and len(a):  # constant positions
+        start, length = float(a[0]), float(b[0])
+        one = vals[:1]
+        if np.isnan(start):
+            return _string_result(ev, node, [""] * ev.n)
+        if node.func == "usubstr":
+            return _string_result(ev, node, _map(ev, node, one, lambda t: _chars(t, start, length)))
+        return _string_result(
+            ev, node, _map(ev, node, one, lambda t: _bytes_slice(t, int(start), length))
+        )
+    s = _strs(ev, node, vals, 0)
     out = []
     for text, start, length in zip(s, a, b, strict=True):
         if np.isnan(start):
             out.append("")
         elif node.func == "usubstr":
-            begin = int(start) if start > 0 else len(text) + int(start) + 1
-            stop = len(text) if np.isnan(length) else begin - 1 + int(length)
-            ok = 1 <= begin <= len(text) and (np.isnan(length) or length > 0)
-            out.append(text[begin - 1 : stop] if ok else "")
+            out.append(_chars(text, float(start), float(length)))
         else:
             out.append(_bytes_slice(text, int(start), length))
     return _string_result(ev, node, out)

@@ -165,3 +165,19 @@ def test_replace_cumulative_within_groups_matches_a_loop(messy: pd.DataFrame) ->
             acc.append(v if not acc else v + acc[-1])
         want.extend(acc)
     np.testing.assert_allclose(out["c"].to_numpy(), np.array(want), rtol=1e-14)
+
+
+def test_replace_nopromote_and_generate_placement() -> None:
+    d = pd.DataFrame(
+        {"b": pd.array([1, 2, 3], dtype="Int8"), "s": ["ab", "cd", "ef"], "z": [0, 0, 0]}
+    )
+    text = (
+        'replace b = 2.7 in 1, nopromote\nreplace s = "wxyz" in 1, nopromote\n'
+        'replace s = "long text" in 2\ngen y = 1, before(s)\ngen w = 2, after(z)'
+    )
+    out = run(text, d).data
+    assert str(out["b"].dtype) == "Int8" and out["b"].tolist() == [2, 2, 3]  # truncated, kept byte
+    assert out["s"].tolist() == ["wx", "long text", "ef"]  # str2 kept, then widened
+    assert list(out.columns) == ["b", "y", "s", "z", "w"]
+    with pytest.raises(VceregError, match=r"option nosuch not allowed; r\(198\)"):
+        run("gen q = 1, nosuch", d)

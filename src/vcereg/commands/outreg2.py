@@ -25,9 +25,9 @@ from ._tables import digits_of, labels_of, models, patterns, write_table
 __all__: list[str] = []
 
 _STARS = {"***": 0.01, "**": 0.05, "*": 0.10}
-_KNOWN = (
+_KNOWN: tuple[str | tuple[str, int], ...] = (
     "replace", "append", "se", "tstat", "pvalue", "ci", "bdec", "dec", "sdec", "label",
-    "ctitle", "keep", "drop", "nocons", "addtext", "title", "addnote", "nor2", "adjr2",
+    ("ctitle", 2), "keep", "drop", "nocons", "addtext", "title", "addnote", "nor2", "adjr2",
     "noobs", "word", "excel", "tex", "nonotes", "noaster", "sdec",
 )  # fmt: skip
 
@@ -103,7 +103,7 @@ def _outreg2(cmd: DoCommand, state: DoState) -> str:
         if cmd.option(flag) is not None and path.suffix.lower() != ext:
             sibling = str(path.relative_to(root).with_suffix(ext))
             written.append(write_table(cmd, state, table, sibling, replace=True, append=False))
-    return "\n".join(f"{w.name}" for w in written)
+    return "\n".join(f"(output written to {w.name})" for w in written)
 
 
 register_command("outreg2", _outreg2)

@@ -210,10 +210,12 @@ def store(
     stype: str | None,
     *,
     replace: bool,
+    promote: bool = True,
 ) -> int:
     """Write ``v`` into column ``name`` on ``rows`` (``generate`` leaves the others
     missing, ``replace`` leaves them alone); returns how many values changed (replace) or
-    how many are missing (generate)."""
+    how many are missing (generate). ``promote=False`` is ``replace, nopromote``: values
+    are stored in the variable's type as they are (truncated, or missing if too large)."""
     data, n = state.data, len(state.data)
     old = data[name] if replace else None
     if old is not None:
@@ -229,10 +231,10 @@ def store(
         base = np.full(n, "", dtype=object) if old is None else _strings(old)
         new = np.where(rows, v.values, base)
         width = int(stype[3:]) if stype[3:].isdigit() else None
-        if old is None and width is not None:  # a declared str# truncates
+        if width is not None and (old is None or not promote):  # str# truncates
             new = np.array([s.encode()[:width].decode(errors="ignore") for s in new], dtype=object)
-        if old is not None:
-            stype = _wide_enough(new) if width is not None else stype
+        elif old is not None and width is not None:  # replace widens, never narrows
+            stype = f"str{max(width, int(_wide_enough(new)[3:]))}"
         series, _ = to_series(new, stype, data.index)
         changed = int((new != base).sum()) if old is not None else int((new == "").sum())
         _set(state, name, series, stype, None)
@@ -241,7 +243,7 @@ def store(
     base_codes = state.meta.codes(name, n) if old is not None else np.zeros(n, np.int8)
     x = np.where(rows, v.values, base_x)
     codes = np.where(rows, v.codes, base_codes).astype(np.int8)
-    if old is not None and stype in INT_RANGE:
+    if old is not None and stype in INT_RANGE and promote:
         stype = _promoted(stype, np.where(rows, v.values, np.nan))
     series, _ = to_series(x, stype, data.index)
     stored = series.to_numpy(dtype=float, na_value=np.nan)

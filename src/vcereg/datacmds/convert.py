@@ -49,6 +49,9 @@ def _smallest(x: np.ndarray) -> str:
 
 
 def _destring(cmd: DoCommand, state: DoState) -> str | None:
+    cmd.check_options(
+        ("generate", "replace", ("ignore", 1), "force", "float", "percent", "dpcomma")
+    )
     names = expand_varlist(cmd.args, [str(c) for c in state.data.columns])
     targets = _targets(cmd, state, names)
     ignore = cmd.option("ignore", abbrev=1)
@@ -94,6 +97,7 @@ def _destring(cmd: DoCommand, state: DoState) -> str | None:
 
 
 def _tostring(cmd: DoCommand, state: DoState) -> str | None:
+    cmd.check_options(("generate", "replace", "format", "force"))
     names = expand_varlist(cmd.args, [str(c) for c in state.data.columns])
     targets = _targets(cmd, state, names)
     fmt = (cmd.option("format", abbrev=3) or "%12.0g").strip()
@@ -159,6 +163,7 @@ def _match(spec: str, x: np.ndarray, codes: np.ndarray, lo: float, hi: float) ->
 
 
 def _recode(cmd: DoCommand, state: DoState) -> str | None:
+    cmd.check_options(("generate", "copyrest"))
     p = parts(cmd)
     head = p.main
     rules = re.findall(r"\(([^()]*)\)", head)

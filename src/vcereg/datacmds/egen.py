@@ -81,7 +81,12 @@ def _numbers(state: DoState, name: str) -> Arr:
     return s.to_numpy(dtype=float, na_value=np.nan)
 
 
+_OPTIONS = ("by", "missing", "p", "field", "track", "unique", "mean", "std", "label", "at",
+            "group", "icodes", "strok")  # fmt: skip
+
+
 def _egen(cmd: DoCommand, state: DoState) -> str | None:
+    cmd.check_options(_OPTIONS)
     p = parts(cmd)
     m = _EGEN.fullmatch(p.main)
     if m is None:

@@ -63,7 +63,19 @@ def order_warning(state: DoState, cmd: DoCommand, expr: Expression) -> None:
         )
 
 
+def _place(state: DoState, cmd: DoCommand, name: str) -> None:
+    """``generate ..., before(var)`` / ``after(var)``: where the new column goes."""
+    anchor = cmd.option("before") or cmd.option("after")
+    if not anchor:
+        return
+    cols = [str(c) for c in state.data.columns if c != name]
+    target = unabbreviate(anchor.strip(), cols)
+    at = cols.index(target) + (cmd.option("after") is not None)
+    state.data = state.data[[*cols[:at], name, *cols[at:]]]
+
+
 def _generate(cmd: DoCommand, state: DoState) -> str | None:
+    cmd.check_options(("before", "after"))
     p = parts(cmd)
     m = _GEN.fullmatch(p.main)
     if m is None or not m.group(4).strip():
@@ -82,6 +94,7 @@ def _generate(cmd: DoCommand, state: DoState) -> str | None:
     expr = expression(cmd, text.strip())
     v = evaluate_value(expr, state.data, state.env(grp, active=rows, regex=regex))
     missing = store(state, cmd, name, v, rows, stype, replace=False)
+    _place(state, cmd, name)
     if label:
         if label not in state.meta.value_labels:
             state.meta.value_labels[label] = {}
@@ -137,6 +150,8 @@ def _sequential(
 
 
 def _replace(cmd: DoCommand, state: DoState) -> str:
+    cmd.check_options(("nopromote",))
+    promote = cmd.option("nopromote", abbrev=5) is None
     p = parts(cmd)
     m = re.fullmatch(r"([A-Za-z_]\w*)\s*=\s*(.+)", p.main, re.S)
     if m is None:
@@ -156,12 +171,12 @@ def _replace(cmd: DoCommand, state: DoState) -> str:
         values, codes, rows = _sequential(state, cmd, name, expr, cond, base, grp)
         kind = "str" if base.dtype == object else "num"
         done = StataValue(kind, values, codes.astype(np.int8))
-        changed = store(state, cmd, name, done, rows, None, replace=True)
+        changed = store(state, cmd, name, done, rows, None, replace=True, promote=promote)
     else:
         regex: list[tuple[str, ...] | None] = [None] * len(state.data)
         rows = row_mask(state, p, grp, regex)
         v = evaluate_value(expr, state.data, state.env(grp, active=rows, regex=regex))
-        changed = store(state, cmd, name, v, rows, None, replace=True)
+        changed = store(state, cmd, name, v, rows, None, replace=True, promote=promote)
     order_warning(state, cmd, expr)
     return f"({changed} real change{'s' * (changed != 1)} made)"
 

@@ -102,6 +102,7 @@ def _define(cmd: DoCommand, state: DoState, rest: str) -> None:
 
 
 def _encode(cmd: DoCommand, state: DoState) -> str | None:
+    cmd.check_options(("generate", ("label", 1), "noextend"))
     p = parts(cmd)
     source = expand_varlist(p.main.split(), [str(c) for c in state.data.columns])
     target = cmd.option("generate", abbrev=3)
@@ -133,6 +134,7 @@ def _encode(cmd: DoCommand, state: DoState) -> str | None:
 
 
 def _decode(cmd: DoCommand, state: DoState) -> str | None:
+    cmd.check_options(("generate",))
     p = parts(cmd)
     source = expand_varlist(p.main.split(), [str(c) for c in state.data.columns])
     target = cmd.option("generate", abbrev=3)

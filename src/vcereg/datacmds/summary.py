@@ -31,6 +31,7 @@ _STAT = re.compile(r"\(\s*(\w+)\s*\)")
 
 
 def _xtile(cmd: DoCommand, state: DoState) -> None:
+    cmd.check_options((("nquantiles", 2),))
     p = parts(cmd)
     m = re.fullmatch(r"(?:(\w+)\s+)?([A-Za-z_]\w*)\s*=\s*(.+)", p.main, re.S)
     if m is None:
@@ -87,6 +88,7 @@ def _collapse_stat(stat: str, x: np.ndarray, codes: np.ndarray, g: int) -> np.nd
 
 
 def _collapse(cmd: DoCommand, state: DoState) -> None:
+    cmd.check_options(("by", "cw", "fast"))
     p = parts(cmd)
     cols = [str(c) for c in state.data.columns]
     by = expand_varlist(cmd.option("by") or "", cols)

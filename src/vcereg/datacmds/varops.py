@@ -26,6 +26,7 @@ def _cols(state: DoState) -> list[str]:
 
 
 def _rows(cmd: DoCommand, state: DoState, keep: bool) -> str:
+    cmd.check_options(())
     p = parts(cmd)
     if p.main:
         raise cmd.error(f"{cmd.word}: give a varlist or if/in, not both").with_rc(198)
@@ -85,6 +86,7 @@ def _rename(cmd: DoCommand, state: DoState) -> None:
 
 
 def _order(cmd: DoCommand, state: DoState) -> None:
+    cmd.check_options(("first", "last", "after", "before", "alphabetic"))
     cols = _cols(state)
     names = expand_varlist(cmd.args, cols)
     if cmd.option("alphabetic", abbrev=5) is not None:
@@ -105,6 +107,7 @@ def _order(cmd: DoCommand, state: DoState) -> None:
 
 
 def _sort(cmd: DoCommand, state: DoState) -> None:
+    cmd.check_options(("stable",))  # vcereg's sort is always stable
     p = parts(cmd)
     names = expand_varlist(p.main, _cols(state))
     if not names:
@@ -116,6 +119,7 @@ def _sort(cmd: DoCommand, state: DoState) -> None:
 
 
 def _gsort(cmd: DoCommand, state: DoState) -> None:
+    cmd.check_options(("mfirst",))
     names: list[str] = []
     desc: list[bool] = []
     for word in cmd.args.split():

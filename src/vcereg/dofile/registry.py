@@ -79,15 +79,13 @@ class DoCommand:
                 return value if value is not None else ""
         return None
 
-    def check_options(self, known: Iterable[str]) -> None:
-        """r(198) for an option not in ``known`` (each may be abbreviated to 3 letters or
-        less where it is shorter), with the closest valid one as a hint."""
-        names = list(known)
+    def check_options(self, known: Iterable[str | tuple[str, int]]) -> None:
+        """r(198) for an option not in ``known``, with the closest valid one as a hint. An
+        entry ``(name, k)`` may be abbreviated to ``k`` letters, a plain name to 3."""
+        table = [(k, min(3, len(k))) if isinstance(k, str) else k for k in known]
         for word, _ in option_items(self.options):
-            if not any(
-                word == k or (len(word) >= min(3, len(k)) and k.startswith(word)) for k in names
-            ):
-                near = closest(word, names)
+            if not any(word == k or (len(word) >= n and k.startswith(word)) for k, n in table):
+                near = closest(word, [k for k, _ in table])
                 raise self.error(
                     f"option {word} not allowed", hint=f"did you mean {near}?" if near else None
                 ).with_rc(198)

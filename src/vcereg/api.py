@@ -32,6 +32,7 @@ from .estimators import (
 )
 from .estimators.ivdiag import weak_id_note
 from .estimators.panel import PANEL_ESTIMATORS, fe_panel_stats, fit_panel
+from .inference import confidence_level
 from .progress import Progress
 from .results import Results, assemble, compute_vce, vce_setup, with_panel
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
@@ -129,7 +130,7 @@ def regress(
         spec = spec.replace(ssc=ssc if isinstance(ssc, SmallSample) else SmallSample.preset(ssc))
     if level is not None:
         # 0.95 means 95%, as conf_int() reads it; a 0.95% interval is never meant
-        spec = spec.replace(level=float(level) * (100 if 0 < float(level) < 1 else 1))
+        spec = spec.replace(level=confidence_level(level))
     return fit_spec(spec, data, safe=safe, context=context)
 
 
@@ -166,17 +167,26 @@ def stata(
     return fit_spec(spec, data, safe=safe)
 
 
-def as_pandas(data: object) -> pd.DataFrame:
-    """``data`` as a pandas DataFrame (polars and other frames via ``to_pandas()``)."""
+def as_pandas(data: object, what: str = "this function") -> pd.DataFrame:
+    """``data`` as a pandas DataFrame (polars and other frames via ``to_pandas()``);
+    ``what`` names the caller in the message for a Dask DataFrame, which is not read
+    into memory behind the user's back."""
     if isinstance(data, pd.DataFrame):
         return data
+    if dask_backend.is_dask_frame(data):
+        raise DataError(
+            f"{what} does not take a Dask DataFrame (it needs the data in memory); only "
+            "models are fitted on Dask data (vcereg.regress, vcereg.stata)",
+            hint="call data.compute() to load it into pandas first, if it fits in memory",
+        )
     to_pandas = getattr(data, "to_pandas", None)
     if callable(to_pandas):
         out = to_pandas()
         if isinstance(out, pd.DataFrame):
             return out
     raise DataError(
-        f"expected a pandas or polars DataFrame (got {type(data).__name__})",
+        f"expected a pandas or polars DataFrame (got {type(data).__module__}."
+        f"{type(data).__name__})",
         hint="read a file with vcereg.io.read(path)",
     )
 
@@ -193,15 +203,13 @@ def fit_spec(
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)
     if dask_backend.is_dask_frame(data):
-        if not 0 < spec.level < 100:
-            raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
+        confidence_level(spec.level)
         return _fit_dask(spec, data, safe=safe, context=context)
     frame = as_pandas(data)
     if spec.estimator not in _SUPPORTED:
         what = spec.command or spec.estimator
         raise NotSupportedError(f"{what}: estimator {spec.estimator!r} is not supported yet")
-    if not 0 < spec.level < 100:
-        raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
+    confidence_level(spec.level)
     panel_id = spec.panel.id if spec.estimator in PANEL_ESTIMATORS and spec.panel else None
     extra = (*estimator.variables(vspec), *([panel_id] if panel_id else []), *iv_variables(spec))
     design = build(spec, frame, extra=tuple(dict.fromkeys(extra)), safe=safe, context=context)

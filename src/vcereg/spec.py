@@ -108,6 +108,12 @@ class IVSpec:
     efficient GMM; ``wmatrix`` is the weight-matrix type as a variance request, ``center``
     centres the moments in it, ``igmm`` iterates to convergence). See
     :mod:`vcereg.estimators.kclass` and :mod:`vcereg.estimators.gmm`.
+
+    ``convention`` is whose GMM conventions apply: ``"ivregress"`` (Stata's command: the
+    unadjusted weight matrix centres the residuals, the variance is re-estimated at the
+    final residuals) or ``"ivreg2"`` (ivreg2/ivreghdfe ``gmm2s``: no centring unless
+    ``center``, the variance from the weight matrix of the estimate, i.e. the first-step
+    residuals).
     """
 
     endog: tuple[str, ...]
@@ -118,6 +124,7 @@ class IVSpec:
     wmatrix: VceSpec | None = None
     center: bool = False
     igmm: bool = False
+    convention: Literal["ivregress", "ivreg2"] = "ivregress"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +187,10 @@ class SmallSample:
         How absorbed fixed effects count in K for ``reghdfe``/``fe()`` models: ``"all"``
         (as areg), ``"nonnested"`` (reghdfe, fixest: effects nested in a cluster variable
         do not count).
+    model_f
+        ``"vce"``: the model F (or chi2) follows the policy; ``"small"``: it is always
+        the small-sample F with the residual (or G-1) denominator degrees of freedom,
+        whatever ``small`` says (ivreg2 and ivreghdfe).
     """
 
     name: str = "stata"
@@ -191,6 +202,7 @@ class SmallSample:
     jackknife: Literal["stata", "fixest"] = "stata"
     small: bool = True
     absorbed_in_k: Literal["all", "nonnested"] = "nonnested"
+    model_f: Literal["vce", "small"] = "vce"
 
     @classmethod
     def preset(cls, name: str) -> SmallSample:
@@ -213,6 +225,8 @@ class SmallSample:
             return cls(name="statsmodels", multiway="per_term", robust_inference="normal")
         if key in ("asymptotic", "large"):
             return cls(name="asymptotic", small=False, robust_inference="normal")
+        if key == "ivreg2":  # large-sample variance, small-sample model F
+            return cls(name="ivreg2", small=False, robust_inference="normal", model_f="small")
         near = closest(key, SSC_PRESETS)
         raise VceOptionError(
             f"unknown small-sample preset {name!r}; expected one of {', '.join(SSC_PRESETS)}",
@@ -220,7 +234,7 @@ class SmallSample:
         )
 
 
-SSC_PRESETS = ("stata", "fixest", "pyfixest", "statsmodels", "asymptotic")
+SSC_PRESETS = ("stata", "fixest", "pyfixest", "statsmodels", "asymptotic", "ivreg2")
 
 
 @dataclass(frozen=True, slots=True)

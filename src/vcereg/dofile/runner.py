@@ -325,7 +325,7 @@ def run_do(
     """
     if not isinstance(text, str):
         raise StataSyntaxError(f"expected the do-file as a string (got {type(text).__name__})")
-    frame = as_pandas(data)
+    frame = as_pandas(data, "run_do()")
     state = DoState(data=frame.copy(), meta=DataMeta.from_attrs(frame))
     state.files = Path(files) if files is not None else None
     preset = SmallSample.preset(ssc) if isinstance(ssc, str) else ssc

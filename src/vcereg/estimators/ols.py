@@ -48,6 +48,9 @@ class Fit:
     bread: FloatArray | None = None
     iid_bread: FloatArray | None = None
     leave_out: Callable[[IntArray], FloatArray] | None = None  # see VceContext
+    # GMM: scores (N, k) the robust, cluster and HAC variances use instead of
+    # x_w * resid_w (ivreg2's gmm2s, ivregress's centring; see estimators.gmm)
+    vce_scores: FloatArray | None = None
 
     @property
     def ess(self) -> float:

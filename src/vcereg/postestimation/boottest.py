@@ -20,6 +20,7 @@ import numpy as np
 from .._types import FloatArray
 from ..design.sample import factorize_groups
 from ..errors import DataError, EstimationError, NotSupportedError, SpecError
+from ..inference import confidence_level
 from ..vce.bootstrap import (
     DEFAULT_REPS,
     crv1_factor,
@@ -192,8 +193,7 @@ def boottest(
     drawn = seed if seed is not None else _fresh_seed()
     plan = plan_weights(kind, g, reps, drawn)
     (draws,) = run_bootstrap(moments, r_vec[None, :], plan, null, f"boottest ({var})")
-    lev = result.level if level is None else float(level)
-    lev = lev * 100 if 0 < lev < 1 else lev
+    lev = result.level if level is None else confidence_level(level)
     factor = crv1_factor(fit.nobs, fit.k, g, result.spec.ssc)
     estimate = float(r_vec @ fit.lstsq.beta)
     stat = (estimate - r_val) / math.sqrt(factor * draws.var0) if draws.var0 > 0 else math.nan

@@ -32,7 +32,7 @@ import pandas as pd
 from .._types import FloatArray
 from ..design import build_new, factor_levels, with_tsvars
 from ..errors import DataError, EstimationError, MissingVariableError, NotSupportedError, closest
-from ..inference import critical_value, p_values
+from ..inference import confidence_level, critical_value, p_values
 from ._fitted import columns_of, in_sample, parts
 
 if TYPE_CHECKING:
@@ -289,7 +289,7 @@ def _table(
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, v, g), 0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = est / se
-    lev = res.level if level is None else (level * 100 if 0 < level < 1 else float(level))
+    lev = res.level if level is None else confidence_level(level)
     c = critical_value(lev, res.df_inference)
     out = pd.DataFrame(
         {

@@ -71,7 +71,7 @@ def assemble(
         _fit=fit,
         _design=design,
         _data=data,
-        **vce_fields(spec, design, fit, vres, notes),
+        **vce_fields(spec, design, fit, vres, notes, data),
     )
 
 

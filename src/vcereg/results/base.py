@@ -21,9 +21,9 @@ from .._types import FloatArray
 from ..design import Design
 from ..design.sample import RowAccounting
 from ..dsl import parse_vce
-from ..errors import DataError, EstimationError, SpecError
+from ..errors import EstimationError, SpecError
 from ..estimators import Fit
-from ..inference import critical_value, p_values
+from ..inference import confidence_level, critical_value, p_values
 from ..postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
 from ..postestimation.standardize import depvar_summary, standardized
 from ..spec import ModelSpec, SmallSample, VceSpec
@@ -181,13 +181,7 @@ class ResultsBase:
 
         Accepts 0.95 as well as 95.
         """
-        if level is not None and (isinstance(level, bool) or not isinstance(level, int | float)):
-            raise SpecError(f"level expects a number such as 95 (got {level!r})")
-        lev = self.level if level is None else float(level)
-        if 0 < lev < 1:
-            lev *= 100
-        if not 0 < lev < 100:
-            raise DataError(f"confidence level must be between 0 and 100 (got {level})")
+        lev = self.level if level is None else confidence_level(level)
         if self._inference is not None:
             ci = self._expand(self._inference.conf_int(lev))
             return pd.DataFrame({"lower": ci[:, 0], "upper": ci[:, 1]}, index=list(self.terms))
@@ -247,8 +241,7 @@ class ResultsBase:
         ['estimate', 'std_error', 't', 'p', 'ci_low', 'ci_high']
         """
         R, r = self._restrictions(expression)
-        lev = self.level if level is None else float(level)
-        lev = lev * 100 if 0 < lev < 1 else lev
+        lev = self.level if level is None else confidence_level(level)
         df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
         label = expression.strip()
         return lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)
@@ -280,7 +273,8 @@ class ResultsBase:
         if self._refit is not None:  # absorbed effects and panel models
             return self._refit(spec)
         vres = compute_vce(spec, self._design, self._fit, self._data)
-        fields = vce_fields(spec, self._design, self._fit, vres, self._estimator_notes)
+        notes = self._estimator_notes
+        fields = vce_fields(spec, self._design, self._fit, vres, notes, self._data)
         return cast("Results", replace(self, **fields))  # type: ignore[type-var]
 
     # --- export --------------------------------------------------------------------

@@ -28,6 +28,10 @@ from ..vce import VceContext, VceResult, resolve
 __all__ = ["compute_vce", "display_names", "vce_fields"]
 
 
+# variances whose scores a GMM fit may replace (Fit.vce_scores)
+_SCORE_VCE = frozenset({"robust", "hc0", "cluster", "hac", "dk"})
+
+
 def compute_vce(
     spec: ModelSpec,
     design: Design,
@@ -55,10 +59,13 @@ def compute_vce(
             )
         groups.update(factorize_groups(data, design.index, missing))
     fweights = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
+    x, resid = fit.x_w, fit.resid_w
+    if fit.vce_scores is not None and vspec.name in _SCORE_VCE:
+        x, resid = fit.vce_scores, np.ones_like(resid)  # scores x_i * 1
     ctx = VceContext(
-        x=fit.x_w,
+        x=x,
         y=fit.y_w,
-        resid=fit.resid_w,
+        resid=resid,
         bread=fit.lstsq.bread() if fit.bread is None else fit.bread,
         lstsq=fit.lstsq,
         nobs=fit.nobs,
@@ -89,11 +96,13 @@ def vce_fields(
     fit: Fit,
     vres: VceResult,
     notes: tuple[str, ...] = (),
+    data: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The :class:`~vcereg.results.Results` fields that follow from the covariance.
 
     ``notes`` are the estimator's own notes (first stages, panel remarks), kept in the
-    result so that ``with_vce`` can rebuild the full list.
+    result so that ``with_vce`` can rebuild the full list; ``data`` supplies cluster
+    variables the design does not have (see :func:`compute_vce`).
     """
     terms = design.terms
     k_all = len(terms)
@@ -105,7 +114,9 @@ def vce_fields(
         df_all = np.full(k_all, np.nan)
         df_all[idx] = vres.df_terms
         df_terms = pd.Series(df_all, index=list(terms), name="df")
-    test = _model_test(fit, slopes(design, fit), cov, vres.df_inference)
+    test = _model_test(
+        fit, slopes(design, fit), *_model_test_vce(spec, design, fit, vres, cov, data)
+    )
     names = display_names(spec, design)
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
     all_notes += _df_notes(vres, terms, idx, names)
@@ -141,6 +152,26 @@ def vce_fields(
 def slopes(design: Design, fit: Fit) -> list[int]:
     """Positions (among all terms) of the estimated coefficients other than the intercept."""
     return [i for i, t in enumerate(design.terms) if fit.keep[i] and t != "Intercept"]
+
+
+def _model_test_vce(
+    spec: ModelSpec,
+    design: Design,
+    fit: Fit,
+    vres: VceResult,
+    cov: np.ndarray,
+    data: pd.DataFrame | None,
+) -> tuple[np.ndarray, float | None]:
+    """The covariance and df of the model F: the fit's, or (ivreg2, ``model_f="small"``)
+    the same variance with the small-sample factors and t degrees of freedom."""
+    if spec.ssc.model_f != "small" or spec.ssc.small:
+        return cov, vres.df_inference
+    small = replace(spec.ssc, small=True, robust_inference="t")
+    other = compute_vce(spec.replace(ssc=small), design, fit, data)
+    out = np.zeros_like(cov)
+    idx = np.flatnonzero(fit.keep)
+    out[np.ix_(idx, idx)] = other.cov
+    return out, other.df_inference
 
 
 def _model_test(fit: Fit, slopes: list[int], cov: np.ndarray, df: float | None) -> WaldTest:

@@ -118,18 +118,18 @@ def unparse(spec: ModelSpec) -> str:
         opts += _XTREG_MODELS.get(spec.estimator, ["fe"])
     elif spec.absorb or cmd == "reghdfe":
         opts.append(f"absorb({' '.join(spec.absorb)})" if spec.absorb else "noabsorb")
-    if not constant and cmd in ("regress", "ivregress"):
+    if not constant and cmd in ("regress", "ivregress", "ivreg2"):
         opts.append("noconstant")
     opts += iv_opts
     if spec.level != 95.0:
         opts.append(f"level({spec.level:g})")
     if spec.beta and cmd == "regress":
         opts.append("beta")
-    if spec.iv is not None and spec.ssc.small:
+    ivreg2 = cmd in ("ivreg2", "ivreghdfe")
+    if (spec.iv is not None or ivreg2) and spec.ssc.small:
         opts.append("small")
-    if spec.ssc != (
-        SmallSample.preset("asymptotic") if spec.iv and not spec.ssc.small else SmallSample()
-    ):
+    large = SmallSample.preset("ivreg2" if ivreg2 else "asymptotic")
+    if spec.ssc != (large if (spec.iv or ivreg2) and not spec.ssc.small else SmallSample()):
         raise NotSupportedError(
             f"no Stata spelling for the small-sample conventions {spec.ssc.name!r}"
         )
@@ -138,6 +138,8 @@ def unparse(spec: ModelSpec) -> str:
     alias = VCE_NAMES.get(v.name, ("", v.name))[1]
     canonical = {"ols": "vce(ols)", "cr3": f"vce(jackknife, cluster({' '.join(v.args)}))"}
     tries += [canonical.get(alias, f"vce({' '.join((alias, *v.args))})"), ""]
+    if cmd == "ivreg2":  # no vce() option: robust, cluster(vars)
+        tries = [{"robust": "robust", "cluster": f"cluster({' '.join(v.args)})"}.get(alias, "")]
     first: VceregError | None = None
     for vce in tries:
         line = " ".join(words) + (", " + " ".join([*opts, vce]).strip() if opts or vce else "")

@@ -19,7 +19,15 @@ from .ivoptions import apply_iv_options
 from .naming import check_coding
 from .options import Options
 from .qualifiers import parse_if, parse_in, parse_weight, split_qualifiers
-from .syntax import WORD, expand_abbrev, skip_ws, syntax_error, top_comma, unsupported
+from .syntax import (
+    WORD,
+    expand_abbrev,
+    skip_ws,
+    span_bounds,
+    syntax_error,
+    top_comma,
+    unsupported,
+)
 from .varlist import FTerm, parse_varlist
 
 __all__ = ["COMMANDS", "command_start", "is_stata_command", "parse_line"]
@@ -31,12 +39,13 @@ COMMANDS = {
     "reghdfe": ("reghdfe", "reghdfe"),
     "ivregress": ("ivregress", "iv2sls"),
     "ivreghdfe": ("ivreghdfe", "iv2sls"),
+    "ivreg2": ("ivreg2", "iv2sls"),
     "xtreg": ("xtreg", "xtreg_fe"),
     "newey": ("newey", "ols"),
     "xtscc": ("xtscc", "ols"),
 }
 _OTHER = frozenset((
-    "logit", "logistic", "probit", "poisson", "nbreg", "tobit", "qreg", "ivreg", "ivreg2",
+    "logit", "logistic", "probit", "poisson", "nbreg", "tobit", "qreg", "ivreg",
     "xtivreg", "xtivreg2", "prais", "glm", "ppmlhdfe", "rreg", "mixed", "xtlogit",
     "xtprobit", "xtpoisson", "xtgls", "xtabond", "heckman", "sureg", "reg3", "xtmixed",
 ))  # fmt: skip
@@ -168,9 +177,9 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
             dep_b,
             hint="the dependent variable cannot be a factor variable or a list",
         )
-    iv_cmd = cmd in ("ivregress", "ivreghdfe")
+    iv_cmd = cmd in ("ivregress", "ivreghdfe", "ivreg2")
     rest = parse_varlist(src[dep_b:v1], source=src, offset=dep_b, ts=ts_ok, iv=iv_cmd)
-    if iv_cmd and rest.iv_span is None:
+    if cmd == "ivregress" and rest.iv_span is None:
         raise syntax_error(
             src,
             f"{cmd} needs the instrumented group: (endog = instruments)",
@@ -196,11 +205,24 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
     weights = parse_weight(src, *fields["weight"]) if "weight" in fields else None
     vce = opts.vce(weights)
     iv = None
-    if iv_cmd:
+    ivreg2 = cmd in ("ivreg2", "ivreghdfe")  # ivreg2's conventions (ivreghdfe is built on it)
+    if iv_cmd and rest.iv_span is not None:
         iv = IVSpec(
-            tuple(map(term_formula, rest.endog)), tuple(map(term_formula, rest.instruments))
+            tuple(map(term_formula, rest.endog)),
+            tuple(map(term_formula, rest.instruments)),
+            convention="ivreg2" if ivreg2 else "ivregress",
         )
         iv = apply_iv_options(iv, est, opts.iv_opts, src, vce, panel)
+    elif opts.iv_opts:  # ivreg2/ivreghdfe without instruments: OLS, as they run it
+        action, (_, span) = next(iter(opts.iv_opts.items()))
+        if action != "center":
+            raise syntax_error(
+                src, f"option {action} needs instrumented variables: (d = z)", *span_bounds(span)
+            )
+    if not iv_cmd or "small" in opts.flags:
+        ssc = SmallSample()
+    else:  # large-sample statistics; ivreg2's model F is the small-sample F regardless
+        ssc = SmallSample.preset("ivreg2" if ivreg2 else "asymptotic")
     return ModelSpec(
         formula=formula,
         vce=vce,
@@ -212,9 +234,7 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         panel=panel if tsvars or cmd == "xtreg" or "fe" in opts.flags else None,
         tsvars=tsvars,
         level=opts.level,
-        ssc=SmallSample.preset("asymptotic")
-        if iv_cmd and "small" not in opts.flags
-        else SmallSample(),
+        ssc=ssc,
         estimator="xtreg_fe"
         if cmd == "xtscc" and opts.absorb
         else (opts.estimator or COMMANDS[cmd][1]),

@@ -49,6 +49,11 @@ OPTIONS: dict[str, str] = {
     "ivreghdfe": _COMMON
     + "absorb(:a=absorb small=small first ffirst noconstant:noc partial(=no liml=liml "
     "fuller(=fuller kclass(:k=kclass gmm2s=gmm2s center=center cue=no" + _DISPLAY,
+    "ivreg2": "robust:r=robust cluster(:cl=cluster level(:l=level small:sm=small first ffirst "
+    "noconstant:noc=nocons liml=liml fuller(=fuller kclass(=kclass gmm2s=gmm2s center=center "
+    "partial(=no bw(=no kernel(=no dkraay(=no kiefer=no cue=no coviv=no b0(=no endog(=no "
+    "orthog(=no redundant(=no smatrix(=no wmatrix(=no savefirst=no rf saverf=no noid "
+    "nocollin=no nofooter:nofo eform( depname(" + _DISPLAY,
     "xtreg": _COMMON + "fe=fe re=re be=be wls=wls sa=no mle=no pa=no theta i(=panel" + _DISPLAY,
     "newey": "lag(=lag force=force noconstant:noc=nocons level(:l=level" + _DISPLAY,
     "xtscc": "lag(=lag fe=fe pooled:pool=pooled ase=ase re=no noconstant:noc=nocons "
@@ -403,8 +408,8 @@ class Options:
         if self.cmd == "newey":
             args = (self.panel.time, *([self.panel.id] if self.panel.id else []))
             name = "hac"
-        else:
-            args, name = (self.panel.time,), "dk"
+        else:  # the panel, when declared, lets vce(dk) check one observation per period
+            args, name = (self.panel.time, *([self.panel.id] if self.panel.id else [])), "dk"
             opts += [("ase", "")] if "ase" in self.flags else []
         spec = VceSpec(name=name, args=args, options=tuple(sorted(opts)))
         return VceSpec(name, args, spec.options, str(spec)[4:-1], None)

@@ -69,8 +69,8 @@ class VceContext:
         Factorised codes of absorbed fixed effects (for nesting checks).
     iid_bread
         When set, the conventional covariance is ``s^2 * iid_bread`` instead of
-        ``s^2 * bread`` (GMM with a weight matrix that is not ``(Z'Z)^{-1}``, whose
-        homoskedastic covariance is the sandwich ``B X'X B``).
+        ``s^2 * bread`` (GMM: ``(X'Z W Z'X)^{-1} N / u'u``, so that it is Stata's
+        efficient-GMM variance ``(X'Z W Z'X)^{-1}``, times N/(N-K) with ``small``).
     leave_out
         When set, ``leave_out(codes)`` gives the (G, k) changes ``b_(g) - b`` of the kept
         coefficients when each group of ``codes`` is left out. Jackknife estimators use it

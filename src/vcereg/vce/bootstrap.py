@@ -37,6 +37,7 @@ from .wild_kernels import (
     ClusterMoments,
     WeightPlan,
     bootstrap_draws,
+    check_storage,
     chunk_size,
     cluster_moments,
     plan_weights,
@@ -97,10 +98,15 @@ def _int_option(spec: VceSpec, key: str, low: int) -> int | None:
     raw = spec.option(key)
     if raw is None:
         return None
+    text = raw.replace(",", "").replace("_", "").strip()
     try:
-        value = int(raw.replace(",", "").replace("_", ""))
+        value = int(text)
     except ValueError:
-        value = low - 1
+        try:  # 1e5: an integer written in exponent form
+            number = float(text)
+            value = int(number) if number.is_integer() else low - 1
+        except (ValueError, OverflowError):
+            value = low - 1
     if value < low:
         raise VceOptionError(
             f"vce(wild ...) option {key}() expects an integer >= {low} (got {raw!r}), "
@@ -180,9 +186,25 @@ class WildBootstrap(VarianceEstimator):
         super().validate(spec, source)
         _int_option(spec, "reps", 1)
         _int_option(spec, "seed", 0)
-        w = spec.option("weights") or spec.option("weighttype")
-        if w is not None:
-            parse_weights(w)
+        for key in ("weights", "weighttype"):
+            w = spec.option(key)
+            if w is not None and not w.strip():
+                raise VceOptionError(
+                    f"vce(wild ...) option {key}() needs a weight type: "
+                    f"{', '.join(WEIGHT_TYPES)}, e.g. {key}(webb)",
+                    source=source,
+                    span=spec.span,
+                )
+            if w is not None:
+                parse_weights(w)
+        nonull = spec.option("nonull")
+        if nonull:  # a flag: nonull(3) is not a thing
+            raise VceOptionError(
+                f"vce(wild ...) option nonull takes no value (got nonull({nonull}))",
+                source=source,
+                span=spec.span,
+                hint="write nonull to resample the unrestricted residuals (WCU)",
+            )
 
     def compute(self, ctx: VceContext) -> VceResult:
         (var,) = ctx.vce.args
@@ -206,6 +228,7 @@ class WildBootstrap(VarianceEstimator):
         kind = parse_weights(spelled or "rademacher")
         null = ctx.vce.option("nonull") is None
         plan = plan_weights(kind, g, reps, seed)
+        check_storage(plan.reps, ctx.x.shape[1])
         moments = cluster_moments(ctx.x, ctx.resid, codes, ctx.bread, ctx.lstsq.beta, scores)
         k = ctx.x.shape[1]
         draws = run_bootstrap(moments, np.eye(k), plan, null, f"wild bootstrap ({var})")

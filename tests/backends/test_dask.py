@@ -395,3 +395,17 @@ def test_hc0_is_hc0(data, ddata, weights):
     np.testing.assert_allclose(b.se.to_numpy(), ref.bse.to_numpy(), rtol=1e-8)
     hc2 = fit.fit(cov_type="HC2").bse.to_numpy()
     assert np.max(np.abs(hc2 / ref.bse.to_numpy() - 1)) > 1e-3
+
+
+@pytest.mark.parametrize("weights", ["", " | weights(w)"])
+def test_exact_fit_is_flagged_as_in_memory(weights, sync_scheduler):
+    """Issue 20.5: the exact-fit rule on the partitions' sums (y'y from pass 1, with the
+    analytic weights normalised as in pass 2) agrees with the in-memory fit."""
+    rng = np.random.default_rng(7)
+    d = pd.DataFrame({"x": rng.normal(size=400), "z": rng.normal(size=400) * 1e6})
+    d["w"] = rng.uniform(0.2, 3.0, 400)
+    d["g"] = np.arange(400) % 25
+    d["y"] = 1e6 + 3 * d.x - 0.7e-6 * d.z
+    a, b = _fit_both(f"y ~ x + z{weights} | vce(cluster g)", d, dd.from_pandas(d, npartitions=4))
+    assert np.all(a.se.to_numpy() == 0) and np.all(b.se.to_numpy() == 0)
+    assert b.pvalue.isna().all() and any(n.startswith("exact fit") for n in b.notes)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from . import (
     boottest,
     describe,
+    did,
     estat,
+    estat_ic,
     estimates,
     eststo,
     esttab,
@@ -21,7 +23,9 @@ from . import (
 __all__ = [
     "boottest",
     "describe",
+    "did",
     "estat",
+    "estat_ic",
     "estimates",
     "eststo",
     "esttab",

@@ -35,6 +35,7 @@ from ..errors import (
 )
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.factors import has_pending_bases, resolve_bases
+from ..vce import resolve
 from .checks import (
     check_safe,
     check_size,
@@ -63,7 +64,7 @@ from .sample import (
     row_filter,
     weights_of,
 )
-from .tsops import materialize
+from .tsops import materialize, time_codes
 
 __all__ = [
     "STATEFUL",
@@ -268,7 +269,8 @@ def build(
     )
     for msg in () if partition else rows.messages():
         warn(msg, DroppedRowsWarning)
-    groups = {v: codes(sub[v]) for v in extra}
+    time = resolve(spec.vce)[0].time_variables(spec.vce)  # HAC's and DK's time: in time order
+    groups = {v: time_codes(v, sub[v]) if v in time else codes(sub[v]) for v in extra}
     absorb = {a: codes_multi(sub, a.split("#")) for a in spec.absorb}
     depvar = str(next(iter(parsed.lhs)))
     return Design(

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..api import DataLike, as_pandas, fit_spec, parse
 from ..errors import NotSupportedError, StataSyntaxError, VceregError, closest
 from ..spec import PanelSpec, SmallSample
+from ..staggered import fit_did
 from ..stata_lang.command import COMMANDS, is_stata_command, parse_line
 from ..stata_lang.do import panel_line
 from ..stata_lang.syntax import WORD, syntax_error, top_comma
@@ -233,7 +234,12 @@ class Runner(Control):
         if self.level is not None:
             spec = spec.replace(level=float(self.level))
         state = self.state
+        if spec.did is not None:  # DiD estimates: estat event, pretrend, ...
+            state.did, state.active = fit_did(spec, state.data, safe=self.safe), None
+            state.did_results.append(state.did)
+            return
         state.active = fit_spec(spec, state.data, safe=self.safe)
+        state.did = None
         state.results.append(state.active)
         if prefix.eststo is not None:
             name = prefix.eststo or f"est{len(state.eststo) + 1}"
@@ -334,5 +340,6 @@ def run_do(
     runner.finish()
     return DoRun(
         tuple(state.results), tuple(runner.log), state.data, dict(state.stored),
-        dict(state.meta.var_labels), tuple(state.tables), tuple(state.written),
+        did=tuple(state.did_results), labels=dict(state.meta.var_labels),
+        tables=tuple(state.tables), written=tuple(state.written),
     )  # fmt: skip

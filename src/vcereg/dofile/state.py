@@ -21,6 +21,7 @@ import pandas as pd
 from ..dsl.expr_values import EvalEnv, Groups
 from ..errors import NotSupportedError
 from ..results import Results
+from ..staggered import DidResults
 from .frame import DataMeta
 from .registry import DoCommand
 
@@ -36,6 +37,8 @@ class DoState:
     results: list[Results] = field(default_factory=list)
     stored: dict[str, Results] = field(default_factory=dict)
     active: Results | None = None
+    did: DidResults | None = None  # the active DiD estimates (csdid, jwdid, ...), if last
+    did_results: list[DidResults] = field(default_factory=list)
     meta: DataMeta = field(default_factory=DataMeta)
     locals: dict[str, str] = field(default_factory=dict)
     globals: dict[str, str] = field(default_factory=dict)
@@ -169,6 +172,9 @@ class DoRun:
         ``collapse``...); extended missing values ``.a``-``.z`` are NaN here.
     stored
         Estimates saved with ``estimates store NAME`` or ``eststo NAME``.
+    did
+        Every DiD estimation (``csdid``, ``did_imputation``, ``eventstudyinteract``,
+        ``did2s``, ``jwdid`` or a model string with ``did(...)``), in order.
     labels
         Variable labels (``label variable``, or from a ``.dta`` file).
     tables
@@ -181,6 +187,7 @@ class DoRun:
     log: tuple[tuple[int, str, object], ...]
     data: pd.DataFrame
     stored: dict[str, Results]
+    did: tuple[DidResults, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     tables: tuple[object, ...] = ()
     written: tuple[Path, ...] = ()

@@ -18,6 +18,7 @@ from ..errors import EstimationError, VceregError
 from ..estimators import IVInfo
 from ..estimators.ivdiag import VceSetup, estat_table, first_stage_stats
 from ..spec import ModelSpec, WeightKind
+from ..vce import resolve
 
 __all__ = ["LinearStats", "vce_setup"]
 
@@ -126,6 +127,7 @@ def vce_setup(spec: ModelSpec, design: Design, data: pd.DataFrame | None = None)
     groups = dict(design.groups)
     missing = [v for v in spec.vce.args if v not in groups]
     if missing and data is not None:
-        groups.update(factorize_groups(data, design.index, missing))
+        time = resolve(spec.vce)[0].time_variables(spec.vce)
+        groups.update(factorize_groups(data, design.index, missing, time))
     fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
     return VceSetup(spec.vce, spec.ssc, groups, design.weight_kind, fw)

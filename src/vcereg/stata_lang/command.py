@@ -14,8 +14,10 @@ import re
 
 from ..errors import VceregError, closest
 from ..spec import IVSpec, ModelSpec, PanelSpec, SmallSample
+from .did import DID_COMMANDS, parse_did_line
 from .factors import categorical_expr, term_formula
 from .ivoptions import apply_iv_options
+from .mloptions import ML_COMMANDS, ml_family
 from .naming import check_coding
 from .options import Options
 from .qualifiers import parse_if, parse_in, parse_weight, split_qualifiers
@@ -43,13 +45,24 @@ COMMANDS = {
     "xtreg": ("xtreg", "xtreg_fe"),
     "newey": ("newey", "ols"),
     "xtscc": ("xtscc", "ols"),
+    "logit": ("logit", "glm"),
+    "logistic": ("logistic", "glm"),
+    "probit": ("probit", "glm"),
+    "cloglog": ("cloglog", "glm"),
+    "poisson": ("poisson", "glm"),
+    "nbreg": ("nbreg", "nbreg"),
+    "glm": ("glm", "glm"),
 }
 _OTHER = frozenset((
-    "logit", "logistic", "probit", "poisson", "nbreg", "tobit", "qreg", "ivreg",
-    "xtivreg", "xtivreg2", "prais", "glm", "ppmlhdfe", "rreg", "mixed", "xtlogit",
+    "tobit", "qreg", "ivreg",
+    "xtivreg", "xtivreg2", "prais", "ppmlhdfe", "rreg", "mixed", "xtlogit",
     "xtprobit", "xtpoisson", "xtgls", "xtabond", "heckman", "sureg", "reg3", "xtmixed",
 ))  # fmt: skip
 _ABBREVS = {c: minimal for c, (minimal, _) in COMMANDS.items()}
+_XTIVREG = (
+    "for the within 2SLS (xtivreg, fe's estimator) use ivreghdfe y x (w = z), absorb(id), or "
+    "the model string 'y ~ x | panel(id, fe) | iv(w ~ z)'; xtivreg, re and be are not available"
+)
 _PREFIXES = {"quietly": "qui", "noisily": "noi", "capture": "cap"}
 _BAD_PREFIXES = frozenset((
     "by", "bys", "bysort", "xi", "svy", "bootstrap", "jackknife", "mi", "nestreg", "stepwise",
@@ -97,9 +110,10 @@ def _command(src: str, start: int) -> tuple[str, int]:
     if word.lower() in _OTHER:
         raise unsupported(
             src,
-            f"{word} is not supported; vcereg fits the linear models {names}",
+            f"{word} is not supported; vcereg fits {names}",
             start,
             start + len(word),
+            hint=_XTIVREG if word.lower() in ("xtivreg", "xtivreg2") else None,
         )
     near = closest(word, COMMANDS)
     raise syntax_error(
@@ -127,13 +141,16 @@ def is_stata_command(text: str) -> bool:
     if m is None:
         return False
     word, rest = m.group(0).lower(), text[m.end() :]
-    known = expand_abbrev(word, _ABBREVS) or word in _OTHER
+    known = expand_abbrev(word, _ABBREVS) or word in _OTHER or word in DID_COMMANDS
     return bool(known) and rest[:1] in ("", " ", "\t", ",") and rest.lstrip()[:1] not in ("~", "=")
 
 
 def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
     """One estimation command (a logical line, comments already removed) → ``ModelSpec``."""
     start = command_start(src)
+    word = WORD.match(src, start)
+    if word is not None and word.group(0).lower() in DID_COMMANDS:
+        return parse_did_line(src, start, word.group(0).lower(), panel)
     cmd, pos = _command(src, start)
     comma = top_comma(src, pos)
     est = "2sls"
@@ -242,5 +259,6 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         factor_names=tuple(dict.fromkeys(names)),
         source=src,
         command=cmd,
+        family=ml_family(cmd, opts.ml_opts, src) if cmd in ML_COMMANDS else None,
         beta="beta" in opts.flags,
     )

@@ -17,6 +17,7 @@ from ..dsl import parse_vce
 from ..errors import Span, UnknownVceError, closest
 from ..spec import PanelSpec, VceSpec, WeightKind, WeightSpec
 from .ivoptions import IV_ACTIONS, ivregress_hac
+from .mloptions import ML_ACTIONS, ML_OPTIONS
 from .syntax import (
     WORD,
     expand_abbrev,
@@ -59,6 +60,11 @@ OPTIONS: dict[str, str] = {
     "xtscc": "lag(=lag fe=fe pooled:pool=pooled ase=ase re=no noconstant:noc=nocons "
     "level(:l=level" + _DISPLAY,
 }
+# maximum-likelihood commands (glm's link() takes the abbreviation l, so level is spelled out)
+OPTIONS |= {
+    cmd: (text if cmd != "glm" else text.replace("level(:l=", "level(:level=")) + _DISPLAY
+    for cmd, text in ML_OPTIONS.items()
+}
 #: vce() names and their minimal abbreviations → canonical registry name
 VCE_NAMES = {
     "ols": ("ols", "ols"), "conventional": ("conv", "ols"), "unadjusted": ("unadj", "ols"),
@@ -67,7 +73,8 @@ VCE_NAMES = {
     "cluster": ("cl", "cluster"), "cr1": ("cr1", "cluster"), "cr3": ("cr3", "cr3"),
     "jackknife": ("jack", "jackknife"), "bootstrap": ("boot", "bootstrap"), "hac": ("hac", "hac"),
     "cr2": ("cr2", "cr2"), "dk": ("dk", "dk"), "twoway": ("twoway", "cluster"),
-    "wild": ("wild", "wild"),
+    "wild": ("wild", "wild"), "oim": ("oim", "oim"), "opg": ("opg", "opg"),
+    "eim": ("eim", "eim"),
 }  # fmt: skip
 # vce() types whose suboptions are passed to the registry: name -> {spelling: option}
 _PASSED = {
@@ -123,6 +130,7 @@ class Options:
         self.cluster: tuple[tuple[str, ...], Span, str] | None = None
         self.flags: dict[str, Span] = {}
         self.iv_opts: dict[str, tuple[str, Span]] = {}  # see ivoptions.IV_ACTIONS
+        self.ml_opts: dict[str, tuple[str, Span]] = {}  # see mloptions.ML_ACTIONS
         table = _table(cmd)
         i = comma + 1
         while (i := skip_ws(src, i)) < len(src):
@@ -170,6 +178,8 @@ class Options:
         src = self.src
         if action in IV_ACTIONS:
             self.iv_opts[action] = (arg, span)
+        elif action in ML_ACTIONS:
+            self.ml_opts[action] = (arg, span)
         elif action == "vce":
             if self.cmd == "ivregress":  # ivregress's vce(hac kernel #) → vce(hac t, lags(#))
                 arg = ivregress_hac(src, arg, span, self.panel) or arg

@@ -142,6 +142,9 @@ class NeweyWest(VarianceEstimator):
         super().validate(spec, source)
         _options(spec, source)
 
+    def time_variables(self, spec: VceSpec) -> tuple[str, ...]:
+        return spec.args[:1]
+
     def compute(self, ctx: VceContext) -> VceResult:
         lags, kernel = _options(ctx.vce, None)
         if ctx.weight_kind is WeightKind.FWEIGHT:
@@ -169,7 +172,7 @@ class NeweyWest(VarianceEstimator):
         scores = (ctx.x @ ctx.bread) * ctx.resid[:, None]
         inner = scores.T @ scores + _lagged_sum(scores, keys, w)
         factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k))
-        cov, notes = fix_psd(factor * inner, "Newey-West")
+        cov, notes = fix_psd(factor * inner, "Newey-West", ctx.constant)
         label = f"Newey-West ({chosen} lag{'s' if chosen != 1 else ''})"
         notes = _lag_note(lags, chosen, n_t, kernel) + notes
         return VceResult(cov, label, ctx.t_or_normal(ctx.df_resid), {}, notes, factor)
@@ -188,6 +191,9 @@ class DriscollKraay(VarianceEstimator):
     def validate(self, spec: VceSpec, source: str | None = None) -> None:
         super().validate(spec, source)
         _options(spec, source)
+
+    def time_variables(self, spec: VceSpec) -> tuple[str, ...]:
+        return spec.args[:1]
 
     def compute(self, ctx: VceContext) -> VceResult:
         lags, kernel = _options(ctx.vce, None)
@@ -218,7 +224,7 @@ class DriscollKraay(VarianceEstimator):
         factor = (
             1.0 if ase else ctx.dof_factor(n_t / (n_t - 1) * (ctx.nobs - 1) / (ctx.nobs - ctx.k))
         )
-        cov, notes = fix_psd(factor * inner, "Driscoll-Kraay")
+        cov, notes = fix_psd(factor * inner, "Driscoll-Kraay", ctx.constant)
         label = f"Driscoll-Kraay ({chosen} lag{'s' if chosen != 1 else ''})"
         notes = _lag_note(lags, chosen, n_t, kernel) + notes
         if n_t < 20:

@@ -34,6 +34,7 @@ import numpy as np
 from .._types import FloatArray, IntArray
 from ..errors import VceOptionError
 from .kernels import cluster_scores, group_gram, n_groups
+from .wild_fe import FeCorrection
 
 __all__ = [
     "WEIGHT_TYPES",
@@ -139,6 +140,8 @@ class ClusterMoments:
     bread: FloatArray
     beta: FloatArray
     scale: FloatArray
+    # absorbed effects not nested in the clusters: see wild_fe (None when nested or none)
+    fe: FeCorrection | None = None
 
 
 def cluster_moments(
@@ -296,11 +299,18 @@ def bootstrap_draws(
     check_storage(plan.reps, n_r)
     estimate = rmat @ moments.beta
     var0 = np.einsum("jg,jg->j", a0, a0)
+    fe = moments.fe  # residuals projected off effects not nested in the clusters
+    e0 = np.einsum("jk,hgk->jhg", ar, fe.t0) if fe is not None else None  # (J, G, G)
+    e1 = None
     if null:
         d = ar / np.einsum("jk,jk->j", ar, rmat)[:, None]  # A R' / (R A R')
         t = np.einsum("gkl,jl->jgk", h, d)  # (J, G, K): H_g d
         q1 = np.ascontiguousarray(np.einsum("kl,jgl->jkg", a_mat, t))  # (J, K, G)
         a1 = np.einsum("jk,jkg->jg", rmat, q1)  # (J, G)
+        if fe is not None:  # the restricted residuals move along X d
+            e1 = np.stack(
+                [np.einsum("k,hck->hc", ar[j], fe.scores_of(fe.x @ d[j])) for j in range(n_r)]
+            )
     out = [np.empty((5, plan.reps)) for _ in range(n_r)]
     if not null:
         for o in out:
@@ -314,11 +324,15 @@ def bootstrap_draws(
         for j in range(n_r):  # one restriction at a time: (G, b) blocks, BLAS products
             o = out[j][:, lo : lo + b]
             d0 = a0[j][:, None] * v - p[j] @ w0  # bootstrap cluster scores of R_j b*
+            if e0 is not None:  # minus the effects' projection of the bootstrap residuals
+                d0 -= e0[j] @ v
             o[0] = n0[j]
             o[2] = np.einsum("gb,gb->b", d0, d0)
             if w1s is not None:
                 w1 = w1s[j]  # (K, b)
                 d1 = a1[j][:, None] * v - p[j] @ w1
+                if e1 is not None:
+                    d1 -= e1[j] @ v
                 o[1] = rmat[j] @ w1
                 o[3] = np.einsum("gb,gb->b", d0, d1)
                 o[4] = np.einsum("gb,gb->b", d1, d1)

@@ -53,7 +53,7 @@ class LeastSquares:
 
     def bread(self) -> FloatArray:
         """``(X'X)^{-1}`` for the kept columns, from R (no inverse of X'X is formed)."""
-        rinv = sla.solve_triangular(self.r, np.eye(self.rank), lower=False)
+        rinv = sla.solve_triangular(self.r, np.eye(self.rank), lower=False, check_finite=False)
         inv_s = rinv / self.scale[:, None]
         out: FloatArray = inv_s @ inv_s.T
         return out
@@ -75,7 +75,7 @@ class LeastSquares:
         h = np.empty(n)
         for lo in range(0, n, _BLOCK_ROWS):
             block = x_kept[lo : lo + _BLOCK_ROWS] / self.scale
-            z = sla.solve_triangular(self.r, block.T, trans="T", lower=False)
+            z = sla.solve_triangular(self.r, block.T, trans="T", lower=False, check_finite=False)
             h[lo : lo + _BLOCK_ROWS] = np.einsum("ij,ij->j", z, z)
         return h
 
@@ -194,7 +194,7 @@ def least_squares(x: FloatArray, y: FloatArray, *, tol: float = RANK_TOL) -> Lea
         r, qty = r_aug[: cols.size, :-1], r_aug[: cols.size, -1]
     if cols.size == 0:
         return LeastSquares(np.zeros(0), keep, np.zeros((0, 0)), scale, y.astype(np.float64))
-    beta_s = sla.solve_triangular(r, qty, lower=False) * y_norm
+    beta_s = sla.solve_triangular(r, qty, lower=False, check_finite=False) * y_norm
     # Refinement by corrected semi-normal equations only where conditioning calls for it;
     # extended-precision residuals only for ill-conditioned small problems (NIST's Filip
     # and Wampler live there), where they buy digits; elsewhere they only cost time.
@@ -287,6 +287,6 @@ def _correction(
         for lo in range(0, x.shape[0], _BLOCK_ROWS):
             block = _scaled(x[lo : lo + _BLOCK_ROWS], cols, scale)
             g += block.T @ resid[lo : lo + _BLOCK_ROWS]
-    z = sla.solve_triangular(r, g, trans="T", lower=False)
-    out: FloatArray = sla.solve_triangular(r, z, lower=False)
+    z = sla.solve_triangular(r, g, trans="T", lower=False, check_finite=False)
+    out: FloatArray = sla.solve_triangular(r, z, lower=False, check_finite=False)
     return out

@@ -97,6 +97,7 @@ def vce_fields(
     """
     terms = design.terms
     k_all = len(terms)
+    index = pd.Index(list(terms))  # one index for every Series of the result
     cov = np.zeros((k_all, k_all))
     idx = np.flatnonzero(fit.keep)
     cov[np.ix_(idx, idx)] = vres.cov
@@ -104,7 +105,7 @@ def vce_fields(
     if vres.df_terms is not None:
         df_all = np.full(k_all, np.nan)
         df_all[idx] = vres.df_terms
-        df_terms = pd.Series(df_all, index=list(terms), name="df")
+        df_terms = pd.Series(df_all, index=index, name="df")
     test = _model_test(fit, slopes(design, fit), cov, vres.df_inference)
     names = display_names(spec, design)
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
@@ -121,7 +122,7 @@ def vce_fields(
         )
     return {
         "spec": spec,
-        "cov": pd.DataFrame(cov, index=list(terms), columns=list(terms)),
+        "cov": pd.DataFrame(cov, index=index, columns=index),
         "df_inference": vres.df_inference,
         "n_clusters": dict(vres.n_clusters),
         "fstat": test.stat,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as sla
 from scipy import special
 
 from ._types import FloatArray
+from .linalg import tri_solve
 
 __all__ = ["RANK_TOL", "WaldTest", "critical_value", "p_values", "quadratic_form", "wald_test"]
 
@@ -150,8 +150,7 @@ def quadratic_form(beta: FloatArray, cov: FloatArray) -> tuple[float, int, list[
 
 
 def _lower_solve(chol: FloatArray, b: FloatArray) -> FloatArray:
-    out: FloatArray = sla.solve_triangular(chol, b, lower=True, check_finite=False)
-    return out
+    return tri_solve(chol, b, lower=True)
 
 
 def _quadratic_form(

@@ -104,6 +104,18 @@ def _plain(text: str, parsed: object) -> _Plain | None:
     return found
 
 
+def _unique_columns(columns: pd.Index, names: Sequence[str]) -> bool:
+    """Is every name the label of exactly one column?"""
+    for name in names:
+        try:
+            loc = columns.get_loc(name)
+        except (KeyError, TypeError):
+            return False
+        if not isinstance(loc, int):  # a slice or a mask: the label is repeated
+            return False
+    return True
+
+
 def _numeric(col: pd.Series) -> bool:
     dtype = col.dtype
     return isinstance(dtype, np.dtype) and dtype.kind in "fiu"
@@ -127,7 +139,6 @@ def lean_design(
         or levels
         or any("#" in a for a in spec.absorb)
         or has_pending_bases(spec)
-        or not data.columns.is_unique
     ):
         return None
     x_text, _ = formulas(spec)
@@ -138,7 +149,7 @@ def lean_design(
     weight_var = spec.weights.var if spec.weights is not None else None
     numeric = [*needed, *([weight_var] if weight_var else [])]
     used = list(dict.fromkeys([*numeric, *extra, *spec.absorb]))
-    if any(v not in data.columns for v in used) or any(v in RESERVED for v in numeric):
+    if not _unique_columns(data.columns, used) or any(v in RESERVED for v in numeric):
         return None
     cols = {v: data[v] for v in used}
     if not all(_numeric(cols[v]) for v in numeric):

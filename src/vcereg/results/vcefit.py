@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -97,7 +98,7 @@ def vce_fields(
     """
     terms = design.terms
     k_all = len(terms)
-    index = pd.Index(list(terms))  # one index for every Series of the result
+    index = _term_index(terms).view()  # one index for every Series of the result
     cov = np.zeros((k_all, k_all))
     idx = np.flatnonzero(fit.keep)
     cov[np.ix_(idx, idx)] = vres.cov
@@ -141,6 +142,13 @@ def vce_fields(
         "_notes_at": g_star_at,
         "_inference": vres.inference,
     }
+
+
+@lru_cache(maxsize=256)
+def _term_index(terms: tuple[str, ...]) -> pd.Index:
+    """The index of a model's terms, made once per model: results get views of it (the
+    same immutable labels and lookup table; a name set on one view stays there)."""
+    return pd.Index(list(terms))
 
 
 def slopes(design: Design, fit: Fit) -> list[int]:

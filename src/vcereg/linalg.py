@@ -121,27 +121,37 @@ def _r_factor(a: FloatArray) -> FloatArray:
     return r
 
 
+def _gram_pass(x: FloatArray, y: FloatArray) -> FloatArray:
+    """The Gram matrix of ``[X y]`` in one pass over the rows: each block of rows is read
+    from memory once for both ``X'X`` and ``X'y`` (two full products read X twice)."""
+    k = x.shape[1]
+    gram = np.zeros((k + 1, k + 1))
+    for lo in range(0, x.shape[0], _BLOCK_ROWS):
+        b, yb = x[lo : lo + _BLOCK_ROWS], y[lo : lo + _BLOCK_ROWS]
+        gram[:k, :k] += b.T @ b
+        gram[:k, k] += b.T @ yb
+        gram[k, k] += float(yb @ yb)
+    gram[k, :k] = gram[:k, k]
+    return gram
+
+
 def _gram_factor(
-    x: FloatArray, y: FloatArray, cols: NDArray[np.intp], scale: FloatArray, y_norm: float
+    gram: FloatArray, cols: NDArray[np.intp], scale: FloatArray, y_norm: float
 ) -> FloatArray | None:
     """Checked fast path for big, well-conditioned problems: the Cholesky factor of the
     scaled augmented Gram matrix equals QR's R (up to row signs). Used only when the
     scaled Gram matrix's condition number is below 1e6, where its rounding error
     (eps * cond) stays below 1e-10 before refinement; otherwise returns None (use QR)."""
-    if cols.size != x.shape[1]:
+    k = gram.shape[0] - 1
+    if cols.size != k:
         return None
-    xtx = x.T @ x
-    xty = x.T @ y
-    k = cols.size
-    gram = np.empty((k + 1, k + 1))
-    gram[:k, :k] = xtx / np.outer(scale, scale)
-    gram[:k, k] = gram[k, :k] = xty / (scale * y_norm)
-    gram[k, k] = float(y @ y) / (y_norm * y_norm)
-    eig = np.linalg.eigvalsh(gram[:k, :k])
+    s = np.append(scale, y_norm)
+    scaled = gram / np.outer(s, s)
+    eig = np.linalg.eigvalsh(scaled[:k, :k])
     if eig[0] <= 0 or eig[-1] / eig[0] > _GRAM_COND:
         return None
     try:
-        chol = np.linalg.cholesky(gram)
+        chol = np.linalg.cholesky(scaled)
     except np.linalg.LinAlgError:
         return None
     return np.asarray(chol.T, dtype=np.float64)
@@ -205,14 +215,20 @@ def least_squares(x: FloatArray, y: FloatArray, *, tol: float = RANK_TOL) -> Lea
     n, k = x.shape
     if n == 0:
         raise EstimationError("no observations to estimate the model")
-    norms = np.sqrt(np.einsum("ij,ij->j", x, x)) if n * k < 50_000_000 else _col_norms(x)
-    if not np.all(np.isfinite(norms)):
+    # big problems: the column norms come from the Gram matrix, one pass for both
+    gram = _gram_pass(x, y) if n > _GRAM_ROWS else None
+    if gram is not None:
+        norms = np.sqrt(np.diag(gram)[:k])
+        y_norm = float(np.sqrt(gram[k, k])) or 1.0
+    else:
+        norms = np.sqrt(np.einsum("ij,ij->j", x, x))
+        y_norm = float(np.linalg.norm(y)) or 1.0
+    if not (np.all(np.isfinite(norms)) and np.isfinite(y_norm)):
         raise EstimationError("the design matrix has non-finite values")
     keep = norms > 0
     cols = np.flatnonzero(keep)
-    y_norm = float(np.linalg.norm(y)) or 1.0
     scale = norms[cols]
-    r_aug = _gram_factor(x, y, cols, scale, y_norm) if n > _GRAM_ROWS else None
+    r_aug = _gram_factor(gram, cols, scale, y_norm) if gram is not None else None
     if r_aug is None:
         r_aug = _tsqr(x, y, cols, scale, y_norm)
     r, qty = r_aug[:-1, :-1], r_aug[:-1, -1]
@@ -272,14 +288,6 @@ def refinement(n: int, cond: float) -> tuple[int, bool]:
     return steps, n <= _EXTENDED_ROWS and cond > _EXTENDED_COND
 
 
-def _col_norms(x: FloatArray) -> FloatArray:
-    out = np.zeros(x.shape[1])
-    for lo in range(0, x.shape[0], _BLOCK_ROWS):
-        b = x[lo : lo + _BLOCK_ROWS]
-        out += np.einsum("ij,ij->j", b, b)
-    return np.sqrt(out)
-
-
 def _residuals(
     x: FloatArray,
     y: FloatArray,
@@ -293,7 +301,7 @@ def _residuals(
         xl = x[:, cols].astype(np.longdouble) / scale.astype(np.longdouble)
         exact = y.astype(np.longdouble) - xl @ beta_s.astype(np.longdouble)
         return exact.astype(np.float64)
-    if x.shape[0] <= _BLOCK_ROWS and cols.size == x.shape[1]:
+    if cols.size == x.shape[1]:  # one product: no scaled copy of the design
         out: FloatArray = y - x @ (beta_s / scale)
         return out
     out = y.astype(np.float64, copy=True)

@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from .._threads import run_parallel
 from .._types import FloatArray, IntArray
 from ..errors import DroppedRowsWarning, warn
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.factors import has_pending_bases
-from .columns import RESERVED, _bad_dtype, check_magnitudes
+from .columns import RESERVED, _bad_dtype, check_magnitudes, check_tops
 from .formula import formulas, parse_formula, side_vars
 from .sample import RowAccounting, codes, missing_mask, weights_of
 
@@ -157,25 +158,34 @@ def lean_design(
     if any(_bad_dtype(cols[v]) is not None for v in used if v not in numeric):
         return None
     n = len(data)
+    terms = tuple("Intercept" if t is None else t for t in plain.rhs)
+    arrays = {v: cols[v].to_numpy() for v in numeric}
+    x = np.empty((n, len(terms)), order="F")
+    # each column is copied into the design and checked on the way, in threads
+    checked = run_parallel(
+        lambda j: _fill(x[:, j], arrays.get(plain.rhs[j] or "")), range(len(terms)), rows=n
+    )
+    tops = {t: top for t, (top, _) in zip(terms, checked, strict=True)}
+    finite = {t: ok for t, (_, ok) in zip(terms, checked, strict=True)}
+    for v in numeric:
+        if v not in finite:
+            tops[v], finite[v] = _fill(None, arrays[v])
     missing_counts: dict[str, int] = {}
     complete: NDArray[np.bool_] | None = None
     for v in used:
-        miss = missing_mask(cols[v])
-        count = int(miss.sum())
+        plain_int = isinstance(cols[v].dtype, np.dtype) and cols[v].dtype.kind in "iub"
+        miss = None if finite.get(v, False) or plain_int else missing_mask(cols[v])
+        count = 0 if miss is None else int(miss.sum())
         missing_counts[v] = count
-        if count:
+        if miss is not None and count:
             complete = ~miss if complete is None else complete & ~miss
     n_used = n if complete is None else int(complete.sum())
     if n_used == 0:
         return None  # the general path reports it (or builds an empty partition)
-    arrays = {v: cols[v].to_numpy() for v in numeric}
     if complete is not None:
         arrays = {v: a[complete] for v, a in arrays.items()}
-    terms = tuple("Intercept" if t is None else t for t in plain.rhs)
-    x = np.empty((n_used, len(terms)), order="F")
-    for j, t in enumerate(plain.rhs):
-        x[:, j] = 1.0 if t is None else arrays[t]
-    y = arrays[plain.depvar].astype(np.float64, copy=True)
+        x = np.asfortranarray(x[complete])
+    y = np.asarray(arrays[plain.depvar], dtype=np.float64)
     kind = spec.weights.kind if spec.weights is not None else None
     weights = None
     dropped_zero = 0
@@ -187,9 +197,12 @@ def lean_design(
             dropped_zero = int((~positive).sum())
             y, x, weights = y[positive], np.asfortranarray(x[positive]), weights[positive]
             complete = positive if complete is None else _narrow(complete, positive)
-    check_magnitudes(plain.depvar, y, terms, x)
     if len(y) == 0:
         return None
+    if len(y) < n:  # the extremes of the rows left
+        check_magnitudes(plain.depvar, y, terms, x)
+    else:
+        check_tops([(plain.depvar, tops[plain.depvar]), *((t, tops[t]) for t in terms)], n)
     if weights is not None and kind in (WeightKind.AWEIGHT, WeightKind.PWEIGHT) and not partition:
         weights = weights * (len(weights) / weights.sum())
     dropped_missing = n - n_used
@@ -221,6 +234,31 @@ def lean_design(
         rhs_vars=plain.rhs_vars,
         lhs_vars=plain.lhs_vars,
     )
+
+
+#: Rows per block of a column copied and checked in cache.
+_BLOCK = 65_536
+
+
+def _fill(out: FloatArray | None, values: NDArray[Any] | None) -> tuple[float, bool]:
+    """Copy ``values`` into ``out`` (ones when None; no copy when ``out`` is None) block by
+    block, and return the largest absolute value and whether all are finite: a block's
+    extremes are finite exactly when it has no NaN or infinity."""
+    if values is None:
+        assert out is not None
+        out[:] = 1.0
+        return 1.0, True
+    top, finite = 0.0, True
+    for lo in range(0, values.shape[0], _BLOCK):
+        block = values[lo : lo + _BLOCK]
+        if out is not None:
+            seg = out[lo : lo + _BLOCK]
+            seg[:] = block
+            block = seg
+        hi, low = float(block.max()), float(block.min())
+        finite = finite and np.isfinite(hi) and np.isfinite(low)
+        top = max(top, hi, -low)
+    return top, bool(finite)
 
 
 def _narrow(complete: NDArray[np.bool_], positive: NDArray[np.bool_]) -> NDArray[np.bool_]:

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.sparse import csr_matrix
 
-from .._threads import run_parallel
+from .._threads import MIN_PARALLEL_ROWS, n_threads, run_parallel
 from .._types import FloatArray, IntArray
 
 __all__ = ["direct_project", "group_sums"]
@@ -227,13 +227,23 @@ def _cg(system: _Reduced, rhs: FloatArray, dense_ns: float | None) -> FloatArray
 
 def _row_blocks(a: csr_matrix, k: int) -> list[tuple[int, int, csr_matrix]]:
     """``a`` cut into row blocks of about ``_WORK_PER_BLOCK`` multiply-adds against ``k``
-    columns (the cut depends only on the sizes, not on the number of threads)."""
+    columns, views of its arrays (each output row of a product comes from one block, so
+    the cut changes no number; without threads there is one block)."""
     rows = a.shape[0]
     parts = max(1, min(8, a.nnz * k // _WORK_PER_BLOCK, rows))
-    if parts == 1:
+    if parts == 1 or n_threads() == 1 or a.nnz * k < MIN_PARALLEL_ROWS:
         return [(0, rows, a)]
     edges = np.linspace(0, rows, parts + 1).astype(np.int64).tolist()
-    return [(lo, hi, a[lo:hi]) for lo, hi in pairwise(edges)]
+    out = []
+    for lo, hi in pairwise(edges):
+        start, end = int(a.indptr[lo]), int(a.indptr[hi])
+        view = csr_matrix(
+            (a.data[start:end], a.indices[start:end], a.indptr[lo : hi + 1] - start),
+            shape=(hi - lo, a.shape[1]),
+            copy=False,
+        )
+        out.append((lo, hi, view))
+    return out
 
 
 def _spmm(blocks: list[tuple[int, int, csr_matrix]], v: FloatArray) -> FloatArray:

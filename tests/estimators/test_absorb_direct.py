@@ -68,6 +68,18 @@ def test_every_route_equals_the_dummy_regression(three: bool, weights: str, bloc
     dense = demean(x, codes, weights=w, tol=1e-12, method="direct")
     np.testing.assert_allclose(auto.values / sd, exact / sd, rtol=0, atol=TOL)
     np.testing.assert_allclose(dense.values / sd, exact / sd, rtol=0, atol=TOL)
+    # solved in the reduced space, passing the check against the data: no sweeps after
+    assert auto.iterations == dense.iterations == 1
+
+
+def test_the_reduced_matrix_is_the_schur_complement() -> None:
+    x, codes = _problem(9, n=600, three=True)
+    w = np.random.default_rng(9).uniform(0.5, 2.0, len(x))
+    system, _ = _system(x, codes, w)
+    d1, z = _dummies(codes[0]), _dummies(*codes[1:])
+    zw, d1w = z * w[:, None], d1 * w[:, None]
+    schur = z.T @ zw - (z.T @ d1w) @ np.linalg.solve(d1.T @ d1w, d1w.T @ z)
+    np.testing.assert_allclose(system.dense(), schur, rtol=0, atol=1e-10 * np.abs(schur).max())
 
 
 def _system(x: np.ndarray, codes: list[np.ndarray], w: np.ndarray | None):

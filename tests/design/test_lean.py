@@ -174,3 +174,26 @@ def test_regression_through_both_paths_is_identical() -> None:
     pd.testing.assert_series_equal(lean.params, general.params, check_exact=True)
     pd.testing.assert_frame_equal(lean.cov, general.cov, check_exact=True)
     assert lean.notes == general.notes
+
+
+def test_big_data_blocks_equal_general() -> None:
+    """Columns copied and checked in blocks (and threads): non-finite values in late
+    blocks, a magnitude error found by the blocks' extremes."""
+    rng = np.random.default_rng(5)
+    n = 300_000
+    d = pd.DataFrame(
+        {"y": rng.normal(size=n), "x1": rng.normal(size=n), "g": rng.integers(0, 50, n)}
+    )
+    d["x2"] = rng.integers(0, 9, n).astype(np.int16)
+    d.loc[[250_000], "x1"] = np.nan
+    d.loc[[140_000], "y"] = -np.inf
+    spec = vcereg.parse("y ~ x1 + x2 | vce(cluster g)")
+    lean, w_lean = _with_warnings(spec, d, extra=("g",))
+    general, w_general = _general(spec, d, extra=("g",))
+    _same(lean, general)
+    assert w_lean == w_general and lean.rows.dropped_missing == 2
+    clean = d.dropna().replace(-np.inf, 0.0)
+    _same(_with_warnings(spec, clean, extra=("g",))[0], _general(spec, clean, extra=("g",))[0])
+    huge = clean.assign(x1=lambda f: f["x1"].where(f.index != 200_000, 1e160))
+    with pytest.raises(vcereg.errors.EstimationError, match="x1 reaches 1e"):
+        build(spec, huge, extra=("g",))

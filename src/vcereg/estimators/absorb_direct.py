@@ -6,10 +6,11 @@ With ``D1`` the largest effect and ``Z = [D2 ...]`` the others' dummies, the coe
 ``S = Z'WZ - Z'WD1 (D1'WD1)^-1 D1'WZ`` (``M1`` removes D1's weighted group means); then
 ``x - Z b`` with D1's group means removed is the residual. All columns are solved at once.
 
-``S`` is never needed as a dense matrix to multiply by it: ``C = D1'WZ`` is sparse (one
-entry per pair of levels seen together), so ``S v`` costs two sparse products. Conjugate
-gradients on ``S`` (Jacobi-preconditioned) therefore cost a fraction of a sweep over the
-data per iteration, and on connected data they reach rounding level in a dozen or so.
+``S`` is never needed as a dense matrix to multiply by it: ``C = D1'WZ`` is sparse (at
+most one entry per row of the data), so ``S v`` costs two sparse products. Conjugate
+gradients on ``S`` (preconditioned by the levels' sizes) therefore cost a fraction of a
+sweep over the data per iteration, and on connected data they reach rounding level in
+a dozen or so.
 When they converge slowly (weakly connected effects) and the small effects have few
 levels, ``S`` is formed (its work is the pairs of levels within each group of ``D1``) and
 factorised: one reference level of each small effect is fixed at zero, which removes the
@@ -31,6 +32,7 @@ from scipy.sparse import csr_matrix
 
 from .._threads import MIN_PARALLEL_ROWS, n_threads, run_parallel
 from .._types import FloatArray, IntArray
+from .absorb_codes import grouped_csr
 
 __all__ = ["direct_project", "group_sums"]
 
@@ -54,7 +56,7 @@ _NS_PAIR, _NS_FLOP, _NS_MADD = 12.0, 0.04, 1.0
 class _Reduced:
     """The system ``S b = r`` in the small effects' levels, ``S`` held as sparse factors."""
 
-    cross: csr_matrix  # C = D1'WZ (g1 x m), one entry per pair of levels seen together
+    cross: csr_matrix  # C = D1'WZ (g1 x m), one entry per row (duplicates not summed)
     cross_rows: list[tuple[int, int, csr_matrix]]  # C in row blocks, for threads
     cross_t_rows: list[tuple[int, int, csr_matrix]]  # C' (m x g1) in row blocks
     inv_n1: FloatArray  # 1 / (weighted) size of each D1 group, 0 for empty ones
@@ -72,18 +74,11 @@ class _Reduced:
             out += self.between @ v
         return out
 
-    def diagonal(self) -> FloatArray:
-        """``diag(S)``: each small level's weight minus what D1's group means explain."""
-        rows = np.repeat(self.inv_n1, np.diff(self.cross.indptr))
-        explained = np.bincount(
-            self.cross.indices, weights=self.cross.data**2 * rows, minlength=self.counts.size
-        )
-        out: FloatArray = self.counts - explained
-        return out
-
     def dense(self) -> FloatArray:
         """``S`` as a dense (m x m) matrix."""
-        schur = -_cross_gram(self.cross, self.inv_n1)
+        cross = self.cross.copy()
+        cross.sum_duplicates()  # its work is the pairs within rows: fewer once summed
+        schur = -_cross_gram(cross, self.inv_n1)
         schur[np.diag_indices(self.counts.size)] += self.counts
         if self.between is not None:
             schur += self.between.toarray()
@@ -113,9 +108,9 @@ def direct_project(
     small = [g for g in range(len(fes)) if g != big]
     offsets = np.cumsum([0, *(sizes[g] for g in small)])
     m = int(offsets[-1])
-    if m == 0 or m > max_levels:
+    if m == 0 or (force and m > max_levels):
         return None
-    dense_ok = force or m**3 <= _CROSSOVER * n * p
+    dense_ok = m <= max_levels and (force or m**3 <= _CROSSOVER * n * p)
     c1, g1 = fes[big], sizes[big]
     system = _reduced(fes, w, big, small, sizes, offsets, p)
     means1 = group_sums(c1, g1, out, w) * system.inv_n1[:, None]
@@ -159,7 +154,7 @@ def _reduced(
     else:
         z_codes = np.concatenate([fes[g] + offsets[i] for i, g in enumerate(small)])
         rows, data = np.tile(c1, len(small)), np.tile(wts, len(small))
-    cross = csr_matrix((data, (rows, z_codes)), shape=(g1, m))  # duplicates summed
+    cross = grouped_csr(rows, z_codes, data, (g1, m))
     counts = np.asarray(cross.sum(axis=0), dtype=np.float64).ravel()
     between = None
     if len(small) > 1:  # Z'WZ between two small effects: counts of pairs of levels
@@ -170,7 +165,7 @@ def _reduced(
         ]
         left = np.concatenate([a for a, _ in pieces] + [b for _, b in pieces])
         right = np.concatenate([b for _, b in pieces] + [a for a, _ in pieces])
-        between = csr_matrix((np.tile(wts, 2 * len(pieces)), (left, right)), shape=(m, m))
+        between = grouped_csr(left, right, np.tile(wts, 2 * len(pieces)), (m, m))
     blocks = [(int(offsets[i]), int(offsets[i + 1])) for i in range(len(small))]
     rows_c, rows_t = _row_blocks(cross, p), _row_blocks(cross.T.tocsr(), p)
     return _Reduced(cross, rows_c, rows_t, inv_n1, counts, between, blocks)
@@ -184,9 +179,8 @@ def _cg(system: _Reduced, rhs: FloatArray, dense_ns: float | None) -> FloatArray
     none) is predicted to finish sooner than the iterations still needed.
     """
     m, p = rhs.shape
-    diag = system.diagonal()
-    # levels nested in a D1 group have no variation left (S's row is zero): skipped
-    inv_diag = np.divide(1.0, diag, out=np.zeros(m), where=diag > 1e-12 * system.counts)
+    # preconditioned by the diagonal of Z'WZ: the size of each level
+    inv_diag = np.divide(1.0, system.counts, out=np.zeros(m), where=system.counts > 0)
     between = 0 if system.between is None else system.between.nnz
     iter_ns = _NS_MADD * p * (2 * system.cross.nnz + between + 8 * m)
     cap = 10_000 if dense_ns is None else max(30, int(3 * dense_ns / iter_ns))

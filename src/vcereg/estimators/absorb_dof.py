@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .._types import IntArray
-from .absorb_codes import check_codes
+from .absorb_codes import check_codes, grouped_csr
 
 __all__ = ["AbsorbedDof", "absorbed_dof"]
 
@@ -46,7 +45,7 @@ def _nested_within(fe: IntArray, levels: int, cluster: IntArray) -> bool:
 
 def _mobility_groups(a: IntArray, la: int, b: IntArray, lb: int) -> int:
     """Connected components of the bipartite graph linking levels of ``a`` and ``b``."""
-    edges = coo_matrix((np.ones(a.size), (a, b + la)), shape=(la + lb, la + lb)).tocsr()
+    edges = grouped_csr(a, b + la, np.ones(a.size), (la + lb, la + lb))
     # weak components of the one-way edges a -> b are the undirected components; passing
     # a CSR graph and asking for them directly skips scipy's symmetrising copy
     n_components, _ = connected_components(edges, directed=True, connection="weak")

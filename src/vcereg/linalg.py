@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from ._types import FloatArray
 from .errors import EstimationError
 
-__all__ = ["RANK_TOL", "LeastSquares", "least_squares", "refinement", "tri_solve"]
+__all__ = ["RANK_TOL", "LeastSquares", "augmented_gram", "least_squares", "refinement", "tri_solve"]
 
 
 #: A scaled column whose distance to the span of the earlier columns is below this is
@@ -121,7 +121,7 @@ def _r_factor(a: FloatArray) -> FloatArray:
     return r
 
 
-def _gram_pass(x: FloatArray, y: FloatArray) -> FloatArray:
+def augmented_gram(x: FloatArray, y: FloatArray) -> FloatArray:
     """The Gram matrix of ``[X y]`` in one pass over the rows: each block of rows is read
     from memory once for both ``X'X`` and ``X'y`` (two full products read X twice)."""
     k = x.shape[1]
@@ -216,7 +216,7 @@ def least_squares(x: FloatArray, y: FloatArray, *, tol: float = RANK_TOL) -> Lea
     if n == 0:
         raise EstimationError("no observations to estimate the model")
     # big problems: the column norms come from the Gram matrix, one pass for both
-    gram = _gram_pass(x, y) if n > _GRAM_ROWS else None
+    gram = augmented_gram(x, y) if n > _GRAM_ROWS else None
     if gram is not None:
         norms = np.sqrt(np.diag(gram)[:k])
         y_norm = float(np.sqrt(gram[k, k])) or 1.0

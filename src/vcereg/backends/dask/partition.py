@@ -347,8 +347,8 @@ def _pass2_block(part: pd.DataFrame, setup: Setup, sol: Solution) -> Pass2:
     w = _weights(d, sol)
     x_w, y_w = _kept(d, sol, w)
     u = y_w - x_w @ sol.lstsq.beta
-    wt = np.ones_like(d.y) if w is None else w
     dev = d.y - sol.ybar if d.has_intercept else d.y
+    tss = float(dev @ dev) if w is None else float(w @ (dev * dev))
     meat, high = None, 0
     fw = d.weights if d.weight_kind is WeightKind.FWEIGHT else None
     if sol.power is not None:
@@ -366,24 +366,23 @@ def _pass2_block(part: pd.DataFrame, setup: Setup, sol: Solution) -> Pass2:
         meat = _tsqr(np.asfortranarray(x_w * root[:, None]))
     cells = None
     if sol.clusters:
-        cells = _cell_sums(part, d.index, sol.clusters, x_w, u)
-    return Pass2(float(u @ u), float(wt @ (dev * dev)), meat, high, cells)
+        cells = _cell_sums(part, d, sol.clusters, x_w, u)
+    return Pass2(float(u @ u), tss, meat, high, cells)
 
 
 def _cell_sums(
-    part: pd.DataFrame, rows: pd.Index, clusters: tuple[str, ...], x: FloatArray, u: FloatArray
+    part: pd.DataFrame, d: Design, clusters: tuple[str, ...], x: FloatArray, u: FloatArray
 ) -> pd.DataFrame:
     """Score sums ``sum x_i u_i`` per cell of the cluster variables, indexed by their
-    values (so that cells add up across partitions): the cells are numbered and summed
-    with ``np.bincount`` (vce.kernels.cluster_scores), not by a pandas group-by."""
+    values (so that cells add up across partitions): summed by ``np.bincount`` over the
+    design's cluster codes (vce.kernels.cluster_scores), not by a pandas group-by."""
     frame = part.reset_index(drop=True)
-    whole = isinstance(rows, pd.RangeIndex) and len(rows) == len(frame)
-    keyed = [_numbered(frame[c] if whole else frame[c].iloc[rows]) for c in clusters]
+    keyed = [(d.groups[c], _values_of(frame[c], d.index, d.groups[c])) for c in clusters]
     if len(keyed) == 1:
         (cell, uniques), index = keyed[0], None
         index = pd.Index(uniques, name=clusters[0])
     else:
-        sizes = [len(u_) for _, u_ in keyed]
+        sizes = [len(values) for _, values in keyed]
         combined = np.zeros(len(u), dtype=np.int64)
         for (codes, _), size in zip(keyed, sizes, strict=True):
             combined = combined * size + codes
@@ -397,10 +396,12 @@ def _cell_sums(
     return pd.DataFrame(sums, index=index, columns=[f"s{j}" for j in range(x.shape[1])])
 
 
-def _numbered(keys: pd.Series) -> tuple[IntArray, pd.Index]:
-    """Codes 0..L-1 of ``keys`` and the values they stand for."""
-    codes, uniques = pd.factorize(keys, sort=False)
-    return codes.astype(np.int64, copy=False), pd.Index(uniques)
+def _values_of(keys: pd.Series, rows: pd.Index, codes: IntArray) -> pd.Index:
+    """The value each code 0..L-1 stands for, from the rows of the sample (O(N))."""
+    where = np.zeros(int(codes.max()) + 1 if codes.size else 0, dtype=np.int64)
+    where[codes] = np.arange(codes.size)  # a row of each code (all have the same value)
+    out: pd.Index = pd.Index(keys.iloc[np.asarray(rows)[where]])
+    return out
 
 
 def combine_pass2(parts: Sequence[Pass2]) -> Pass2:

@@ -29,6 +29,7 @@ RANK_TOL = 1e-13
 _BLOCK_ROWS = 65_536
 _EXTENDED_ROWS = 100_000
 _GRAM_ROWS = 2_000  # above this the checked Gram factorisation beats QR (one BLAS pass)
+_CACHED_BYTES = 16 * 2**20  # a design up to this size is read from cache a second time
 _REFINE_COND = 1e2  # scaled R: QR's error grows like eps * cond^2 for large residuals
 _EXTENDED_COND = 1e3
 _CHEAP_ROWS = 20_000  # below this, refinement costs next to nothing: always refine
@@ -126,6 +127,12 @@ def augmented_gram(x: FloatArray, y: FloatArray) -> FloatArray:
     from memory once for both ``X'X`` and ``X'y`` (two full products read X twice)."""
     k = x.shape[1]
     gram = np.zeros((k + 1, k + 1))
+    if x.nbytes <= _CACHED_BYTES:  # it stays in cache: two products, fewer BLAS calls
+        gram[:k, :k] = x.T @ x
+        gram[:k, k] = x.T @ y
+        gram[k, k] = float(y @ y)
+        gram[k, :k] = gram[:k, k]
+        return gram
     for lo in range(0, x.shape[0], _BLOCK_ROWS):
         b, yb = x[lo : lo + _BLOCK_ROWS], y[lo : lo + _BLOCK_ROWS]
         gram[:k, :k] += b.T @ b

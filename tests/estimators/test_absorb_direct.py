@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vcereg.errors import EstimationError
+from vcereg.estimators import absorb
 from vcereg.estimators import absorb_direct as ad
 from vcereg.estimators.absorb import demean
 
@@ -162,3 +164,30 @@ def test_row_blocks_of_the_sparse_products_change_nothing(monkeypatch) -> None:
         monkeypatch.setenv("VCEREG_NUM_THREADS", threads)
         out[threads] = demean(x, [firm, year]).values
     np.testing.assert_array_equal(out["1"], out["2"])
+
+
+def test_small_effects_too_many_for_the_dense_solve(monkeypatch) -> None:
+    """More levels besides the largest effect than the dense solve takes, and a sparse
+    block between the two small effects (limits lowered so the reference stays cheap):
+    CG alone, in the reduced space."""
+    monkeypatch.setattr(absorb, "_DIRECT_MAX_LEVELS", 20)
+    monkeypatch.setattr(ad, "_DENSE_CELLS", 50)
+    x, codes = _problem(10, three=True)
+    assert (codes[1].max() + 1) * (codes[2].max() + 1) > ad._DENSE_CELLS
+    res = demean(x, codes, tol=1e-12)
+    assert res.iterations == 1  # solved in the reduced space, no sweeps after
+    with pytest.raises(EstimationError, match="at most 20 levels"):
+        demean(x, codes, method="direct")
+    exact = _exact(x, codes, None)
+    sd = x.std(axis=0)
+    np.testing.assert_allclose(res.values / sd, exact / sd, rtol=0, atol=TOL)
+
+
+def test_cg_reaches_rounding_level_or_says_it_stalled() -> None:
+    # each small effect's constant is in the null space: rounding there is projected out,
+    # so connected effects converge; several components leave null directions CG cannot
+    # know, and it stops (the dense solve or the sweeps take over)
+    for blocks, converges in ((1, True), (3, False)):
+        x, codes = _problem(10, three=True, blocks=blocks)
+        system, rhs = _system(x - x.mean(axis=0), codes, None)
+        assert (ad._cg(system, rhs, dense_ns=None) is not None) == converges

@@ -7,12 +7,13 @@ array per effect, values ``0..G-1``, all of length N. Everything is O(N) per pas
 ``np.bincount``; no dense dummy matrix and no N x N object is ever formed.
 
 Demeaning with several effects solves the least-squares projection onto ``span[D1 D2 ...]``.
-When every effect but the largest has few levels together (firm and year, worker and
-quarter), the projection is computed directly: the largest effect ``D1`` is eliminated by
-group means and the small ones solve their normal equations through the Schur complement
-``S = Z'WZ - Z'WD1 (D1'WD1)^-1 D1'WZ`` (``Z = [D2 ...]``, at most a few thousand columns),
-all columns at once, in a handful of sparse passes over the data. Otherwise, or if the
-direct solution fails its orthogonality check, symmetric Kaczmarz sweeps accelerated by
+The largest effect ``D1`` is eliminated by group means and the others solve their normal
+equations through the Schur complement ``S = Z'WZ - Z'WD1 (D1'WD1)^-1 D1'WZ``
+(``Z = [D2 ...]``), all columns at once, in the space of their levels
+(:mod:`.absorb_direct`): by conjugate gradients on ``S`` held as sparse factors, or, when
+those converge slowly and the small effects have at most a couple of thousand levels
+together (firm and year, worker and quarter), by a dense factorisation of ``S``. If that
+fails its orthogonality check against the data, symmetric Kaczmarz sweeps accelerated by
 conjugate gradients finish the job, reghdfe's default (Correia 2017, "Linear Models with
 High-Dimensional Fixed Effects: An Efficient and Feasible Estimator").
 """
@@ -196,10 +197,11 @@ def demean(
     tol, maxiter
         Convergence tolerance (relative change) and the cap on accelerated sweeps.
     method
-        ``"auto"``: the direct solve when the effects other than the largest have at most
-        2,000 levels together (fewer on small data, where sweeps are cheap), checked,
-        with CG for what it leaves; ``"cg"``: only the accelerated sweeps; ``"direct"``:
-        like auto, but an error if the direct solve does not apply.
+        ``"auto"``: the solve in the small effects' levels (CG on the Schur complement;
+        the dense factorisation when CG would take longer and the effects other than the
+        largest have at most 2,000 levels together), checked against the data, with the
+        accelerated sweeps for what it leaves; ``"cg"``: only the accelerated sweeps;
+        ``"direct"``: the dense factorisation, an error if it does not apply.
     copy
         With ``copy=False`` a Fortran-ordered float64 2-D input is demeaned in place (the
         caller's scratch array), saving a copy of the data.

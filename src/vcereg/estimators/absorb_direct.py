@@ -52,6 +52,12 @@ _WORK_PER_BLOCK = 500_000
 _NS_PAIR, _NS_FLOP, _NS_MADD = 12.0, 0.04, 1.0
 
 
+#: A block of Z'WZ between two small effects: their ranges of levels, and the block
+#: (dense when it has at most _DENSE_CELLS cells, else sparse).
+_Pair = tuple[tuple[int, int], tuple[int, int], "FloatArray | csr_matrix"]
+_DENSE_CELLS = 1_000_000
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class _Reduced:
     """The system ``S b = r`` in the small effects' levels, ``S`` held as sparse factors."""
@@ -61,7 +67,7 @@ class _Reduced:
     cross_t_rows: list[tuple[int, int, csr_matrix]]  # C' (m x g1) in row blocks
     inv_n1: FloatArray  # 1 / (weighted) size of each D1 group, 0 for empty ones
     counts: FloatArray  # diagonal of Z'WZ: (weighted) size of each small level
-    between: csr_matrix | None  # Z'WZ off its diagonal blocks (pairs of small effects)
+    between: list[_Pair]  # Z'WZ off its diagonal blocks (pairs of small effects)
     blocks: list[tuple[int, int]]  # each small effect's range of levels
 
     def matvec(self, v: FloatArray) -> FloatArray:
@@ -70,8 +76,9 @@ class _Reduced:
         u *= self.inv_n1[:, None]
         out = self.counts[:, None] * v
         out -= _spmm(self.cross_t_rows, u)
-        if self.between is not None:
-            out += self.between @ v
+        for (la, ha), (lb, hb), block in self.between:
+            out[la:ha] += block @ v[lb:hb]
+            out[lb:hb] += block.T @ v[la:ha]
         return out
 
     def dense(self) -> FloatArray:
@@ -80,8 +87,10 @@ class _Reduced:
         cross.sum_duplicates()  # its work is the pairs within rows: fewer once summed
         schur = -_cross_gram(cross, self.inv_n1)
         schur[np.diag_indices(self.counts.size)] += self.counts
-        if self.between is not None:
-            schur += self.between.toarray()
+        for (la, ha), (lb, hb), block in self.between:
+            dense = block if isinstance(block, np.ndarray) else block.toarray()
+            schur[la:ha, lb:hb] += dense
+            schur[lb:hb, la:ha] += dense.T
         return schur
 
 
@@ -156,17 +165,19 @@ def _reduced(
         rows, data = np.tile(c1, len(small)), np.tile(wts, len(small))
     cross = grouped_csr(rows, z_codes, data, (g1, m))
     counts = np.asarray(cross.sum(axis=0), dtype=np.float64).ravel()
-    between = None
-    if len(small) > 1:  # Z'WZ between two small effects: counts of pairs of levels
-        pieces = [
-            (fes[ga] + offsets[i], fes[gb] + offsets[j])
-            for i, ga in enumerate(small)
-            for j, gb in enumerate(small[i + 1 :], start=i + 1)
-        ]
-        left = np.concatenate([a for a, _ in pieces] + [b for _, b in pieces])
-        right = np.concatenate([b for _, b in pieces] + [a for a, _ in pieces])
-        between = grouped_csr(left, right, np.tile(wts, 2 * len(pieces)), (m, m))
     blocks = [(int(offsets[i]), int(offsets[i + 1])) for i in range(len(small))]
+    between: list[_Pair] = []  # Z'WZ between two small effects: counts of pairs of levels
+    for i, ga in enumerate(small):
+        for j, gb in enumerate(small[i + 1 :], start=i + 1):
+            sa, sb = sizes[ga], sizes[gb]
+            block: FloatArray | csr_matrix
+            if sa * sb <= _DENSE_CELLS:
+                block = np.bincount(fes[ga] * sb + fes[gb], weights=w, minlength=sa * sb)
+                block = block.reshape(sa, sb)
+            else:
+                block = grouped_csr(fes[ga], fes[gb], wts, (sa, sb))
+                block.sum_duplicates()  # once: every product then reads each pair once
+            between.append((blocks[i], blocks[j], block))
     rows_c, rows_t = _row_blocks(cross, p), _row_blocks(cross.T.tocsr(), p)
     return _Reduced(cross, rows_c, rows_t, inv_n1, counts, between, blocks)
 
@@ -181,11 +192,11 @@ def _cg(system: _Reduced, rhs: FloatArray, dense_ns: float | None) -> FloatArray
     m, p = rhs.shape
     # preconditioned by the diagonal of Z'WZ: the size of each level
     inv_diag = np.divide(1.0, system.counts, out=np.zeros(m), where=system.counts > 0)
-    between = 0 if system.between is None else system.between.nnz
+    between = sum(2 * (b.size if isinstance(b, np.ndarray) else b.nnz) for *_, b in system.between)
     iter_ns = _NS_MADD * p * (2 * system.cross.nnz + between + 8 * m)
     cap = 10_000 if dense_ns is None else max(30, int(3 * dense_ns / iter_ns))
     b = np.zeros((m, p))
-    r = rhs.copy()
+    r = _off_constants(rhs.copy(), system.blocks)
     z = r * inv_diag[:, None]
     d = z.copy()
     rz = np.einsum("ij,ij->j", r, z)
@@ -200,6 +211,7 @@ def _cg(system: _Reduced, rhs: FloatArray, dense_ns: float | None) -> FloatArray
         alpha = np.divide(rz, dsd, out=np.zeros(p), where=active & (dsd > 0))
         b += d * alpha
         r -= sd * alpha
+        _off_constants(r, system.blocks)
         np.multiply(r, inv_diag[:, None], out=z)
         rz_new = np.einsum("ij,ij->j", r, z)
         beta = np.divide(rz_new, rz, out=np.zeros(p), where=active & (rz > 0))
@@ -207,6 +219,8 @@ def _cg(system: _Reduced, rhs: FloatArray, dense_ns: float | None) -> FloatArray
         d += z
         rz = np.where(active, rz_new, rz)
         history.append(rz)
+        if it >= 20 and np.any(active & (rz > 0.25 * history[-11])):
+            return None  # stalled: rounding (or an unknown null direction) at its floor
         if dense_ns is not None and it >= 4:
             # per-iteration reduction of the slowest column over the last three
             old, now = history[-4], rz
@@ -217,6 +231,16 @@ def _cg(system: _Reduced, rhs: FloatArray, dense_ns: float | None) -> FloatArray
                 if left * iter_ns > dense_ns:
                     return None
     return None if (rz > target).any() else b
+
+
+def _off_constants(r: FloatArray, blocks: list[tuple[int, int]]) -> FloatArray:
+    """``r`` without its mean over each small effect's levels (in place). Each effect's
+    constant is in the null space of ``S`` (its dummies sum to the constant, which lies in
+    ``span(D1)``): the right-hand side has no component there but rounding, which CG
+    cannot remove and which would keep its residual from reaching rounding level."""
+    for lo, hi in blocks:
+        r[lo:hi] -= r[lo:hi].mean(axis=0)
+    return r
 
 
 def _row_blocks(a: csr_matrix, k: int) -> list[tuple[int, int, csr_matrix]]:

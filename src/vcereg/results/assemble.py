@@ -37,7 +37,7 @@ def assemble(
     """Build a :class:`Results` from the pieces (used by the api)."""
     terms = design.terms
     df_model = float(len(slopes(design, fit)))
-    r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")
+    r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")  # NaN for ML fits
     n = fit.nobs
     centered = 1 if design.has_intercept else 0
     # Root MSE and adjusted R-squared count every absorbed level, even those the variance
@@ -45,7 +45,7 @@ def assemble(
     df_fit = fit.df_resid if df_fit is None else df_fit
     r2_adj = 1 - (1 - r2) * (n - centered) / df_fit
     names = display_names(spec, design)
-    fields = vce_fields(spec, design, fit, vres, notes)
+    fields = vce_fields(spec, design, fit, vres, notes, data)
     return Results(
         depvar=design.depvar,
         terms=terms,
@@ -72,6 +72,7 @@ def assemble(
         _fit=fit,
         _design=design,
         _data=data,
+        ml=fit.ml,
         **fields,
     )
 
@@ -84,6 +85,9 @@ def with_panel(result: Results, panel: PanelStats | None, nobs: int | None = Non
     changes: dict[str, Any] = {"panel": panel, "rsquared_within": panel.r2_within}
     if panel.model == "re":
         changes |= {"rsquared": panel.r2_overall, "rsquared_adj": float("nan")}
+    if panel.model == "fe":  # Stata's e(r2_a) after xtreg, fe adjusts the within R-squared
+        n, df = float(result.nobs), float(result.df_resid)
+        changes["rsquared_adj"] = 1 - (1 - panel.r2_within) * (n - 1) / df
     if nobs is not None:
         changes["nobs"] = nobs
     return replace(result, **changes)

@@ -37,6 +37,7 @@ def _data(seed: int = 0, n: int = 300) -> pd.DataFrame:
             "s": rng.choice(["a", "b", "c", "d"], n).astype(object),
             "gf": rng.integers(0, 9, n).astype(float),
             "f": rng.integers(0, 30, n),
+            "t": rng.permutation(n) * 2 + 1990,  # a time variable, rows not in time order
         }
     )
     d.loc[[3, 7], "y"] = np.nan
@@ -103,6 +104,7 @@ CASES = [
     ("y ~ x1 + x2 | fe(f s) | vce(cluster g)", ("g",)),
     ("y ~ x1 | fe(gf)", ()),
     ("x2 ~ x3 + x5", ()),
+    ("y ~ x1 + x2 | vce(hac t, lags(2))", ("t",)),  # time codes in time order
 ]
 
 
@@ -148,6 +150,8 @@ def test_other_models_take_the_general_path(model: str) -> None:
 
 def test_errors_are_the_general_paths() -> None:
     d = _data()
+    with pytest.raises(vcereg.errors.DataError, match="time variable 'ts' must hold whole"):
+        build(vcereg.parse("y ~ x1 | vce(hac ts, lags(2))"), d.assign(ts=d["s"]), extra=("ts",))
     with pytest.raises(vcereg.errors.MissingVariableError, match="'x9' not found"):
         build(vcereg.parse("y ~ x1 + x9"), d)
     dup = pd.concat([d[["y", "x1"]], d[["x1"]]], axis=1)

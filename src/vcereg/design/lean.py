@@ -27,9 +27,11 @@ from .._types import FloatArray, IntArray
 from ..errors import DroppedRowsWarning, warn
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.factors import has_pending_bases
+from ..vce import resolve
 from .columns import RESERVED, _bad_dtype, check_magnitudes, check_tops
 from .formula import formulas, parse_formula, side_vars
 from .sample import RowAccounting, codes, missing_mask, weights_of
+from .tsops import time_codes
 
 __all__ = ["LeanDesign", "lean_design"]
 
@@ -213,8 +215,9 @@ def lean_design(
         dropped_zero_weight=dropped_zero,
         n_used=len(y),
     )
-    for msg in rows.messages():
+    for msg in () if partition else rows.messages():  # partitions: the client reports
         warn(msg, DroppedRowsWarning)
+    time = resolve(spec.vce)[0].time_variables(spec.vce)  # HAC's and DK's time: in time order
 
     def kept(v: str) -> pd.Series:
         return cols[v] if complete is None else cols[v][complete]
@@ -227,7 +230,7 @@ def lean_design(
         has_intercept=None in plain.rhs,
         weights=weights,
         weight_kind=kind,
-        groups={v: codes(kept(v)) for v in extra},
+        groups={v: time_codes(v, kept(v)) if v in time else codes(kept(v)) for v in extra},
         absorb={a: codes(kept(a)) for a in spec.absorb},
         index=data.index if complete is None else data.index[complete],
         rows=rows,

@@ -53,8 +53,8 @@ def _linear(kind: str, terms: list[str], lmat: FloatArray, b: FloatArray, v: Flo
 
 
 def _groups(dd: DidData) -> dict[str, IntArray]:
-    assert dd.panel is not None and dd.panel.rows is not None
-    return {k: v[dd.panel.rows] for k, v in dd.design.groups.items()}
+    assert dd.panel is not None
+    return {k: dd.panel.take(v) for k, v in dd.design.groups.items()}
 
 
 def _vres_kw(vres: Any, nobs: float) -> dict[str, Any]:
@@ -70,8 +70,8 @@ def _vres_kw(vres: Any, nobs: float) -> dict[str, Any]:
 def _user_bins(did: DidSpec, dd: DidData) -> tuple[Any, tuple[IntArray, FloatArray]]:
     """eventstudyinteract's control-cohort indicator and relative-time indicators."""
     panel = dd.panel
-    assert panel is not None and panel.rows is not None
-    rows = dd.frame.iloc[panel.rows]
+    assert panel is not None
+    rows = dd.frame if panel.rows is None else dd.frame.iloc[panel.rows]
     if did.control_var is not None:
         ctrl = rows[did.control_var].fillna(0).to_numpy(dtype=np.float64) != 0
         panel = replace(panel, cohort=np.where(ctrl, np.inf, panel.cohort))

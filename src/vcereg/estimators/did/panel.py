@@ -47,8 +47,12 @@ class StaggeredPanel:
     notes
         What was dropped or recoded, for the result's notes.
     rows
-        Position of each row in the arrays given to :func:`make_panel` (rows may have been
-        dropped), to align other per-row data such as cluster codes.
+        Position of each row in the arrays given to :func:`make_panel` when rows were
+        dropped, to align other per-row data such as cluster codes (None: all rows, in
+        order; :meth:`take` aligns either way).
+
+    Arrays may be views of the caller's (unit and period codes, the outcome) or read-only
+    broadcasts (unit weights): they are never written to.
     """
 
     y: FloatArray
@@ -61,7 +65,7 @@ class StaggeredPanel:
     cluster: IntArray | None
     is_panel: bool
     notes: tuple[str, ...] = ()
-    rows: IntArray | None = None  # positions in the arrays given to make_panel
+    rows: IntArray | None = None  # positions in the arrays given to make_panel (None: all)
 
     @property
     def n_rows(self) -> int:
@@ -79,6 +83,11 @@ class StaggeredPanel:
     def balanced(self) -> bool:
         """Every unit observed in every period (always False for cross-sections)."""
         return self.is_panel and self.n_rows == self.n_units * self.n_periods
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """Rows of ``values`` (aligned with the arrays given to :func:`make_panel`) that
+        the panel kept: ``values`` itself when all were kept."""
+        return values if self.rows is None else values[self.rows]
 
     def unit_values(self, values: FloatArray) -> FloatArray:
         """A per-row value that is constant within units, one entry per unit."""
@@ -123,10 +132,13 @@ class StaggeredPanel:
 
 
 def _recode(codes: IntArray) -> IntArray:
-    """Codes relabelled 0..G-1 over the values present (O(N) when they are small ints)."""
+    """Codes relabelled 0..G-1 over the values present (O(N) when they are small ints;
+    the input itself when it is already dense int64)."""
     c = np.asarray(codes)
     if np.issubdtype(c.dtype, np.integer) and c.size and c.min() >= 0 and c.max() < 4 * c.size:
         present = np.bincount(c) > 0
+        if present.all() and c.dtype == np.int64:
+            return c
         out: IntArray = (np.cumsum(present) - 1)[c].astype(np.int64)
         return out
     _, inverse = np.unique(c, return_inverse=True)
@@ -154,6 +166,7 @@ def make_panel(
     *,
     anticipation: float = 0.0,
     cohort_name: str = "cohort",
+    time_codes: IntArray | None = None,
 ) -> StaggeredPanel:
     """Check and index staggered-adoption data.
 
@@ -170,6 +183,9 @@ def make_panel(
         than the last period plus ``anticipation``).
     cluster
         Optional cluster codes (must be constant within units).
+    time_codes
+        Optional codes 0..T-1 of ``time`` in the order of its values (the design's): used
+        when they are, saving a sort of the rows.
 
     Examples
     --------
@@ -182,9 +198,8 @@ def make_panel(
     t = np.asarray(time, dtype=np.float64)
     if not np.all(np.isfinite(t)):
         raise DataError("the time variable has missing or non-finite values")
-    periods, period = np.unique(t, return_inverse=True)
-    period = period.astype(np.int64).ravel()
-    g = np.asarray(cohort, dtype=np.float64).copy()
+    periods, period = _periods(t, time_codes)
+    g = np.array(cohort, dtype=np.float64)  # a copy: never-treated values are recoded
     never = never_treated(g, float(periods[-1]), anticipation)
     g[never] = np.inf
     n = t.shape[0]
@@ -195,7 +210,8 @@ def make_panel(
         if cluster is not None:
             _check_unit_constant(np.asarray(cluster, dtype=np.float64), units, "cluster")
         _check_unique(units, period, periods.size)
-    weights = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+    # unweighted: a read-only broadcast of 1 (no N-vector of ones is allocated)
+    weights = np.broadcast_to(1.0, (n,)) if w is None else np.asarray(w, dtype=np.float64)
     panel = StaggeredPanel(
         y=np.asarray(y, dtype=np.float64),
         x=np.asarray(x, dtype=np.float64).reshape(n, -1),
@@ -206,7 +222,6 @@ def make_panel(
         cohort=g,
         cluster=None if cluster is None else _recode(np.asarray(cluster)),
         is_panel=is_panel,
-        rows=np.arange(n, dtype=np.int64),
     )
     first = float(periods[0])
     always = np.isfinite(g) & (g <= first + anticipation)
@@ -234,15 +249,29 @@ def _ant(anticipation: float) -> str:
     return f" (allowing for {anticipation:g} period(s) of anticipation)" if anticipation else ""
 
 
+def _periods(t: FloatArray, codes: IntArray | None) -> tuple[FloatArray, IntArray]:
+    """The distinct periods (ascending) and each row's position among them: from the
+    given codes when they number the values in ascending order, else by sorting."""
+    if codes is not None and codes.shape == t.shape and codes.size:
+        c = np.asarray(codes)
+        if c.dtype == np.int64 and c.min() >= 0:
+            periods = np.full(int(c.max()) + 1, np.nan)
+            periods[c] = t
+            if np.all(np.diff(periods) > 0) and np.array_equal(periods[c], t):
+                return periods, c
+    periods, period = np.unique(t, return_inverse=True)
+    return periods, period.astype(np.int64).ravel()
+
+
 def _check_unit_constant(values: FloatArray, units: IntArray, name: str) -> None:
-    """``values`` must not vary within a unit (inf compares equal to itself)."""
+    """``values`` must not vary within a unit (missing values compare equal)."""
     n_units = int(units.max()) + 1 if units.size else 0
-    v = np.where(np.isfinite(values), values, np.float64(np.finfo(np.float64).max))
-    lo = np.full(n_units, np.inf)
-    hi = np.full(n_units, -np.inf)
-    np.minimum.at(lo, units, v)
-    np.maximum.at(hi, units, v)
-    bad = np.flatnonzero(lo != hi)
+    first = np.empty(n_units, dtype=values.dtype)
+    first[units] = values  # one row's value per unit; any other that differs is an error
+    same = first[units] == values
+    if not same.all():
+        same |= np.isnan(values) & np.isnan(first[units])
+    bad = np.unique(units[~same])
     if bad.size:
         raise DataError(
             f"{name} varies within {bad.size} unit(s): treatment must be absorbing, with one "
@@ -252,8 +281,11 @@ def _check_unit_constant(values: FloatArray, units: IntArray, name: str) -> None
 
 
 def _check_unique(units: IntArray, period: IntArray, n_periods: int) -> None:
-    key = units * n_periods + period
-    if key.size and np.bincount(key).max() > 1:
+    key = units * n_periods
+    key += period
+    seen = np.zeros(int(key.max()) + 1 if key.size else 0, dtype=np.bool_)
+    seen[key] = True
+    if np.count_nonzero(seen) < key.size:
         raise DataError(
             "some units are observed more than once in a period: the id and time variables "
             "must identify the rows",

@@ -8,7 +8,7 @@ The cohort variable does not: a missing cohort means never treated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -59,7 +59,11 @@ def _column(frame: pd.DataFrame, name: str, what: str) -> pd.Series:
     return frame[name]
 
 
-def _numeric(col: pd.Series, what: str) -> FloatArray:
+def _numeric(col: pd.Series, what: str) -> np.ndarray:
+    """The values as numbers: a view of a plain integer or float column (no copy), else
+    float64 with NaN for missing values."""
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iuf":
+        return col.to_numpy()
     try:
         out: FloatArray = pd.to_numeric(col, errors="raise").to_numpy(
             dtype=np.float64, na_value=np.nan
@@ -120,9 +124,16 @@ def load(spec: ModelSpec, data: pd.DataFrame, *, safe: bool = True) -> DidData:
     covariates = tuple(t for t in terms if t != "Intercept")
     cov_cols = [i for i, t in enumerate(terms) if t != "Intercept"]
     x_cov = x[:, cov_cols]
-    # the design's own columns when the intercept comes first: no copy
-    intercept_first = terms[:1] == ["Intercept"]
-    x_int = x if intercept_first else np.column_stack([np.ones(x.shape[0]), x_cov])
+    if not covariates:
+        # the intercept alone: a read-only broadcast of ones; the design's column of ones
+        # (N floats) is let go
+        x_int = np.broadcast_to(1.0, (x.shape[0], 1))
+        design = replace(design, x=x_cov)
+    elif terms[0] == "Intercept":
+        x_int = x  # the design's own columns, intercept first: no copy
+    else:
+        x_int = np.column_stack([np.ones(x.shape[0]), x_cov])
+    del x
     panel = None
     if did.cohort is not None:
         rows = DidData(design, frame, positions, None, covariates, x_int, cluster_var, vce)

@@ -130,7 +130,7 @@ def fit_sa(spec: ModelSpec, did: DidSpec, dd: DidData) -> dict[str, Any]:
         "tables": tables,
         "method": "sa",
         "model_label": f"Sun-Abraham (2021) interaction-weighted, {control}-treated control",
-        "n_units": int(np.unique(panel.unit[sa.used]).size),
+        "n_units": sa.n_units,
         "details": {"Control cohort": control},
         "notes": sa.notes,
         **_vres_kw(sa.reg.vres, sa.reg.nobs),

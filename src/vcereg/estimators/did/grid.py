@@ -36,12 +36,12 @@ from ...spec import SmallSample, VceSpec
 from ...vce import VceResult, fix_psd, resolve
 from ...vce.cluster import Cluster, few_clusters_note
 from ...vce.hc import HC0, Iid, Robust
-from ..absorb import absorbed_dof
 from .feols import FeRegression
 
 __all__ = ["grid_regression"]
 
 _MIXED_CELLS = 1 << 22  # clusters x cells of the dense residual-sum array when clusters mix cohorts
+_BLOCK = 1 << 16  # rows per block of the passes over the rows (no N-size temporaries)
 
 
 def _kind(vce: VceSpec) -> tuple[str, VceSpec] | None:
@@ -88,10 +88,8 @@ def grid_regression(
     n, t_count = int(unit_cohort.shape[0]), int(column.shape[1])
     cluster_unit = None
     if kind == "cluster":
-        codes = groups[vspec.args[0]]
-        cluster_unit = np.empty(n, dtype=np.int64)
-        cluster_unit[unit] = codes
-        if not np.array_equal(cluster_unit[unit], codes):
+        cluster_unit = _per_unit(groups[vspec.args[0]], unit, n)
+        if cluster_unit is None:
             return None  # clusters cut through units: the registry on the full design
         if _mixed_and_many(cluster_unit, unit_cohort, column.size):
             return None
@@ -102,7 +100,9 @@ def grid_regression(
     pos = np.empty(n, dtype=np.int64)
     pos[order] = np.arange(n)
     resid = np.empty((n, t_count))
-    resid[pos[unit], period] = y  # units sorted by cohort (then cluster): blocks are slices
+    for lo in range(0, y.shape[0], _BLOCK):  # units sorted by cohort (then cluster)
+        hi = lo + _BLOCK
+        resid[pos[unit[lo:hi]], period[lo:hi]] = y[lo:hi]
     resid -= resid.mean(axis=1)[:, None]
     resid -= resid.mean(axis=0)[None, :]  # exact two-way demeaning of a balanced panel
     n_c = np.bincount(unit_cohort, minlength=column.shape[0])
@@ -118,11 +118,12 @@ def grid_regression(
     for c, b in enumerate(blocks):
         resid[b] -= fitted[c]
     nobs = float(y.shape[0])
-    clusters = [groups[v] for v in vspec.args if v in groups]
-    nonnested = ssc.absorbed_in_k == "nonnested"
-    dof = absorbed_dof([unit, period], clusters=clusters if nonnested else ())
-    df_a = dof.df_a if nonnested else dof.df_a_nonnested
-    k_df = ls.rank + df_a + (1 if df_a == 0 else 0)
+    # reghdfe's absorbed degrees of freedom (vcereg.estimators.absorb_dof) of a balanced,
+    # hence connected, panel: units + periods - 1, or the periods alone when the units are
+    # nested in the clusters (the nonnested policy)
+    nested = kind == "cluster" and ssc.absorbed_in_k == "nonnested"
+    df_a = t_count if nested else n + t_count - 1
+    k_df = ls.rank + df_a
     if nobs - k_df <= 0:
         raise EstimationError(f"not enough observations ({nobs:g}) for {k_df} parameters")
     bread = ls.bread()
@@ -207,7 +208,7 @@ def _cluster(
         r = resid[b] if starts.size == cl.size else np.add.reduceat(resid[b], starts, axis=0)
         sums.append((cl[starts], r))
     inner = np.zeros((w.shape[1], w.shape[1]))
-    if sum(s[0].size for s in sums) == np.unique(cluster_sorted).size:  # one cohort each
+    if sum(s[0].size for s in sums) == _distinct(cluster_sorted):  # one cohort each
         for c, (_, r) in enumerate(sums):
             if r.shape[0]:
                 _add_gram(inner, r, w[c * t_count : (c + 1) * t_count])
@@ -229,12 +230,25 @@ def _cluster(
     return VceResult(factor * inner, f"Clustered ({var})", _df(ssc, g - 1), {var: g}, notes, factor)
 
 
+def _distinct(codes: IntArray) -> int:
+    return int(np.count_nonzero(np.bincount(codes))) if codes.size else 0
+
+
+def _per_unit(codes: IntArray, unit: IntArray, n: int) -> IntArray | None:
+    """Each unit's code, or None when the codes vary within some unit."""
+    out = np.empty(n, dtype=np.int64)
+    out[unit] = codes
+    for lo in range(0, codes.shape[0], _BLOCK):
+        if not np.array_equal(out[unit[lo : lo + _BLOCK]], codes[lo : lo + _BLOCK]):
+            return None
+    return out
+
+
 def _mixed_and_many(cluster_unit: IntArray, unit_cohort: IntArray, cells: int) -> bool:
     """Clusters that span cohorts, too many for a dense clusters x cells array."""
-    present = np.unique(cluster_unit).size
-    pairs = np.unique(cluster_unit * (int(unit_cohort.max()) + 1) + unit_cohort).size
+    pairs = _distinct(cluster_unit * (int(unit_cohort.max()) + 1) + unit_cohort)
     g = int(cluster_unit.max()) + 1 if cluster_unit.size else 0
-    return pairs > present and g * cells > _MIXED_CELLS
+    return pairs > _distinct(cluster_unit) and g * cells > _MIXED_CELLS
 
 
 def _add_gram(inner: FloatArray, r: FloatArray, w: FloatArray) -> None:

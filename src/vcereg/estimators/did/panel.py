@@ -195,20 +195,17 @@ def make_panel(
     >>> p.cohorts.tolist(), p.balanced, p.cohort.tolist()
     ([2.0], True, [2.0, 2.0, inf, inf])
     """
-    t = np.asarray(time, dtype=np.float64)
-    if not np.all(np.isfinite(t)):
-        raise DataError("the time variable has missing or non-finite values")
-    periods, period = _periods(t, time_codes)
+    periods, period = _periods(np.asarray(time), time_codes)
     g = np.array(cohort, dtype=np.float64)  # a copy: never-treated values are recoded
     never = never_treated(g, float(periods[-1]), anticipation)
     g[never] = np.inf
-    n = t.shape[0]
+    n = period.shape[0]
     is_panel = unit is not None
     units = np.arange(n, dtype=np.int64) if unit is None else _recode(np.asarray(unit))
     if is_panel:
         _check_unit_constant(g, units, cohort_name)
         if cluster is not None:
-            _check_unit_constant(np.asarray(cluster, dtype=np.float64), units, "cluster")
+            _check_unit_constant(np.asarray(cluster), units, "cluster")
         _check_unique(units, period, periods.size)
     # unweighted: a read-only broadcast of 1 (no N-vector of ones is allocated)
     weights = np.broadcast_to(1.0, (n,)) if w is None else np.asarray(w, dtype=np.float64)
@@ -249,29 +246,48 @@ def _ant(anticipation: float) -> str:
     return f" (allowing for {anticipation:g} period(s) of anticipation)" if anticipation else ""
 
 
-def _periods(t: FloatArray, codes: IntArray | None) -> tuple[FloatArray, IntArray]:
+#: Rows per block of the checks (no N-size temporaries)
+_BLOCK = 1 << 16
+
+
+def _blocks(n: int) -> range:
+    return range(0, n, _BLOCK)
+
+
+def _periods(t: np.ndarray, codes: IntArray | None) -> tuple[FloatArray, IntArray]:
     """The distinct periods (ascending) and each row's position among them: from the
     given codes when they number the values in ascending order, else by sorting."""
+    if t.dtype.kind not in "iuf":
+        t = t.astype(np.float64)
+    finite = (np.isfinite(t[i : i + _BLOCK]).all() for i in _blocks(t.size))
+    if t.dtype.kind == "f" and not all(finite):
+        raise DataError("the time variable has missing or non-finite values")
     if codes is not None and codes.shape == t.shape and codes.size:
         c = np.asarray(codes)
         if c.dtype == np.int64 and c.min() >= 0:
             periods = np.full(int(c.max()) + 1, np.nan)
             periods[c] = t
-            if np.all(np.diff(periods) > 0) and np.array_equal(periods[c], t):
+            same = (np.array_equal(periods[c[i : i + _BLOCK]], t[i : i + _BLOCK])
+                    for i in _blocks(t.size))  # fmt: skip
+            if np.all(np.diff(periods) > 0) and all(same):
                 return periods, c
-    periods, period = np.unique(t, return_inverse=True)
+    periods, period = np.unique(t.astype(np.float64, copy=False), return_inverse=True)
     return periods, period.astype(np.int64).ravel()
 
 
-def _check_unit_constant(values: FloatArray, units: IntArray, name: str) -> None:
+def _check_unit_constant(values: np.ndarray, units: IntArray, name: str) -> None:
     """``values`` must not vary within a unit (missing values compare equal)."""
     n_units = int(units.max()) + 1 if units.size else 0
     first = np.empty(n_units, dtype=values.dtype)
     first[units] = values  # one row's value per unit; any other that differs is an error
-    same = first[units] == values
-    if not same.all():
-        same |= np.isnan(values) & np.isnan(first[units])
-    bad = np.unique(units[~same])
+    bad_units = []
+    for i in _blocks(values.size):
+        v, u = values[i : i + _BLOCK], units[i : i + _BLOCK]
+        same = first[u] == v
+        if not same.all() and values.dtype.kind == "f":
+            same |= np.isnan(v) & np.isnan(first[u])
+        bad_units.append(u[~same])
+    bad = np.unique(np.concatenate(bad_units)) if bad_units else np.zeros(0)
     if bad.size:
         raise DataError(
             f"{name} varies within {bad.size} unit(s): treatment must be absorbing, with one "
@@ -281,11 +297,11 @@ def _check_unit_constant(values: FloatArray, units: IntArray, name: str) -> None
 
 
 def _check_unique(units: IntArray, period: IntArray, n_periods: int) -> None:
-    key = units * n_periods
-    key += period
-    seen = np.zeros(int(key.max()) + 1 if key.size else 0, dtype=np.bool_)
-    seen[key] = True
-    if np.count_nonzero(seen) < key.size:
+    n_units = int(units.max()) + 1 if units.size else 0
+    seen = np.zeros(n_units * n_periods, dtype=np.bool_)
+    for i in _blocks(units.size):
+        seen[units[i : i + _BLOCK] * n_periods + period[i : i + _BLOCK]] = True
+    if np.count_nonzero(seen) < units.size:
         raise DataError(
             "some units are observed more than once in a period: the id and time variables "
             "must identify the rows",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from ..._types import BoolArray, FloatArray, IntArray
 from ...errors import DataError
@@ -46,7 +47,7 @@ class SunAbraham:
     share: FloatArray  # (K,) observations (or weights) in each cell
     covariates: FloatArray  # coefficients of the controls
     reg: FeRegression
-    used: IntArray  # panel rows in the regression (after the control restriction, singletons)
+    n_units: int  # units in the regression (after the control restriction, singletons)
     notes: tuple[str, ...]
 
     def weights(self, kind: Literal["event", "att", "cohort"]) -> tuple[FloatArray, FloatArray]:
@@ -105,8 +106,8 @@ def sun_abraham(
             "there are no never-treated units to serve as the control cohort",
             hint="use the last-treated cohort as control: control(last)",
         )
-    cohorts, unit_code = np.unique(cohort_u, return_inverse=True)
-    unit_code = unit_code.astype(np.int64).ravel()
+    cohorts = np.sort(pd.unique(cohort_u))  # hashing: a sort of the few values only
+    unit_code = np.searchsorted(cohorts, cohort_u).astype(np.int64)
     cells = _Cells(panel, cohorts, unit_code, keep, -1.0 - anticipation, rel_bins)
     rows = None if keep is None else np.flatnonzero(keep)
 
@@ -140,9 +141,10 @@ def sun_abraham(
         mass = np.ones(int(used.sum())) if w is None else w[used]
         c_used = code[used]
         share = np.bincount(c_used[c_used >= 0], weights=mass[c_used >= 0], minlength=k_cells)
+        n_units = int(np.count_nonzero(np.bincount(unit[used])))
     else:
         share = cells.grid_share(t_kept)
-    positions = np.flatnonzero(reg.sample) if rows is None else rows[reg.sample]
+        n_units = panel.n_units
     return SunAbraham(
         cohort=cells.pairs[:, 0],
         rel=cells.pairs[:, 1],
@@ -151,7 +153,7 @@ def sun_abraham(
         share=share.astype(np.float64),
         covariates=reg.params[k_cells:],
         reg=reg,
-        used=positions,
+        n_units=n_units,
         notes=tuple(notes) + reg.notes,
     )
 
@@ -175,15 +177,11 @@ class _Cells:
     ) -> None:
         t_count = panel.n_periods
         n_bins = 1 if rel_bins is None else rel_bins[1].size + 1
-        key = unit_code[panel.unit]
-        key *= t_count
-        key += panel.period
-        if rel_bins is not None:
-            key *= n_bins
-            key += rel_bins[0] + 1  # bin 0: none (reference or control)
-        if keep is not None:
-            key[~keep] = -1
+        self.panel, self.unit_code, self.keep, self.rel_bins = panel, unit_code, keep, rel_bins
+        self.t_count, self.n_bins = t_count, n_bins
+        key = self._keys()
         counts = np.bincount(key[key >= 0], minlength=cohorts.size * t_count * n_bins)
+        del key
         present = np.flatnonzero(counts)
         c = present // (t_count * n_bins)
         t = (present // n_bins) % t_count
@@ -200,15 +198,27 @@ class _Cells:
         if pairs.shape[0] == 0:
             raise DataError("no treated cohort is observed outside its reference period")
         self.pairs: FloatArray = pairs
-        self.key, self.t_count, self.n_bins = key, t_count, n_bins
         self.key_column = np.full(counts.size, -1, dtype=np.int64)
         self.key_column[present[ok]] = inverse.ravel()
         self.counts = counts
         self.n_cohorts = cohorts.size
 
+    def _keys(self) -> IntArray:
+        """Each row's (cohort, period, bin) key; -1 for dropped rows."""
+        key = self.unit_code[self.panel.unit]
+        key *= self.t_count
+        key += self.panel.period
+        if self.rel_bins is not None:
+            key *= self.n_bins
+            key += self.rel_bins[0] + 1  # bin 0: none (reference or control)
+        if self.keep is not None:
+            key[~self.keep] = -1
+        return key
+
     def row_column(self) -> IntArray:
         """The column of every panel row (-1: no interaction, or a dropped row)."""
-        out: IntArray = np.where(self.key >= 0, self.key_column[np.maximum(self.key, 0)], -1)
+        key = self._keys()
+        out: IntArray = np.where(key >= 0, self.key_column[np.maximum(key, 0)], -1)
         return out
 
     def _by_cell(self) -> tuple[IntArray, IntArray]:

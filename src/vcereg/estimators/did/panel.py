@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from ..._types import BoolArray, FloatArray, IntArray
 from ...errors import DataError, DroppedRowsWarning, EmptySampleError, warn
@@ -103,9 +104,10 @@ class StaggeredPanel:
 
     @property
     def cohorts(self) -> FloatArray:
-        """The treated cohorts present, ascending."""
-        finite = self.cohort[np.isfinite(self.cohort)]
-        return np.unique(finite)
+        """The treated cohorts present, ascending (hashing, then a sort of the few values)."""
+        values = pd.unique(self.cohort)
+        out: FloatArray = np.sort(values[np.isfinite(values)])
+        return out
 
     def subset(self, keep: BoolArray, note: str | None = None) -> StaggeredPanel:
         """The rows in ``keep``, with units (and clusters) recoded to 0..n-1."""

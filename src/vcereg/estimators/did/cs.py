@@ -177,11 +177,13 @@ def att_gt(
     thresholds = np.array([float(panel.periods[max(c, r)]) + anticipation for _, c, r in cells])
     if unconditional_balanced(panel):
         fast = cohort_cells(panel, cells, thresholds, control == "notyet")
-        att, valid, influence = fast.att, fast.valid, fast.influence
+        influence: Influence = fast.influence
+        att, valid = fast.att, fast.valid
+        cluster = None if panel.cluster is None else panel.unit_values(panel.cluster)
         units: tuple[FloatArray, FloatArray, IntArray | None] = (
             fast.unit_weight,
             fast.unit_cohort,
-            None if panel.cluster is None else panel.unit_values(panel.cluster).astype(np.int64),
+            cluster,
         )
         for j in np.flatnonzero(~valid):
             g, cur = cells[j][0], cells[j][1]

@@ -140,8 +140,8 @@ def grid_regression(
         tq = w * np.sqrt(q)[:, None]
         factor = (nobs / (nobs - k_df) if ssc.small else 1.0) if kind == "robust" else 1.0
         label = "Robust (HC1)" if kind == "robust" else "Robust (HC0)"
-        cov, notes = fix_psd(factor * (tq.T @ tq), label, None)
-        vres = VceResult(cov, label, _df(ssc, nobs - k_df), notes=notes, factor=factor)
+        psd, fixed = fix_psd(factor * (tq.T @ tq), label, None)
+        vres = VceResult(psd, label, _df(ssc, nobs - k_df), notes=fixed, factor=factor)
     k = column.max(initial=-1) + 1
     params = np.zeros(k)
     params[ls.keep] = ls.beta

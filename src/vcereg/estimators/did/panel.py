@@ -15,14 +15,18 @@ Everything is indexed, never copied per cohort: ``period`` holds each row's posi
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ..._types import BoolArray, FloatArray, IntArray
 from ...errors import DataError, DroppedRowsWarning, EmptySampleError, warn
 
 __all__ = ["StaggeredPanel", "make_panel", "never_treated"]
+
+_T = TypeVar("_T", bound=np.generic)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -90,9 +94,9 @@ class StaggeredPanel:
         the panel kept: ``values`` itself when all were kept."""
         return values if self.rows is None else values[self.rows]
 
-    def unit_values(self, values: FloatArray) -> FloatArray:
+    def unit_values(self, values: NDArray[_T]) -> NDArray[_T]:
         """A per-row value that is constant within units, one entry per unit."""
-        out = np.empty(self.n_units)
+        out: NDArray[_T] = np.empty(self.n_units, dtype=values.dtype)
         out[self.unit] = values
         return out
 

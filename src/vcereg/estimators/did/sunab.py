@@ -23,6 +23,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ..._types import BoolArray, FloatArray, IntArray
 from ...errors import DataError
@@ -140,7 +141,9 @@ def sun_abraham(
         used = reg.sample
         mass = np.ones(int(used.sum())) if w is None else w[used]
         c_used = code[used]
-        share = np.bincount(c_used[c_used >= 0], weights=mass[c_used >= 0], minlength=k_cells)
+        share: FloatArray = np.bincount(
+            c_used[c_used >= 0], weights=mass[c_used >= 0], minlength=k_cells
+        ).astype(np.float64)
         n_units = int(np.count_nonzero(np.bincount(unit[used])))
     else:
         share = cells.grid_share(t_kept)
@@ -221,7 +224,7 @@ class _Cells:
         out: IntArray = np.where(key >= 0, self.key_column[np.maximum(key, 0)], -1)
         return out
 
-    def _by_cell(self) -> tuple[IntArray, IntArray]:
+    def _by_cell(self) -> tuple[IntArray, NDArray[np.intp]]:
         col = self.key_column.reshape(self.n_cohorts, self.t_count, self.n_bins)
         cnt = self.counts.reshape(self.n_cohorts, self.t_count, self.n_bins)
         return col, cnt
@@ -240,5 +243,6 @@ class _Cells:
         """Rows in each column (all rows used)."""
         col, cnt = self._by_cell()
         sel = col >= 0
-        out: FloatArray = np.bincount(col[sel], weights=cnt[sel], minlength=self.pairs.shape[0])
-        return out
+        mass = cnt[sel].astype(np.float64)
+        out = np.bincount(col[sel], weights=mass, minlength=self.pairs.shape[0])
+        return np.asarray(out, dtype=np.float64)

@@ -172,8 +172,8 @@ def vce_fields(
         all_notes += ("no regressors: an intercept-only model (the constant is the mean)",)
     if test.dropped and test.df_num:
         all_notes += (
-            f"F test: {test.dropped} constraint(s) dropped because the covariance is "
-            "singular on them",
+            f"{'F' if test.df_denom is not None else 'chi2'} test: {test.dropped} "
+            "constraint(s) dropped because the covariance is singular on them",
         )
     return {
         "spec": spec,

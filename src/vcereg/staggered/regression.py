@@ -19,6 +19,7 @@ from ..design import build
 from ..errors import DataError, SpecError
 from ..estimators.did.etwfe import etwfe
 from ..estimators.did.imputation import imputation, treated_rows
+from ..estimators.did.panel import dense_codes
 from ..estimators.did.pretrends import pre_trends
 from ..estimators.did.sunab import sun_abraham
 from ..estimators.did.twostage import two_stage
@@ -53,8 +54,11 @@ def _linear(kind: str, terms: list[str], lmat: FloatArray, b: FloatArray, v: Flo
 
 
 def _groups(dd: DidData) -> dict[str, IntArray]:
+    """The design's codes on the panel's rows, relabelled 0..G-1 over the values left (the
+    registry counts G clusters as the largest code + 1: units the panel dropped, such as
+    those treated from the first period, must not count)."""
     assert dd.panel is not None
-    return {k: dd.panel.take(v) for k, v in dd.design.groups.items()}
+    return {k: dense_codes(dd.panel.take(v)) for k, v in dd.design.groups.items()}
 
 
 def _vres_kw(vres: Any, nobs: float) -> dict[str, Any]:

@@ -317,3 +317,17 @@ def test_make_panel_uses_time_codes_only_when_they_follow_the_periods() -> None:
         p = make_panel(y, np.ones((20, 1)), None, unit, year, cohort, time_codes=codes)
         np.testing.assert_array_equal(p.periods, base.periods)
         np.testing.assert_array_equal(p.period, base.period)
+
+
+@pytest.mark.parametrize("method", ["sa", "etwfe"])
+def test_units_dropped_by_the_panel_are_not_clusters(method: str) -> None:
+    """Units treated from the first period are dropped; the clusters (and so G/(G-1) and
+    t(G-1)) are the units left, exactly as when the user drops those rows first."""
+    df = panel(10)
+    df.loc[df["id"] < 10, "g"] = 2001
+    with pytest.warns(vcereg.errors.DroppedRowsWarning):
+        r = vcereg.did(f"y ~ 1 | did({method} g, gt) | panel(id year)", df)
+    by_hand = vcereg.did(f"y ~ 1 | did({method} g, gt) | panel(id year)", df[df["g"] != 2001])
+    assert r.n_clusters == by_hand.n_clusters == {"id": 110}
+    assert r.df_inference == by_hand.df_inference == 109
+    np.testing.assert_allclose(r.se.to_numpy(), by_hand.se.to_numpy(), **TOL)

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from ..._types import BoolArray, FloatArray, IntArray
 from ...errors import DataError, DroppedRowsWarning, EmptySampleError, warn
 
-__all__ = ["StaggeredPanel", "make_panel", "never_treated"]
+__all__ = ["StaggeredPanel", "dense_codes", "make_panel", "never_treated"]
 
 _T = TypeVar("_T", bound=np.generic)
 
@@ -115,8 +115,8 @@ class StaggeredPanel:
 
     def subset(self, keep: BoolArray, note: str | None = None) -> StaggeredPanel:
         """The rows in ``keep``, with units (and clusters) recoded to 0..n-1."""
-        unit = _recode(self.unit[keep])
-        cluster = None if self.cluster is None else _recode(self.cluster[keep])
+        unit = dense_codes(self.unit[keep])
+        cluster = None if self.cluster is None else dense_codes(self.cluster[keep])
         used = np.unique(self.period[keep])
         remap = np.full(self.n_periods, -1, dtype=np.int64)
         remap[used] = np.arange(used.size)
@@ -137,7 +137,7 @@ class StaggeredPanel:
         )
 
 
-def _recode(codes: IntArray) -> IntArray:
+def dense_codes(codes: IntArray) -> IntArray:
     """Codes relabelled 0..G-1 over the values present (O(N) when they are small ints;
     the input itself when it is already dense int64)."""
     c = np.asarray(codes)
@@ -207,7 +207,7 @@ def make_panel(
     g[never] = np.inf
     n = period.shape[0]
     is_panel = unit is not None
-    units = np.arange(n, dtype=np.int64) if unit is None else _recode(np.asarray(unit))
+    units = np.arange(n, dtype=np.int64) if unit is None else dense_codes(np.asarray(unit))
     if is_panel:
         _check_unit_constant(g, units, cohort_name)
         if cluster is not None:
@@ -223,7 +223,7 @@ def make_panel(
         period=period,
         periods=periods,
         cohort=g,
-        cluster=None if cluster is None else _recode(np.asarray(cluster)),
+        cluster=None if cluster is None else dense_codes(np.asarray(cluster)),
         is_panel=is_panel,
     )
     first = float(periods[0])

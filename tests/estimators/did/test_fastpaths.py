@@ -26,6 +26,7 @@ import pytest
 
 import vcereg
 import vcereg.estimators.did.cs as cs_module
+import vcereg.estimators.did.etwfe as etwfe_module
 import vcereg.estimators.did.sunab as sunab_module
 from vcereg.estimators.did import GroupTime, aggregate, make_panel
 from vcereg.estimators.did.cellinf import DenseInfluence
@@ -206,7 +207,8 @@ def test_aggregate_share_term_matches_definition(kind: str) -> None:
 
 @pytest.fixture
 def slow_sa(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
-    """Append True to force the dense design; records whether the grid answered."""
+    """Append True to force the dense design; records whether the grid answered (for
+    Sun-Abraham and extended TWFE)."""
     state: list[bool] = []
     real = sunab_module.grid_regression
 
@@ -218,6 +220,7 @@ def slow_sa(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
         return out
 
     monkeypatch.setattr(sunab_module, "grid_regression", switch)
+    monkeypatch.setattr(etwfe_module, "grid_regression", switch)
     yield state
 
 
@@ -226,9 +229,13 @@ SA_VCE = ["", " | vce(cluster st)", " | vce(robust)", " | vce(hc0)", " | vce(ols
 
 @pytest.mark.parametrize("vce", SA_VCE)
 @pytest.mark.parametrize("ssc", ["stata", "fixest", "statsmodels", "asymptotic"])
-def test_sa_grid_equals_dense_design(slow_sa: list[object], vce: str, ssc: str) -> None:
+@pytest.mark.parametrize("method", ["sa", "etwfe", "etwfe never"])
+def test_sa_grid_equals_dense_design(
+    slow_sa: list[object], vce: str, ssc: str, method: str
+) -> None:
     df = panel(4)
-    spec = vcereg.parse(f"y ~ 1 | did(sa g) | panel(id year){vce}")
+    est, _, opt = method.partition(" ")
+    spec = vcereg.parse(f"y ~ 1 | did({est} g, {opt or 'dynamic'}) | panel(id year){vce}")
     spec = spec.replace(ssc=vcereg.spec.SmallSample.preset(ssc))
     fast = vcereg.did(spec, df)
     assert slow_sa == ["grid"]

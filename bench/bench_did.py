@@ -3,10 +3,14 @@ Sun-Abraham, vcereg against the Python packages that implement them.
 
 One command: ``python bench/bench_did.py`` (default 1e5 units x 20 periods, 5 treated
 cohorts and never-treated units; ``--units``/``--periods`` to change, ``--repeat 3`` to
-take the best of three). Each (tool, estimator) runs in a fresh subprocess that simulates
-the same balanced panel, times one fit from the data frame to the event study with
-standard errors, and reports the event-time estimates and standard errors, which are
-compared with vcereg's in the same run.
+take the best of three, ``--only cs``, ``--threads 1`` to pin every tool's BLAS/OpenMP/
+Rayon threads). Each (tool, estimator) runs in a fresh subprocess that simulates the same
+balanced panel, times one fit from the data frame to the event study with standard errors
+(wall and CPU time of the process, all threads), measures the peak memory above the
+process's size before the fit (Linux: the peak is reset after the data are built), and
+reports the event-time estimates and standard errors, which are compared with vcereg's in
+the same run. Ratios are to vcereg in the same run; the last line of each block names the
+fastest peer found.
 
 Peers (run with ``--peer-python``, default this interpreter, else this interpreter;
 skipped when installed in neither):
@@ -50,7 +54,23 @@ CHILD = textwrap.dedent(
     mods = {"vcereg": "vcereg", "moderndid": "moderndid", "csdid": "csdid.att_gt",
             "diff_diff": "diff_diff", "pyfixest": "pyfixest"}
     __import__(mods[tool])  # imports are not timed
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def rss(field):  # bytes, from /proc (Linux); None elsewhere
+        try:
+            with open("/proc/self/status") as f:
+                return next(int(l.split()[1]) * 1024 for l in f if l.startswith(field))
+        except (OSError, StopIteration):
+            return None
+
+    try:  # reset the peak (VmHWM) to the current size: the data's build is not counted
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        base = rss("VmRSS:")
+    except OSError:
+        base = None
+    if base is None:
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    c0 = time.process_time()
     t0 = time.perf_counter()
     if tool == "vcereg":
         import vcereg
@@ -89,14 +109,18 @@ CHILD = textwrap.dedent(
         e = np.array([float(i) for i in a.index])
         b, s = a["Estimate"].to_numpy(float), a["Std. Error"].to_numpy(float)
     elapsed = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"tool": tool, "est": est, "seconds": elapsed,
+    cpu = time.process_time() - c0  # all threads of the process
+    peak = rss("VmHWM:") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"tool": tool, "est": est, "seconds": elapsed, "cpu": cpu,
+                      "data_bytes": int(df.memory_usage().sum()),
                       "extra_peak_bytes": max(0, peak - base), "e": np.asarray(e, float).tolist(),
                       "b": np.asarray(b, float).tolist(), "se": np.asarray(s, float).tolist()}))
     """
 )
 
 PEERS = {"cs": ("moderndid", "csdid", "diff_diff"), "sa": ("pyfixest", "diff_diff")}
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+               "RAYON_NUM_THREADS", "POLARS_MAX_THREADS", "NUMBA_NUM_THREADS")  # fmt: skip
 
 
 def run(tool: str, est: str, units: float, periods: int, python: str, timeout: float) -> dict:
@@ -127,6 +151,32 @@ def _agreement(ours: dict, other: dict) -> str:
     return f"max |diff| est {db:.1e}, rel. se {ds:.1e}"
 
 
+def _mib(r: dict) -> str:
+    mem = r["extra_peak_bytes"] / 2**20
+    return f"+{mem:7.0f} MiB ({mem * 2**20 / r['data_bytes']:4.1f}x data)"
+
+
+def _report(est: str, results: list[dict]) -> None:
+    ours = results[0]
+    print(f"\n{'Callaway-Sant-Anna, dynamic' if est == 'cs' else 'Sun-Abraham'}:")
+    print(f"  {'tool':<10} {'wall s':>8} {'x vcereg':>9} {'CPU s':>8} {'x vcereg':>9}  extra peak")
+    for r in results:
+        if "error" in r:
+            print(f"  {r['tool']:<10} {r['error']}")
+            continue
+        wall = r["seconds"] / ours["seconds"] if "seconds" in ours else float("nan")
+        cpu = r["cpu"] / ours["cpu"] if "cpu" in ours else float("nan")
+        print(f"  {r['tool']:<10} {r['seconds']:8.2f} {wall:9.2f} {r['cpu']:8.2f} {cpu:9.2f}  "
+              f"{_mib(r)}  {_agreement(ours, r) if r is not ours else ''}")  # fmt: skip
+    peers = [r for r in results[1:] if "error" not in r]
+    if peers and "seconds" in ours:
+        best = min(peers, key=lambda r: r["seconds"])
+        print(f"  best peer: {best['tool']}, {best['seconds'] / ours['seconds']:.1f}x vcereg's "
+              f"wall time, {best['cpu'] / ours['cpu']:.1f}x its CPU time")  # fmt: skip
+    elif "seconds" in ours:
+        print("  no peer installed: pip install diff-diff moderndid csdid pyfixest")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--units", type=float, default=1e5)
@@ -134,10 +184,15 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--peer-python", default=sys.executable)
     ap.add_argument("--timeout", type=float, default=1800.0)
+    ap.add_argument("--only", choices=["cs", "sa"], help="one estimator only")
+    ap.add_argument("--threads", type=int, help="BLAS/OpenMP/Rayon threads of every tool")
     args = ap.parse_args()
+    if args.threads:
+        for var in THREAD_VARS:
+            os.environ[var] = str(args.threads)
     rows = int(args.units) * args.periods
     print(f"{int(args.units):,} units x {args.periods} periods = {rows:,} rows, 5 cohorts")
-    for est in ("cs", "sa"):
+    for est in (args.only,) if args.only else ("cs", "sa"):
         results = []
         for tool in ("vcereg", *PEERS[est]):
             python = sys.executable if tool == "vcereg" else args.peer_python
@@ -148,16 +203,7 @@ def main() -> None:
                         for _ in range(args.repeat)]  # fmt: skip
             ok = [r for r in runs if "error" not in r]
             results.append(min(ok, key=lambda r: r["seconds"]) if ok else runs[0])
-        ours = results[0]
-        print(f"\n{'Callaway-Sant-Anna, dynamic' if est == 'cs' else 'Sun-Abraham'}:")
-        for r in results:
-            if "error" in r:
-                print(f"  {r['tool']:<10} {r['error']}")
-                continue
-            ratio = r["seconds"] / ours["seconds"] if "seconds" in ours else float("nan")
-            mem = r["extra_peak_bytes"] / 2**30
-            print(f"  {r['tool']:<10} {r['seconds']:8.2f} s  ({ratio:6.2f} x vcereg)  "
-                  f"+{mem:5.2f} GiB  {_agreement(ours, r) if r is not ours else ''}")  # fmt: skip
+        _report(est, results)
 
 
 if __name__ == "__main__":

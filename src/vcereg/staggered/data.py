@@ -8,7 +8,7 @@ The cohort variable does not: a missing cohort means never treated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -24,15 +24,29 @@ __all__ = ["DidData", "load"]
 
 @dataclass(frozen=True, slots=True, eq=False)
 class DidData:
-    """The design (outcome, covariates, weights, groups) and the staggered panel."""
+    """The design (outcome, covariates, weights, groups) and the staggered panel.
+
+    ``data`` is the user's frame (index reset, never copied); ``positions`` the rows of the
+    design in it (None: all, in order)."""
 
     design: Design
-    frame: pd.DataFrame  # the rows of the design, positionally aligned
+    data: pd.DataFrame
+    positions: IntArray | None
     panel: StaggeredPanel | None  # None for did2s without a cohort
     covariates: tuple[str, ...]
     x_with_intercept: FloatArray
     cluster_var: str | None
     vce: VceSpec
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows of the design, positionally aligned (a copy unless all rows are used)."""
+        return self.data if self.positions is None else self.data.iloc[self.positions]
+
+    def column(self, name: str) -> pd.Series:
+        """One variable on the rows of the design."""
+        col = self.data[name]
+        return col if self.positions is None else col.iloc[self.positions]
 
 
 def _column(frame: pd.DataFrame, name: str, what: str) -> pd.Series:
@@ -45,7 +59,11 @@ def _column(frame: pd.DataFrame, name: str, what: str) -> pd.Series:
     return frame[name]
 
 
-def _numeric(col: pd.Series, what: str) -> FloatArray:
+def _numeric(col: pd.Series, what: str) -> np.ndarray:
+    """The values as numbers: a view of a plain integer or float column (no copy), else
+    float64 with NaN for missing values."""
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iuf":
+        return col.to_numpy()
     try:
         out: FloatArray = pd.to_numeric(col, errors="raise").to_numpy(
             dtype=np.float64, na_value=np.nan
@@ -100,17 +118,29 @@ def load(spec: ModelSpec, data: pd.DataFrame, *, safe: bool = True) -> DidData:
     for n in (*extra, *did.rel_vars, *([did.control_var] if did.control_var else [])):
         _column(frame, n, "the DiD model's")
     design = build(spec.replace(estimator="ols", did=None), frame, extra=extra, safe=safe)
-    rows = frame.loc[design.index]
+    positions = _positions(frame, design.index)
     x = np.asarray(design.x, dtype=np.float64)
     terms = list(design.terms)
     covariates = tuple(t for t in terms if t != "Intercept")
     cov_cols = [i for i, t in enumerate(terms) if t != "Intercept"]
     x_cov = x[:, cov_cols]
-    x_int = np.column_stack([np.ones(x.shape[0]), x_cov])
+    if not covariates:
+        # the intercept alone: a read-only broadcast of ones; the design's column of ones
+        # (N floats) is let go
+        x_int = np.broadcast_to(1.0, (x.shape[0], 1))
+        design = replace(design, x=x_cov)
+    elif terms[0] == "Intercept":
+        x_int = x  # the design's own columns, intercept first: no copy
+    else:
+        x_int = np.column_stack([np.ones(x.shape[0]), x_cov])
+    del x
     panel = None
     if did.cohort is not None:
-        cohort = _numeric(_column(rows, did.cohort, "cohort"), "cohort")
-        time = _numeric(_column(rows, did.time or "", "time"), "time")
+        rows = DidData(design, frame, positions, None, covariates, x_int, cluster_var, vce)
+        _column(frame, did.cohort, "cohort")
+        cohort = _numeric(rows.column(did.cohort), "cohort")
+        _column(frame, did.time or "", "time")
+        time = _numeric(rows.column(did.time or ""), "time")
         unit: IntArray | None = design.groups[did.id] if did.id else None
         cluster = design.groups[cluster_var] if cluster_var else None
         panel = make_panel(
@@ -123,5 +153,14 @@ def load(spec: ModelSpec, data: pd.DataFrame, *, safe: bool = True) -> DidData:
             cluster,
             anticipation=float(did.anticipation),
             cohort_name=did.cohort,
+            time_codes=design.groups.get(did.time or ""),
         )
-    return DidData(design, rows, panel, covariates, x_int, cluster_var, vce)
+    return DidData(design, frame, positions, panel, covariates, x_int, cluster_var, vce)
+
+
+def _positions(frame: pd.DataFrame, index: pd.Index) -> IntArray | None:
+    """Positions of the design's rows in ``frame`` (whose index is 0..n-1), None for all."""
+    if len(index) == len(frame) and index.equals(frame.index):
+        return None
+    out: IntArray = np.asarray(index, dtype=np.int64)
+    return out

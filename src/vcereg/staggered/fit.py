@@ -4,6 +4,7 @@ and its effect tables (:mod:`.tables`) assembled into a :class:`~.results.DidRes
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from ..spec import DidSpec, ModelSpec
 from .data import DidData, load
 from .regression import fit_bjs, fit_did2s, fit_etwfe, fit_sa
 from .results import DidResults
-from .tables import EffectTable, cell_name, event_name
+from .tables import EffectTable, LazyTables, cell_name, event_name
 
 __all__ = ["fit_did", "info_frame"]
 
@@ -73,7 +74,7 @@ def _assemble(
     return DidResults(
         spec=spec,
         depvar=dd.design.depvar,
-        tables=dict(tables),
+        tables=tables if isinstance(tables, LazyTables) else dict(tables),
         agg=agg,
         level=spec.level,
         notes=tuple(dict.fromkeys((*base_notes, *panel_notes, *notes))),
@@ -84,14 +85,18 @@ def _assemble(
 
 def _cs_tables(
     g: GroupTime, did: DidSpec, psi_cluster: IntArray | None, level: float
-) -> dict[str, EffectTable]:
-    tables: dict[str, EffectTable] = {}
-    valid = np.flatnonzero(g.valid & np.isfinite(g.att))
-    blocks: dict[str, tuple[list[str], FloatArray, FloatArray, pd.DataFrame]] = {}
-    terms = [cell_name(g.group[j], g.time[j]) for j in valid]
-    info = info_frame(terms, g.time[valid] - g.group[valid], g.group[valid], g.time[valid])
-    blocks["gt"] = (terms, g.att[valid], g.inf[:, valid], info)
-    for kind in ("simple", "dynamic", "group", "calendar"):
+) -> LazyTables:
+    """The effect tables of Callaway-Sant'Anna, each built when first asked for."""
+
+    def gt_block() -> _Block:
+        valid = np.flatnonzero(g.valid & np.isfinite(g.att))
+        terms = [cell_name(g.group[j], g.time[j]) for j in valid]
+        info = info_frame(terms, g.time[valid] - g.group[valid], g.group[valid], g.time[valid])
+        v = np.zeros((g.att.size, valid.size))
+        v[valid, np.arange(valid.size)] = 1.0
+        return terms, g.att[valid], g.influence.combine(v), info
+
+    def agg_block(kind: str) -> _Block | None:
         try:
             a = aggregate(
                 g,
@@ -101,26 +106,28 @@ def _cs_tables(
                 balance_e=did.balance_e,
             )
         except DataError:
-            continue
+            return None
         if kind == "simple":
-            terms, est, psi = ["ATT"], np.array([a.overall]), a.overall_inf[:, None]
-            info = info_frame(terms)
-        else:
-            names = {
-                "dynamic": [event_name(e) for e in a.index],
-                "group": [f"G{c:g}" for c in a.index],
-                "calendar": [f"T{t:g}" for t in a.index],
-            }[kind]
-            terms = ["ATT", *names]
-            est = np.concatenate([[a.overall], a.estimate])
-            psi = np.column_stack([a.overall_inf, a.inf])
-            col = {"dynamic": "event_time", "group": "cohort", "calendar": "period"}[kind]
-            info = info_frame(terms, **{col: np.concatenate([[np.nan], a.index])})  # type: ignore[arg-type]
-            if kind == "dynamic" and not np.isfinite(a.overall):
-                terms, est, psi, info = terms[1:], est[1:], psi[:, 1:], info.iloc[1:]
-        blocks[kind] = (terms, est, psi, info)
-    for kind, (terms, est, psi, info) in blocks.items():
-        cov = if_cov(psi, psi_cluster)  # type: ignore[arg-type]
+            return ["ATT"], np.array([a.overall]), a.overall_inf[:, None], info_frame(["ATT"])
+        names = {
+            "dynamic": [event_name(e) for e in a.index],
+            "group": [f"G{c:g}" for c in a.index],
+            "calendar": [f"T{t:g}" for t in a.index],
+        }[kind]
+        terms = ["ATT", *names]
+        est = np.concatenate([[a.overall], a.estimate])
+        col = {"dynamic": "event_time", "group": "cohort", "calendar": "period"}[kind]
+        info = info_frame(terms, **{col: np.concatenate([[np.nan], a.index])})  # type: ignore[arg-type]
+        if kind == "dynamic" and not np.isfinite(a.overall):
+            return terms[1:], est[1:], a.inf, info.iloc[1:]
+        return terms, est, a.joint, info
+
+    def table(kind: str) -> EffectTable | None:
+        block = gt_block() if kind == "gt" else agg_block(kind)
+        if block is None:
+            return None
+        terms, est, psi, info = block
+        cov = if_cov(psi, psi_cluster)
         boot_se = crit = None
         if did.bootstrap:
             kw = {"reps": did.bootstrap, "level": level, "cluster": psi_cluster,
@@ -129,8 +136,13 @@ def _cs_tables(
             band = [i for i, t in enumerate(terms) if t != "ATT"]
             if band:
                 crit = multiplier_bootstrap(psi[:, band], **kw).crit  # type: ignore[arg-type]
-        tables[kind] = EffectTable(kind, tuple(terms), est, cov, info, boot_se, crit)
-    return tables
+        return EffectTable(kind, tuple(terms), est, cov, info, boot_se, crit)
+
+    kinds = ("gt", "simple", "dynamic", "group", "calendar")
+    return LazyTables({k: partial(table, k) for k in kinds})
+
+
+_Block = tuple[list[str], FloatArray, FloatArray, pd.DataFrame]
 
 
 def _fit_cs(spec: ModelSpec, did: DidSpec, dd: DidData) -> DidResults:

@@ -19,6 +19,7 @@ from ..design import build
 from ..errors import DataError, SpecError
 from ..estimators.did.etwfe import etwfe
 from ..estimators.did.imputation import imputation, treated_rows
+from ..estimators.did.panel import dense_codes
 from ..estimators.did.pretrends import pre_trends
 from ..estimators.did.sunab import sun_abraham
 from ..estimators.did.twostage import two_stage
@@ -53,8 +54,11 @@ def _linear(kind: str, terms: list[str], lmat: FloatArray, b: FloatArray, v: Flo
 
 
 def _groups(dd: DidData) -> dict[str, IntArray]:
-    assert dd.panel is not None and dd.panel.rows is not None
-    return {k: v[dd.panel.rows] for k, v in dd.design.groups.items()}
+    """The design's codes on the panel's rows, relabelled 0..G-1 over the values left (the
+    registry counts G clusters as the largest code + 1: units the panel dropped, such as
+    those treated from the first period, must not count)."""
+    assert dd.panel is not None
+    return {k: dense_codes(dd.panel.take(v)) for k, v in dd.design.groups.items()}
 
 
 def _vres_kw(vres: Any, nobs: float) -> dict[str, Any]:
@@ -70,8 +74,8 @@ def _vres_kw(vres: Any, nobs: float) -> dict[str, Any]:
 def _user_bins(did: DidSpec, dd: DidData) -> tuple[Any, tuple[IntArray, FloatArray]]:
     """eventstudyinteract's control-cohort indicator and relative-time indicators."""
     panel = dd.panel
-    assert panel is not None and panel.rows is not None
-    rows = dd.frame.iloc[panel.rows]
+    assert panel is not None
+    rows = dd.frame if panel.rows is None else dd.frame.iloc[panel.rows]
     if did.control_var is not None:
         ctrl = rows[did.control_var].fillna(0).to_numpy(dtype=np.float64) != 0
         panel = replace(panel, cohort=np.where(ctrl, np.inf, panel.cohort))
@@ -130,7 +134,7 @@ def fit_sa(spec: ModelSpec, did: DidSpec, dd: DidData) -> dict[str, Any]:
         "tables": tables,
         "method": "sa",
         "model_label": f"Sun-Abraham (2021) interaction-weighted, {control}-treated control",
-        "n_units": int(np.unique(panel.unit[sa.used]).size),
+        "n_units": sa.n_units,
         "details": {"Control cohort": control},
         "notes": sa.notes,
         **_vres_kw(sa.reg.vres, sa.reg.nobs),

@@ -14,6 +14,7 @@ simulated with a fixed seed so results are reproducible.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ import pandas as pd
 
 from .._types import FloatArray
 
-__all__ = ["EffectTable", "cell_name", "event_name", "sup_t"]
+__all__ = ["EffectTable", "LazyTables", "cell_name", "event_name", "sup_t"]
 
 _SUP_T_DRAWS = 50_000
 _SUP_T_SEED = 20_240_501
@@ -100,3 +101,37 @@ class EffectTable:
             sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
             cov = cov / np.outer(sd, sd) * np.outer(self.boot_se[idx], self.boot_se[idx])
         return sup_t(cov, level)
+
+
+class LazyTables(Mapping[str, EffectTable]):
+    """Effect tables built when first asked for (then kept): a result reports one table,
+    and the others (the group-time table is the largest) cost nothing until a user looks.
+
+    ``builders`` maps each kind, in display order, to a function that returns its table,
+    or None when the estimates have none of that kind (no post-treatment cells, say); such
+    kinds are not in the mapping."""
+
+    def __init__(self, builders: Mapping[str, Callable[[], EffectTable | None]]) -> None:
+        self._builders = dict(builders)
+        self._built: dict[str, EffectTable | None] = {}
+
+    def _get(self, kind: str) -> EffectTable | None:
+        if kind not in self._built:
+            builder = self._builders.get(kind)
+            self._built[kind] = None if builder is None else builder()
+        return self._built[kind]
+
+    def __getitem__(self, kind: str) -> EffectTable:
+        table = self._get(kind)
+        if table is None:
+            raise KeyError(kind)
+        return table
+
+    def __contains__(self, kind: object) -> bool:
+        return isinstance(kind, str) and self._get(kind) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._builders if self._get(k) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

@@ -27,8 +27,10 @@ import numpy as np
 
 from ..._types import BoolArray, FloatArray, IntArray
 from ...errors import DataError, EstimationError, VceregWarning, warn
+from .cellinf import DenseInfluence, Influence
+from .cs_cohort import cohort_cells, unconditional_balanced
 from .panel import StaggeredPanel
-from .twobytwo import Method, did_panel
+from .twobytwo import NO_2X2, Method, did_panel
 from .twobytwo_rc import did_rc
 
 __all__ = ["Control", "GroupTime", "att_gt"]
@@ -41,9 +43,11 @@ Base = Literal["varying", "universal"]
 class GroupTime:
     """ATT(g, t) estimates with their unit-level influence functions.
 
-    ``inf`` is (n units, cells); ``valid`` marks cells that could be estimated (the
-    others have NaN ``att`` and a zero column). ``unit_weight``/``unit_cohort``/``unit_cluster``
-    describe the n units for the aggregations (cohort shares) and clustering.
+    ``influence`` holds the (n units, cells) influence functions (:mod:`.cellinf`; ``inf``
+    builds the matrix); ``valid`` marks cells that could be estimated (the others have
+    NaN ``att`` and a zero influence function). ``unit_weight``/``unit_cohort``/
+    ``unit_cluster`` describe the n units for the aggregations (cohort shares) and
+    clustering.
     """
 
     group: FloatArray
@@ -51,7 +55,7 @@ class GroupTime:
     base: FloatArray
     periods: FloatArray
     att: FloatArray
-    inf: FloatArray
+    influence: Influence
     post: BoolArray
     valid: BoolArray
     unit_weight: FloatArray
@@ -61,7 +65,12 @@ class GroupTime:
 
     @property
     def n(self) -> int:
-        return int(self.inf.shape[0])
+        return self.influence.n
+
+    @property
+    def inf(self) -> FloatArray:
+        """The (n units, cells) influence functions (built on each call)."""
+        return self.influence.dense()
 
 
 def _no_never_treated(
@@ -165,6 +174,53 @@ def att_gt(
     if cohorts.size == 0:
         raise DataError("no treated cohort has a pre-treatment period to compare with")
     cells = _cells(panel.periods, cohorts, base, anticipation)
+    thresholds = np.array([float(panel.periods[max(c, r)]) + anticipation for _, c, r in cells])
+    if unconditional_balanced(panel):
+        fast = cohort_cells(panel, cells, thresholds, control == "notyet")
+        influence: Influence = fast.influence
+        att, valid = fast.att, fast.valid
+        cluster = None if panel.cluster is None else panel.unit_values(panel.cluster)
+        units: tuple[FloatArray, FloatArray, IntArray | None] = (
+            fast.unit_weight,
+            fast.unit_cohort,
+            cluster,
+        )
+        for j in np.flatnonzero(~valid):
+            g, cur = cells[j][0], cells[j][1]
+            note = f"ATT({g:g}, {panel.periods[cur]:g}) not estimated: {NO_2X2}"
+            warn(note, VceregWarning)
+            notes.append(note)
+    else:
+        att, valid, influence, units = _cell_by_cell(
+            panel, cells, thresholds, control, method, notes
+        )
+    groups = np.array([c[0] for c in cells])
+    times = panel.periods[[c[1] for c in cells]]
+    return GroupTime(
+        group=groups,
+        time=times,
+        base=panel.periods[[c[2] for c in cells]],
+        periods=panel.periods,
+        att=att,
+        influence=influence,
+        post=groups <= times,
+        valid=valid,
+        unit_weight=units[0],
+        unit_cohort=units[1],
+        unit_cluster=units[2],
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def _cell_by_cell(
+    panel: StaggeredPanel,
+    cells: list[tuple[float, int, int]],
+    thresholds: FloatArray,
+    control: Control,
+    method: Method,
+    notes: list[str],
+) -> tuple[FloatArray, BoolArray, DenseInfluence, tuple[FloatArray, FloatArray, IntArray | None]]:
+    """One 2x2 estimator per cell (covariates, unbalanced panels, cross-sections)."""
     est = _BalancedCells(panel) if panel.balanced else _RowCells(panel)
     n_cells = len(cells)
     att = np.full(n_cells, np.nan)
@@ -174,31 +230,16 @@ def att_gt(
         if cur == ref:  # the universal base period itself: 0 by construction
             att[j], valid[j] = 0.0, True
             continue
-        threshold = float(panel.periods[max(cur, ref)]) + anticipation
         try:
-            att[j] = est.cell(g, cur, ref, threshold, control, method, inf[:, j])
+            att[j] = est.cell(g, cur, ref, float(thresholds[j]), control, method, inf[:, j])
             valid[j] = True
         except EstimationError as exc:
             note = f"ATT({g:g}, {panel.periods[cur]:g}) not estimated: {exc.message}"
             warn(note, VceregWarning)
             notes.append(note)
             inf[:, j] = 0.0
-    groups = np.array([c[0] for c in cells])
-    times = panel.periods[[c[1] for c in cells]]
-    return GroupTime(
-        group=groups,
-        time=times,
-        base=panel.periods[[c[2] for c in cells]],
-        periods=panel.periods,
-        att=att,
-        inf=inf,
-        post=groups <= times,
-        valid=valid,
-        unit_weight=est.unit_weight,
-        unit_cohort=est.unit_cohort,
-        unit_cluster=est.unit_cluster,
-        notes=tuple(dict.fromkeys(notes)),
-    )
+    units = (est.unit_weight, est.unit_cohort, est.unit_cluster)
+    return att, valid, DenseInfluence(inf, units[0], units[1]), units
 
 
 class _BalancedCells:

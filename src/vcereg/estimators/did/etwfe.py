@@ -26,7 +26,9 @@ import numpy as np
 from ..._types import FloatArray, IntArray
 from ...errors import DataError
 from ...spec import SmallSample, VceSpec, WeightKind
+from .cellinf import cohort_codes
 from .feols import FeRegression, fe_regression, scratch
+from .grid import grid_regression
 from .panel import StaggeredPanel
 
 __all__ = ["Etwfe", "etwfe"]
@@ -82,24 +84,29 @@ def etwfe(
     weight_kind: WeightKind | None = None,
 ) -> Etwfe:
     """Fit the extended TWFE regression (``panel.x``: covariates without intercept)."""
-    t = panel.periods[panel.period]
     g = panel.cohort
     treated_unit = np.isfinite(g)
     if control == "never" and not np.isinf(g).any():
         raise DataError(
             "control(never) needs never-treated units", hint="use not-yet-treated controls"
         )
-    start = g - anticipation
-    if control == "notyet":
-        in_cell = treated_unit & (t >= start)
-    else:
-        in_cell = treated_unit & (t != start - 1)
-    pairs, inv = np.unique(np.column_stack([g[in_cell], t[in_cell]]), axis=0, return_inverse=True)
+    levels, unit_code = cohort_codes(panel.unit_values(g))
+    column, counts = _cell_columns(panel, levels, unit_code, control, anticipation)
+    cc, tt = np.nonzero(column >= 0)
+    pairs = np.column_stack([levels[cc], panel.periods[tt]])  # sorted by cohort, then period
     if pairs.shape[0] == 0:
         raise DataError("no treated cohort-period cell to estimate")
-    cell = np.full(panel.n_rows, -1, dtype=np.int64)
-    cell[in_cell] = inv.ravel()
     n_cell, k = pairs.shape[0], panel.x.shape[1]
+    if not k and weight_kind is None and panel.balanced and panel.n_periods > 1:
+        names = [f"{a:g}:{b:g}" for a, b in pairs]
+        reg = grid_regression(panel.y, panel.unit, panel.period, unit_code, column, vce=vce,
+                              ssc=ssc, groups=groups, names=names)  # fmt: skip
+        if reg is not None:
+            count = counts[cc, tt].astype(np.float64)
+            return Etwfe(pairs[:, 0], pairs[:, 1], reg.params[:n_cell], reg.cov, reg.params,
+                         count, np.zeros((n_cell, 0)), reg, reg.notes)  # fmt: skip
+    cell = column[unit_code[panel.unit], panel.period]
+    in_cell = cell >= 0
     x = panel.x
     cohorts = np.unique(g[treated_unit])
     periods = np.arange(panel.n_periods)
@@ -161,3 +168,26 @@ def etwfe(
         reg=reg,
         notes=reg.notes,
     )
+
+
+def _cell_columns(
+    panel: StaggeredPanel,
+    levels: FloatArray,
+    unit_code: IntArray,
+    control: Literal["notyet", "never"],
+    anticipation: float,
+) -> tuple[IntArray, IntArray]:
+    """(C, T) column of each cohort-period cell with a dummy (-1: none) and the rows in
+    each cell: treated cohorts from g - anticipation on (``notyet``), or in every period
+    but g - 1 - anticipation (``never``), where rows are observed."""
+    t_count = panel.n_periods
+    counts = np.bincount(
+        unit_code[panel.unit] * t_count + panel.period, minlength=levels.size * t_count
+    ).reshape(levels.size, t_count)
+    start = levels[:, None] - anticipation
+    t = panel.periods[None, :]
+    wanted = np.isfinite(start) & ((t >= start) if control == "notyet" else (t != start - 1))
+    column = np.full(counts.shape, -1, dtype=np.int64)
+    sel = wanted & (counts > 0)
+    column[sel] = np.arange(int(sel.sum()))
+    return column, counts

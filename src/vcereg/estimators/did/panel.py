@@ -15,13 +15,18 @@ Everything is indexed, never copied per cohort: ``period`` holds each row's posi
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
 
 from ..._types import BoolArray, FloatArray, IntArray
 from ...errors import DataError, DroppedRowsWarning, EmptySampleError, warn
 
-__all__ = ["StaggeredPanel", "make_panel", "never_treated"]
+__all__ = ["StaggeredPanel", "dense_codes", "make_panel", "never_treated"]
+
+_T = TypeVar("_T", bound=np.generic)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -47,8 +52,12 @@ class StaggeredPanel:
     notes
         What was dropped or recoded, for the result's notes.
     rows
-        Position of each row in the arrays given to :func:`make_panel` (rows may have been
-        dropped), to align other per-row data such as cluster codes.
+        Position of each row in the arrays given to :func:`make_panel` when rows were
+        dropped, to align other per-row data such as cluster codes (None: all rows, in
+        order; :meth:`take` aligns either way).
+
+    Arrays may be views of the caller's (unit and period codes, the outcome) or read-only
+    broadcasts (unit weights): they are never written to.
     """
 
     y: FloatArray
@@ -61,7 +70,7 @@ class StaggeredPanel:
     cluster: IntArray | None
     is_panel: bool
     notes: tuple[str, ...] = ()
-    rows: IntArray | None = None  # positions in the arrays given to make_panel
+    rows: IntArray | None = None  # positions in the arrays given to make_panel (None: all)
 
     @property
     def n_rows(self) -> int:
@@ -80,9 +89,14 @@ class StaggeredPanel:
         """Every unit observed in every period (always False for cross-sections)."""
         return self.is_panel and self.n_rows == self.n_units * self.n_periods
 
-    def unit_values(self, values: FloatArray) -> FloatArray:
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """Rows of ``values`` (aligned with the arrays given to :func:`make_panel`) that
+        the panel kept: ``values`` itself when all were kept."""
+        return values if self.rows is None else values[self.rows]
+
+    def unit_values(self, values: NDArray[_T]) -> NDArray[_T]:
         """A per-row value that is constant within units, one entry per unit."""
-        out = np.empty(self.n_units)
+        out: NDArray[_T] = np.empty(self.n_units, dtype=values.dtype)
         out[self.unit] = values
         return out
 
@@ -94,14 +108,15 @@ class StaggeredPanel:
 
     @property
     def cohorts(self) -> FloatArray:
-        """The treated cohorts present, ascending."""
-        finite = self.cohort[np.isfinite(self.cohort)]
-        return np.unique(finite)
+        """The treated cohorts present, ascending (hashing, then a sort of the few values)."""
+        values = pd.unique(self.cohort)
+        out: FloatArray = np.sort(values[np.isfinite(values)])
+        return out
 
     def subset(self, keep: BoolArray, note: str | None = None) -> StaggeredPanel:
         """The rows in ``keep``, with units (and clusters) recoded to 0..n-1."""
-        unit = _recode(self.unit[keep])
-        cluster = None if self.cluster is None else _recode(self.cluster[keep])
+        unit = dense_codes(self.unit[keep])
+        cluster = None if self.cluster is None else dense_codes(self.cluster[keep])
         used = np.unique(self.period[keep])
         remap = np.full(self.n_periods, -1, dtype=np.int64)
         remap[used] = np.arange(used.size)
@@ -122,11 +137,14 @@ class StaggeredPanel:
         )
 
 
-def _recode(codes: IntArray) -> IntArray:
-    """Codes relabelled 0..G-1 over the values present (O(N) when they are small ints)."""
+def dense_codes(codes: IntArray) -> IntArray:
+    """Codes relabelled 0..G-1 over the values present (O(N) when they are small ints;
+    the input itself when it is already dense int64)."""
     c = np.asarray(codes)
     if np.issubdtype(c.dtype, np.integer) and c.size and c.min() >= 0 and c.max() < 4 * c.size:
         present = np.bincount(c) > 0
+        if present.all() and c.dtype == np.int64:
+            return c
         out: IntArray = (np.cumsum(present) - 1)[c].astype(np.int64)
         return out
     _, inverse = np.unique(c, return_inverse=True)
@@ -154,6 +172,7 @@ def make_panel(
     *,
     anticipation: float = 0.0,
     cohort_name: str = "cohort",
+    time_codes: IntArray | None = None,
 ) -> StaggeredPanel:
     """Check and index staggered-adoption data.
 
@@ -170,6 +189,9 @@ def make_panel(
         than the last period plus ``anticipation``).
     cluster
         Optional cluster codes (must be constant within units).
+    time_codes
+        Optional codes 0..T-1 of ``time`` in the order of its values (the design's): used
+        when they are, saving a sort of the rows.
 
     Examples
     --------
@@ -179,23 +201,20 @@ def make_panel(
     >>> p.cohorts.tolist(), p.balanced, p.cohort.tolist()
     ([2.0], True, [2.0, 2.0, inf, inf])
     """
-    t = np.asarray(time, dtype=np.float64)
-    if not np.all(np.isfinite(t)):
-        raise DataError("the time variable has missing or non-finite values")
-    periods, period = np.unique(t, return_inverse=True)
-    period = period.astype(np.int64).ravel()
-    g = np.asarray(cohort, dtype=np.float64).copy()
+    periods, period = _periods(np.asarray(time), time_codes)
+    g = np.array(cohort, dtype=np.float64)  # a copy: never-treated values are recoded
     never = never_treated(g, float(periods[-1]), anticipation)
     g[never] = np.inf
-    n = t.shape[0]
+    n = period.shape[0]
     is_panel = unit is not None
-    units = np.arange(n, dtype=np.int64) if unit is None else _recode(np.asarray(unit))
+    units = np.arange(n, dtype=np.int64) if unit is None else dense_codes(np.asarray(unit))
     if is_panel:
         _check_unit_constant(g, units, cohort_name)
         if cluster is not None:
-            _check_unit_constant(np.asarray(cluster, dtype=np.float64), units, "cluster")
+            _check_unit_constant(np.asarray(cluster), units, "cluster")
         _check_unique(units, period, periods.size)
-    weights = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+    # unweighted: a read-only broadcast of 1 (no N-vector of ones is allocated)
+    weights = np.broadcast_to(1.0, (n,)) if w is None else np.asarray(w, dtype=np.float64)
     panel = StaggeredPanel(
         y=np.asarray(y, dtype=np.float64),
         x=np.asarray(x, dtype=np.float64).reshape(n, -1),
@@ -204,9 +223,8 @@ def make_panel(
         period=period,
         periods=periods,
         cohort=g,
-        cluster=None if cluster is None else _recode(np.asarray(cluster)),
+        cluster=None if cluster is None else dense_codes(np.asarray(cluster)),
         is_panel=is_panel,
-        rows=np.arange(n, dtype=np.int64),
     )
     first = float(periods[0])
     always = np.isfinite(g) & (g <= first + anticipation)
@@ -234,15 +252,48 @@ def _ant(anticipation: float) -> str:
     return f" (allowing for {anticipation:g} period(s) of anticipation)" if anticipation else ""
 
 
-def _check_unit_constant(values: FloatArray, units: IntArray, name: str) -> None:
-    """``values`` must not vary within a unit (inf compares equal to itself)."""
+#: Rows per block of the checks (no N-size temporaries)
+_BLOCK = 1 << 16
+
+
+def _blocks(n: int) -> range:
+    return range(0, n, _BLOCK)
+
+
+def _periods(t: np.ndarray, codes: IntArray | None) -> tuple[FloatArray, IntArray]:
+    """The distinct periods (ascending) and each row's position among them: from the
+    given codes when they number the values in ascending order, else by sorting."""
+    if t.dtype.kind not in "iuf":
+        t = t.astype(np.float64)
+    finite = (np.isfinite(t[i : i + _BLOCK]).all() for i in _blocks(t.size))
+    if t.dtype.kind == "f" and not all(finite):
+        raise DataError("the time variable has missing or non-finite values")
+    if codes is not None and codes.shape == t.shape and codes.size:
+        c = np.asarray(codes)
+        if c.dtype == np.int64 and c.min() >= 0:
+            periods = np.full(int(c.max()) + 1, np.nan)
+            periods[c] = t
+            same = (np.array_equal(periods[c[i : i + _BLOCK]], t[i : i + _BLOCK])
+                    for i in _blocks(t.size))  # fmt: skip
+            if np.all(np.diff(periods) > 0) and all(same):
+                return periods, c
+    periods, period = np.unique(t.astype(np.float64, copy=False), return_inverse=True)
+    return periods, period.astype(np.int64).ravel()
+
+
+def _check_unit_constant(values: np.ndarray, units: IntArray, name: str) -> None:
+    """``values`` must not vary within a unit (missing values compare equal)."""
     n_units = int(units.max()) + 1 if units.size else 0
-    v = np.where(np.isfinite(values), values, np.float64(np.finfo(np.float64).max))
-    lo = np.full(n_units, np.inf)
-    hi = np.full(n_units, -np.inf)
-    np.minimum.at(lo, units, v)
-    np.maximum.at(hi, units, v)
-    bad = np.flatnonzero(lo != hi)
+    first = np.empty(n_units, dtype=values.dtype)
+    first[units] = values  # one row's value per unit; any other that differs is an error
+    bad_units = []
+    for i in _blocks(values.size):
+        v, u = values[i : i + _BLOCK], units[i : i + _BLOCK]
+        same = first[u] == v
+        if not same.all() and values.dtype.kind == "f":
+            same |= np.isnan(v) & np.isnan(first[u])
+        bad_units.append(u[~same])
+    bad = np.unique(np.concatenate(bad_units)) if bad_units else np.zeros(0)
     if bad.size:
         raise DataError(
             f"{name} varies within {bad.size} unit(s): treatment must be absorbing, with one "
@@ -252,8 +303,11 @@ def _check_unit_constant(values: FloatArray, units: IntArray, name: str) -> None
 
 
 def _check_unique(units: IntArray, period: IntArray, n_periods: int) -> None:
-    key = units * n_periods + period
-    if key.size and np.bincount(key).max() > 1:
+    n_units = int(units.max()) + 1 if units.size else 0
+    seen = np.zeros(n_units * n_periods, dtype=np.bool_)
+    for i in _blocks(units.size):
+        seen[units[i : i + _BLOCK] * n_periods + period[i : i + _BLOCK]] = True
+    if np.count_nonzero(seen) < units.size:
         raise DataError(
             "some units are observed more than once in a period: the id and time variables "
             "must identify the rows",

@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
 
-from ..._types import FloatArray, IntArray
+from ..._types import BoolArray, FloatArray, IntArray
 from ...errors import DataError
 from ...spec import SmallSample, VceSpec, WeightKind
 from .feols import FeRegression, fe_regression, scratch
+from .grid import grid_regression
 from .panel import StaggeredPanel
 
 __all__ = ["SunAbraham", "sun_abraham"]
@@ -45,7 +48,7 @@ class SunAbraham:
     share: FloatArray  # (K,) observations (or weights) in each cell
     covariates: FloatArray  # coefficients of the controls
     reg: FeRegression
-    used: IntArray  # panel rows in the regression (after the control restriction, singletons)
+    n_units: int  # units in the regression (after the control restriction, singletons)
     notes: tuple[str, ...]
 
     def weights(self, kind: Literal["event", "att", "cohort"]) -> tuple[FloatArray, FloatArray]:
@@ -89,72 +92,157 @@ def sun_abraham(
     event time each bin stands for.
     """
     notes: list[str] = []
-    cohort = panel.cohort.copy()
-    keep = np.ones(panel.n_rows, dtype=np.bool_)
+    cohort_u = panel.unit_values(panel.cohort)
+    keep: BoolArray | None = None
     if control == "last":
         last = float(panel.cohorts[-1])
         keep = panel.periods[panel.period] < last - anticipation
-        cohort[cohort == last] = np.inf
+        cohort_u = np.where(cohort_u == last, np.inf, cohort_u)
         notes.append(
             f"control cohort: first treated in {last:g} (periods from {last - anticipation:g} "
             "on dropped)"
         )
-    elif not np.isinf(cohort).any():
+    elif not np.isinf(cohort_u).any():
         raise DataError(
             "there are no never-treated units to serve as the control cohort",
             hint="use the last-treated cohort as control: control(last)",
         )
-    t = panel.periods[panel.period]
-    rel = t - cohort
-    ref = -1.0 - anticipation
-    treated_row = np.isfinite(cohort) & keep
-    cell_rows = treated_row & (rel != ref)
-    if rel_bins is not None:
-        code_of_row, bin_time = rel_bins
-        cell_rows = treated_row & (code_of_row >= 0)
-        rel = np.where(code_of_row >= 0, bin_time[np.maximum(code_of_row, 0)], np.nan)
-    pairs, inverse = np.unique(
-        np.column_stack([cohort[cell_rows], rel[cell_rows]]), axis=0, return_inverse=True
-    )
-    if pairs.shape[0] == 0:
-        raise DataError("no treated cohort is observed outside its reference period")
-    rows = np.flatnonzero(keep)
-    k_cells, k_cov = pairs.shape[0], panel.x.shape[1]
-    dm = scratch(rows.size, k_cells + k_cov)
-    dm[:, 0] = panel.y[rows]
-    # the column of each row's (cohort, rel) pair, -1 for controls and reference periods
-    code = np.full(panel.n_rows, -1, dtype=np.int64)
-    code[cell_rows] = inverse.ravel()
-    code = code[rows]
-    has = code >= 0
-    dm[np.flatnonzero(has), 1 + code[has]] = 1.0
-    if k_cov:
-        dm[:, 1 + k_cells :] = panel.x[rows]
-    names = [f"{c:g}:{r:g}" for c, r in pairs] + list(covariate_names)
-    w = None if weight_kind is None else panel.w[rows]
-    reg = fe_regression(
-        dm,
-        [panel.unit[rows], panel.period[rows]],
-        vce=vce,
-        ssc=ssc,
-        groups={k: v[rows] for k, v in groups.items()},
-        weights=w,
-        weight_kind=weight_kind,
-        names=names,
-    )
-    used = reg.sample
-    mass = np.ones(used.sum()) if w is None else w[used]
-    share = np.bincount(code[used][has[used]], weights=mass[has[used]], minlength=k_cells).astype(
-        np.float64
-    )
+    cohorts = np.sort(pd.unique(cohort_u))  # hashing: a sort of the few values only
+    unit_code = np.searchsorted(cohorts, cohort_u).astype(np.int64)
+    cells = _Cells(panel, cohorts, unit_code, keep, -1.0 - anticipation, rel_bins)
+    rows = None if keep is None else np.flatnonzero(keep)
+
+    def take(v: np.ndarray) -> np.ndarray:  # the kept rows, without a copy when all are
+        return v if rows is None else v[rows]
+
+    y, unit, period = take(panel.y), take(panel.unit), take(panel.period)
+    k_cells, k_cov = cells.pairs.shape[0], panel.x.shape[1]
+    names = [f"{c:g}:{r:g}" for c, r in cells.pairs] + list(covariate_names)
+    w = None if weight_kind is None else take(panel.w)
+    kept_groups = {k: take(v) for k, v in groups.items()}
+    t_kept = int(period.max()) + 1
+    reg = None
+    grid = cells.grid(t_kept)
+    balanced = y.size == panel.n_units * t_kept  # (unit, period) pairs are unique
+    if grid is not None and balanced and t_kept > 1 and not k_cov and w is None:
+        reg = grid_regression(y, unit, period, unit_code, grid, vce=vce, ssc=ssc,
+                              groups=kept_groups, names=names)  # fmt: skip
+    if reg is None:
+        dm = scratch(y.size, k_cells + k_cov)
+        dm[:, 0] = y
+        code = take(cells.row_column())
+        has = np.flatnonzero(code >= 0)
+        dm[has, 1 + code[has]] = 1.0
+        if k_cov:
+            dm[:, 1 + k_cells :] = take(panel.x)
+        reg = fe_regression(dm, [unit, period], vce=vce, ssc=ssc, groups=kept_groups,
+                            weights=w, weight_kind=weight_kind, names=names)  # fmt: skip
+        del dm
+        used = reg.sample
+        mass = np.ones(int(used.sum())) if w is None else w[used]
+        c_used = code[used]
+        share: FloatArray = np.bincount(
+            c_used[c_used >= 0], weights=mass[c_used >= 0], minlength=k_cells
+        ).astype(np.float64)
+        n_units = int(np.count_nonzero(np.bincount(unit[used])))
+    else:
+        share = cells.grid_share(t_kept)
+        n_units = panel.n_units
     return SunAbraham(
-        cohort=pairs[:, 0],
-        rel=pairs[:, 1],
+        cohort=cells.pairs[:, 0],
+        rel=cells.pairs[:, 1],
         coef=reg.params[:k_cells],
         cov=reg.cov[:k_cells, :k_cells],
-        share=share,
+        share=share.astype(np.float64),
         covariates=reg.params[k_cells:],
         reg=reg,
-        used=rows[used],
+        n_units=n_units,
         notes=tuple(notes) + reg.notes,
     )
+
+
+class _Cells:
+    """The interactions' columns, found on the cohort x period grid.
+
+    Each kept row of a treated cohort outside its reference period (or in one of the user's
+    bins) belongs to the column of its (cohort, relative period) pair; pairs are numbered in
+    the order of ``np.unique`` over (cohort, relative period). Rows are keyed by
+    (cohort, period, bin), so only the distinct keys are sorted, never the rows."""
+
+    def __init__(
+        self,
+        panel: StaggeredPanel,
+        cohorts: FloatArray,
+        unit_code: IntArray,
+        keep: BoolArray | None,
+        ref: float,
+        rel_bins: tuple[IntArray, FloatArray] | None,
+    ) -> None:
+        t_count = panel.n_periods
+        n_bins = 1 if rel_bins is None else rel_bins[1].size + 1
+        self.panel, self.unit_code, self.keep, self.rel_bins = panel, unit_code, keep, rel_bins
+        self.t_count, self.n_bins = t_count, n_bins
+        key = self._keys()
+        counts = np.bincount(key[key >= 0], minlength=cohorts.size * t_count * n_bins)
+        del key
+        present = np.flatnonzero(counts)
+        c = present // (t_count * n_bins)
+        t = (present // n_bins) % t_count
+        rel = panel.periods[t] - cohorts[c]
+        ok = np.isfinite(cohorts[c])
+        if rel_bins is None:
+            ok &= rel != ref
+        else:
+            b = present % n_bins - 1
+            ok &= b >= 0
+            rel = np.where(b >= 0, rel_bins[1][np.maximum(b, 0)], np.nan)
+        pairs, inverse = np.unique(np.column_stack([cohorts[c[ok]], rel[ok]]), axis=0,
+                                   return_inverse=True)  # fmt: skip
+        if pairs.shape[0] == 0:
+            raise DataError("no treated cohort is observed outside its reference period")
+        self.pairs: FloatArray = pairs
+        self.key_column = np.full(counts.size, -1, dtype=np.int64)
+        self.key_column[present[ok]] = inverse.ravel()
+        self.counts = counts
+        self.n_cohorts = cohorts.size
+
+    def _keys(self) -> IntArray:
+        """Each row's (cohort, period, bin) key; -1 for dropped rows."""
+        key = self.unit_code[self.panel.unit]
+        key *= self.t_count
+        key += self.panel.period
+        if self.rel_bins is not None:
+            key *= self.n_bins
+            key += self.rel_bins[0] + 1  # bin 0: none (reference or control)
+        if self.keep is not None:
+            key[~self.keep] = -1
+        return key
+
+    def row_column(self) -> IntArray:
+        """The column of every panel row (-1: no interaction, or a dropped row)."""
+        key = self._keys()
+        out: IntArray = np.where(key >= 0, self.key_column[np.maximum(key, 0)], -1)
+        return out
+
+    def _by_cell(self) -> tuple[IntArray, NDArray[np.intp]]:
+        col = self.key_column.reshape(self.n_cohorts, self.t_count, self.n_bins)
+        cnt = self.counts.reshape(self.n_cohorts, self.t_count, self.n_bins)
+        return col, cnt
+
+    def grid(self, t_kept: int) -> IntArray | None:
+        """(C, t_kept) column of each cohort-period cell, or None when rows of one cell
+        fall in different columns (user bins that are not functions of the period)."""
+        col, cnt = self._by_cell()
+        keys_per_cell = (cnt > 0).sum(axis=2)
+        if (keys_per_cell > 1).any():
+            return None
+        out: IntArray = np.where(cnt > 0, col, -1).max(axis=2)[:, :t_kept]
+        return out
+
+    def grid_share(self, t_kept: int) -> FloatArray:
+        """Rows in each column (all rows used)."""
+        col, cnt = self._by_cell()
+        sel = col >= 0
+        mass = cnt[sel].astype(np.float64)
+        out = np.bincount(col[sel], weights=mass, minlength=self.pairs.shape[0])
+        return np.asarray(out, dtype=np.float64)

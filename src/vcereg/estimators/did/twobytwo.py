@@ -33,9 +33,11 @@ from ..._types import FloatArray
 from ...errors import EstimationError
 from ..glm import fit_glm_arrays
 
-__all__ = ["Method", "did_panel", "ps_weights", "wls"]
+__all__ = ["NO_2X2", "Method", "did_panel", "ps_weights", "wls"]
 
 Method = Literal["reg", "ipw", "dr"]
+
+NO_2X2 = "a 2x2 comparison needs treated and control units"
 
 #: DRDID's caps: fitted probabilities at most 1 - 1e-6; controls above 0.995 trimmed
 _PS_CAP = 1.0 - 1e-6
@@ -181,7 +183,7 @@ def did_panel(
     (1.5, [0.0, 0.75, -0.75])
     """
     if not (d == 1).any() or not (d == 0).any():
-        raise EstimationError("a 2x2 comparison needs treated and control units")
+        raise EstimationError(NO_2X2)
     w = w / w.mean()
     if x.shape[1] == 1 and np.all(x[:, 0] == x[0, 0]):  # intercept only
         return _unconditional(dy, d, w)

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla
-from scipy import stats
 
+from ._lazy import lazy_import
 from ._types import FloatArray
 from .errors import SpecError
+
+stats = lazy_import("scipy.stats")
 
 __all__ = [
     "RANK_TOL",

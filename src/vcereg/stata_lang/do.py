@@ -133,7 +133,7 @@ def blank_block_comments(text: str) -> str:
     in Stata: ``/* a /* b */ c */`` is one comment.
 
     >>> blank_block_comments("x /* a /* b */ c */ y")
-    'x                    y'
+    'x                   y'
     """
     if "/*" not in text:
         return text

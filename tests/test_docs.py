@@ -3,8 +3,9 @@
 * ``mkdocs build --strict`` succeeds (skipped, visibly, without mkdocs installed);
 * every ```python block of a page runs, the page's blocks in order in one fresh process
   (a fresh namespace), with a temporary directory as the working directory;
-* every ```console line ``$ vcereg ...`` (and ```bash line ``vcereg ...``) runs through the
-  installed command and exits 0. A block right after ``<!-- file: NAME -->`` is written to
+* every ```console line ``$ vcereg ...`` (and ```bash line ``vcereg ...``) runs and exits 0
+  (in this process, as tests/cli/conftest.py runs the command line; the installed script
+  itself is tested in tests/cli). A block right after ``<!-- file: NAME -->`` is written to
   ``NAME`` in that directory first, so examples can use their own input files;
 * a block right after ``<!-- test: skip -->`` is not run;
 * the numbers the getting-started page quotes are what vcereg computes, and the variance
@@ -28,7 +29,7 @@ import pytest
 import vcereg
 from vcereg.cli import build_parser
 
-from .cli.conftest import vcereg_command
+from .cli.conftest import run_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -151,10 +152,7 @@ def test_python_examples_run(page: Path, workdir: Path) -> None:
 def test_console_examples_run(page: Path, line: int, command: str, workdir: Path) -> None:
     _write_files(page, workdir)
     argv = shlex.split(command)
-    p = subprocess.run(
-        [*vcereg_command(), *argv[1:]],
-        capture_output=True, text=True, cwd=workdir, env=_env(), timeout=300,
-    )  # fmt: skip
+    p = run_in_process(argv[1:], cwd=workdir, env={"MPLBACKEND": "Agg"})
     assert p.returncode == 0, f"{page.name}:{line}: {command}\n{p.stderr}"
     assert "Traceback" not in p.stderr
 

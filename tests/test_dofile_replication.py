@@ -20,6 +20,8 @@ import pytest
 
 import vcereg
 
+from .cli.conftest import run_in_process
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -100,9 +102,6 @@ def test_word_table_equals_the_by_hand_table(ran: Path) -> None:
 
 def test_without_file_access_the_do_file_is_refused(tmp_path: Path) -> None:
     shutil.copy(ROOT / "examples" / "replication.do", tmp_path / "replication.do")
-    p = subprocess.run(
-        [*_vcereg(), "--do", "replication.do", "-q"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
+    p = run_in_process(["--do", "replication.do", "-q"], cwd=tmp_path)
     assert p.returncode == 2 and "file access is off" in p.stderr and "--allow-files" in p.stderr
     assert list(tmp_path.iterdir()) == [tmp_path / "replication.do"]

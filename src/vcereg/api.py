@@ -12,35 +12,39 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import pandas as pd
 
 from . import dsl, stata_lang
-from .backends import dask as dask_backend
+from ._lazy import lazy_import
+from .backends.detect import is_dask_frame
 from .design import build
 from .errors import DataError, NotSupportedError, SpecError
-from .estimators import (
-    FirstStage,
-    IVInfo,
-    fit_absorbed,
-    fit_instrumental,
-    fit_ols,
-    gmm_default_vce,
-    iv_variables,
-    method_label,
-)
-from .estimators.ivdiag import weak_id_note
-from .estimators.ml_model import ML_ESTIMATORS, fit_ml_spec, ml_variables
+from .estimators import IVInfo, fit_absorbed, fit_ols
+from .estimators.mlinfo import ML_ESTIMATORS
 from .estimators.panel import PANEL_ESTIMATORS, fe_panel_stats, fit_panel
 from .inference import confidence_level
 from .progress import Progress
 from .results import Results, assemble, compute_vce, vce_setup, with_panel
 from .results.vcefit import display_names
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
-from .staggered import DidResults, fit_did
 from .vce import resolve
 from .vce.bootstrap import set_progress
+
+# What a plain regression does not use is imported when a model needs it.
+if TYPE_CHECKING:
+    from . import staggered
+    from .backends import dask as dask_backend
+    from .estimators import ivdiag, ivmodel, ml_model
+    from .estimators.iv import FirstStage
+    from .staggered import DidResults
+else:
+    dask_backend = lazy_import("vcereg.backends.dask")
+    ivdiag = lazy_import("vcereg.estimators.ivdiag")
+    ivmodel = lazy_import("vcereg.estimators.ivmodel")
+    ml_model = lazy_import("vcereg.estimators.ml_model")
+    staggered = lazy_import("vcereg.staggered")
 
 __all__ = ["DataLike", "as_pandas", "did", "fit_spec", "glm", "parse", "regress", "stata"]
 
@@ -254,7 +258,7 @@ def did(
         )
     if level is not None:
         spec = spec.replace(level=float(level) * (100 if 0 < float(level) < 1 else 1))
-    return fit_did(spec, as_pandas(data), safe=safe)
+    return staggered.fit_did(spec, as_pandas(data), safe=safe)
 
 
 def as_pandas(data: object, what: str = "this function") -> pd.DataFrame:
@@ -263,7 +267,7 @@ def as_pandas(data: object, what: str = "this function") -> pd.DataFrame:
     into memory behind the user's back."""
     if isinstance(data, pd.DataFrame):
         return data
-    if dask_backend.is_dask_frame(data):
+    if is_dask_frame(data):
         raise DataError(
             f"{what} does not take a Dask DataFrame (it needs the data in memory); only "
             "models are fitted on Dask data (vcereg.regress, vcereg.stata)",
@@ -289,10 +293,13 @@ def fit_spec(
     context: Mapping[str, object] | None = None,
 ) -> Results:
     """Estimate a parsed spec on data (a Dask DataFrame goes to the Dask backend)."""
-    spec = _ml_default_vce(gmm_default_vce(_with_pweight_default(spec)))
+    spec = _with_pweight_default(spec)
+    if spec.iv is not None:  # (a no-op without instruments)
+        spec = ivmodel.gmm_default_vce(spec)
+    spec = _ml_default_vce(spec)
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)
-    if dask_backend.is_dask_frame(data):
+    if is_dask_frame(data):
         confidence_level(spec.level)
         return _fit_dask(spec, data, safe=safe, context=context)
     frame = as_pandas(data)
@@ -305,8 +312,9 @@ def fit_spec(
         raise NotSupportedError(f"{what}: estimator {spec.estimator!r} is not supported yet")
     confidence_level(spec.level)
     panel_id = spec.panel.id if spec.estimator in PANEL_ESTIMATORS and spec.panel else None
-    extra = (*estimator.variables(vspec), *([panel_id] if panel_id else []), *iv_variables(spec))
-    extra += ml_variables(spec)
+    extra = (*estimator.variables(vspec), *([panel_id] if panel_id else []))
+    extra += ivmodel.iv_variables(spec) if spec.iv is not None else ()
+    extra += ml_model.ml_variables(spec) if spec.family is not None else ()
     design = build(spec, frame, extra=tuple(dict.fromkeys(extra)), safe=safe, context=context)
     first: tuple[FirstStage, ...] = ()
     panel = pfit = None
@@ -316,7 +324,7 @@ def fit_spec(
     iv_info: IVInfo | None = None
     ml_notes: tuple[str, ...] = ()
     if spec.family is not None:  # maximum likelihood: logit, probit, poisson, glm, nbreg
-        mlfit = fit_ml_spec(spec, design, frame, display_names(spec, design))
+        mlfit = ml_model.fit_ml_spec(spec, design, frame, display_names(spec, design))
         fit, design, label = mlfit.fit, mlfit.design, mlfit.label
         ml_notes = mlfit.notes
     elif spec.absorb:
@@ -326,21 +334,21 @@ def fit_spec(
         label, r2_within = absorbed.label, absorbed.rsquared_within
         df_fit, iv_info = absorbed.df_fit, absorbed.iv
         if spec.iv is not None:
-            label += f" ({method_label(spec, short=True)})"
+            label += f" ({ivmodel.method_label(spec, short=True)})"
         elif spec.estimator == "xtreg_fe":
             panel = fe_panel_stats(original, absorbed, spec.absorb[0])
     elif spec.estimator in PANEL_ESTIMATORS:
         pfit = fit_panel(spec, design)
         fit, design, label, panel = pfit.fit, pfit.design, pfit.label, pfit.stats
     elif spec.iv is not None:
-        fit, first, iv_info = fit_instrumental(spec, design)
-        label = method_label(spec)
+        fit, first, iv_info = ivmodel.fit_instrumental(spec, design)
+        label = ivmodel.method_label(spec)
     else:
         fit = fit_ols(design)
     notes = tuple(_first_stage_note(f) for f in first) + (pfit.notes if pfit else ())
     notes += ml_notes
     if iv_info is not None:
-        weak = weak_id_note(iv_info, vce_setup(spec, design))
+        weak = ivdiag.weak_id_note(iv_info, vce_setup(spec, design))
         notes += (weak,) if weak else ()
     vres = compute_vce(spec, design, fit, frame, normal=pfit is not None and pfit.normal)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
+from ._lazy import lazy_import
 from ._types import FloatArray
 from .errors import SpecError
 from .linalg import tri_solve
+
+special = lazy_import("scipy.special")
 
 __all__ = [
     "RANK_TOL",

@@ -35,12 +35,17 @@ import lzma
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
 
-from .backends import dask as dask_backend
+from ._lazy import lazy_import
 from .errors import DataError, VceregWarning, closest, warn
+
+if TYPE_CHECKING:
+    from .backends import dask as dask_backend
+else:
+    dask_backend = lazy_import("vcereg.backends.dask")  # only for engine="dask"
 
 __all__ = ["SUPPORTED_EXTENSIONS", "read", "read_labels", "sniff_separator"]
 

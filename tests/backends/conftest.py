@@ -10,9 +10,10 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dask_client() -> Iterator[Any]:
-    """Every Dask computation in the session runs on this cluster while it is open."""
+    """Every Dask computation of these tests runs on this cluster while it is open; it is
+    closed after them (its worker processes would otherwise idle through the session)."""
     cluster = distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,

@@ -1,4 +1,8 @@
-"""The installed ``vcereg`` command, run in a subprocess: outputs, files, exit codes."""
+"""The ``vcereg`` command: outputs, files, exit codes.
+
+Most tests run it in this process (``run``, see conftest.py); the ones using
+``run_process`` start the installed console script: the entry point, ``python -m``,
+standard input from a pipe, a file's byte-order mark, and safe mode in a fresh process."""
 
 from __future__ import annotations
 
@@ -40,8 +44,8 @@ def _clean(stderr: str) -> None:
 
 
 # --- outputs -------------------------------------------------------------------------
-def test_one_model_prints_the_summary(run: Run, student: pd.DataFrame) -> None:
-    p = run(CLUSTER, "--example", "student-mat")
+def test_one_model_prints_the_summary(run_process: Run, student: pd.DataFrame) -> None:
+    p = run_process(CLUSTER, "--example", "student-mat")
     assert p.returncode == 0, p.stderr
     assert p.stdout.rstrip("\n") == _fit(CLUSTER, student).summary().rstrip("\n")
     assert "adjusted for 2 clusters in school" in p.stdout
@@ -243,8 +247,10 @@ def test_do_file_summarize(run: Run, tmp_path: Path) -> None:
     assert ". summarize G3 absences" in p.stdout and "Mean" in p.stdout
 
 
-def test_do_file_from_stdin(run: Run) -> None:
-    p = run("--do", "-", "--example", "student-mat", input="G3 ~ absences\nreg G3 failures\n")
+def test_do_file_from_stdin(run_process: Run) -> None:
+    p = run_process(
+        "--do", "-", "--example", "student-mat", input="G3 ~ absences\nreg G3 failures\n"
+    )
     assert p.returncode == 0, p.stderr
     assert "(1)" in p.stdout and "(2)" in p.stdout and "failures" in p.stdout
 
@@ -258,8 +264,8 @@ def test_plot(run: Run, tmp_path: Path) -> None:
     assert "Observations" in p.stdout
 
 
-def test_version_and_list(run: Run) -> None:
-    p = run("--version")
+def test_version_and_list(run: Run, run_process: Run) -> None:
+    p = run_process("--version")
     assert p.returncode == 0 and p.stdout.strip() == f"vcereg {vcereg.__version__}"
     p = run("--list-vce")
     assert p.returncode == 0
@@ -321,9 +327,9 @@ def test_bad_invocations(run: Run, args: tuple[str, ...], code: int, fragments: 
     _clean(p.stderr)
 
 
-def test_unsafe_formula_is_refused_and_not_run(run: Run, tmp_path: Path) -> None:
+def test_unsafe_formula_is_refused_and_not_run(run_process: Run, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
-    p = run(f"G3 ~ {{__import__('os').system('touch {marker}')}}", *EX)
+    p = run_process(f"G3 ~ {{__import__('os').system('touch {marker}')}}", *EX)
     assert p.returncode == 2
     assert "safe mode does not allow" in p.stderr and "^" in p.stderr
     assert not marker.exists()

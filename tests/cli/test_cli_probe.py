@@ -39,9 +39,9 @@ def test_bogus_encoding(run: Run, tmp_path: Path) -> None:
     assert "unknown text encoding 'bogus'" in p.stderr and "Traceback" not in p.stderr
 
 
-def test_do_file_with_a_bom(run: Run, tmp_path: Path) -> None:
+def test_do_file_with_a_bom(run_process: Run, tmp_path: Path) -> None:
     (tmp_path / "m.do").write_bytes("\ufeffregress G3 absences\n".encode())
-    p = run("--do", "m.do", *EX)
+    p = run_process("--do", "m.do", *EX)
     assert p.returncode == 0, p.stderr
     assert "absences" in p.stdout
 

@@ -15,12 +15,16 @@ uniform band).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ..dofile import DoCommand
 from ..errors import VceregError
-from ..staggered import DidResults
 from .estat import register_estat_did
+
+if TYPE_CHECKING:
+    from ..staggered import DidResults
 
 __all__: list[str] = []
 

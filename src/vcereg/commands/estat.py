@@ -10,18 +10,21 @@ DataFrame, which the run's log prints. Other modules add subcommands with
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..dofile import DoCommand, DoState, register_command
 from ..errors import VceregError
 from ..results import Results
-from ..staggered import DidResults
+
+if TYPE_CHECKING:
+    from ..staggered import DidResults
 
 __all__ = ["register_estat", "register_estat_did"]
 
 EstatHandler = Callable[[Results, DoCommand], object]
-DidEstatHandler = Callable[[DidResults, DoCommand], object]
+DidEstatHandler = Callable[["DidResults", DoCommand], object]
 _SUBCOMMANDS: dict[str, tuple[int, EstatHandler]] = {}
 _DID_SUBCOMMANDS: dict[str, tuple[int, DidEstatHandler]] = {}
 

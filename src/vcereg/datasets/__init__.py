@@ -8,10 +8,15 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from .._lazy import lazy_import
 from ..errors import DataError, closest
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_import("pandas")  # the command line's help lists the names without pandas
 
 __all__ = ["available", "load", "path"]
 

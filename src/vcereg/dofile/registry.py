@@ -12,10 +12,12 @@ package has), imported by ``vcereg/commands/__init__.py``::
 
     register_command("hello", _hello, abbrev=3)     # "hel", "hell" and "hello"
 
-The package ``vcereg`` imports ``vcereg.commands`` and ``vcereg.datacmds``, so every
-command is registered whenever vcereg is imported. A command that accepts Stata's ``by``
-prefix is registered with ``byable=True``; it finds the ``by`` variables in ``cmd.by``
-(the data is already sorted by them, and by ``cmd.by_sort`` after them).
+The package ``vcereg`` declares ``vcereg.commands`` and ``vcereg.datacmds`` as the
+providers of its commands (``vcereg._lazy.register_plugins``); this registry imports
+them before it is first read or written, so every command is registered when one is used.
+A command that accepts Stata's ``by`` prefix is registered with ``byable=True``; it finds
+the ``by`` variables in ``cmd.by`` (the data is already sorted by them, and by
+``cmd.by_sort`` after them).
 
 ``state.current(cmd)`` is the active estimates (Stata's ``e()``), with Stata's error when
 there are none; ``state.data`` is the run's own copy of the data, which commands such as
@@ -29,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .._lazy import load_plugins
 from ..errors import StataSyntaxError, closest
 from ..stata_lang.syntax import WORD, skip_ws, syntax_error
 
@@ -129,6 +132,7 @@ class _Entry:
 
 
 _HANDLERS: dict[str, _Entry] = {}
+_PLUGINS = "vcereg.do-commands"  # the modules that register the built-in commands
 
 
 def register_command(
@@ -138,11 +142,13 @@ def register_command(
     ``byable``: it accepts the ``by varlist:`` prefix."""
     if not WORD.fullmatch(word):
         raise ValueError(f"not a command word: {word!r}")
+    load_plugins(_PLUGINS)  # the built-ins first, so that a user's command replaces one
     _HANDLERS[word] = _Entry(handler, abbrev or len(word), byable)
 
 
 def unregister_command(word: str) -> None:
     """Remove a command added with :func:`register_command` (a no-op if absent)."""
+    load_plugins(_PLUGINS)
     _HANDLERS.pop(word, None)
 
 
@@ -153,11 +159,13 @@ def is_registered(word: str) -> bool:
 
 def registered_commands() -> tuple[str, ...]:
     """The non-estimation command words :func:`run_do` understands."""
+    load_plugins(_PLUGINS)
     return tuple(sorted(_HANDLERS))
 
 
 def lookup(word: str) -> str | None:
     """The registered command that ``word`` names or abbreviates, else ``None``."""
+    load_plugins(_PLUGINS)
     for name, entry in _HANDLERS.items():
         if word == name or (entry.abbrev <= len(word) < len(name) and name.startswith(word)):
             return name
@@ -166,9 +174,11 @@ def lookup(word: str) -> str | None:
 
 def handler(name: str) -> Handler:
     """The handler of the registered command ``name`` (a full name from :func:`lookup`)."""
+    load_plugins(_PLUGINS)
     return _HANDLERS[name].handler
 
 
 def is_byable(name: str) -> bool:
     """Does the registered command ``name`` accept the ``by`` prefix?"""
+    load_plugins(_PLUGINS)
     return _HANDLERS[name].byable

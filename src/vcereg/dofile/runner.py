@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_import
 from ..api import DataLike, as_pandas, fit_spec, parse
 from ..errors import NotSupportedError, StataSyntaxError, VceregError, closest
 from ..spec import PanelSpec, SmallSample
-from ..staggered import fit_did
 from ..stata_lang.command import COMMANDS, is_stata_command, parse_line
 from ..stata_lang.do import panel_line
 from ..stata_lang.syntax import WORD, syntax_error, top_comma
@@ -32,6 +33,11 @@ from .program import Stmt
 from .registry import DoCommand, handler, is_byable, lookup, registered_commands
 from .state import DoRun, DoState
 from .varlist import expand_varlist
+
+if TYPE_CHECKING:
+    from .. import staggered
+else:
+    staggered = lazy_import("vcereg.staggered")  # a DiD command only
 
 __all__ = ["run_do"]
 
@@ -235,7 +241,7 @@ class Runner(Control):
             spec = spec.replace(level=float(self.level))
         state = self.state
         if spec.did is not None:  # DiD estimates: estat event, pretrend, ...
-            state.did, state.active = fit_did(spec, state.data, safe=self.safe), None
+            state.did, state.active = staggered.fit_did(spec, state.data, safe=self.safe), None
             state.did_results.append(state.did)
             return
         state.active = fit_spec(spec, state.data, safe=self.safe)

@@ -13,6 +13,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -21,9 +22,11 @@ import pandas as pd
 from ..dsl.expr_values import EvalEnv, Groups
 from ..errors import NotSupportedError
 from ..results import Results
-from ..staggered import DidResults
 from .frame import DataMeta
 from .registry import DoCommand
+
+if TYPE_CHECKING:
+    from ..staggered import DidResults
 
 __all__ = ["DoRun", "DoState"]
 

@@ -20,23 +20,27 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-import scipy.special as sc
 
+from .._lazy import lazy_import
 from ..errors import ExpressionError
 from .expr_parse import Call
 from .expr_values import Arr, Evaluator, Val
 from .stata_dates import DATE_FUNCS, parse_dates
 from .stata_format import format_number
 
+sc = lazy_import("scipy.special")
+
 __all__ = ["call_stata"]
 
 Func = Callable[[Evaluator, Call, list[Val]], Val]
 _FUNCS: dict[str, Func] = {}
-_MATH = {
+_MATH: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "abs": np.abs, "exp": np.exp, "sqrt": np.sqrt, "ln": np.log, "log": np.log,
     "log10": np.log10, "sign": np.sign, "sin": np.sin, "cos": np.cos, "tan": np.tan,
-    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "normal": sc.ndtr,
-    "invnormal": sc.ndtri, "invlogit": sc.expit, "logit": sc.logit,
+    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
+    # scipy.special is looked up at the call (imported on first use)
+    "normal": lambda x: sc.ndtr(x), "invnormal": lambda x: sc.ndtri(x),
+    "invlogit": lambda x: sc.expit(x), "logit": lambda x: sc.logit(x),
     "lnfactorial": lambda x: np.where(x == np.floor(x), sc.gammaln(x + 1), np.nan),
     "float": lambda x: x.astype(np.float32).astype(float),  # Stata's float storage
 }  # fmt: skip

@@ -32,10 +32,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .._lazy import lazy_import
 from .._types import FloatArray
 from ..design import Design, subset
 from ..errors import DroppedRowsWarning, EmptySampleError, warn
@@ -43,8 +45,12 @@ from ..spec import ModelSpec
 from .absorb import absorbed_dof, demean, drop_singletons
 from .iv import FirstStage
 from .ivbase import IVInfo
-from .ivmodel import fit_instrumental
 from .ols import Fit, _tss, exact_fit, fit_ols
+
+if TYPE_CHECKING:
+    from . import ivmodel
+else:
+    ivmodel = lazy_import("vcereg.estimators.ivmodel")  # with instruments only
 
 __all__ = ["WITHIN_TOL", "AbsorbedFit", "absorbed_projector", "fit_absorbed", "varies_within"]
 
@@ -196,7 +202,7 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
     info: IVInfo | None = None
     if demeaned.z is not None:
         levels = dof.df_a_nonnested - const
-        fit, first, info = fit_instrumental(spec, demeaned, df_absorbed=levels)
+        fit, first, info = ivmodel.fit_instrumental(spec, demeaned, df_absorbed=levels)
         fit = replace(fit, k=fit.k + df_extra, df_resid=fit.df_resid - df_extra, tss=tss)
         # the first stages ran on demeaned data: their residual df lose the absorbed levels
         first = tuple(

@@ -30,11 +30,13 @@ Links are in :mod:`.glm_links`; both modules import only numpy, scipy and the fo
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
+from .._lazy import lazy_import
 from .._types import FloatArray
 from ..errors import SpecError, closest
 from .glm_links import LINKS, Link, make_link
+
+special = lazy_import("scipy.special")
 
 __all__ = [
     "FAMILIES",

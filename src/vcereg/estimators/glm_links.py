@@ -22,10 +22,13 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from scipy import special, stats
 
+from .._lazy import lazy_import
 from .._types import FloatArray
 from ..errors import SpecError, closest
+
+special = lazy_import("scipy.special")
+stats = lazy_import("scipy.stats")
 
 __all__ = ["LINKS", "Link", "make_link"]
 

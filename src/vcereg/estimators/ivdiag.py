@@ -42,8 +42,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import scipy.linalg as sla
-from scipy import stats
 
+from .._lazy import lazy_import
 from .._types import FloatArray, IntArray
 from ..errors import EstimationError, WeakInstrumentsWarning, warn
 from ..vce.kernels import cluster_scores, n_groups
@@ -57,6 +57,8 @@ from .ivtests import (
     overid_tests,
     wald_on,
 )
+
+stats = lazy_import("scipy.stats")
 
 __all__ = [
     "FirstStageStats",

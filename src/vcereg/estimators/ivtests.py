@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._lazy import lazy_import
 from .._types import FloatArray, IntArray
 from ..errors import EstimationError
 from ..inference import wald_test
@@ -38,6 +38,8 @@ from ..vce import VceContext, resolve
 from ..vce.kernels import cluster_scores, n_groups
 from .gmm import hac_lags, moment_covariance, wmatrix_kind
 from .ivbase import IVInfo, partial_out
+
+stats = lazy_import("scipy.stats")
 
 __all__ = [
     "COLUMNS",

@@ -15,12 +15,10 @@ from ..design import Design
 from ..errors import NotSupportedError, SpecError
 from ..spec import ModelSpec, WeightKind
 from .glm_model import MLModelFit, fit_glm_model, ml_inputs, numeric_columns
+from .mlinfo import ML_ESTIMATORS
 from .nbreg import fit_nbreg_model
 
 __all__ = ["ML_ESTIMATORS", "fit_ml_spec", "ml_variables"]
-
-#: ``ModelSpec.estimator`` values fitted here.
-ML_ESTIMATORS = ("glm", "nbreg")
 
 
 def ml_variables(spec: ModelSpec) -> tuple[str, ...]:

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 
 from .._types import FloatArray
 
-__all__ = ["MODEL_TITLES", "MLInfo"]
+__all__ = ["ML_ESTIMATORS", "MODEL_TITLES", "MLInfo"]
+
+#: ``ModelSpec.estimator`` values fitted by :mod:`.ml_model` (here, so that the API knows
+#: them without importing the models).
+ML_ESTIMATORS = ("glm", "nbreg")
 
 #: Stata's title of each maximum-likelihood command's output.
 MODEL_TITLES = {

@@ -18,8 +18,8 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
 
+from .._lazy import lazy_import
 from .._types import FloatArray, IntArray
 from ..design import Design
 from ..errors import DataError, EstimationError
@@ -30,6 +30,9 @@ from .glm_model import MLInputs, MLModelFit, omit_collinear
 from .mlinfo import MLInfo
 from .newton import maximize
 from .ols import Fit
+
+special = lazy_import("scipy.special")
+stats = lazy_import("scipy.stats")
 
 __all__ = ["LNALPHA", "fit_nbreg_arrays", "fit_nbreg_model", "nb_derivatives"]
 

@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import stats
 
+from .._lazy import lazy_import
 from .._types import FloatArray, IntArray
 from ..design import Design
 from ..errors import EstimationError, NotSupportedError, VceregWarning, warn
@@ -38,6 +38,8 @@ from ..spec import ModelSpec, WeightKind
 from .fe import AbsorbedFit, varies_within
 from .ols import Fit, fit_ols
 from .panel_stats import PanelStats, group_means
+
+stats = lazy_import("scipy.stats")
 
 __all__ = [
     "PANEL_ESTIMATORS",

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._lazy import lazy_import
 from .._types import FloatArray
 from ..errors import EstimationError, SpecError, VceregWarning, warn
 from ..estimators.panel import group_means
@@ -35,6 +35,8 @@ from ..linalg import least_squares
 from ..results import Results
 from ..tables.panel_summary import render_hausman, render_mundlak
 from ..vce.kernels import cluster_sandwich
+
+stats = lazy_import("scipy.stats")
 
 __all__ = ["HausmanTest", "MundlakTest", "hausman", "mundlak"]
 

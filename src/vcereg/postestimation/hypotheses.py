@@ -36,11 +36,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._lazy import lazy_import
 from .._types import FloatArray
 from ..errors import HypothesisError, Span, closest
 from ..inference import quadratic_form
+
+stats = lazy_import("scipy.stats")
 
 __all__ = ["WaldResult", "lincom", "parse_restrictions", "split_restrictions", "wald"]
 

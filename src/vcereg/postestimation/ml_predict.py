@@ -31,14 +31,16 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
+from .._lazy import lazy_import
 from .._types import FloatArray
 from ..design import build_new
 from ..errors import DataError, MissingVariableError, closest
 from ..estimators.glm import derivatives
 from ..estimators.glm_family import Binomial, Family, make_family, make_link
 from ._fitted import columns_of, parts
+
+special = lazy_import("scipy.special")
 
 if TYPE_CHECKING:
     from ..results import Results

@@ -33,13 +33,15 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._lazy import lazy_import
 from .._types import FloatArray
 from ..design import build_new
 from ..errors import DataError, MissingVariableError, VceregWarning, closest, warn
 from ._fitted import align, columns_of, in_sample, parts
 from .fixef import fixef
+
+stats = lazy_import("scipy.stats")
 
 if TYPE_CHECKING:
     from ..results import Results

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from .._lazy import lazy_import
 from .._types import FloatArray
 from ..design import Design
 from ..design.sample import RowAccounting
@@ -24,19 +25,24 @@ from ..dsl import parse_vce
 from ..errors import EstimationError, SpecError
 from ..estimators import Fit
 from ..inference import confidence_level, critical_value, p_values
-from ..postestimation.contrasts import combinations
-from ..postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
-from ..postestimation.standardize import depvar_summary, standardized
 from ..spec import ModelSpec, SmallSample, VceSpec
 from ..stata_lang.naming import stata_term_name
-from ..tables import interop
 from ..tables.etable import etable
 from ..tables.summary import render_summary
 from ..vce import VceInference, resolve
 from .vcefit import compute_vce, g_star_notes, vce_fields
 
+# tests, combinations and the maketables hooks are imported when first used
 if TYPE_CHECKING:
+    from ..postestimation import contrasts, hypotheses, standardize
+    from ..postestimation.hypotheses import WaldResult
+    from ..tables import interop
     from .model import Results
+else:
+    contrasts = lazy_import("vcereg.postestimation.contrasts")
+    hypotheses = lazy_import("vcereg.postestimation.hypotheses")
+    interop = lazy_import("vcereg.tables.interop")
+    standardize = lazy_import("vcereg.postestimation.standardize")
 
 __all__ = ["ResultsBase", "json_number"]
 
@@ -108,13 +114,13 @@ class ResultsBase:
     def depvar_mean(self) -> float:
         """Mean of the dependent variable on the estimation sample (weighted as the model;
         NaN when the result does not keep its sample)."""
-        return depvar_summary(self)[0]  # type: ignore[arg-type]
+        return standardize.depvar_summary(self)[0]  # type: ignore[arg-type]
 
     @cached_property
     def depvar_sd(self) -> float:
         """Standard deviation of the dependent variable on the estimation sample, as
         Stata's ``summarize`` (weighted as the model)."""
-        return depvar_summary(self)[1]  # type: ignore[arg-type]
+        return standardize.depvar_summary(self)[1]  # type: ignore[arg-type]
 
     @cached_property
     def beta(self) -> pd.Series:
@@ -126,7 +132,7 @@ class ResultsBase:
         >>> round(float(r.beta["age"]), 4)
         -0.1729
         """
-        return standardized(self)  # type: ignore[arg-type]
+        return standardize.standardized(self)  # type: ignore[arg-type]
 
     @property
     def n_dropped(self) -> int:
@@ -214,7 +220,7 @@ class ResultsBase:
         for t in self.terms:
             aliases.setdefault(self.display_names.get(t, t), t)
             aliases.setdefault(stata_term_name(t, names), t)
-        return parse_restrictions(hypothesis, self.terms, aliases)
+        return hypotheses.parse_restrictions(hypothesis, self.terms, aliases)
 
     def test(self, hypothesis: str) -> WaldResult:
         """Wald test of linear restrictions with this fit's covariance (Stata's ``test``).
@@ -231,7 +237,9 @@ class ResultsBase:
         """
         R, r = self._restrictions(hypothesis)
         shown = [self.display_names.get(t, t) for t in self.terms]
-        return wald(self.params.to_numpy(), self.cov.to_numpy(), R, r, self.df_inference, shown)
+        return hypotheses.wald(
+            self.params.to_numpy(), self.cov.to_numpy(), R, r, self.df_inference, shown
+        )
 
     def lincom(
         self, expression: str, level: float | None = None, *, eform: bool = False
@@ -250,10 +258,10 @@ class ResultsBase:
         lev = self.level if level is None else confidence_level(level)
         label = expression.strip()
         if R.shape[0] != 1:  # the error lincom gives for several combinations
-            lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, None, lev, label)
+            hypotheses.lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, None, lev, label)
         # the model's inference for the combination: its own Bell-McCaffrey df, the wild
         # bootstrap's p-value and interval (see postestimation.contrasts)
-        out = combinations(self, R, r, [label], lev)
+        out = contrasts.combinations(self, R, r, [label], lev)
         if eform:  # Stata's lincom ..., or / irr / eform: exp of the combination
             est, se = out["estimate"].to_numpy(), out["std_error"].to_numpy()
             out["estimate"] = np.exp(est)

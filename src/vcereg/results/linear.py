@@ -8,17 +8,24 @@ computed from them or from the kept fit afterwards (explained sum of squares, St
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .._lazy import lazy_import
 from ..design import Design
 from ..design.sample import factorize_groups
 from ..errors import EstimationError, VceregError
 from ..estimators import IVInfo
-from ..estimators.ivdiag import VceSetup, estat_table, first_stage_stats
 from ..spec import ModelSpec, WeightKind
 from ..vce import resolve
+
+if TYPE_CHECKING:
+    from ..estimators import ivdiag
+    from ..estimators.ivdiag import VceSetup
+else:
+    ivdiag = lazy_import("vcereg.estimators.ivdiag")  # the IV diagnostics, when asked for
 
 __all__ = ["LinearStats", "vce_setup"]
 
@@ -62,7 +69,7 @@ class LinearStats:
         if self._iv is None:
             self._vce_setup()  # raises the explanation
         assert self._iv is not None
-        return estat_table(what, self._iv, self._vce_setup())
+        return ivdiag.estat_table(what, self._iv, self._vce_setup())
 
     @cached_property
     def first_stage(self) -> pd.DataFrame:
@@ -75,7 +82,7 @@ class LinearStats:
         if self._iv is None:
             return pd.DataFrame(columns=cols)
         rows = {}
-        for s in first_stage_stats(self._iv, self._vce_setup()):
+        for s in ivdiag.first_stage_stats(self._iv, self._vce_setup()):
             df_denom = np.nan if s.df[1] is None else s.df[1]
             rows[s.endog] = [s.f, s.df[0], df_denom, s.pvalue, s.partial_r2, s.shea_r2]
         out = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
@@ -130,4 +137,4 @@ def vce_setup(spec: ModelSpec, design: Design, data: pd.DataFrame | None = None)
         time = resolve(spec.vce)[0].time_variables(spec.vce)
         groups.update(factorize_groups(data, design.index, missing, time))
     fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
-    return VceSetup(spec.vce, spec.ssc, groups, design.weight_kind, fw)
+    return ivdiag.VceSetup(spec.vce, spec.ssc, groups, design.weight_kind, fw)

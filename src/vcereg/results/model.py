@@ -8,27 +8,39 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from .._lazy import lazy_import
 from ..design import Design
 from ..design.sample import RowAccounting
 from ..errors import NotSupportedError
 from ..estimators import Fit, IVInfo
 from ..estimators.mlinfo import MLInfo
 from ..estimators.panel import PanelStats
-from ..postestimation.boottest import BootTest, boottest
-from ..postestimation.fixef import fixef
-from ..postestimation.margins import margins
-from ..postestimation.ml_margins import ml_margins
-from ..postestimation.ml_predict import ml_predict
-from ..postestimation.predict import predict
 from ..spec import ModelSpec
 from ..vce import VceInference
 from .base import ResultsBase
 from .linear import LinearStats
 from .mlstats import MLStats
+
+# what is computed after a fit is imported when first asked for
+if TYPE_CHECKING:
+    from ..postestimation import boottest as pe_boottest
+    from ..postestimation import fixef as pe_fixef
+    from ..postestimation import margins as pe_margins
+    from ..postestimation import ml_margins as pe_ml_margins
+    from ..postestimation import ml_predict as pe_ml_predict
+    from ..postestimation import predict as pe_predict
+    from ..postestimation.boottest import BootTest
+else:
+    pe_boottest = lazy_import("vcereg.postestimation.boottest")
+    pe_fixef = lazy_import("vcereg.postestimation.fixef")
+    pe_margins = lazy_import("vcereg.postestimation.margins")
+    pe_ml_margins = lazy_import("vcereg.postestimation.ml_margins")
+    pe_ml_predict = lazy_import("vcereg.postestimation.ml_predict")
+    pe_predict = lazy_import("vcereg.postestimation.predict")
 
 __all__ = ["Results"]
 
@@ -142,13 +154,13 @@ class Results(ResultsBase, LinearStats, MLStats):
         ``deviance``, ``anscombe``...): :mod:`vcereg.postestimation.ml_predict`.
         """
         if self.ml is not None:
-            return ml_predict(self, data, what=what, unseen=unseen)
-        return predict(self, data, what=what or "xb", unseen=unseen)
+            return pe_ml_predict.ml_predict(self, data, what=what, unseen=unseen)
+        return pe_predict.predict(self, data, what=what or "xb", unseen=unseen)
 
     def fixef(self) -> dict[str, pd.Series]:
         """The absorbed fixed effects, one Series per absorbed variable (normalisation:
         :mod:`vcereg.postestimation.fixef`)."""
-        return fixef(self)
+        return pe_fixef.fixef(self)
 
     def margins(
         self,
@@ -168,7 +180,7 @@ class Results(ResultsBase, LinearStats, MLStats):
         and the elasticities ``eyex``, ``dyex``, ``eydx`` are available
         (:mod:`vcereg.postestimation.ml_margins`)."""
         if self.ml is not None:
-            return ml_margins(
+            return pe_ml_margins.ml_margins(
                 self, dydx, at=at, over=over, atmeans=atmeans, level=level,
                 eyex=eyex, dyex=dyex, eydx=eydx,
             )  # fmt: skip
@@ -176,7 +188,7 @@ class Results(ResultsBase, LinearStats, MLStats):
             raise NotSupportedError(
                 "elasticities after a linear model: use margins(dydx=...) and scale it"
             )
-        return margins(self, dydx, at=at, over=over, atmeans=atmeans, level=level)
+        return pe_margins.margins(self, dydx, at=at, over=over, atmeans=atmeans, level=level)
 
     def boottest(
         self,
@@ -203,7 +215,7 @@ class Results(ResultsBase, LinearStats, MLStats):
                 "boottest resamples least-squares residuals; it is not defined after "
                 f"{self.ml.model}: use the cluster-robust Wald test, r.test(...)"
             )
-        return boottest(
+        return pe_boottest.boottest(
             self,
             hypothesis,
             cluster=cluster,

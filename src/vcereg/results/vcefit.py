@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._lazy import lazy_import
 from ..design import Design
 from ..design.sample import factorize_groups
 from ..errors import DataError, EstimationError, NotSupportedError
@@ -26,6 +26,8 @@ from ..inference import WaldTest, wald_test
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.naming import stata_term_name
 from ..vce import MLContext, VceContext, VceResult, resolve
+
+stats = lazy_import("scipy.stats")
 
 __all__ = ["EXACT_NOTE", "compute_vce", "display_names", "vce_fields"]
 

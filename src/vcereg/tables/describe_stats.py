@@ -23,9 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
+from .._lazy import lazy_import
 from ..errors import DataError, MissingVariableError, NotSupportedError, RenderError, closest
+
+sps = lazy_import("scipy.stats")
 
 __all__ = [
     "ALIASES",

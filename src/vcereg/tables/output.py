@@ -7,17 +7,24 @@ import os
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_import
 from ..errors import RenderError, closest
 from ._metrics import TIMES
 from ._options import LatexEnv
 from .ir import Table
-from .render_docx import render_docx
 from .render_html import render_html
 from .render_latex import render_latex
-from .render_markdown import render_markdown
 from .render_text import render_text
-from .render_xlsx import render_xlsx
+
+# Markdown (tabulate), Word (python-docx) and Excel (openpyxl): imported when used
+if TYPE_CHECKING:
+    from . import render_docx, render_markdown, render_xlsx
+else:
+    render_docx = lazy_import("vcereg.tables.render_docx")
+    render_markdown = lazy_import("vcereg.tables.render_markdown")
+    render_xlsx = lazy_import("vcereg.tables.render_xlsx")
 
 __all__ = ["ETable", "OutputFormat", "format_for", "parse_format"]
 
@@ -144,7 +151,7 @@ class ETable:
 
     def to_markdown(self) -> str:
         """A GitHub-flavoured Markdown pipe table and its notes."""
-        return render_markdown(self.table)
+        return render_markdown.render_markdown(self.table)
 
     def to_latex(self) -> str:
         """LaTeX with ``booktabs`` rules (see :mod:`vcereg.tables.render_latex`)."""
@@ -156,12 +163,12 @@ class ETable:
 
     def to_docx(self) -> bytes:
         """A Word document holding the table (needs python-docx: ``vcereg[word]``)."""
-        return render_docx(self.table, font=self.font)
+        return render_docx.render_docx(self.table, font=self.font)
 
     def to_xlsx(self) -> bytes:
         """An Excel workbook holding the table, numbers stored unrounded with display
         formats (needs openpyxl: ``vcereg[excel]``)."""
-        return render_xlsx(self.table, font=self.font)
+        return render_xlsx.render_xlsx(self.table, font=self.font)
 
     def with_options(self, **changes: object) -> ETable:
         """A copy with other output options (``latex_env``, ``siunitx``, ``format``,

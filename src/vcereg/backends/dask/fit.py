@@ -32,6 +32,7 @@ from ...linalg import LeastSquares
 from ...spec import ModelSpec, WeightKind
 from ...stata_lang.factors import has_pending_bases
 from ...vce import resolve
+from ..detect import is_dask_frame
 from .partition import (
     Pass1,
     Pass2,
@@ -73,11 +74,6 @@ _VCE_HINTS = {
     "dk": "Driscoll-Kraay needs the rows in time order; fit in memory",
 }
 T = TypeVar("T")
-
-
-def is_dask_frame(data: object) -> bool:
-    """A Dask DataFrame (checked without importing Dask)."""
-    return type(data).__module__.split(".")[0] == "dask" and hasattr(data, "to_delayed")
 
 
 def _refuse_unsupported(spec: ModelSpec) -> None:

@@ -19,10 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from ..._lazy import lazy_import
 from ..._types import FloatArray, IntArray
 from ...errors import SpecError
+
+stats = lazy_import("scipy.stats")
 
 __all__ = ["Multiplier", "cluster_sums", "if_cov", "multiplier_bootstrap"]
 

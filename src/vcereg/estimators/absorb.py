@@ -39,6 +39,9 @@ __all__ = ["AbsorbedDof", "Demeaned", "absorbed_dof", "demean", "drop_singletons
 #: CG stops when its residual has shrunk by this factor: ~50 ulp, the rounding level of
 #: the sweep; past it the recurrences only amplify noise.
 _RESIDUAL_FLOOR = 1e-14
+#: A column whose sweep residual is below this fraction of its (weighted) norm when CG
+#: starts is taken as converged: the noise level of sweeps with widely spread weights.
+_START_FLOOR = 1e-11
 #: The direct solve factorises a dense matrix of the small effects' levels: worth it up to
 #: a couple of thousand levels (2,000^3 / 3 flops is a fraction of a second), CG beyond.
 _DIRECT_MAX_LEVELS = 2_000
@@ -172,8 +175,12 @@ def _cg(
     plateau) or the residual reaches rounding level. Returns (iterations, converged, change).
     """
     r = proj.sweep(y, np.empty_like(y))
-    u, v, step = r.copy(), np.empty_like(y), np.empty_like(y)
     rr = proj.dot(r, r)
+    if rr <= proj.dot(y, y) * _START_FLOOR**2:
+        # already at rounding level (a direct solve, a warm start): on an ill-conditioned
+        # (e.g. widely weighted) problem CG would only amplify the noise into the answer
+        return 0, True, 0.0
+    u, v, step = r.copy(), np.empty_like(y), np.empty_like(y)
     floor = rr * _RESIDUAL_FLOOR**2
     change = previous = np.inf
     for it in range(1, maxiter + 1):

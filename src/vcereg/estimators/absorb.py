@@ -176,12 +176,15 @@ def _cg(
     """
     r = proj.sweep(y, np.empty_like(y))
     rr = proj.dot(r, r)
-    if rr <= proj.dot(y, y) * _START_FLOOR**2:
+    size = proj.dot(y, y)
+    if rr <= size * _START_FLOOR**2:
         # already at rounding level (a direct solve, a warm start): on an ill-conditioned
         # (e.g. widely weighted) problem CG would only amplify the noise into the answer
         return 0, True, 0.0
     u, v, step = r.copy(), np.empty_like(y), np.empty_like(y)
-    floor = rr * _RESIDUAL_FLOOR**2
+    # rounding level of the column itself, not only of the first residual: a start close
+    # to the answer (or widely spread weights) would otherwise let CG iterate on noise
+    floor = max(rr, size) * _RESIDUAL_FLOOR**2
     change = previous = np.inf
     for it in range(1, maxiter + 1):
         if rr <= floor:  # orthogonal to every dummy, up to rounding

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CollinearityWarning",
+    "ConvergenceError",
     "DataError",
     "DroppedRowsWarning",
     "EmptySampleError",
@@ -48,6 +49,7 @@ __all__ = [
     "MissingVariableError",
     "NonPSDWarning",
     "NotSupportedError",
+    "PerfectPredictionWarning",
     "RenderError",
     "Span",
     "SpecError",
@@ -212,6 +214,11 @@ class EstimationError(VceregError):
     """The estimates or their covariance cannot be computed."""
 
 
+class ConvergenceError(EstimationError):
+    """An iterative (maximum-likelihood) fit did not converge: Stata's r(430),
+    "convergence not achieved". No result is returned."""
+
+
 class RenderError(VceregError):
     """A table or plot cannot be rendered with the given options."""
 
@@ -226,6 +233,11 @@ class FewClustersWarning(VceregWarning):
 
 class CollinearityWarning(VceregWarning):
     """Collinear regressors were omitted."""
+
+
+class PerfectPredictionWarning(VceregWarning):
+    """A binary model dropped observations whose outcome a regressor predicts perfectly
+    (Stata's "x != 0 predicts failure perfectly")."""
 
 
 class DroppedRowsWarning(VceregWarning):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .fe import AbsorbedFit, fit_absorbed
+from .glm import GLMArrayFit, fit_glm_arrays
 from .iv import FirstStage, fit_iv
 from .ivbase import IVInfo
 from .ivmodel import fit_instrumental, gmm_default_vce, iv_variables, method_label
@@ -12,8 +13,10 @@ __all__ = [
     "AbsorbedFit",
     "FirstStage",
     "Fit",
+    "GLMArrayFit",
     "IVInfo",
     "fit_absorbed",
+    "fit_glm_arrays",
     "fit_instrumental",
     "fit_iv",
     "fit_ols",

@@ -265,9 +265,13 @@ def _fit_dask(
         vres = dataclasses.replace(vres, label=part.label)
     res = assemble(spec, part.design, part.fit, vres, None)
     # the notes are resolved now: a lazy note would keep the compressed arrays alive
+    g_star = res.effective_clusters
+    kept = [t for t in res.terms if t not in res.omitted]
+    resolved = None if g_star is None else (str(g_star.name), g_star[kept].to_numpy())
     return dataclasses.replace(
-        res, _fit=None, _design=None, _data=None, _notes=res.notes, _notes_later=None
-    )
+        res, _fit=None, _design=None, _data=None, _notes=res.notes, _notes_later=None,
+        _g_star=resolved,
+    )  # fmt: skip
 
 
 def _first_stage_note(f: FirstStage) -> str:

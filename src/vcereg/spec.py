@@ -253,6 +253,9 @@ class ModelSpec:
         formulaic factor expressions to the Stata variable spelling used for display.
     source, command
         The user's original text and, for Stata input, the command used.
+    beta
+        Display standardized coefficients in the summary (Stata's ``regress, beta``);
+        it does not change the fit.
     """
 
     formula: str
@@ -271,6 +274,7 @@ class ModelSpec:
     factor_names: tuple[tuple[str, str], ...] = ()
     source: str = ""
     command: str | None = None
+    beta: bool = False
 
     def replace(self, **changes: object) -> ModelSpec:
         """A copy with some fields changed (the spec itself is immutable)."""

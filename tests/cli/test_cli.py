@@ -200,7 +200,7 @@ def test_do_file_table_and_xtset(run: Run, tmp_path: Path) -> None:
     )
     p = run("--do", "panel.do", "--data", "petersen.csv", "--format", "markdown")
     assert p.returncode == 0, p.stderr
-    assert "Clusters (firmid)" in p.stdout and "2-way clustered" in p.stdout
+    assert "Clusters (firmid)" in p.stdout and "two-way clustered by firmid and year" in p.stdout
     assert p.stderr.startswith("warning: panel.do: line 3: only 10 clusters in year")
 
 

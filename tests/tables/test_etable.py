@@ -9,8 +9,11 @@ import pytest
 import vcereg
 from vcereg.errors import RenderError
 from vcereg.tables import ETable, PanelKind, RowKind, etable
+from vcereg.tables.markup import plain
 
 from .conftest import with_omitted
+
+LEGEND = "* p<0.10, ** p<0.05, *** p<0.01"
 
 
 def cells(table: ETable, key: str, kind: RowKind = RowKind.COEF) -> list[str]:
@@ -22,15 +25,20 @@ def labels(table: ETable, kind: RowKind) -> list[str]:
     return [r.label for r in table.table.rows() if r.kind is kind]
 
 
+def notes(table: ETable) -> list[str]:
+    """The notes as the text formats print them (non-breaking spaces as spaces)."""
+    return [plain(n).replace("\u00a0", " ") for n in table.table.notes]
+
+
 def test_single_result_and_default_layout(fake_ols) -> None:
     t = etable(fake_ols)
     assert t.table.ncols == 1
     assert labels(t, RowKind.COEF) == ["absences", "Constant"]
     assert cells(t, "Intercept") == ["10.303***"]
     assert cells(t, "Intercept", RowKind.BELOW) == ["(0.283)"]
-    assert [r.key for r in t.table.header] == ["numbers", "depvar"]
-    assert labels(t, RowKind.STAT) == ["Observations", "R-squared", "Adj. R-squared", "Std. errors"]
-    assert t.table.notes == ("OLS standard errors in parentheses; * p<0.10, ** p<0.05, *** p<0.01",)
+    assert [r.key for r in t.table.header] == ["depvar", "numbers"]
+    assert labels(t, RowKind.STAT) == ["Observations", "R-squared", "Adj. R-squared"]
+    assert notes(t) == [f"Standard errors in parentheses; {LEGEND}"]
     assert str(t) == t.to_text() == repr(t)
     assert t._repr_html_() == t.to_html()
 
@@ -40,31 +48,39 @@ def test_three_models(fake_models) -> None:
     assert labels(t, RowKind.COEF) == ["absences", "age", "C(school)[T.MS]", "Constant"]
     assert cells(t, "age") == ["", "-0.621***", "-0.666**"]
     assert cells(t, "nobs", RowKind.STAT) == ["395", "395", "395"]
-    assert cells(t, "n_clusters:school", RowKind.STAT) == ["-", "-", "2"]
-    assert cells(t, "vce", RowKind.STAT) == ["OLS", "Robust (HC1)", "Clustered (school)"]
-    assert t.table.notes[0] == "Standard errors in parentheses; * p<0.10, ** p<0.05, *** p<0.01"
-    assert t.table.notes[1].startswith("(3) 2 clusters is too few")
+    assert cells(t, "n_clusters:school", RowKind.STAT) == ["", "", "2"]
+    assert notes(t)[0] == (
+        "Standard errors in parentheses: conventional in (1); robust (HC1) in (2); "
+        f"clustered by school in (3); {LEGEND}"
+    )
+    assert (
+        notes(t)[1] == "(3) Only 2 clusters in school: cluster-robust inference may be unreliable"
+    )
+    assert notes(t)[2].startswith("(3) 2 clusters is too few")
+    t = etable(fake_models, stats=["nobs", "vce"])
+    assert cells(t, "vce", RowKind.STAT) == ["Conventional", "Robust (HC1)", "Clustered by school"]
+    assert notes(t)[0] == f"Standard errors in parentheses; {LEGEND}"  # the row says which
 
 
 def test_mapping_gives_titles(fake_ols, fake_robust) -> None:
     t = etable({"Baseline": fake_ols, "Robust": fake_robust}, model_numbers=False)
-    assert [r.key for r in t.table.header] == ["titles", "depvar"]
-    assert [c.text for c in t.table.header[0].cells] == ["Baseline", "Robust"]
+    assert [r.key for r in t.table.header] == ["depvar", "titles"]
+    assert [c.text for c in t.table.header[1].cells] == ["Baseline", "Robust"]
 
 
 @pytest.mark.parametrize(
     ("below", "expected", "note"),
     [
         ("se", "(0.026)", "Robust (HC1) standard errors in parentheses"),
-        ("t", "(1.41)", "t statistics in parentheses, from Robust (HC1) standard errors"),
-        ("p", "(0.158)", "p-values in parentheses, from Robust (HC1) standard errors"),
-        ("ci", "[-0.014, 0.088]", "95% confidence intervals in brackets, from Robust (HC1)"),
+        ("t", "(1.41)", "t statistics in parentheses, from robust (HC1) standard errors"),
+        ("p", "(0.158)", "p-values in parentheses, from robust (HC1) standard errors"),
+        ("ci", "[-0.014, 0.088]", "95% confidence intervals in brackets, from robust (HC1)"),
     ],
 )
 def test_below(fake_robust, below: str, expected: str, note: str) -> None:
     t = etable(fake_robust, below=below)
     assert cells(t, "absences", RowKind.BELOW) == [expected]
-    assert t.table.notes[0].startswith(note)
+    assert notes(t)[0].startswith(note)
 
 
 def test_below_none_and_no_stars(fake_robust) -> None:
@@ -77,8 +93,8 @@ def test_below_none_and_no_stars(fake_robust) -> None:
 def test_stars_mapping(fake_robust) -> None:
     t = etable(fake_robust, stars={"+": 0.10, "*": 0.05, "**": 0.001})
     assert cells(t, "age") == ["-0.621*"]
-    assert t.table.notes[0].endswith("+ p<0.10, * p<0.05, ** p<0.001")
-    assert etable(fake_robust, stars={0.01: "†"}).table.notes[0].endswith("† p<0.01")
+    assert notes(t)[0].endswith("+ p<0.10, * p<0.05, ** p<0.001")
+    assert notes(etable(fake_robust, stars={0.01: "†"}))[0].endswith("† p<0.01")
 
 
 def test_keep_drop_order(fake_models) -> None:
@@ -106,8 +122,11 @@ def test_labels_apply_to_terms_depvar_and_cluster_rows(fake_models) -> None:
         intercept_label="Intercept",
     )
     assert labels(t, RowKind.COEF) == ["Absences", "age", "C(school)[T.MS]", "Intercept"]
-    assert [c.text for c in t.table.header[-1].cells] == ["Final grade"] * 3
-    assert "Clusters (School)" in labels(t, RowKind.STAT)
+    depvar = next(r for r in t.table.header if r.key == "depvar")
+    assert [(c.text, c.span) for c in depvar.cells] == [("Final grade", 3), ("", 0), ("", 0)]
+    assert "Clusters" in labels(t, RowKind.STAT)  # one cluster variable: no "(School)"
+    assert "clustered by School in (3)" in notes(t)[0]
+    assert notes(t)[1].startswith("(3) Only 2 clusters in School")
 
 
 def test_stats_labels_and_fixed_effects(fake_ols, fake_robust) -> None:
@@ -121,7 +140,7 @@ def test_stats_labels_and_fixed_effects(fake_ols, fake_robust) -> None:
         "Small-sample adj.",
     ]
     assert cells(t, "fe:school", RowKind.STAT) == ["No", "Yes"]
-    assert cells(t, "r2_within", RowKind.STAT) == ["-", "0.020"]
+    assert cells(t, "r2_within", RowKind.STAT) == ["", "0.020"]
     # within R-squared vanishes when no model has it
     assert "Within R-squared" not in labels(etable(fake_ols), RowKind.STAT)
     t2 = etable(fe, stats=[("fe", "Fixed effect: {}"), ("f", "F")], labels={"Mjob": "Mother's job"})
@@ -148,7 +167,9 @@ def test_show_omitted(fake_robust) -> None:
     t = etable(r, show_omitted=True)
     assert cells(t, "absences2") == ["(omitted)"]
     assert cells(t, "absences2", RowKind.BELOW) == [""]
-    assert "absences2 omitted because of collinearity" in t.table.notes
+    assert (
+        etable(r, diagnostics="all").table.notes[-1] == "absences2 omitted because of collinearity"
+    )
 
 
 def test_digits(fake_ols) -> None:

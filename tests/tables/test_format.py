@@ -53,12 +53,12 @@ def test_fixed_and_counts() -> None:
     assert fmt.fmt_fixed(-0.0004, 3) == "0.000"  # no negative zero
     assert fmt.fmt_fixed(math.inf, 3) == fmt.MISSING
     assert fmt.fmt_count(1234567) == "1,234,567"
-    assert fmt.fmt_count(None) == "-"
+    assert fmt.fmt_count(None) == ""
     assert fmt.fmt_value(12, "auto", 3) == "12"
     assert fmt.fmt_value(0.5, "auto", 2) == "0.50"
     assert fmt.fmt_value("Yes", "decimal", 3) == "Yes"
     assert fmt.fmt_value(False, "text", 3) == "No"
-    assert fmt.fmt_value(math.nan, "count", 3) == "-"
+    assert fmt.fmt_value(math.nan, "count", 3) == ""
     assert fmt.fmt_ci(0.1, 0.25, 2) == "[0.10, 0.25]"
 
 

@@ -24,6 +24,7 @@ CHROMIUM = next(
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+LEGEND = "* p<0.10, ** p<0.05, *** p<0.01"
 
 
 def dark_fraction(png: bytes) -> float:
@@ -105,6 +106,7 @@ def page(fake_models, tmp_path: Path) -> Path:
         caption="Final grade & <absences>",
         labels={"absences": "Absences <days>"},
         label="tab:grades",
+        stats=["nobs", "n_clusters", "vce"],
     )
     return t.save(tmp_path / "table.html")
 
@@ -116,18 +118,22 @@ def test_dom(page: Path, tmp_path: Path, fake_models) -> None:
     assert parser.caption == "Final grade & <absences>"
     rows = {cells[0]: (cls, cells[1:]) for cls, cells in parser.rows if cells and cells[0]}
     assert rows["Absences <days>"] == ("coef", ["0.020", "0.037", "0.040"])
-    assert rows["age"][1] == ["", "-0.621***", "-0.666**"]
+    assert rows["age"][1] == ["", "\u22120.621***", "\u22120.666**"]  # a true minus sign
+    assert "<sup" in dom  # stars are superscripts
     assert rows["Observations"] == ("stat", ["395", "395", "395"])
-    assert rows["Std. errors"][1] == ["OLS", "Robust (HC1)", "Clustered (school)"]
+    assert rows["Std. errors"][1] == ["Conventional", "Robust (HC1)", "Clustered by school"]
+    assert rows["Clusters"][1] == ["", "", "2"]  # missing statistics are blank
     header = [cells for cls, cells in parser.rows if cls == "header"]
-    assert header == [["", "(1)", "(2)", "(3)"], ["", "G3", "G3", "G3"]]
+    assert header == [["", "G3"], ["", "(1)", "(2)", "(3)"]]
+    assert 'colspan="3" class="group"' in dom  # the dependent variable spans the models
     below = [cells for cls, cells in parser.rows if cls == "below"]
     assert below[0] == ["", "(0.029)", "(0.026)", "(0.009)"]
     notes = [cells[0] for cls, cells in parser.rows if cls == "" and len(cells) == 1]
-    assert notes[0] == "Standard errors in parentheses; * p<0.10, ** p<0.05, *** p<0.01"
+    assert notes[0].replace("\u00a0", " ") == (f"Standard errors in parentheses; {LEGEND}")
     assert 'id="tab:grades"' in dom
     # one value per model in every body row: no cell was lost or merged by the parser
-    assert all(len(cells) == len(fake_models) + 1 for cls, cells in parser.rows if cls)
+    body = [cells for cls, cells in parser.rows if cls not in ("", "header")]
+    assert all(len(cells) == len(fake_models) + 1 for cells in body)
 
 
 def test_screenshot(page: Path, tmp_path: Path) -> None:

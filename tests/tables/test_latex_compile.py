@@ -20,6 +20,7 @@ PREAMBLE = r"""\documentclass{article}
 \usepackage[T1]{fontenc}
 \usepackage{booktabs}
 \usepackage{threeparttable}
+\usepackage{graphicx}
 """
 
 

@@ -25,13 +25,14 @@ from ..errors import DataError, EstimationError, SpecError
 from ..estimators import Fit
 from ..inference import critical_value, p_values
 from ..postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
+from ..postestimation.standardize import depvar_summary, standardized
 from ..spec import ModelSpec, SmallSample, VceSpec
 from ..stata_lang.naming import stata_term_name
 from ..tables import interop
 from ..tables.etable import etable
 from ..tables.summary import render_summary
 from ..vce import VceInference, resolve
-from .vcefit import compute_vce, vce_fields
+from .vcefit import compute_vce, g_star_notes, vce_fields
 
 if TYPE_CHECKING:
     from .model import Results
@@ -77,14 +78,53 @@ class ResultsBase:
     _data: pd.DataFrame | None
     _refit: Callable[[ModelSpec], Results] | None
     _inference: VceInference | None
+    _g_star: tuple[str, Any] | None
 
     @cached_property
     def notes(self) -> tuple[str, ...]:
         """What the reader should know: dropped rows, omitted terms, few clusters, the
         effective number of clusters G*, how p-values were obtained."""
         later = self._notes_later() if self._notes_later is not None else ()
+        later += g_star_notes(self.effective_clusters, self.n_clusters, self.display_names)
         at = len(self._notes) if self._notes_at < 0 else self._notes_at
         return tuple(dict.fromkeys((*self._notes[:at], *later, *self._notes[at:])))
+
+    @cached_property
+    def effective_clusters(self) -> pd.Series | None:
+        """The effective number of clusters G* per coefficient (Carter, Schnepel &
+        Steigerwald 2017; see the variance docs), named after the cluster variable; NaN for
+        omitted terms, None when the variance is not clustered. Computed on first read."""
+        if self._g_star is None:
+            return None
+        var, values = self._g_star
+        kept = [i for i, t in enumerate(self.terms) if t not in self.omitted]
+        out = np.full(len(self.terms), np.nan)
+        out[kept] = values() if callable(values) else values
+        return pd.Series(out, index=list(self.terms), name=var)
+
+    @cached_property
+    def depvar_mean(self) -> float:
+        """Mean of the dependent variable on the estimation sample (weighted as the model;
+        NaN when the result does not keep its sample)."""
+        return depvar_summary(self)[0]  # type: ignore[arg-type]
+
+    @cached_property
+    def depvar_sd(self) -> float:
+        """Standard deviation of the dependent variable on the estimation sample, as
+        Stata's ``summarize`` (weighted as the model)."""
+        return depvar_summary(self)[1]  # type: ignore[arg-type]
+
+    @cached_property
+    def beta(self) -> pd.Series:
+        """Standardized coefficients b sd(x) / sd(y) (Stata's ``regress, beta``; see
+        :mod:`vcereg.postestimation.standardize`); NaN for the constant.
+
+        >>> import vcereg
+        >>> r = vcereg.regress("G3 ~ absences + age", vcereg.datasets.load("student-mat"))
+        >>> round(float(r.beta["age"]), 4)
+        -0.1729
+        """
+        return standardized(self)  # type: ignore[arg-type]
 
     @property
     def n_dropped(self) -> int:
@@ -294,9 +334,11 @@ class ResultsBase:
         }
 
     # --- display -------------------------------------------------------------------
-    def summary(self) -> str:
-        """Stata-like regression output."""
-        return render_summary(self)  # type: ignore[arg-type]
+    def summary(self, *, beta: bool | None = None) -> str:
+        """Stata-like regression output; ``beta=True`` shows standardized coefficients in
+        place of the confidence interval (default: as the Stata line asked, ``, beta``)."""
+        shown = self.spec.beta if beta is None else beta
+        return render_summary(self, beta=shown)  # type: ignore[arg-type]
 
     def __str__(self) -> str:
         return self.summary()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -104,6 +104,8 @@ class Results(ResultsBase, LinearStats):
     _iv: IVInfo | None = field(default=None, repr=False)
     # p-values and intervals from the variance estimator itself (the wild bootstrap)
     _inference: VceInference | None = field(default=None, repr=False)
+    # G* per kept coefficient, or how to compute it: (cluster variable, values or callable)
+    _g_star: tuple[str, Any] | None = field(default=None, repr=False)
 
     # --- after the fit (see vcereg.postestimation) ------------------------------------
     def predict(

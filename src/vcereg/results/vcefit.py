@@ -132,11 +132,7 @@ def vce_fields(
         "_notes": all_notes,
         "df_terms": df_terms,
         "_estimator_notes": notes,
-        "_notes_later": (
-            (lambda: _g_star_notes(vres, terms, idx, names))
-            if vres.effective_clusters is not None
-            else None
-        ),
+        "_g_star": vres.effective_clusters,
         "_notes_at": g_star_at,
         "_inference": vres.inference,
     }
@@ -176,20 +172,20 @@ def _df_notes(
     return (f"t degrees of freedom per coefficient (Bell-McCaffrey): {dfs}",)
 
 
-def _g_star_notes(
-    vres: VceResult, terms: tuple[str, ...], idx: np.ndarray, names: Mapping[str, str]
+def g_star_notes(
+    g_star: pd.Series | None, n_clusters: Mapping[str, int], names: Mapping[str, str]
 ) -> tuple[str, ...]:
-    """The effective number of clusters per coefficient (computed on first read)."""
-    shown, label = _shown(terms, idx, names)
-    if vres.effective_clusters is None or not shown:
+    """The effective number of clusters of the first six slopes."""
+    if g_star is None:
         return ()
-    var, g_star = vres.effective_clusters
-    values = g_star() if callable(g_star) else g_star
-    vals = ", ".join(f"{n} {values[j]:.1f}" for n, j in zip(label, shown, strict=True))
-    g = vres.n_clusters.get(var, "?")
+    shown = [t for t in g_star.index if t != "Intercept" and np.isfinite(g_star[t])][:6]
+    if not shown:
+        return ()
+    vals = ", ".join(f"{names.get(t, t)} {g_star[t]:.1f}" for t in shown)
+    var = str(g_star.name)
     return (
         f"effective number of clusters G* (Carter, Schnepel & Steigerwald 2017, "
-        f"rho = 1) with G = {g} in {var}: {vals}",
+        f"rho = 1) with G = {n_clusters.get(var, '?')} in {var}: {vals}",
     )
 
 

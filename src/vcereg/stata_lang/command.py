@@ -222,4 +222,5 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         factor_names=tuple(dict.fromkeys(names)),
         source=src,
         command=cmd,
+        beta="beta" in opts.flags,
     )

@@ -38,7 +38,7 @@ _COMMON = "vce(=vce robust:r=robust cluster(:cl=cluster level(:l=level "
 #: Options per command, as ``name[(][:minimal][=action]``: ``(`` takes an argument, no
 #: action means accepted and ignored (display or computation only), ``=no`` is refused.
 OPTIONS: dict[str, str] = {
-    "regress": _COMMON + "noconstant:noc=nocons beta eform( depname( hascons=no tsscons=no "
+    "regress": _COMMON + "noconstant:noc=nocons beta=beta eform( depname( hascons=no tsscons=no "
     "mse1=no" + _DISPLAY,
     "areg": _COMMON + "absorb(:a=absorb" + _DISPLAY,
     "reghdfe": _COMMON + "absorb(:a=absorb noabsorb:noa=noabsorb noconstant:noc "

@@ -17,6 +17,7 @@ from ._protocol import ResultLike
 from .describe import describe
 from .etable import DEFAULT_STATS, ETable, OutputFormat, etable
 from .ir import Cell, Panel, PanelKind, Row, RowKind, Table
+from .markup import Latex
 from .stats import Statistic, register_statistic, resolve_statistic, statistic_names
 from .summary import render_summary
 
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_STATS",
     "Cell",
     "ETable",
+    "Latex",
     "OutputFormat",
     "Panel",
     "PanelKind",

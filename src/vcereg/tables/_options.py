@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_STARS",
     "Below",
     "LatexEnv",
+    "match_terms",
     "parse_below",
     "parse_latex_env",
     "parse_stars",
@@ -45,6 +46,7 @@ class LatexEnv(StrEnum):
     TABULAR = "tabular"
     TABLE = "table"
     THREEPARTTABLE = "threeparttable"
+    FRAGMENT = "fragment"
 
 
 def _choice(enum: type[_E], value: object, option: str, *, none: bool = False) -> _E:
@@ -68,7 +70,7 @@ def parse_below(value: object) -> Below | None:
 
 
 def parse_latex_env(value: object) -> LatexEnv:
-    """``latex_env=``: ``"tabular"``, ``"table"`` or ``"threeparttable"``."""
+    """``latex_env=``: ``"tabular"``, ``"table"``, ``"threeparttable"`` or ``"fragment"``."""
     return _choice(LatexEnv, value, "latex_env")
 
 
@@ -130,7 +132,7 @@ def _patterns(value: str | Iterable[str] | None, option: str) -> list[str]:
     return items
 
 
-def _matches(
+def match_terms(
     pattern: str, terms: Sequence[str], names: Mapping[str, str], option: str
 ) -> list[str]:
     """Terms selected by ``pattern``: exact term or display name first, then regex search."""
@@ -171,13 +173,13 @@ def select_terms(
     selected = list(terms)
     keep_items = _patterns(keep, "keep")
     if keep_items:
-        chosen = {t for p in keep_items for t in _matches(p, terms, names, "keep")}
+        chosen = {t for p in keep_items for t in match_terms(p, terms, names, "keep")}
         selected = [t for t in selected if t in chosen]
-    dropped = {t for p in _patterns(drop, "drop") for t in _matches(p, terms, names, "drop")}
+    dropped = {t for p in _patterns(drop, "drop") for t in match_terms(p, terms, names, "drop")}
     selected = [t for t in selected if t not in dropped]
     front: list[str] = []
     for pattern in _patterns(order, "order"):
-        front += [t for t in _matches(pattern, terms, names, "order") if t in selected]
+        front += [t for t in match_terms(pattern, terms, names, "order") if t in selected]
     front = list(dict.fromkeys(front))
     rest = [t for t in selected if t not in front]
     if intercept_last:

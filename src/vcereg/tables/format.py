@@ -3,7 +3,8 @@
 Two families live here:
 
 * table formatting for :func:`~vcereg.tables.etable` (fixed digits, stars, parentheses,
-  thousands separators for counts, ``-`` for missing values);
+  thousands separators for counts, an empty cell for missing values, the typographic minus
+  sign); the ``*_cell`` functions return table cells that keep the unrounded number too;
 * Stata's display formats for :func:`~vcereg.tables.render_summary` (``%9.0g``-like
   general format with the leading zero dropped, ``%9.4f`` and friends, ``.`` for missing).
 
@@ -14,11 +15,16 @@ table IR (:mod:`vcereg.tables.ir`).
 from __future__ import annotations
 
 import math
+import re
 from numbers import Integral, Real
 
+from .ir import Cell
+
 __all__ = [
+    "MINUS",
     "MISSING",
     "StarSpec",
+    "count_cell",
     "fmt_ci",
     "fmt_count",
     "fmt_df",
@@ -26,15 +32,33 @@ __all__ = [
     "fmt_level",
     "fmt_threshold",
     "fmt_value",
+    "number_cell",
     "stars_for",
     "stata_count",
     "stata_fixed",
     "stata_g",
     "stata_sig",
+    "typeset_minus",
+    "value_cell",
 ]
 
-MISSING = "-"
-"""What a missing (``None``/NaN) value looks like in a regression table."""
+MISSING = ""
+"""What a missing (``None``/NaN) value looks like in a table: nothing, as journals print it."""
+
+MINUS = "\u2212"
+"""The minus sign (U+2212), which typesetting formats print instead of the hyphen."""
+
+_HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=[\d.])")
+
+
+def typeset_minus(text: str) -> str:
+    """``text`` with the hyphens that are minus signs (before a number) as U+2212.
+
+    >>> typeset_minus("-0.159***"), typeset_minus("[-1.2, -0.3]"), typeset_minus("2-way")
+    ('−0.159***', '[−1.2, −0.3]', '2-way')
+    """
+    return _HYPHEN_MINUS.sub(MINUS, text)
+
 
 StarSpec = tuple[tuple[str, float], ...]
 """Star symbols with their p-value thresholds, loosest first: ``(("*", 0.1), ("**", 0.05))``."""
@@ -54,11 +78,11 @@ def _no_negative_zero(text: str) -> str:
 
 
 def fmt_fixed(x: object, digits: int, width: int | None = None) -> str:
-    """Fixed-point with ``digits`` decimals; ``-`` for missing, no negative zero; in
+    """Fixed-point with ``digits`` decimals; empty when missing, no negative zero; in
     exponent format when longer than ``width`` (a t of 1e17 must not break a column).
 
     >>> fmt_fixed(-0.00004, 3), fmt_fixed(float("nan"), 2), fmt_fixed(1234.5, 1)
-    ('0.000', '-', '1234.5')
+    ('0.000', '', '1234.5')
     >>> fmt_fixed(1.234e17, 2, width=8)
     '1.23e+17'
     """
@@ -80,7 +104,7 @@ def _fit_width(text: str, value: float, width: int | None) -> str:
 
 
 def fmt_count(n: object) -> str:
-    """An integer count with thousands separators: ``1,234``; ``-`` for missing.
+    """An integer count with thousands separators: ``1,234``; empty when missing.
 
     >>> fmt_count(395), fmt_count(1234567.0)
     ('395', '1,234,567')
@@ -119,8 +143,58 @@ def fmt_value(x: object, kind: str | int, digits: int) -> str:
     return fmt_fixed(x, kind if isinstance(kind, int) else digits, width=14)
 
 
+def number_cell(
+    x: object,
+    digits: int,
+    *,
+    prefix: str = "",
+    suffix: str = "",
+    stars: str = "",
+    width: int | None = None,
+) -> Cell:
+    """A cell showing ``x`` with ``digits`` decimals (empty when missing), keeping ``x``.
+
+    >>> c = number_cell(0.00041234, 3, prefix="(", suffix=")")
+    >>> c.text, c.value, c.digits
+    ('(0.000)', 0.00041234, 3)
+    >>> number_cell(float("nan"), 3, prefix="(", suffix=")").text
+    ''
+    """
+    value = _finite(x)
+    if value is None:
+        return Cell()
+    text = fmt_fixed(value, digits, width=width)
+    exact = "e" not in text
+    return Cell(text, prefix, suffix, True, stars, value=value, digits=digits if exact else None)
+
+
+def count_cell(n: object) -> Cell:
+    """A count with thousands separators (empty when missing), keeping the number.
+
+    >>> count_cell(50000).text
+    '50,000'
+    """
+    value = _finite(n)
+    if value is None:
+        return Cell()
+    return Cell(fmt_count(value), numeric=True, value=float(round(value)), digits=0, thousands=True)
+
+
+def value_cell(x: object, kind: str | int, digits: int) -> Cell:
+    """The cell of a statistic or an added row; see :func:`fmt_value` for ``kind``.
+
+    >>> value_cell(True, "text", 3).text, value_cell(1234, "auto", 3).text
+    ('Yes', '1,234')
+    """
+    if isinstance(x, str | bool) or (x is not None and not isinstance(x, Real)):
+        return Cell.of(fmt_value(x, kind, digits))
+    if kind == "count" or (kind in ("auto", "text") and isinstance(x, Integral)):
+        return count_cell(x)
+    return number_cell(x, kind if isinstance(kind, int) else digits, width=14)
+
+
 def fmt_ci(lower: object, upper: object, digits: int) -> str:
-    """A confidence-interval cell: ``[0.012, 0.045]``; ``-`` when both ends are missing."""
+    """A confidence-interval cell: ``[0.012, 0.045]``; empty when both ends are missing."""
     if _finite(lower) is None and _finite(upper) is None:
         return MISSING
     return f"[{fmt_fixed(lower, digits)}, {fmt_fixed(upper, digits)}]"

@@ -1,24 +1,27 @@
 """The table intermediate representation shared by every renderer.
 
-A :class:`Table` is built once (by :mod:`vcereg.tables.etable`) and rendered to text,
-Markdown, LaTeX or HTML. Cells already hold strings, formatted by
-:mod:`vcereg.tables.format`; renderers only lay them out and escape them.
+A :class:`Table` is built once (by :mod:`vcereg.tables.etable` or
+:mod:`vcereg.tables.describe`) and rendered to text, Markdown, LaTeX, HTML, Word or Excel.
+Cells hold strings formatted by :mod:`vcereg.tables.format` together with the number they
+show (``value``, at full precision, for Excel); renderers only lay them out and escape them.
 
 ::
 
     Table
-    ├── header: Row(kind=HEADER) ...         titles, (1) (2) (3), dependent variables
+    ├── header: Row(kind=HEADER) ...         groups, titles, (1) (2) (3), dependent variables
+    │                                        (a cell may span several columns)
     ├── panels: Panel(kind=COEFFICIENTS)     Row(kind=COEF) + Row(kind=BELOW) per term
-    │           Panel(kind=EXTRA)            user rows (add_rows)
+    │           Panel(kind=EXTRA)            indicate rows, user rows (add_rows)
     │           Panel(kind=STATISTICS)       Observations, R-squared, ...
-    ├── notes: ("Standard errors in parentheses; * p<0.10, ...", ...)
+    │           (stacked tables: each panel may carry a title, "Panel A: Men")
+    ├── notes: ("Standard errors in parentheses", "* p<0.10, ...", ...)
     └── caption, label
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ..errors import RenderError
@@ -35,31 +38,57 @@ class Cell:
     core
         The formatted number (``"0.020"``) or the text of a non-numeric cell.
     prefix, suffix
-        Material around a number: ``"("`` and ``")"`` for standard errors, stars as suffix.
+        Material around the number: ``"("`` and ``")"`` for standard errors.
+    stars
+        Significance stars (superscript in LaTeX, HTML and Word).
+    after
+        Text after the stars: the standard error printed beside the coefficient.
     numeric
-        True when ``core`` is a plain number (``-?digits[.digits]``) a renderer may align on
-        the decimal point (LaTeX ``siunitx`` ``S`` columns, the text renderer).
+        True when ``core`` is a plain number (``-?digits[.digits]``) a renderer may align
+        on the decimal point.
+    value, digits, thousands
+        The number the cell shows, unrounded, and how it was rounded (decimals, thousands
+        separators), so that Excel can store the value and round it only for display.
+    span
+        Header cells: the number of columns the cell covers (``0`` for a column covered by
+        the cell to its left).
     """
 
     core: str = ""
     prefix: str = ""
     suffix: str = ""
     numeric: bool = False
+    stars: str = ""
+    after: str = ""
+    value: float | None = None
+    digits: int | None = None
+    thousands: bool = False
+    span: int = 1
 
     @property
     def text(self) -> str:
         """The full cell content as printed."""
-        return f"{self.prefix}{self.core}{self.suffix}"
+        return f"{self.prefix}{self.core}{self.suffix}{self.stars}{self.after}"
 
     @classmethod
     def of(cls, text: str) -> Cell:
         """A cell from already formatted text; plain numbers are marked numeric."""
-        return cls(core=text, numeric=_is_plain_number(text))
+        return cls(core=text, numeric=is_plain_number(text))
+
+    def spanning(self, n: int) -> Cell:
+        """This cell over ``n`` columns."""
+        return replace(self, span=n)
 
 
-def _is_plain_number(text: str) -> bool:
+def is_plain_number(text: str) -> bool:
+    """``-?digits[.digits]`` (with thousands separators allowed in the whole part).
+
+    >>> is_plain_number("-0.159"), is_plain_number("50,000"), is_plain_number("Yes")
+    (True, True, False)
+    """
     body = text[1:] if text.startswith("-") else text
     whole, _, frac = body.partition(".")
+    whole = whole.replace(",", "")
     return bool(whole) and whole.isdigit() and (not frac or frac.isdigit())
 
 
@@ -83,32 +112,54 @@ class PanelKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """A labelled row of cells, one per model column.
+    """A labelled row of cells, one per column.
 
     ``key`` identifies the row's source (a term name for coefficient rows, a statistic
     name for statistic rows) for tests and programmatic access; it is never printed.
+    ``ruled``: every non-empty cell of this header row has a rule under it (column groups);
+    otherwise only cells over several columns have one.
     """
 
     label: str
     cells: tuple[Cell, ...]
     kind: RowKind
     key: str = ""
+    ruled: bool = False
+
+    def rule_under(self, cell: Cell) -> bool:
+        """Whether a header cell of this row is underlined."""
+        return bool(cell.text) and (cell.span > 1 or self.ruled)
+
+    @property
+    def spanned(self) -> bool:
+        """Some cell of the row covers more than one column."""
+        return any(c.span != 1 for c in self.cells)
+
+    def groups(self) -> list[tuple[int, int, Cell]]:
+        """``(first column, number of columns, cell)`` for each visible cell, in order."""
+        out = []
+        for j, cell in enumerate(self.cells):
+            if cell.span:
+                out.append((j, cell.span, cell))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
 class Panel:
-    """Consecutive body rows of one kind."""
+    """Consecutive body rows of one kind; ``title`` heads a block of a stacked table
+    ("Panel A: Men") and is printed on its own row above the panel."""
 
     kind: PanelKind
     rows: tuple[Row, ...]
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Table:
     """A complete table: header rows, body panels, notes, caption and label.
 
-    Every row must have :attr:`ncols` cells; empty panels are dropped on creation by
-    :meth:`build`.
+    Every row must have :attr:`ncols` cells, and spans must tile the row; empty panels are
+    dropped on creation by :meth:`build`.
     """
 
     header: tuple[Row, ...]
@@ -124,6 +175,13 @@ class Table:
                 raise RenderError(
                     f"row {row.label!r} has {len(row.cells)} cells; expected {self.ncols}"
                 )
+            j = 0
+            while j < self.ncols:
+                span = row.cells[j].span
+                covered = row.cells[j + 1 : j + span]
+                if span < 1 or j + span > self.ncols or any(c.span != 0 for c in covered):
+                    raise RenderError(f"row {row.label!r}: column spans do not tile the row")
+                j += span
 
     @classmethod
     def build(
@@ -136,9 +194,16 @@ class Table:
         caption: str | None = None,
         label: str | None = None,
     ) -> Table:
-        """Create a table, leaving out panels without rows."""
-        kept = tuple(p for p in panels if p.rows)
-        return cls(header, kept, notes, caption, label, ncols)
+        """Create a table, leaving out panels without rows (a dropped panel's title moves
+        to the next panel of its block)."""
+        kept: list[Panel] = []
+        title = ""
+        for p in panels:
+            title = p.title or title
+            if p.rows:
+                kept.append(replace(p, title=title))
+                title = ""
+        return cls(header, tuple(kept), notes, caption, label, ncols)
 
     def rows(self) -> Iterator[Row]:
         """Header rows, then every body row in order."""
@@ -146,6 +211,15 @@ class Table:
         for panel in self.panels:
             yield from panel.rows
 
+    def body(self) -> Iterator[Row]:
+        """Every body row in order."""
+        for panel in self.panels:
+            yield from panel.rows
+
     def panel(self, kind: PanelKind) -> Panel | None:
-        """The panel of that kind, if the table has one."""
+        """The first panel of that kind, if the table has one."""
         return next((p for p in self.panels if p.kind is kind), None)
+
+    def column(self, j: int) -> list[Cell]:
+        """The body cells of column ``j``."""
+        return [row.cells[j] for row in self.body()]

@@ -34,7 +34,7 @@ def _getter(key: str) -> Callable[[ResultLike], StatValue]:
     return get
 
 
-_add(PerVariableStatistic("first_f", "First-stage F ({})", 2, variables=_first), ("first_stage_f",))
+_add(PerVariableStatistic("first_f", "First-stage F", 2, variables=_first), ("first_stage_f",))
 for _key, _label, _aliases in (
     ("cd_f", "Cragg-Donald Wald F", ("cragg_donald",)),
     ("kp_f", "Kleibergen-Paap rk Wald F", ("kleibergen_paap", "widstat")),

@@ -2,116 +2,141 @@ r"""LaTeX rendering with ``booktabs`` rules.
 
 Environments (``latex_env``):
 
-* ``tabular``: the bare ``tabular``; notes as ``\multicolumn`` rows under the table;
-* ``table``: the same inside a ``table`` float with ``\caption`` and ``\label``;
-* ``threeparttable``: a ``table`` float holding a ``threeparttable`` whose ``tablenotes``
-  wrap to the table's width.
+* ``tabular``: the ``tabular``, inside a ``threeparttable`` when there are notes, so that
+  the notes wrap at the table's width (no float);
+* ``table`` (or ``threeparttable``): the same inside a ``table`` float with ``\caption``
+  and ``\label``;
+* ``fragment``: the rows only, from ``\toprule`` to ``\bottomrule``, to ``\input`` into a
+  ``tabular`` of your own (esttab's ``fragment``); notes are left out.
 
-With ``siunitx=True`` model columns are ``S`` columns aligned on the decimal point; text
-around numbers (parentheses, stars) is braced so that ``siunitx`` keeps it as text, and
-any other cell is braced whole. The preamble needs ``booktabs`` (and ``threeparttable``,
-``siunitx`` when used); the output's first line says which.
+Stars are superscripts, ``\sym{***}``, with ``\sym`` provided by the table (as esttab does;
+redefine it in your preamble to change the look). A header over several columns is a
+``\multicolumn`` with a ``\cmidrule`` under it; a stacked table's panel titles are rows in
+italics. With ``siunitx=True`` model columns are ``S`` columns aligned on the decimal
+point: what hangs on a number (parentheses, stars) is braced so that ``siunitx`` keeps it
+as text, counts and other text cells are centred. Texts are escaped unless they are
+:class:`~vcereg.tables.markup.Latex`. The output's first line names the packages to load.
 """
 
 from __future__ import annotations
 
-import textwrap
+import re
 
-from .ir import Cell, Row, Table
+from .ir import Cell, Panel, Row, RowKind, Table
+from .markup import latex_escape
 
 __all__ = ["latex_escape", "render_latex"]
 
-_NOTE_WIDTH = 80  # characters per note line under a bare tabular
-
-_ESCAPES = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",  # OT1 fonts print < and > as inverted punctuation
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-}
+_NARROW_FROM = 5  # model columns from which the space between columns is 4pt, not 6pt
+_ALIGNED = (RowKind.COEF, RowKind.BELOW)  # S-aligned rows; statistics are centred
+_SYM = r"\providecommand{\sym}[1]{\ensuremath{^{#1}}}"
+_MINUS = re.compile(r"(?<![\w.\\])-(?=[\d.])")
 
 
-def latex_escape(text: str) -> str:
-    r"""Escape LaTeX special characters in text.
-
-    >>> print(latex_escape("C(school)[T.MS] & 50% of x_1 < $5"))
-    C(school)[T.MS] \& 50\% of x\_1 \textless{} \$5
-    """
-    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+def _minus(text: str) -> str:
+    """Hyphens before numbers as math minus signs."""
+    return _MINUS.sub("$-$", text)
 
 
-def _plain_cell(cell: Cell) -> str:
-    if not cell.numeric:
-        return latex_escape(cell.text)
-    core = f"$-${cell.core[1:]}" if cell.core.startswith("-") else cell.core  # a real minus
-    return latex_escape(cell.prefix) + core + latex_escape(cell.suffix)
-
-
-def _si_cell(cell: Cell) -> str:
-    if not cell.text:
+def _stars(stars: str, fragment: bool) -> str:
+    if not stars:
         return ""
-    if not cell.numeric:
-        return "{" + latex_escape(cell.text) + "}"
-    pre = "{" + latex_escape(cell.prefix) + "}" if cell.prefix else ""
-    post = "{" + latex_escape(cell.suffix) + "}" if cell.suffix else ""
-    return pre + cell.core + post
+    body = latex_escape(stars)
+    return rf"\ensuremath{{^{{{body}}}}}" if fragment else rf"\sym{{{body}}}"
 
 
-def _si_format(cells: list[Cell]) -> str:
-    """``S[...]`` options sized to the numbers of one column."""
-    numeric = [c for c in cells if c.numeric]
-    whole = max((len(c.core.lstrip("-").partition(".")[0]) for c in numeric), default=1)
-    frac = max((len(c.core.partition(".")[2]) for c in numeric), default=0)
-    sign = "-" if any(c.core.startswith("-") for c in numeric) else ""
+class _Cells:
+    """Cell source for one table: plain (``c`` columns) or ``siunitx`` ``S`` columns."""
+
+    def __init__(self, siunitx: bool, fragment: bool) -> None:
+        self.siunitx, self.fragment = siunitx, fragment
+
+    def post(self, cell: Cell) -> str:
+        return (
+            latex_escape(cell.suffix)
+            + _stars(cell.stars, self.fragment)
+            + _minus(latex_escape(cell.after))
+        )
+
+    def __call__(self, cell: Cell, kind: RowKind) -> str:
+        if not cell.text:
+            return ""
+        aligned = cell.numeric and not cell.thousands and kind in _ALIGNED
+        pre = latex_escape(cell.prefix)
+        if not aligned:
+            body = _minus(pre + latex_escape(cell.core)) + self.post(cell)
+            return rf"\multicolumn{{1}}{{c}}{{{body}}}" if self.siunitx else body
+        post = self.post(cell)
+        if self.siunitx:
+            return (f"{{{pre}}}" if pre else "") + cell.core + (f"{{{post}}}" if post else "")
+        return pre + _minus(cell.core) + post
+
+
+def _si_format(rows: list[Row], j: int, source: _Cells) -> str:
+    """``S[...]`` options sized to the coefficients of column ``j``."""
+    cells = [row.cells[j] for row in rows if row.kind in _ALIGNED]
+    numbers = [c for c in cells if c.numeric and not c.thousands]
+    whole = max((len(c.core.lstrip("-").partition(".")[0]) for c in numbers), default=1)
+    frac = max((len(c.core.partition(".")[2]) for c in numbers), default=0)
+    sign = "-" if any(c.core.startswith("-") for c in numbers) else ""
     opts = [f"table-format={sign}{whole}.{frac}"]
-    pre = max((c.prefix for c in numeric), key=len, default="")
-    post = max((c.suffix for c in numeric), key=len, default="")
-    if pre:
-        # keep "(" next to the number instead of at the column's left edge
-        opts += [f"table-space-text-pre={{{latex_escape(pre)}}}", "table-align-text-before=false"]
+    pre = max((c.prefix for c in numbers), key=len, default="")
+    post = max((source.post(c) for c in numbers), key=len, default="")
+    if pre:  # "(" next to the number, not at the column's left edge
+        opts += [f"table-space-text-pre={{{latex_escape(pre)}}}", "table-align-text-pre=false"]
     if post:
-        opts.append(f"table-space-text-post={{{latex_escape(post)}}}")
+        opts.append(f"table-space-text-post={{{post}}}")
     return "S[" + ", ".join(opts) + "]"
 
 
-def _tabular(table: Table, siunitx: bool, notes_inside: bool) -> list[str]:
-    n = table.ncols
-    if siunitx:
-        bodies = [[row.cells[j] for p in table.panels for row in p.rows] for j in range(n)]
-        spec = "l" + "".join(_si_format(cells) for cells in bodies)
-    else:
-        spec = "l" + "c" * n
-
-    def line(row: Row, header: bool = False) -> str:
-        if header and siunitx:
-            cells = ["{" + latex_escape(c.text) + "}" for c in row.cells]
+def _header(row: Row, source: _Cells) -> list[str]:
+    """A header row, and the ``\\cmidrule`` under its spanning cells."""
+    cells, rules = [], []
+    for first, span, cell in row.groups():
+        text = latex_escape(cell.text)
+        if row.rule_under(cell):
+            rules.append(rf"\cmidrule(lr){{{first + 2}-{first + span + 1}}}")
+        if span > 1:
+            cells.append(rf"\multicolumn{{{span}}}{{c}}{{{text}}}")
         else:
-            cells = [(_si_cell if siunitx else _plain_cell)(c) for c in row.cells]
-        return " & ".join([latex_escape(row.label), *cells]) + r" \\"
+            cells.append(("{" + text + "}" if text else "") if source.siunitx else text)
+    out = [" & ".join([latex_escape(row.label), *cells]) + r" \\"]
+    if rules:
+        out.append(" ".join(rules))
+    return out
 
-    out = [rf"\begin{{tabular}}{{{spec}}}", r"\toprule"]
-    out += [line(row, header=True) for row in table.header]
+
+def _body(panel: Panel, n: int, source: _Cells) -> list[str]:
+    out = []
+    if panel.title:
+        out.append(
+            rf"\multicolumn{{{n + 1}}}{{@{{}}l}}{{\textit{{{latex_escape(panel.title)}}}}} \\"
+        )
+    for row in panel.rows:
+        cells = [source(c, row.kind) for c in row.cells]
+        out.append(" & ".join([latex_escape(row.label), *cells]) + r" \\")
+    return out
+
+
+def _rows(table: Table, source: _Cells) -> list[str]:
+    out = [r"\toprule"]
+    for row in table.header:
+        out += _header(row, source)
     for panel in table.panels:
         out.append(r"\midrule")
-        out += [line(row) for row in panel.rows]
+        out += _body(panel, table.ncols, source)
     out.append(r"\bottomrule")
-    if notes_inside:  # short lines, so that a long note does not widen the table
-        lines = [part for note in table.notes for part in textwrap.wrap(note, _NOTE_WIDTH)]
-        out += [
-            rf"\multicolumn{{{n + 1}}}{{l}}{{\footnotesize {latex_escape(line)}}} \\"
-            for line in lines
-        ]
-    out.append(r"\end{tabular}")
     return out
+
+
+def _tabular(table: Table, source: _Cells) -> list[str]:
+    n = table.ncols
+    if source.siunitx:
+        body = list(table.body())
+        spec = "l" + "".join(_si_format(body, j, source) for j in range(n))
+    else:
+        spec = "l" + "c" * n
+    return [rf"\begin{{tabular}}{{{spec}}}", *_rows(table, source), r"\end{tabular}"]
 
 
 def _caption(table: Table) -> list[str]:
@@ -123,6 +148,26 @@ def _caption(table: Table) -> list[str]:
     return out
 
 
+def _fitted(table: Table, body: list[str]) -> list[str]:
+    """The tabular (in a ``threeparttable`` with the notes), scaled down to the line width
+    only if it is wider; wide tables get less space between columns first."""
+    out = [r"\setlength{\tabcolsep}{4pt}"] if table.ncols >= _NARROW_FROM else []
+    out.append(r"\noindent\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{%")
+    if not table.notes:
+        return [*out, *body[:-1], body[-1] + "}%"]
+    notes = [rf"\item[] {latex_escape(note)}" for note in table.notes]
+    return [
+        *out,
+        r"\begin{threeparttable}",
+        *body,
+        r"\begin{tablenotes}[flushleft]",
+        r"\footnotesize",
+        *notes,
+        r"\end{tablenotes}",
+        r"\end{threeparttable}}%",
+    ]
+
+
 def render_latex(table: Table, *, env: str = "tabular", siunitx: bool = False) -> str:
     """Render ``table`` as LaTeX.
 
@@ -131,7 +176,8 @@ def render_latex(table: Table, *, env: str = "tabular", siunitx: bool = False) -
     table
         The table IR.
     env
-        ``"tabular"``, ``"table"`` or ``"threeparttable"`` (validated by ``etable``).
+        ``"tabular"``, ``"table"``, ``"threeparttable"`` or ``"fragment"`` (validated by
+        ``etable``).
     siunitx
         Use ``siunitx`` ``S`` columns for decimal alignment.
 
@@ -140,25 +186,22 @@ def render_latex(table: Table, *, env: str = "tabular", siunitx: bool = False) -
     str
         LaTeX source ending with a newline.
     """
+    fragment = env == "fragment"
+    source = _Cells(siunitx, fragment)
     packages = ["booktabs"]
-    if env == "threeparttable":
+    if table.notes and not fragment:
         packages.append("threeparttable")
     if siunitx:
         packages.append("siunitx")
+    if not fragment:
+        packages.append("graphicx")
     out = [f"% vcereg table; preamble: \\usepackage{{{','.join(packages)}}}"]
+    if fragment:
+        return "\n".join([*out, *_rows(table, source)]) + "\n"
+    body = _fitted(table, _tabular(table, source))
     if env == "tabular":
-        out += _tabular(table, siunitx, notes_inside=True)
-    elif env == "table":
-        out += [r"\begin{table}[htbp]", r"\centering", *_caption(table)]
-        out += _tabular(table, siunitx, notes_inside=True)
-        out.append(r"\end{table}")
+        out += [r"{%", _SYM, *body, "}"]
     else:
-        out += [r"\begin{table}[htbp]", r"\centering", r"\begin{threeparttable}"]
-        out += _caption(table)
-        out += _tabular(table, siunitx, notes_inside=False)
-        if table.notes:
-            out += [r"\begin{tablenotes}[flushleft]", r"\footnotesize"]
-            out += [rf"\item {latex_escape(note)}" for note in table.notes]
-            out.append(r"\end{tablenotes}")
-        out += [r"\end{threeparttable}", r"\end{table}"]
+        out += [r"\begin{table}[htbp]", r"\centering", *_caption(table), _SYM, *body]
+        out.append(r"\end{table}")
     return "\n".join(out) + "\n"

@@ -1,9 +1,11 @@
 """GitHub-flavoured Markdown pipe tables (via ``tabulate``).
 
 A pipe table has one header line: the first header row of the IR becomes it and further
-header rows (dependent variables) open the body. Markdown-active characters are escaped
-with a backslash so that stars stay stars and ``_cons`` does not start emphasis; a reader
-gets the original text back by removing each backslash before such a character.
+header rows (dependent variables) open the body; a header over several columns stands in
+its first column (pipe tables cannot merge cells). A stacked table's panel titles are bold
+rows. Markdown-active characters are escaped with a backslash so that stars stay stars and
+``_cons`` does not start emphasis; a reader gets the original text back by removing each
+backslash before such a character. Minus signs are U+2212; LaTeX markup is shown as text.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import re
 
 from tabulate import tabulate
 
-from .ir import Table
+from .format import typeset_minus
+from .ir import Cell, Row, Table
+from .markup import plain
 
 __all__ = ["escape_markdown", "render_markdown", "unescape_markdown"]
 
@@ -47,9 +51,12 @@ def render_markdown(table: Table) -> str:
     str
         Caption (bold), the table, and one paragraph per note; ends with a newline.
     """
-    rows = [[row.label, *(c.text for c in row.cells)] for row in table.rows()]
-    grid = [[escape_markdown(text) for text in row] for row in rows]
-    head, body = grid[0], grid[1:]
+    rows = [_cells(row) for row in table.header]
+    for panel in table.panels:
+        if panel.title:
+            rows.append([f"**{escape_markdown(plain(panel.title))}**", *[""] * table.ncols])
+        rows += [_cells(row) for row in panel.rows]
+    head, body = rows[0], rows[1:]
     text = tabulate(
         body,
         headers=head,
@@ -59,7 +66,16 @@ def render_markdown(table: Table) -> str:
     )
     parts = []
     if table.caption:
-        parts.append(f"**{escape_markdown(table.caption)}**")
+        parts.append(f"**{escape_markdown(plain(table.caption))}**")
     parts.append(text)
-    parts += [escape_markdown(note) for note in table.notes]
+    parts += [escape_markdown(plain(note)) for note in table.notes]
     return "\n\n".join(parts) + "\n"
+
+
+def _text(cell: Cell) -> str:
+    text = plain(cell.text)
+    return typeset_minus(text) if cell.numeric or cell.text.startswith("[") else text
+
+
+def _cells(row: Row) -> list[str]:
+    return [escape_markdown(plain(row.label)), *(escape_markdown(_text(c)) for c in row.cells)]

@@ -1,24 +1,37 @@
 """Excel (.xlsx) tables through openpyxl (the optional extra ``vcereg[excel]``).
 
-Numbers are stored as numbers, not text: a coefficient ``0.020***`` is the value 0.02 with
-the display format ``0.000"***"``, a standard error ``(0.015)`` is 0.015 shown as
-``"("0.000")"``, so a co-author can compute with the cells and the sheet still looks like
-the table. The rules are the booktabs ones of the other formats; caption above, notes
-below.
+Numbers are stored unrounded, as the model computed them, and rounded only by their
+display format: a coefficient ``0.020***`` is the value 0.0201387... shown with
+``0.000"***"``, a standard error ``(0.015)`` is 0.01512... shown with ``"("0.000")"``,
+so a co-author can compute with the cells (a t from two cells is the model's t) and the
+sheet still looks like the table. Minus signs are U+2212 (a negative section of the
+format). Coefficients and standard errors line up on the decimal point: each format pads
+to the column's widest stars and parenthesis with Excel's ``_`` spacing codes.
+
+The rules are the booktabs ones of the other formats; headers over several models are
+merged cells with a rule under them; caption above and notes below span the table and
+wrap at its width, in the typeface of the body. The sheet prints on one page width
+(landscape when the table is wide), header rows repeated, without gridlines.
 """
 
 from __future__ import annotations
 
 import io
-import re
+import math
 from typing import Any
 
 from ..errors import RenderError
-from .ir import Cell, RowKind, Table
+from ._metrics import text_width
+from .format import typeset_minus
+from .ir import Cell, Row, RowKind, Table
+from .markup import plain
 
-__all__ = ["excel_number", "render_xlsx"]
+__all__ = ["excel_format", "render_xlsx"]
 
-_NUMBER = re.compile(r"-?(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?")
+_FONT, _SIZE, _NOTE_SIZE = "Times New Roman", 11.0, 10.0
+_ZERO = text_width("0", _SIZE)  # Excel's column width unit: the width of "0"
+_ALIGNED = (RowKind.COEF, RowKind.BELOW)
+_LANDSCAPE_FROM = 100.0  # column-width units above which the page is turned
 
 
 def _openpyxl() -> Any:
@@ -33,27 +46,93 @@ def _openpyxl() -> Any:
 
 
 def _quoted(text: str) -> str:
-    return f'"{text}"' if text else ""
+    return '"' + text.replace('"', '""') + '"' if text else ""
 
 
-def excel_number(cell: Cell) -> tuple[float, str] | None:
-    """``(value, number format)`` of a numeric cell, or None for text.
+def excel_format(cell: Cell, stars: int = 0, tail: int = 0) -> str | None:
+    """The number format of a cell that holds a number (None for text): decimals,
+    thousands separators, parentheses, stars and text after as literals, then padding to
+    ``stars`` stars and ``tail`` closing parentheses so that a column lines up.
 
-    >>> excel_number(Cell("-0.020", suffix="**", numeric=True))
-    (-0.02, '0.000"**";-0.000"**"')
-    >>> excel_number(Cell("1,234", numeric=False))
-    (1234.0, '#,##0;-#,##0')
-    >>> excel_number(Cell("(omitted)")) is None
-    True
+    >>> excel_format(Cell("-0.020", numeric=True, stars="**", value=-0.02, digits=3), 3, 1)
+    '0.000"**"_)_*;"−"0.000"**"_)_*'
+    >>> excel_format(Cell("0.015", "(", ")", True, value=0.015, digits=3), 3, 1)
+    '"("0.000")"_*_*_*;"(""−"0.000")"_*_*_*'
+    >>> excel_format(Cell("1,234", numeric=True, value=1234.0, digits=0, thousands=True))
+    '#,##0;"−"#,##0'
     """
-    m = _NUMBER.fullmatch(cell.core)
-    if m is None:
+    if not cell.numeric or cell.value is None:
         return None
-    frac = m.group("frac") or ""
-    body = ("#,##0" if "," in m.group("whole") else "0") + (f".{'0' * len(frac)}" if frac else "")
-    pre, suf = _quoted(cell.prefix), _quoted(cell.suffix)
-    # two sections so that the minus sign sits inside the parentheses: (-1.20)
-    return float(cell.core.replace(",", "")), f"{pre}{body}{suf};{pre}-{body}{suf}"
+    if cell.digits is None:
+        body = "0.00E+00"
+    else:
+        body = ("#,##0" if cell.thousands else "0") + (
+            "." + "0" * cell.digits if cell.digits else ""
+        )
+    pad = "_)" * (tail - len(cell.suffix)) + "_*" * (stars - len(cell.stars))
+    pre = _quoted(cell.prefix)
+    post = _quoted(cell.suffix + cell.stars + typeset_minus(cell.after)) + pad
+    # a negative number that rounds to zero shows no sign, as in the other formats
+    minus = _quoted(chr(0x2212)) if not (cell.value < 0 and "-" not in cell.core) else ""
+    return f"{pre}{body}{post};{pre}{minus}{body}{post}"
+
+
+def _shape(table: Table, j: int) -> tuple[int, int]:
+    """Most stars and closing parentheses among the aligned numbers of column ``j``."""
+    cells = [r.cells[j] for r in table.body() if r.kind in _ALIGNED and r.cells[j].numeric]
+    return max((len(c.stars) for c in cells), default=0), max(
+        (len(c.suffix) for c in cells), default=0
+    )
+
+
+class _Sheet:
+    """openpyxl calls, kept in one place."""
+
+    def __init__(self, table: Table, sheet: str) -> None:
+        self.px = _openpyxl()
+        styles = self.px.styles
+        self.Alignment, self.Border, self.Font, self.Side = (
+            styles.Alignment, styles.Border, styles.Font, styles.Side,
+        )  # fmt: skip
+        self.book = self.px.Workbook()
+        self.ws = self.book.active
+        self.ws.title = sheet[:31]
+        self.table = table
+        self.last = table.ncols + 1
+
+    def font(self, *, size: float = _SIZE, **kw: Any) -> Any:
+        return self.Font(name=_FONT, size=size, **kw)
+
+    def merged_text(self, r: int, text: str, *, size: float, bold: bool = False) -> None:
+        """A paragraph over the table's width, wrapped, with a row height to show it."""
+        self.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=self.last)
+        cell = self.ws.cell(row=r, column=1, value=text)
+        cell.font = self.font(size=size, bold=bold)
+        cell.alignment = self.Alignment(wrap_text=True, vertical="top", horizontal="left")
+        width = sum(self.widths) * _ZERO
+        lines = max(1, math.ceil(text_width(text, size) * 1.05 / max(width, 1.0)))
+        self.ws.row_dimensions[r].height = lines * size * 1.3
+
+    def rule(self, r: int, first: int, last: int, *, top: Any = None, bottom: Any = None) -> None:
+        for c in range(first, last + 1):
+            cell = self.ws.cell(row=r, column=c)
+            old = cell.border
+            cell.border = self.Border(top=top or old.top, bottom=bottom or old.bottom)
+
+    @property
+    def widths(self) -> list[float]:
+        return self._widths
+
+    def size_columns(self, rows: list[Row]) -> None:
+        labels = [plain(r.label) for r in rows]
+        widths = [max((text_width(t, _SIZE) for t in labels), default=0.0) / _ZERO + 2]
+        for j in range(self.table.ncols):
+            texts = [plain(r.cells[j].text) + "  " for r in rows if r.cells[j].span == 1]
+            widths.append(max((text_width(t, _SIZE) for t in texts), default=0.0) / _ZERO + 2)
+        self._widths = widths
+        letter = self.px.utils.get_column_letter
+        for j, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[letter(j)].width = width
 
 
 def render_xlsx(table: Table, *, sheet: str = "Table") -> bytes:
@@ -64,61 +143,83 @@ def render_xlsx(table: Table, *, sheet: str = "Table") -> bytes:
     RenderError
         openpyxl is not installed.
     """
-    openpyxl = _openpyxl()
-    from openpyxl.styles import Alignment, Border, Font, Side
-
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = sheet[:31]
-    heavy, light = Side(style="medium"), Side(style="thin")
+    s = _Sheet(table, sheet)
+    ws = s.ws
+    heavy, light = s.Side(style="medium"), s.Side(style="thin")
+    rows = list(table.rows())
+    s.size_columns(rows)
     r = 1
     if table.caption:
-        ws.cell(row=r, column=1, value=table.caption).font = Font(bold=True)
-        r += 2
-    rows = list(table.rows())
-    first_panel_rows = _panel_starts(table)
-    col_widths = [max([len(row.label) for row in rows], default=8)] + [8] * table.ncols
-    for i, row in enumerate(rows):
-        header = row.kind is RowKind.HEADER
-        top = heavy if i == 0 else light if i in first_panel_rows else None
-        bottom = (
-            light
-            if header and i == len(table.header) - 1
-            else heavy
-            if i == len(rows) - 1
-            else None
-        )
-        border = Border(top=top, bottom=bottom)
-        label = ws.cell(row=r, column=1, value=row.label)
-        label.border = border
-        for j, cell in enumerate(row.cells, start=2):
-            number = None if header else excel_number(cell)
-            target = ws.cell(row=r, column=j)
-            if number is None:
-                target.value = cell.text
-                target.alignment = Alignment(horizontal="center")
-            else:
-                target.value, target.number_format = number
-                target.alignment = Alignment(horizontal="right")
-            target.border = border
-            col_widths[j - 1] = max(col_widths[j - 1], len(cell.text) + 2)
+        s.merged_text(r, plain(table.caption), size=_SIZE, bold=True)
         r += 1
-    r += 1
+    first_row = r
+    shapes = [_shape(table, j) for j in range(table.ncols)]
+    for row in table.header:
+        _write_row(s, r, row, shapes, light)
+        r += 1
+    s.rule(first_row, 1, s.last, top=heavy)
+    s.rule(r - 1, 1, s.last, bottom=light)
+    header_end = r - 1
+    for k, panel in enumerate(table.panels):
+        if k > 0:
+            s.rule(r, 1, s.last, top=light)
+        if panel.title:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=s.last)
+            cell = ws.cell(row=r, column=1, value=plain(panel.title))
+            cell.font = s.font(italic=True)
+            r += 1
+        for row in panel.rows:
+            _write_row(s, r, row, shapes, light)
+            r += 1
+    s.rule(r - 1, 1, s.last, bottom=heavy)
     for note in table.notes:
-        ws.cell(row=r, column=1, value=note).font = Font(size=9)
+        s.merged_text(r, plain(note), size=_NOTE_SIZE)
         r += 1
-    for j, width in enumerate(col_widths, start=1):
-        ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = width + 1
+    _page_setup(s, first_row, header_end, r - 1)
     buffer = io.BytesIO()
-    book.save(buffer)
+    s.book.save(buffer)
     return buffer.getvalue()
 
 
-def _panel_starts(table: Table) -> set[int]:
-    """Row indices (in :meth:`Table.rows` order) where a panel after the first begins."""
-    starts, i = set(), len(table.header)
-    for k, panel in enumerate(table.panels):
-        if k > 0:
-            starts.add(i)
-        i += len(panel.rows)
-    return starts
+def _write_row(s: _Sheet, r: int, row: Row, shapes: list[tuple[int, int]], light: Any) -> None:
+    label = s.ws.cell(row=r, column=1, value=plain(row.label))
+    label.font = s.font()
+    for first, span, cell in row.groups():
+        col = first + 2
+        target = s.ws.cell(row=r, column=col)
+        target.font = s.font()
+        fmt = excel_format(cell, *shapes[first]) if row.kind is not RowKind.HEADER else None
+        if fmt is None:
+            text = plain(cell.text)
+            target.value = typeset_minus(text) if cell.numeric else text
+            target.alignment = s.Alignment(horizontal="center")
+        else:
+            target.value, target.number_format = cell.value, fmt
+            aligned = row.kind in _ALIGNED
+            target.alignment = (
+                s.Alignment(horizontal="right", indent=1)
+                if aligned
+                else s.Alignment(horizontal="center")
+            )
+        if span > 1:
+            s.ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + span - 1)
+        if row.rule_under(cell):
+            s.rule(r, col, col + span - 1, bottom=light)
+
+
+def _page_setup(s: _Sheet, first: int, header_end: int, last: int) -> None:
+    ws = s.ws
+    ws.sheet_view.showGridLines = False
+    letter = s.px.utils.get_column_letter(s.last)
+    ws.print_area = f"A1:{letter}{last}"
+    if header_end >= first:
+        ws.print_title_rows = f"{first}:{header_end}"
+    setup = ws.page_setup
+    setup.orientation = "landscape" if sum(s.widths) > _LANDSCAPE_FROM else "portrait"
+    setup.paperSize = ws.PAPERSIZE_LETTER
+    setup.fitToWidth, setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    margins = ws.page_margins
+    margins.left = margins.right = 0.7
+    margins.top = margins.bottom = 0.75

@@ -20,6 +20,7 @@ from numbers import Real
 
 from ..errors import RenderError, closest
 from ._protocol import ResultLike
+from ._vcetext import vce_phrase
 
 __all__ = [
     "ModelStatistic",
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 StatValue = float | int | str | bool | None
-"""A raw statistic value; ``None`` (or NaN) prints as ``-``."""
+"""A raw statistic value; ``None`` (or NaN) prints as an empty cell."""
 
 StatFormat = str | int
 """``"count"``, ``"decimal"``, ``"auto"``, ``"text"`` or a number of decimals."""
@@ -112,7 +113,9 @@ class PerVariableStatistic(Statistic):
     """One row per variable across models (union in order of appearance).
 
     ``variables(result)`` maps each variable to this result's value; models without the
-    variable get ``missing_value``. No variable in any model means no row.
+    variable get ``missing_value``. No variable in any model means no row. The label is a
+    template with ``{}`` for the (labelled) variable; a label without ``{}`` is printed as
+    given when the table has one variable, and gets `` ({})`` only to tell several apart.
     """
 
     variables: Callable[[ResultLike], dict[str, StatValue]] = field(kw_only=True)
@@ -124,7 +127,7 @@ class PerVariableStatistic(Statistic):
         per_model = [self.variables(r) for r in results]
         names = list(dict.fromkeys(v for mapping in per_model for v in mapping))
         template = label or self.label
-        if "{}" not in template:
+        if "{}" not in template and len(names) > 1:
             template += " ({})"
         return [
             StatRow(
@@ -135,6 +138,17 @@ class PerVariableStatistic(Statistic):
             )
             for var in names
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class _VceStatistic(Statistic):
+    """The variance in words, cluster variables in the table's labels."""
+
+    def rows(
+        self, results: Sequence[ResultLike], label: str | None, rename: Callable[[str], str]
+    ) -> list[StatRow]:
+        values = tuple(vce_phrase(r, rename, capital=True) for r in results)
+        return [StatRow(self.name, label or self.label, values, self.fmt)]
 
 
 _REGISTRY: dict[str, Statistic] = {}
@@ -245,6 +259,16 @@ def _clusters(r: ResultLike) -> dict[str, StatValue]:
     return dict(r.n_clusters)
 
 
+def _attribute(name: str) -> Callable[[ResultLike], StatValue]:
+    """A statistic some results have (``Results.depvar_mean``) and others lack."""
+
+    def get(r: ResultLike) -> StatValue:
+        value = getattr(r, name, None)
+        return float(value) if isinstance(value, Real) else None
+
+    return get
+
+
 def _stat(
     name: str,
     label: str,
@@ -264,10 +288,13 @@ _add(_stat("f", "F statistic", lambda r: r.fstat), ("F", "fstat"))
 _add(_stat("f_pvalue", "Prob > F", lambda r: r.f_pvalue), ("p_f",))
 _add(_stat("rmse", "Root MSE", lambda r: r.rmse), ("root_mse",))
 _add(
-    PerVariableStatistic("n_clusters", "Clusters ({})", "count", variables=_clusters),
+    PerVariableStatistic("n_clusters", "Clusters", "count", variables=_clusters),
     ("clusters", "N_clust", "G"),
 )
-_add(_stat("vce", "Std. errors", lambda r: r.vce_label, "text"), ("se_type", "vcetype"))
+_add(_VceStatistic("vce", "Std. errors", "text"), ("se_type", "vcetype"))
+_add(_stat("ymean", "Mean of dep. var.", _attribute("depvar_mean"), skip=True),
+     ("depvar_mean", "mean_y", "ybar"))  # fmt: skip
+_add(_stat("ysd", "SD of dep. var.", _attribute("depvar_sd"), skip=True), ("depvar_sd", "sd_y"))
 _add(
     PerVariableStatistic("fe", "{} FE", "text", variables=_fe, missing_value=False),
     ("fixed_effects",),

@@ -11,6 +11,8 @@ import math
 import re
 import textwrap
 
+import pandas as pd
+
 from ._protocol import ResultLike
 from .format import fmt_df, fmt_level, stata_count, stata_fixed, stata_g, stata_sig
 from .ivstats import iv_footer
@@ -109,11 +111,11 @@ def _cluster_lines(r: ResultLike) -> list[str]:
     return [f"(Std. err. adjusted for multiway clustering: {parts})".rjust(_WIDTH)]
 
 
-def _table_head(r: ResultLike) -> list[str]:
+def _table_head(r: ResultLike, beta: bool = False) -> list[str]:
     stat = "z" if r.df_inference is None else "t"
     title = _VCE_TITLES.get(r.vce_name, r.vce_name.capitalize()) if r.vce_name != "ols" else ""
     se_head = "std. err." if title else "Std. err."
-    interval = f"[{fmt_level(r.level)}% conf. interval]"
+    interval = "Beta" if beta else f"[{fmt_level(r.level)}% conf. interval]"
     lines = ["-" * _WIDTH]
     if title:
         start = 28 + (9 - len(title)) // 2  # centred over the std. err. column
@@ -152,7 +154,7 @@ def _row_labels(r: ResultLike, terms: list[str]) -> list[tuple[str | None, str]]
     return out
 
 
-def _coef_rows(r: ResultLike) -> list[str]:
+def _coef_rows(r: ResultLike, beta: pd.Series | None = None) -> list[str]:
     def is_cons(term: str) -> bool:
         return term in _INTERCEPTS or r.display_names.get(term) == "_cons"
 
@@ -165,21 +167,29 @@ def _coef_rows(r: ResultLike) -> list[str]:
         elif term in r.omitted:
             rows.append(f"{label}{'0':>11}  (omitted)")
         else:
+            right = (
+                f"{stata_g(beta.get(term)):>25}"
+                if beta is not None
+                else f"{stata_g(ci.at[term, 'lower']):>13}{stata_g(ci.at[term, 'upper']):>12}"
+            )
             rows.append(
                 f"{label}{stata_g(r.params[term]):>11}{stata_g(r.se[term]):>11}"
                 f"{stata_fixed(r.tstat[term], 2, width=8):>9}{stata_fixed(r.pvalue[term], 3):>8}"
-                f"{stata_g(ci.at[term, 'lower']):>13}{stata_g(ci.at[term, 'upper']):>12}"
+                + right
             )
     return rows
 
 
-def render_summary(result: ResultLike) -> str:
+def render_summary(result: ResultLike, *, beta: bool = False) -> str:
     """Stata-like ``regress`` output for one model.
 
     Parameters
     ----------
     result
         A fitted model (anything satisfying :class:`~vcereg.tables.ResultLike`).
+    beta
+        Standardized coefficients (``result.beta``) in place of the confidence interval,
+        as Stata's ``regress, beta``.
 
     Returns
     -------
@@ -195,8 +205,9 @@ def render_summary(result: ResultLike) -> str:
         lines = _anova_header(r) if anova else _model_header(r)
     lines.append("")
     lines += _cluster_lines(r)
-    lines += _table_head(r)
-    lines += _coef_rows(r)
+    betas = getattr(r, "beta", None) if beta else None
+    lines += _table_head(r, beta=betas is not None)
+    lines += _coef_rows(r, betas if isinstance(betas, pd.Series) else None)
     lines += panel_footer(panel) if panel is not None else []
     lines.append("-" * _WIDTH)
     lines += panel_f_test(panel) if panel is not None else []

@@ -21,7 +21,27 @@ from .._types import FloatArray, IntArray
 from ..linalg import least_squares
 from .absorb import demean
 
-__all__ = ["FEProjector", "Projection"]
+__all__ = ["FEProjector", "Projection", "rank_probe", "weighted_gram"]
+
+_BLOCK = 65_536
+
+
+def weighted_gram(a: FloatArray, w: FloatArray) -> FloatArray:
+    """``a' diag(w) a`` in row blocks (no N x p temporary)."""
+    p = a.shape[1]
+    out = np.zeros((p, p))
+    for lo in range(0, a.shape[0], _BLOCK):
+        blk = a[lo : lo + _BLOCK]
+        out += blk.T @ (blk * w[lo : lo + _BLOCK, None])
+    return out
+
+
+def rank_probe(n: int) -> FloatArray:
+    """A response for :func:`~vcereg.linalg.least_squares` when only the rank pattern is
+    wanted: a fixed pseudo-random vector is (almost surely) outside the columns' span, so
+    the checked Gram factorisation applies (a zero response forces a QR)."""
+    out: FloatArray = np.random.default_rng(0).standard_normal(n)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +80,7 @@ class FEProjector:
         self._prev_dm: FloatArray | None = None
         self.keep = np.zeros(self.k, dtype=np.bool_)
         if self.k:
-            ls = least_squares(np.asfortranarray(xt * self.sw[:, None]), np.zeros(n))
+            ls = least_squares(np.asfortranarray(xt * self.sw[:, None]), rank_probe(n))
             self.keep = ls.keep
             self.r, self.scale = ls.r, ls.scale
             self.x_dm = xt if ls.keep.all() else np.asfortranarray(xt[:, ls.keep])

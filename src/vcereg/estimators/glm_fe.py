@@ -40,13 +40,13 @@ from .._types import FloatArray, IntArray
 from ..errors import CollinearityWarning, ConvergenceError, DataError, EstimationError, warn
 from ..linalg import least_squares
 from .absorb import demean
+from .fe_project import rank_probe, weighted_gram
 from .glm import derivatives, glm_loglik
 from .glm_family import Binomial, Family, Link, Poisson, check_link, make_family, make_link
 
 __all__ = ["GLMFEFit", "fit_glm_fe"]
 
 _START_ITOL = 1e-4  # ppmlhdfe's start_inner_tol
-_BLOCK = 65_536
 #: a working response this large loses digits in ``z - residual`` (see _reproject)
 _HUGE = 1e6
 
@@ -217,16 +217,6 @@ def _deviance(fam: Family, lnk: Link, y: FloatArray, eta: FloatArray, w: FloatAr
         return -2.0 * glm_loglik(fam, lnk, y, mu, eta, w)
 
 
-def _weighted_gram(a: FloatArray, w: FloatArray) -> FloatArray:
-    """``a' diag(w) a`` in row blocks (no N x p temporary)."""
-    p = a.shape[1]
-    out = np.zeros((p, p))
-    for lo in range(0, a.shape[0], _BLOCK):
-        blk = a[lo : lo + _BLOCK]
-        out += blk.T @ (blk * w[lo : lo + _BLOCK, None])
-    return out
-
-
 def _independent(
     x: FloatArray, codes: list[IntArray], w: FloatArray, tol: float
 ) -> NDArray[np.bool_]:
@@ -245,7 +235,7 @@ def _independent(
     absorbed = after <= 1e-9 * np.maximum(before, 1e-300)  # explained by the fixed effects
     keep = ~absorbed
     if keep.any():
-        ls = least_squares(np.asfortranarray(x[:, keep] * sw[:, None]), np.zeros(x.shape[0]))
+        ls = least_squares(np.asfortranarray(x[:, keep] * sw[:, None]), rank_probe(x.shape[0]))
         keep[np.flatnonzero(keep)[~ls.keep]] = False
     return keep
 
@@ -257,7 +247,7 @@ class _WLS:
     def __init__(self, x: FloatArray, w: FloatArray, keep: NDArray[np.bool_]) -> None:
         self.x = x if keep.all() else x[:, keep]
         self.w = w
-        g = _weighted_gram(self.x, w)
+        g = weighted_gram(self.x, w)
         self.d = np.sqrt(np.diag(g))
         self.d[self.d == 0] = 1.0
         self.c = None
@@ -361,7 +351,7 @@ def _finish(
         fe_sum=fe_sum,
         x_dm=x_dm,
         scores=x_dm * d1[:, None],
-        hessian=_weighted_gram(x_dm, hw),
+        hessian=weighted_gram(x_dm, hw),
         loglik=loglik,
         loglik_0=_loglik_0(fam, lnk, y, w),
         deviance=_deviance(fam, lnk, y, eta, w),

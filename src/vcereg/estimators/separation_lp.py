@@ -33,6 +33,7 @@ from scipy.sparse import csr_matrix, hstack, identity, vstack
 from .._types import BoolArray, FloatArray, IntArray
 from ..errors import EstimationError
 from .absorb import demean
+from .fe_project import weighted_gram
 
 __all__ = ["LPResult", "binary_lp_separation", "poisson_lp_separation"]
 
@@ -59,6 +60,8 @@ def poisson_lp_separation(x: FloatArray, codes: Sequence[IntArray], y: FloatArra
         return none
     fe = list(codes) if codes else [np.zeros(n, dtype=np.int64)]
     xt = demean(x, fe, pos.astype(np.float64), tol=1e-12).values.reshape(n, k)
+    if _well_conditioned(weighted_gram(xt, pos.astype(np.float64))):
+        return none  # no combination vanishes on the y > 0 sample: nothing to separate
     null = _null_space(xt[pos])
     if null.shape[1] == 0:
         return none
@@ -83,6 +86,15 @@ def binary_lp_separation(x: FloatArray, y: FloatArray) -> LPResult:
     return LPResult(sep_rows, _coef(d, x))
 
 
+def _well_conditioned(gram: FloatArray) -> bool:
+    """The unit-diagonal Gram matrix is far from singular (its smallest eigenvalue is
+    above 1e-8, singular values above 1e-4 of the largest): no null space, no QR needed."""
+    d = np.sqrt(np.diag(gram))
+    if gram.size == 0 or not np.all(d > 0):
+        return False
+    return float(np.linalg.eigvalsh(gram / np.outer(d, d))[0]) > 1e-8
+
+
 def _null_space(a: FloatArray) -> FloatArray:
     """Orthonormal basis (in the column-scaled metric, mapped back) of ``{g: a g = 0}``."""
     k = a.shape[1]
@@ -92,8 +104,10 @@ def _null_space(a: FloatArray) -> FloatArray:
     live = np.flatnonzero(~dead)
     if live.size:
         scaled = a[:, live] / norms[live]
-        _, sv, vt = sla.svd(scaled, full_matrices=True, lapack_driver="gesvd")
-        sv = np.concatenate([sv, np.zeros(live.size - sv.size)])
+        # R of a QR (no N x N factor), padded to square when there are fewer rows
+        r = sla.qr(scaled, mode="r", check_finite=False)[0][: live.size]
+        r = np.vstack([r, np.zeros((live.size - r.shape[0], live.size))])
+        _, sv, vt = sla.svd(r, lapack_driver="gesvd")
         for j in np.flatnonzero(sv <= _ZERO * max(float(sv[0]), 1e-300)):
             g = np.zeros(k)
             g[live] = vt[j] / norms[live]

@@ -118,15 +118,21 @@ def _child(*args: object) -> dict[str, object]:
     return result
 
 
-def _interleaved(tools: list[str], task: str, n: float, rounds: int) -> dict[str, dict[str, object]]:
+def _interleaved(
+    tools: list[str], task: str, n: float, rounds: int
+) -> dict[str, dict[str, object]]:
     """Each tool in ``rounds`` fresh processes, alternating, the better round counting."""
     best: dict[str, dict[str, object]] = {}
     for _ in range(rounds):
         for t in tools:
             r = _child(t, task, n)
             old = best.get(t)
-            if old is None or "error" in old or (
-                "seconds" in r and float(r["seconds"]) < float(old["seconds"])  # type: ignore[arg-type]
+            if (
+                old is None
+                or "error" in old
+                or (
+                    "seconds" in r and float(r["seconds"]) < float(old["seconds"])  # type: ignore[arg-type]
+                )
             ):
                 best[t] = r
     return best

@@ -33,8 +33,9 @@ def _groups(seed=0, n_groups=60, lo=2, hi=9, k=3):
     group = rng.permutation(np.repeat(np.arange(n_groups), sizes))
     x = rng.normal(size=(group.size, k))
     alpha = rng.normal(0, 1, n_groups)[group]
-    y = (rng.uniform(size=group.size) < 1 / (1 + np.exp(-(x @ np.r_[0.5, -0.3, 0.8][:k]
-                                                         + alpha)))).astype(float)
+    y = (
+        rng.uniform(size=group.size) < 1 / (1 + np.exp(-(x @ np.r_[0.5, -0.3, 0.8][:k] + alpha)))
+    ).astype(float)
     return x, y, group
 
 
@@ -145,11 +146,13 @@ def test_conditional_poisson_equals_poisson_with_dummies():
     s = fit.sample
     dummies = np.eye(group.max() + 1)[group[s]]
     dummies = dummies[:, dummies.sum(axis=0) > 0][:, 1:]
-    ref = sm.GLM(y[s], sm.add_constant(np.c_[x[s], dummies]),
-                 family=sm.families.Poisson()).fit(tol=1e-13)
+    ref = sm.GLM(y[s], sm.add_constant(np.c_[x[s], dummies]), family=sm.families.Poisson()).fit(
+        tol=1e-13
+    )
     np.testing.assert_allclose(fit.fit.params, ref.params[1:3], rtol=REL_ML)
-    np.testing.assert_allclose(np.linalg.inv(fit.fit.hessian), ref.cov_params()[1:3, 1:3],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        np.linalg.inv(fit.fit.hessian), ref.cov_params()[1:3, 1:3], rtol=1e-6
+    )
     # the conditional log likelihood: each panel's counts are multinomial given the total
     mu = fit.fit.mu
     codes = np.unique(group[s], return_inverse=True)[1]

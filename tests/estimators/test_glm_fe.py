@@ -69,11 +69,21 @@ def test_poisson_matches_pyfixest(fe):
     df = _panel("poisson")
     keep = _informative(df, fe, False)
     sub = df[keep].reset_index(drop=True)
-    fit = fit_glm_fe(sub[["x1", "x2", "x3"]].to_numpy(), sub["y"].to_numpy(), _codes(sub, fe),
-                     tol=1e-12, itol=1e-13)
-    ref = pf.fepois(f"y ~ x1 + x2 + x3 | {'+'.join(fe)}", data=df, iwls_tol=1e-12,
-                    fixef_tol=1e-12, iwls_maxiter=100)
-    assert ref._N == len(sub)
+    fit = fit_glm_fe(
+        sub[["x1", "x2", "x3"]].to_numpy(),
+        sub["y"].to_numpy(),
+        _codes(sub, fe),
+        tol=1e-12,
+        itol=1e-13,
+    )
+    ref = pf.fepois(
+        f"y ~ x1 + x2 + x3 | {'+'.join(fe)}",
+        data=df,
+        iwls_tol=1e-12,
+        fixef_tol=1e-12,
+        iwls_maxiter=100,
+    )
+    assert len(sub) == ref._N
     np.testing.assert_allclose(fit.params, ref.coef().to_numpy(), rtol=REL_ML)
     np.testing.assert_allclose(fit.deviance, ref.deviance, rtol=REL_ML)
 
@@ -84,10 +94,24 @@ def test_binary_matches_pyfixest(fe, link):
     df = _panel("binary")
     keep = _informative(df, fe, True)
     sub = df[keep].reset_index(drop=True)
-    fit = fit_glm_fe(sub[["x1", "x2", "x3"]].to_numpy(), sub["y"].to_numpy(), _codes(sub, fe),
-                     family="binomial", link=link, tol=1e-12, itol=1e-13, hessian="eim")
-    ref = pf.feglm(f"y ~ x1 + x2 + x3 | {'+'.join(fe)}", data=sub, family=link,
-                   iwls_tol=1e-12, fixef_tol=1e-12, iwls_maxiter=100)
+    fit = fit_glm_fe(
+        sub[["x1", "x2", "x3"]].to_numpy(),
+        sub["y"].to_numpy(),
+        _codes(sub, fe),
+        family="binomial",
+        link=link,
+        tol=1e-12,
+        itol=1e-13,
+        hessian="eim",
+    )
+    ref = pf.feglm(
+        f"y ~ x1 + x2 + x3 | {'+'.join(fe)}",
+        data=sub,
+        family=link,
+        iwls_tol=1e-12,
+        fixef_tol=1e-12,
+        iwls_maxiter=100,
+    )
     np.testing.assert_allclose(fit.params, ref.coef().to_numpy(), rtol=REL_PYFIXEST_GLM)
     # the expected-information bread is pyfixest's iid covariance before its ssc factor
     bread = np.linalg.inv(fit.hessian)
@@ -112,16 +136,22 @@ def test_poisson_against_dummies(fe):
     df = _panel("poisson", n=600, levels=(20, 8))
     keep = _informative(df, fe, False)
     sub = df[keep].reset_index(drop=True)
-    fit = fit_glm_fe(sub[["x1", "x2", "x3"]].to_numpy(), sub["y"].to_numpy(), _codes(sub, fe),
-                     tol=1e-12, itol=1e-13)
+    fit = fit_glm_fe(
+        sub[["x1", "x2", "x3"]].to_numpy(),
+        sub["y"].to_numpy(),
+        _codes(sub, fe),
+        tol=1e-12,
+        itol=1e-13,
+    )
     model = sm.GLM(sub["y"], _dummy_design(sub, fe), family=sm.families.Poisson())
     ref = model.fit(tol=1e-13)
     names = ["x1", "x2", "x3"]
     np.testing.assert_allclose(fit.params, ref.params[names], rtol=REL_ML)
     np.testing.assert_allclose(fit.deviance, ref.deviance, rtol=REL_ML)
     np.testing.assert_allclose(fit.loglik, ref.llf, rtol=REL_ML)
-    np.testing.assert_allclose(np.linalg.inv(fit.hessian), ref.cov_params().loc[names, names],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        np.linalg.inv(fit.hessian), ref.cov_params().loc[names, names], rtol=1e-6
+    )
     hc0 = model.fit(tol=1e-13, cov_type="HC0").cov_params().loc[names, names].to_numpy()
     bread = np.linalg.inv(fit.hessian)
     np.testing.assert_allclose(bread @ (fit.scores.T @ fit.scores) @ bread, hc0, rtol=1e-6)
@@ -134,14 +164,22 @@ def test_probit_observed_information_against_dummies():
     df = _panel("binary", n=800, levels=(25, 6))
     keep = _informative(df, ("a",), True)
     sub = df[keep].reset_index(drop=True)
-    fit = fit_glm_fe(sub[["x1", "x2", "x3"]].to_numpy(), sub["y"].to_numpy(), _codes(sub, ("a",)),
-                     family="binomial", link="probit", tol=1e-12, itol=1e-13)
+    fit = fit_glm_fe(
+        sub[["x1", "x2", "x3"]].to_numpy(),
+        sub["y"].to_numpy(),
+        _codes(sub, ("a",)),
+        family="binomial",
+        link="probit",
+        tol=1e-12,
+        itol=1e-13,
+    )
     design = _dummy_design(sub, ("a",))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = sm.Probit(sub["y"], design).fit(method="newton", tol=1e-12, disp=0, maxiter=100)
-        hc0 = sm.Probit(sub["y"], design).fit(method="newton", tol=1e-12, disp=0,
-                                              cov_type="HC0", maxiter=100)
+        hc0 = sm.Probit(sub["y"], design).fit(
+            method="newton", tol=1e-12, disp=0, cov_type="HC0", maxiter=100
+        )
     names = ["x1", "x2", "x3"]
     np.testing.assert_allclose(fit.params, ref.params[names], rtol=REL_ML)
     bread = np.linalg.inv(fit.hessian)
@@ -158,14 +196,14 @@ def test_units_and_order_do_not_matter():
     codes = _codes(df, ("a", "b"))
     base = fit_glm_fe(x, y, codes, tol=1e-12, itol=1e-13)
     scaled = fit_glm_fe(x * np.array([1e-6, 1.0, 1e9]), y * 1e6, codes, tol=1e-12, itol=1e-13)
-    np.testing.assert_allclose(scaled.params * np.array([1e-6, 1.0, 1e9]), base.params,
-                               rtol=1e-8)
+    np.testing.assert_allclose(scaled.params * np.array([1e-6, 1.0, 1e9]), base.params, rtol=1e-8)
     np.testing.assert_allclose(scaled.deviance, base.deviance * 1e6, rtol=1e-8)
     perm = np.random.default_rng(1).permutation(len(y))
     moved = fit_glm_fe(x[perm], y[perm], [c[perm] for c in codes], tol=1e-12, itol=1e-13)
     np.testing.assert_allclose(moved.params, base.params, rtol=REL_IDENTITY * 100)
-    small = fit_glm_fe(x, y.astype(np.int8), [c.astype(np.int16) for c in codes],
-                       tol=1e-12, itol=1e-13)
+    small = fit_glm_fe(
+        x, y.astype(np.int8), [c.astype(np.int16) for c in codes], tol=1e-12, itol=1e-13
+    )
     np.testing.assert_allclose(small.params, base.params, rtol=REL_IDENTITY * 100)
 
 

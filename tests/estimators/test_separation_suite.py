@@ -54,8 +54,15 @@ def _lp_reference(d: pd.DataFrame, xs: list[str], ids: list[str]) -> np.ndarray:
     a_ub = np.r_[np.c_[-a[zero], np.eye(m)], np.c_[-a[zero], np.zeros((m, m))]]
     a_eq = np.c_[a[pos], np.zeros((pos.size, m))]
     bounds = [(None, None)] * k + [(0, 1)] * m
-    res = linprog(cost, A_ub=a_ub, b_ub=np.zeros(2 * m), A_eq=a_eq, b_eq=np.zeros(pos.size),
-                  bounds=bounds, method="highs")
+    res = linprog(
+        cost,
+        A_ub=a_ub,
+        b_ub=np.zeros(2 * m),
+        A_eq=a_eq,
+        b_eq=np.zeros(pos.size),
+        bounds=bounds,
+        method="highs",
+    )
     assert res.status == 0
     out = np.zeros(len(d), dtype=bool)
     out[zero] = res.x[k:] > 0.5
@@ -129,8 +136,9 @@ def test_fit_after_separation_matches_poisson_with_dummies(name):
     assert rank(np.c_[fe_part, sub[xs].to_numpy()]) == rank(design.to_numpy())
     ref = sm.GLM(sub["y"], design, family=sm.families.Poisson()).fit(tol=1e-13, maxiter=500)
     assert ref.converged
-    np.testing.assert_allclose(params[kept], ref.params[kept_x].to_numpy(),
-                               rtol=REL_SUITE, atol=REL_SUITE)
+    np.testing.assert_allclose(
+        params[kept], ref.params[kept_x].to_numpy(), rtol=REL_SUITE, atol=REL_SUITE
+    )
     dev = fit.deviance
     np.testing.assert_allclose(dev, ref.deviance, rtol=REL_SUITE, atol=1e-9)
 

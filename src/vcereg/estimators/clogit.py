@@ -27,8 +27,8 @@ from .._types import FloatArray, IntArray
 from ..errors import CollinearityWarning, EmptySampleError, warn
 from ..linalg import least_squares
 from .absorb import demean
-from .fe_project import rank_probe
 from .clogit_lik import ConditionalLogitData, conditional_logit_loglik
+from .fe_project import rank_probe
 from .separation import find_separation
 
 __all__ = ["ClogitFit", "fit_clogit", "informative_groups"]
@@ -121,8 +121,10 @@ def fit_clogit(
     keep = _within_varying(xs, gs)
     if not keep.all():
         names = ", ".join(f"column {j}" for j in np.flatnonzero(~keep))
-        warn(f"omitted because of no within-group variance or collinearity: {names}",
-             CollinearityWarning)
+        warn(
+            f"omitted because of no within-group variance or collinearity: {names}",
+            CollinearityWarning,
+        )
     data = ConditionalLogitData.build(xs[:, keep], ys, gs)
     gw = None
     if group_weights is not None:
@@ -184,8 +186,10 @@ def maximize(objective, theta, *, tol, ltol, nrtol, maxiter):  # type: ignore[no
             if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * (abs(ll) + 1):
                 break
             t /= 2
-        moved = (float(np.max(np.abs(new - theta) / (np.abs(theta) + 1))),
-                 abs(ll_new - ll) / (abs(ll) + 1))
+        moved = (
+            float(np.max(np.abs(new - theta) / (np.abs(theta) + 1))),
+            abs(ll_new - ll) / (abs(ll) + 1),
+        )
         theta, ll, g, h = new, ll_new, g_new, h_new
         it += 1
     for _ in range(3):

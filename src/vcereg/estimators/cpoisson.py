@@ -72,8 +72,9 @@ def fit_conditional_poisson(
     for mask, why in ((zero, "all zero outcomes"), (single, "only one obs per group")):
         if mask.any():
             g = len(np.unique(group[mask]))
-            notes.append(f"{g} group{'s' if g > 1 else ''} ({int(mask.sum())} obs) dropped "
-                         f"because of {why}")
+            notes.append(
+                f"{g} group{'s' if g > 1 else ''} ({int(mask.sum())} obs) dropped because of {why}"
+            )
     sample = ~(zero | single)
     idx = np.flatnonzero(sample)
     if idx.size == 0:
@@ -84,8 +85,9 @@ def fit_conditional_poisson(
     if message:
         notes.append(message)
     if sep.n_singletons:
-        notes.append(f"{sep.n_singletons} obs dropped because their panel was left with "
-                     "only one observation")
+        notes.append(
+            f"{sep.n_singletons} obs dropped because their panel was left with only one observation"
+        )
     if not sep.keep.all():
         sample[idx[~sep.keep]] = False
         idx = np.flatnonzero(sample)

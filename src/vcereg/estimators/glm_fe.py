@@ -126,8 +126,9 @@ def fit_glm_fe(
     lnk = make_link(link if link is not None else fam.default_link)
     check_link(fam, lnk)
     if not isinstance(fam, Poisson | Binomial):
-        raise EstimationError(f"absorbed fixed effects are available for Poisson and binomial "
-                              f"models (got {fam.name})")
+        raise EstimationError(
+            f"absorbed fixed effects are available for Poisson and binomial models (got {fam.name})"
+        )
     yv = np.asarray(y, dtype=np.float64)
     n = yv.shape[0]
     xv = np.asarray(x, dtype=np.float64).reshape(n, -1)
@@ -185,8 +186,25 @@ def fit_glm_fe(
         eps = abs(dev - dev_new) / max(min(dev, dev_new), 0.1) if it > 1 else math.inf
         eta, dev = eta_new, dev_new
         if eps < tol and inner <= 1.1 * target:
-            return _finish(fam, lnk, xv, ys, yv, w, off, eta, codes, keep, beta, scale,
-                           it, subiter, target, hessian, data)
+            return _finish(
+                fam,
+                lnk,
+                xv,
+                ys,
+                yv,
+                w,
+                off,
+                eta,
+                codes,
+                keep,
+                beta,
+                scale,
+                it,
+                subiter,
+                target,
+                hessian,
+                data,
+            )
         if codes and eps < inner:
             inner = max(min(0.1 * inner, alt_tol), target)
             alt_tol = 10.0 ** -math.ceil(math.log10(1.0 / max(0.1 * eps, 2.2e-16)))
@@ -227,13 +245,14 @@ def _independent(
     if k == 0:
         return np.ones(0, dtype=np.bool_)
     sw = np.sqrt(w)
-    mean = (w @ x) / float(w.sum())
-    before = np.sqrt(np.einsum("ij,ij->j", x - mean, (x - mean) * w[:, None]))
+    sums = w @ x
+    # weighted spread before and after demeaning, from blocked Gram matrices (no N x k
+    # temporaries): a column whose spread vanishes is explained by the fixed effects
+    before = np.sqrt(np.maximum(np.diag(weighted_gram(x, w)) - sums**2 / float(w.sum()), 0))
     if codes:
         demean(x, codes, w, tol=tol, copy=False)
-    after = np.sqrt(np.einsum("ij,ij->j", x, x * w[:, None]))
-    absorbed = after <= 1e-9 * np.maximum(before, 1e-300)  # explained by the fixed effects
-    keep = ~absorbed
+    after = np.sqrt(np.diag(weighted_gram(x, w)))
+    keep: NDArray[np.bool_] = after > 1e-9 * np.maximum(before, 1e-300)
     if keep.any():
         ls = least_squares(np.asfortranarray(x[:, keep] * sw[:, None]), rank_probe(x.shape[0]))
         keep[np.flatnonzero(keep)[~ls.keep]] = False

@@ -104,8 +104,7 @@ def parse_methods(text: str | Sequence[str] | None) -> tuple[str, ...]:
         if w not in METHODS:
             near = closest(w, (*METHODS, "none", "relu"))
             raise SpecError(
-                f"unknown separation method {w!r}; expected some of {', '.join(METHODS)}, "
-                "or none",
+                f"unknown separation method {w!r}; expected some of {', '.join(METHODS)}, or none",
                 hint=f"did you mean {near!r}?" if near else None,
             )
         out.append(w)
@@ -191,7 +190,7 @@ def find_separation(
         if lp.separated.any():
             found["simplex"] = int(lp.separated.sum())
             shift = 0 if kind == "poisson" else 1  # binary: coefficient 0 is the constant
-            variables |= {j - shift for j in np.flatnonzero(lp.coef) if j >= shift}
+            variables |= {int(j) - shift for j in np.flatnonzero(lp.coef) if j >= shift}
             keep[idx[lp.separated]] = False
             keep = prune(keep)
     if "ir" in methods:
@@ -212,7 +211,7 @@ def find_separation(
                 break
             found["ir"] = found.get("ir", 0) + int(res.separated.sum())
             shift = 0 if codes else 1
-            variables |= {j - shift for j in np.flatnonzero(res.coef) if j >= shift}
+            variables |= {int(j) - shift for j in np.flatnonzero(res.coef) if j >= shift}
             uses_fe |= res.uses_fe
             keep[idx[res.separated]] = False
             keep = prune(keep)
@@ -226,7 +225,9 @@ def find_separation(
     return Separation(keep, by_method, n_single, tuple(sorted(variables)), uses_fe, converged)
 
 
-def _fe_separated(y: FloatArray, codes: Sequence[IntArray], keep: BoolArray, kind: Kind) -> BoolArray:
+def _fe_separated(
+    y: FloatArray, codes: Sequence[IntArray], keep: BoolArray, kind: Kind
+) -> BoolArray:
     """Kept rows in a group (of any effect) whose kept outcomes are all at a boundary."""
     bad = np.zeros(y.shape[0], dtype=np.bool_)
     idx = np.flatnonzero(keep)

@@ -124,6 +124,10 @@ def _max_support(r: FloatArray) -> tuple[BoolArray, FloatArray | None]:
     live = size > 0
     if not live.any():
         return np.zeros(n, dtype=np.bool_), None
+    if r.shape[1] == 1:  # one direction: separation iff its sign never changes
+        col = r[:, 0]
+        sign = 1.0 if col.min() >= 0 else -1.0 if col.max() <= 0 else 0.0
+        return (sign * col > 0), (np.array([sign]) if sign else None)
     unit = np.round(r[live] / size[live, None], 12)  # positive multiples: one constraint
     rows, inverse = np.unique(unit, axis=0, return_inverse=True)
     p, m = rows.shape

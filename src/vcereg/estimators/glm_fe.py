@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import special
 from numpy.typing import NDArray
+from scipy import special
 
 from .._types import FloatArray, IntArray
 from ..errors import CollinearityWarning, ConvergenceError, DataError, EstimationError, warn

@@ -293,7 +293,10 @@ def demean(
     wsum = float(n) if w is None else float(w.sum())
     mean = out.mean(axis=0) if w is None else (w @ out) / max(wsum, 1e-300)
     out -= mean
-    scales = np.sqrt(np.einsum("ij,ij->j", out, out if w is None else out * w[:, None]))
+    # no N x p temporary for the weighted case (einsum runs over the three operands at once)
+    scales = np.sqrt(
+        np.einsum("ij,ij->j", out, out) if w is None else np.einsum("ij,ij,i->j", out, out, w)
+    )
     scales /= np.sqrt(max(wsum, 1e-300))
     last = _direct(out, fes, w, force=method == "direct") if method != "cg" and len(out) else None
     direct = last is not None

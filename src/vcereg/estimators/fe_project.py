@@ -16,14 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla
+from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
-from ..linalg import least_squares
 from .absorb import demean
 
 __all__ = ["FEProjector", "Projection", "rank_probe", "weighted_gram"]
 
 _BLOCK = 65_536
+_GONE = 1e-9  # demeaned norm / raw norm below this: the fixed effects explain the column
+_PIVOT = 1e-13  # squared sine of the angle to the span of the earlier columns
 
 
 def weighted_gram(a: FloatArray, w: FloatArray) -> FloatArray:
@@ -53,6 +55,29 @@ class Projection:
     coef: FloatArray
 
 
+def _gram_rank(
+    gram: FloatArray, before: FloatArray
+) -> tuple[NDArray[np.bool_], FloatArray, FloatArray]:
+    """Columns kept (in order: a column in the span of the earlier kept ones, or reduced to
+    nothing by the fixed effects, goes), the Cholesky factor of their unit-diagonal Gram
+    matrix and their scales. From the Gram matrix: no copy of the data."""
+    k = gram.shape[0]
+    d = np.sqrt(np.maximum(np.diag(gram), 0.0))
+    keep = d > _GONE * np.maximum(before, 1e-300)
+    for j in range(k):  # sequential Cholesky: pivot = squared distance to the span so far
+        if not keep[j]:
+            continue
+        idx = np.flatnonzero(keep[:j])
+        g = gram[np.ix_(idx, idx)] / np.outer(d[idx], d[idx])
+        v = gram[idx, j] / (d[idx] * d[j])
+        pivot = 1.0 - (float(v @ np.linalg.solve(g, v)) if idx.size else 0.0)
+        keep[j] = pivot > _PIVOT
+    idx = np.flatnonzero(keep)
+    scale = d[idx]
+    r = sla.cholesky(gram[np.ix_(idx, idx)] / np.outer(scale, scale), lower=False)
+    return keep, np.asarray(r, dtype=np.float64), scale
+
+
 class FEProjector:
     """Weighted projections onto the span of ``x`` and the fixed effects ``codes``.
 
@@ -74,16 +99,15 @@ class FEProjector:
         n = self.w.shape[0]
         self.k = x.shape[1] if x.ndim == 2 else 0
         xt = np.asfortranarray(x, dtype=np.float64).reshape(n, self.k)
+        before = np.sqrt(np.diag(weighted_gram(xt, self.w))) if self.k else np.zeros(0)
         if self.codes and self.k:
             xt = demean(xt, self.codes, self.w, tol=tol).values.reshape(n, self.k)
         self._prev_t: FloatArray | None = None
         self._prev_dm: FloatArray | None = None
         self.keep = np.zeros(self.k, dtype=np.bool_)
         if self.k:
-            ls = least_squares(np.asfortranarray(xt * self.sw[:, None]), rank_probe(n))
-            self.keep = ls.keep
-            self.r, self.scale = ls.r, ls.scale
-            self.x_dm = xt if ls.keep.all() else np.asfortranarray(xt[:, ls.keep])
+            self.keep, self.r, self.scale = _gram_rank(weighted_gram(xt, self.w), before)
+            self.x_dm = xt if self.keep.all() else np.asfortranarray(xt[:, self.keep])
 
     def _solve(self, wres: FloatArray) -> FloatArray:
         """``b`` with ``(X'WX) b = X' wres`` through the R factor of ``W^(1/2) X / scale``."""

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .._types import BoolArray, FloatArray, IntArray
 from ..errors import SpecError, VceregWarning, closest, warn
@@ -184,9 +185,9 @@ def find_separation(
     if "simplex" in methods and (kind == "poisson" or not codes):
         idx = np.flatnonzero(keep)
         if kind == "poisson":
-            lp = poisson_lp_separation(x[idx], [c[idx] for c in codes], y[idx])
+            lp = poisson_lp_separation(_rows(x, idx), [_rows(c, idx) for c in codes], _rows(y, idx))
         else:
-            lp = binary_lp_separation(_with_constant(x[idx]), y[idx])
+            lp = binary_lp_separation(_with_constant(_rows(x, idx)), _rows(y, idx))
         if lp.separated.any():
             found["simplex"] = int(lp.separated.sum())
             shift = 0 if kind == "poisson" else 1  # binary: coefficient 0 is the constant
@@ -196,9 +197,9 @@ def find_separation(
     if "ir" in methods:
         while True:
             idx = np.flatnonzero(keep)
-            sub = [c[idx] for c in codes]
-            xi = x[idx] if codes else _with_constant(x[idx])
-            yi = y[idx]
+            sub = [_rows(c, idx) for c in codes]
+            xi = _rows(x, idx) if codes else _with_constant(_rows(x, idx))
+            yi = _rows(y, idx)
             if kind == "poisson":
                 res = iterative_rectifier(xi, sub, yi == 0, tol=tol, maxiter=maxiter)
             else:
@@ -243,6 +244,11 @@ def _fe_separated(
             at_bound |= high == count
         bad[idx[at_bound[ck]]] = True
     return bad
+
+
+def _rows(a: NDArray[np.generic], idx: NDArray[np.intp]) -> NDArray[Any]:
+    """``a[idx]``, without a copy when every row is selected (the usual case)."""
+    return a if idx.size == a.shape[0] else a[idx]
 
 
 def _with_constant(x: FloatArray) -> FloatArray:

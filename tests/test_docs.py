@@ -198,7 +198,7 @@ def test_cli_page_covers_every_option() -> None:
 EXAMPLES = {
     "student_cluster.py": ["p = 0.143   t(1)", "warning: only 2 clusters in school"],
     "petersen_panel.py": ["(0.0286)", "(0.0284)", "(0.0506)", "(0.0334)", "(0.0536)"],
-    "paper_table.py": ["Past class failures", "wrote "],
+    "paper_table.py": ["Training programme", "Programme firms", "wrote "],
 }
 
 
@@ -208,7 +208,7 @@ def test_every_example_is_checked() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_examples_run_from_the_repo_root(name: str, tmp_path: Path) -> None:
-    args = [str(tmp_path / "table.tex")] if name == "paper_table.py" else []
+    args = [str(tmp_path / "out")] if name == "paper_table.py" else []
     p = subprocess.run(
         [sys.executable, f"examples/{name}", *args],
         capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=300,
@@ -218,6 +218,8 @@ def test_examples_run_from_the_repo_root(name: str, tmp_path: Path) -> None:
     for fragment in EXAMPLES[name]:
         assert fragment in p.stdout, fragment
     if name == "paper_table.py":
-        tex = (tmp_path / "table.tex").read_text(encoding="utf-8")
-        assert r"\begin{threeparttable}" in tex and r"\label{tab:absences}" in tex
-        assert "Past class failures" in tex
+        tex = (tmp_path / "out" / "table2.tex").read_text(encoding="utf-8")
+        assert r"\begin{threeparttable}" in tex and r"\label{tab:wages}" in tex
+        assert "Training programme" in tex
+        for ext in ("txt", "md", "html", "docx", "xlsx"):
+            assert (tmp_path / "out" / f"table1.{ext}").stat().st_size > 0

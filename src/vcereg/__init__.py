@@ -19,13 +19,13 @@ from .api import fit_spec, parse, regress, stata
 from .dofile import DoRun, run_do
 from .dsl import unparse as to_dsl
 from .errors import VceregError, VceregWarning
-from .plot import coefplot
+from .plot import coefplot, marginsplot
 from .postestimation.hausman import hausman, mundlak
 from .results import Results
 from .spec import ModelSpec, SmallSample, VceSpec
 from .stata_lang import parse_do
 from .stata_lang import unparse as to_stata
-from .tables import ETable, describe, etable
+from .tables import ETable, describe, etable, stack
 from .vce import VarianceEstimator, VceContext, VceResult, register_vce, unregister_vce
 from .vce import available as available_vce
 
@@ -52,12 +52,14 @@ __all__ = [
     "fit_spec",
     "hausman",
     "io",
+    "marginsplot",
     "mundlak",
     "parse",
     "parse_do",
     "register_vce",
     "regress",
     "run_do",
+    "stack",
     "stata",
     "to_dsl",
     "to_stata",

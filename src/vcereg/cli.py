@@ -345,13 +345,19 @@ def _read_labels(path: str) -> dict[str, str]:
 
 
 def _output_format(args: argparse.Namespace) -> str:
-    if args.json:
-        return "json"
-    if args.format is not None:
-        return str(args.format)
+    ext = Path(args.out).suffix.lower() if args.out is not None else ""
+    given = "json" if args.json else args.format
+    if given is not None:
+        implied = _EXTENSIONS.get(ext)
+        if implied is not None and implied != given:  # the file would be unreadable
+            suffix = next(e for e, f in _EXTENSIONS.items() if f == given)
+            raise UsageError(
+                f"--out {args.out!r} is a {implied} file name but the format is {given}; "
+                f"name the file *{suffix} or drop the format"
+            )
+        return str(given)
     if args.out is None:
         return "text"
-    ext = Path(args.out).suffix.lower()
     if ext not in _EXTENSIONS:
         raise UsageError(
             f"cannot tell the format of --out {args.out!r} (expected an extension among "

@@ -230,6 +230,10 @@ def test_word_and_excel_outputs(run: Run, tmp_path: Path) -> None:
     assert any(isinstance(c.value, float) for row in ws.iter_rows() for c in row)
     p = run(CLUSTER, "--example", "student-mat", "-f", "docx")
     assert p.returncode == 2 and "add --out table.docx" in p.stderr
+    # a format that contradicts the file name would write an unreadable file
+    p = run(CLUSTER, "--example", "student-mat", "-o", "out.xlsx", "--format", "docx")
+    assert p.returncode == 2 and "'out.xlsx' is a xlsx file name but the format is docx" in p.stderr
+    assert not (tmp_path / "out.xlsx").exists()
 
 
 def test_do_file_summarize(run: Run, tmp_path: Path) -> None:

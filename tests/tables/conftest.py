@@ -27,6 +27,8 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
+from .paper_data import table2_models, wage_panel
+
 DATA = Path(__file__).resolve().parents[2] / "src" / "vcereg" / "datasets" / "student-mat.csv"
 
 
@@ -165,3 +167,15 @@ def with_omitted(result: FakeResult, term: str) -> FakeResult:
         omitted=(*result.omitted, term),
         notes=(*result.notes, f"{term} omitted because of collinearity"),
     )
+
+
+@pytest.fixture(scope="session")
+def wage_data() -> pd.DataFrame:
+    """The simulated 50,000-row wage panel of the paper example (tests/tables/paper_data.py)."""
+    return wage_panel()
+
+
+@pytest.fixture(scope="session")
+def paper_models(wage_data: pd.DataFrame) -> list:
+    """Table 2's six models: OLS, firm FE, firm + year FE, clustered, IV, few clusters."""
+    return table2_models(wage_data)

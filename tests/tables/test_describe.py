@@ -54,8 +54,9 @@ def test_by_group_with_difference_matches_groupby_and_ttest(messy: pd.DataFrame)
         res = stats.ttest_ind(a, b)
         expected += [f"{a.mean() - b.mean():.6f}", f"{res.pvalue:.3f}"]
         assert got[col] == expected
-    header = [c.text for c in t.table.header[0].cells]
-    assert header[0] == "GP" and header[3] == "MS" and header[-2:] == ["Difference", "p-value"]
+    groups = [(c.text, c.span) for c in t.table.header[0].cells]
+    assert groups[0] == ("GP", 3) and groups[3] == ("MS", 3)  # each over its three statistics
+    assert [c.text for c in t.table.header[1].cells][-2:] == ["Difference", "p-value"]
     welch = _values(describe(messy, ["G3"], by="school", stats=["mean"], unequal=True))
     a, b = (messy.loc[messy.school == s, "G3"] for s in ("GP", "MS"))
     assert welch["G3"][-1] == f"{stats.ttest_ind(a, b, equal_var=False).pvalue:.3f}"
@@ -81,6 +82,7 @@ def test_weighted_mean_sd_and_difference_match_statsmodels(messy: pd.DataFrame) 
 def test_categorical_rows_are_shares(messy: pd.DataFrame) -> None:
     got = _values(describe(messy, ["Mjob"], stats=["mean", "n"], digits=6))
     shares = messy["Mjob"].value_counts(normalize=True)
+    assert got.pop("Mjob") == ["", ""]  # the variable's heading row
     assert set(got) == {f"Mjob={k}" for k in shares.index}
     for level, share in shares.items():
         assert got[f"Mjob={level}"] == [f"{share:.6f}", "395"]

@@ -3,6 +3,7 @@
 * :func:`etable` builds a multi-model table (:class:`ETable`) that renders to text,
   Markdown, LaTeX and HTML, and saves Word and Excel files;
 * :func:`describe` builds a descriptive-statistics table of the same kind;
+* :func:`stack` stacks tables with the same columns into panels (Panel A, Panel B);
 * :mod:`.interop` lets other table packages (maketables) read vcereg results;
 * :func:`render_summary` prints one model the way Stata's ``regress`` does;
 * :func:`register_statistic` adds footer statistics.
@@ -18,6 +19,7 @@ from .describe import describe
 from .etable import DEFAULT_STATS, ETable, OutputFormat, etable
 from .ir import Cell, Panel, PanelKind, Row, RowKind, Table
 from .markup import Latex
+from .stack import stack
 from .stats import Statistic, register_statistic, resolve_statistic, statistic_names
 from .summary import render_summary
 
@@ -40,5 +42,6 @@ __all__ = [
     "render_summary",
     "resolve_statistic",
     "select_terms",
+    "stack",
     "statistic_names",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..vce.cluster import FEW_CLUSTERS
@@ -119,40 +120,51 @@ def _relabel(note: str, labels: Mapping[str, str]) -> str:
     return "".join(pieces)
 
 
-def _g_star(r: ResultLike, terms: Sequence[str], spec: TableSpec) -> str | None:
-    """G* of the shown coefficients that have fewer than FEW_CLUSTERS effective clusters."""
+_CSS = "Carter, Schnepel & Steigerwald 2017"
+
+
+def _clusters(r: ResultLike, terms: Sequence[str], spec: TableSpec) -> list[str]:
+    """Few clusters, or a few effective clusters (G*) for a shown coefficient: one note
+    per cluster variable, with the G* of the table's coefficients."""
     g_star = getattr(r, "effective_clusters", None)
-    if not isinstance(g_star, pd.Series) or not r.n_clusters:
-        return None
     names = display_names([r])
-    low = [
-        (term_label(t, names, spec), float(g_star[t]))
-        for t in terms
-        if t in g_star.index and not is_intercept(t, names) and g_star[t] < FEW_CLUSTERS
-    ]
-    if not low:
-        return None
-    var = spec.rename(str(g_star.name))
-    values = ", ".join(f"{label} {fmt_fixed(v, 1)}" for label, v in low)
-    return (
-        f"Effective number of clusters in {var} (G*, Carter, Schnepel & Steigerwald 2017) "
-        f"below {FEW_CLUSTERS}: {values}"
-    )
+    stars: list[tuple[str, float]] = []
+    if isinstance(g_star, pd.Series):
+        stars = [
+            (term_label(t, names, spec), float(g_star[t]))
+            for t in terms
+            if t in g_star.index and not is_intercept(t, names) and np.isfinite(g_star[t])
+        ]
+    out = []
+    for var, g in r.n_clusters.items():
+        mine = stars if isinstance(g_star, pd.Series) and g_star.name == var else []
+        shown = spec.rename(var)
+        if g < FEW_CLUSTERS:
+            spread = ""
+            if mine:
+                lo, hi = min(v for _, v in mine), max(v for _, v in mine)
+                span = fmt_fixed(lo, 1) if lo == hi else f"{fmt_fixed(lo, 1)}–{fmt_fixed(hi, 1)}"
+                across = " across the coefficients" if len(mine) > 1 else ""
+                spread = f" (effective number G* {span}{across}; {_CSS})"
+            out.append(
+                f"Only {fmt_count(g)} clusters in {shown}{spread}: cluster-robust inference "
+                "may be unreliable"
+            )
+            continue
+        low = [(label, v) for label, v in mine if v < FEW_CLUSTERS]
+        if low:
+            values = ", ".join(f"{label} {fmt_fixed(v, 1)}" for label, v in low)
+            out.append(
+                f"Effective number of clusters in {shown} below {FEW_CLUSTERS} (G*, {_CSS}): "
+                f"{values}; cluster-robust inference may be unreliable for these coefficients"
+            )
+    return out
 
 
 def _diagnostics(
     r: ResultLike, spec: TableSpec, terms: Sequence[str], stat_keys: Sequence[str]
 ) -> list[str]:
-    out: list[str] = []
-    for var, g in r.n_clusters.items():
-        if g < FEW_CLUSTERS:
-            out.append(
-                f"Only {fmt_count(g)} clusters in {spec.rename(var)}: cluster-robust "
-                "inference may be unreliable"
-            )
-    g_star = _g_star(r, terms, spec)
-    if g_star:
-        out.append(g_star)
+    out = _clusters(r, terms, spec)
     if not spec.show_omitted:
         names = display_names([r])
         gone = [term_label(t, names, spec) for t in terms if t in r.omitted]

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_STARS",
     "Below",
     "LatexEnv",
+    "choose_latex_env",
     "match_terms",
     "parse_below",
     "parse_latex_env",
@@ -72,6 +73,18 @@ def parse_below(value: object) -> Below | None:
 def parse_latex_env(value: object) -> LatexEnv:
     """``latex_env=``: ``"tabular"``, ``"table"``, ``"threeparttable"`` or ``"fragment"``."""
     return _choice(LatexEnv, value, "latex_env")
+
+
+def choose_latex_env(latex_env: str | None, caption: str | None, label: str | None) -> LatexEnv:
+    """``latex_env=`` given the caption and label: a float when they are given."""
+    if latex_env is None:
+        return LatexEnv.TABLE if caption or label else LatexEnv.TABULAR
+    env = parse_latex_env(latex_env)
+    if env in (LatexEnv.TABULAR, LatexEnv.FRAGMENT) and (caption or label):
+        raise RenderError(
+            f"a caption or label needs latex_env='table' (a {env.value} cannot hold them)"
+        )
+    return env
 
 
 def _threshold(value: object) -> float:

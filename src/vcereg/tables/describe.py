@@ -1,158 +1,135 @@
 """Descriptive statistics ("Table 1"), rendered like the regression tables.
 
-:func:`describe` computes per-variable statistics, optionally by group, with a
-difference-in-means column and its two-sample t-test p-value when there are two groups,
-and returns an :class:`~vcereg.tables.ETable`, so that it prints, renders and saves in
-every format :func:`~vcereg.tables.etable` knows (text, Markdown, LaTeX, HTML, Word,
-Excel).
-
-Conventions (Stata's): statistics use each variable's non-missing values; ``sd`` has the
-``n - 1`` divisor; analytic weights are rescaled to sum to the number of observations, so
-``sd`` is ``sqrt(sum w (x - mean)^2 / (n - 1))`` as in ``summarize [aw=w]`` (and ``sum`` is
-``n`` times the weighted mean); the difference
-is ``mean(first group) - mean(second group)`` with the p-value of ``ttest x, by(g)``
-(pooled variance; ``unequal=True`` for Welch, as ``ttest ..., unequal``). Text and
-categorical variables get one row per level holding the share of observations at that level.
+:func:`describe` computes per-variable statistics (:mod:`.describe_stats`), optionally by
+group, with a difference column and its two-sample test when there are two groups, and
+returns an :class:`~vcereg.tables.ETable`, so that it prints, renders and saves in every
+format :func:`~vcereg.tables.etable` knows. Categorical and text variables get a heading
+row (the variable's label) and an indented row per level with the share of observations
+at that level; dates are summarised as dates (mean, quantiles) and days (spreads).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from ..errors import DataError, MissingVariableError, NotSupportedError, RenderError, closest
-from .etable import ETable, parse_format
-from .format import fmt_count, fmt_fixed
+from ..errors import DataError, NotSupportedError, RenderError
+from ._options import choose_latex_env
+from .describe_stats import STATISTICS, column, days, diff_test, is_date, numeric, stat_names
+from .format import count_cell, date_cell, number_cell
 from .ir import Cell, Panel, PanelKind, Row, RowKind, Table
+from .markup import Latex, concat, latex_escape
+from .output import ETable, OutputFormat, parse_format
 
 __all__ = ["STATISTICS", "describe"]
 
 
-@dataclass(frozen=True)
-class _Stat:
+@dataclass(frozen=True, slots=True)
+class _Var:
+    """One row's data: key, label, float values, a date?, a level (indented)?"""
+
+    key: str
     label: str
-    compute: Callable[[np.ndarray, np.ndarray], float]
-    count: bool = False
-    weighted: bool = True  # defined with weights
+    values: pd.Series | None  # None: the heading row of a categorical variable
+    date: bool = False
+    level: bool = False
 
 
-def _mean(x: np.ndarray, w: np.ndarray) -> float:
-    return float(np.sum(w * x) / np.sum(w))
-
-
-def _var(x: np.ndarray, w: np.ndarray) -> float:
-    n = len(x)
-    if n < 2:
-        return float("nan")
-    w = w * (n / np.sum(w))  # aweights sum to n, as in Stata
-    return float(np.sum(w * (x - _mean(x, w)) ** 2) / (n - 1))
-
-
-def _quantile(q: float) -> Callable[[np.ndarray, np.ndarray], float]:
-    return lambda x, w: float(np.quantile(x, q)) if len(x) else float("nan")
-
-
-STATISTICS: dict[str, _Stat] = {
-    "mean": _Stat("Mean", _mean),
-    "sd": _Stat("SD", lambda x, w: float(np.sqrt(_var(x, w)))),
-    "var": _Stat("Variance", _var),
-    "semean": _Stat("SE(mean)", lambda x, w: float(np.sqrt(_var(x, w) / len(x)))),
-    "min": _Stat("Min", lambda x, w: float(np.min(x)) if len(x) else float("nan")),
-    "max": _Stat("Max", lambda x, w: float(np.max(x)) if len(x) else float("nan")),
-    "range": _Stat("Range", lambda x, w: float(np.ptp(x)) if len(x) else float("nan")),
-    "sum": _Stat("Sum", lambda x, w: len(x) * _mean(x, w) if len(x) else 0.0),
-    "n": _Stat("N", lambda x, w: float(len(x)), count=True),
-    "median": _Stat("Median", _quantile(0.5), weighted=False),
-    "p25": _Stat("p25", _quantile(0.25), weighted=False),
-    "p75": _Stat("p75", _quantile(0.75), weighted=False),
-    "iqr": _Stat("IQR", lambda x, w: _quantile(0.75)(x, w) - _quantile(0.25)(x, w), weighted=False),
-}
-"""The statistics :func:`describe` knows, by Stata's ``tabstat`` names."""
-
-_ALIASES = {"count": "n", "p50": "median", "se": "semean", "std": "sd", "sem": "semean"}
-
-
-def _stat_names(stats: Sequence[str] | str) -> list[str]:
-    names = [stats] if isinstance(stats, str) else list(stats)
-    out = []
-    for name in names:
-        key = _ALIASES.get(str(name).lower(), str(name).lower())
-        if key not in STATISTICS:
-            near = closest(str(name), [*STATISTICS, *_ALIASES])
-            raise RenderError(
-                f"unknown statistic {name!r}; expected one of {', '.join(STATISTICS)}",
-                hint=f"did you mean {near!r}?" if near else None,
-            )
-        out.append(key)
-    if not out:
-        raise RenderError("stats= needs at least one statistic")
-    return out
-
-
-def _column(data: pd.DataFrame, name: str, what: str) -> pd.Series:
-    if name not in data.columns:
-        near = closest(name, [str(c) for c in data.columns])
-        raise MissingVariableError(
-            f"{what} {name!r} is not a column of the data",
-            hint=f"did you mean {near!r}?" if near else None,
-        )
-    col = data[name]
-    if isinstance(col, pd.DataFrame):
-        raise DataError(f"column {name!r} appears more than once in the data")
-    return col
-
-
-def _numeric(col: pd.Series) -> pd.Series:
-    """Numbers as float64 (NaN for missing), whatever the dtype (nullable, bool, int8...)."""
-    if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object:
-        raise TypeError
-    if pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        raise TypeError
-    return pd.Series(col.to_numpy(dtype="float64", na_value=np.nan), index=col.index)
-
-
-def _rows_for(data: pd.DataFrame, name: str) -> list[tuple[str, str, pd.Series]]:
-    """(key, label, float series) rows of a variable: itself, or a share per level."""
-    col = _column(data, name, "variable")
+def _rows_for(data: pd.DataFrame, name: str, labels: Mapping[str, str]) -> list[_Var]:
+    col = column(data, name, "variable")
+    label = labels.get(name, name)
+    if is_date(col):
+        return [_Var(name, label, days(col), date=True)]
     try:
-        return [(name, name, _numeric(col))]
+        return [_Var(name, label, numeric(col))]
     except (TypeError, ValueError):
         pass
-    if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        raise DataError(f"variable {name!r} is a date; describe numbers or categories")
     levels = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else None
     levels = levels if levels is not None else pd.Index(sorted(col.dropna().unique(), key=str))
     missing = col.isna()
-    return [
-        (f"{name}={lev}", f"{name}: {lev}", (col == lev).astype(float).mask(missing))
-        for lev in levels
-    ]
+    out = [_Var(name, label, None)]
+    for lev in levels:
+        key = f"{name}={lev}"
+        share = (col == lev).astype(float).mask(missing)
+        out.append(_Var(key, labels.get(key, str(lev)), share, level=True))
+    return out
 
 
-def _diff_test(
-    a: np.ndarray, wa: np.ndarray, b: np.ndarray, wb: np.ndarray, unequal: bool, weighted: bool
-) -> tuple[float, float]:
-    """Difference in means and the two-sided p-value of the two-sample t test."""
-    if len(a) < 2 or len(b) < 2:
-        return float("nan"), float("nan")
-    if not weighted:
-        res = sps.ttest_ind(a, b, equal_var=not unequal)
-        return float(np.mean(a) - np.mean(b)), float(res.pvalue)
-    if unequal:
-        raise NotSupportedError("unequal=True (Welch) with weights is not supported")
-    # WLS of x on a group indicator, weights rescaled to sum to n (Stata's aweights)
-    n = len(a) + len(b)
-    scale = n / (np.sum(wa) + np.sum(wb))
-    wa, wb = wa * scale, wb * scale
-    ma, mb = _mean(a, wa), _mean(b, wb)
-    rss = np.sum(wa * (a - ma) ** 2) + np.sum(wb * (b - mb) ** 2)
-    se = np.sqrt(rss / (n - 2) * (1 / np.sum(wa) + 1 / np.sum(wb)))
-    t = (ma - mb) / se
-    return float(ma - mb), float(2 * sps.t.sf(abs(t), n - 2))
+def _groups(
+    data: pd.DataFrame,
+    by: str | None,
+    order: Sequence[object] | None,
+    names: Mapping[object, str] | None,
+    total: bool,
+) -> list[tuple[str, np.ndarray]]:
+    groups: list[tuple[str, np.ndarray]] = []
+    if by is not None:
+        g = column(data, by, "by variable")
+        found = sorted(g.dropna().unique(), key=lambda v: (str(type(v)), v))
+        if not found:
+            raise DataError(f"by variable {by!r} has only missing values")
+        if order is not None:
+            unknown = [v for v in order if v not in set(found)]
+            if unknown:
+                raise RenderError(
+                    f"by_order= {unknown!r} not among the values of {by!r}: {found!r}"
+                )
+            found = list(order)
+        for level in found:
+            label = (names or {}).get(level, str(level))
+            groups.append((label, (g == level).to_numpy(dtype=bool)))
+    if total or by is None:
+        groups.append(("All" if by is not None else "", np.ones(len(data), dtype=bool)))
+    return groups
+
+
+def _digits(digits: int | Mapping[str, int], names: list[str]) -> dict[str, int]:
+    if isinstance(digits, Mapping):
+        unknown = [k for k in digits if k not in STATISTICS and k not in ("diff", "p")]
+        if unknown:
+            raise RenderError(f"digits= keys must be statistic names (got {unknown})")
+        default = 2
+        out = {s: digits.get(s, default) for s in [*names, "diff"]}
+        out["p"] = digits.get("p", 3)
+    else:
+        if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 12:
+            raise RenderError(f"digits= must be an integer from 0 to 12 (got {digits!r})")
+        out = {s: digits for s in [*names, "diff"]}
+        out["p"] = 3
+    return out
+
+
+def _stat_cell(name: str, x: np.ndarray, w: np.ndarray, var: _Var, decimals: int) -> Cell:
+    st = STATISTICS[name]
+    if name == "sum" and var.date:
+        return Cell()
+    value = st.compute(x, w) if len(x) or st.count else float("nan")
+    if st.count:
+        return count_cell(value)
+    if var.date and st.location:
+        return date_cell(value)
+    return number_cell(value, decimals)
+
+
+def _header(
+    group_names: list[str], stat_labels: list[str], by: bool, show_diff: bool
+) -> tuple[Row, ...]:
+    k = len(stat_labels)
+    tail = ["Difference", "p-value"] if show_diff else []
+    rows = []
+    if by:
+        cells: list[Cell] = []
+        for name in group_names:
+            cells += [Cell(name, span=k), *[Cell(span=0)] * (k - 1)]
+        cells += [Cell() for _ in tail]
+        rows.append(Row("", tuple(cells), RowKind.HEADER, "groups", ruled=True))
+    labels = [*stat_labels * len(group_names), *tail]
+    rows.append(Row("", tuple(Cell(t) for t in labels), RowKind.HEADER, "stats"))
+    return tuple(rows)
 
 
 def describe(
@@ -160,18 +137,25 @@ def describe(
     variables: Sequence[str] | str | None = None,
     *,
     by: str | None = None,
+    by_order: Sequence[object] | None = None,
+    by_labels: Mapping[object, str] | None = None,
     stats: Sequence[str] | str = ("mean", "sd", "min", "max", "n"),
     weights: str | None = None,
     labels: Mapping[str, str] | None = None,
     diff: bool | None = None,
     unequal: bool = False,
     total: bool = False,
-    digits: int = 2,
+    digits: int | Mapping[str, int] = 2,
     caption: str | None = None,
+    label: str | None = None,
+    notes: str | Sequence[str] | None = None,
+    escape: bool = True,
+    latex_env: str | None = None,
+    siunitx: bool = False,
     format: str | None = None,
-    file: str | None = None,
+    file: str | os.PathLike[str] | None = None,
 ) -> ETable:
-    """A table of descriptive statistics, by group if asked ("Table 1").
+    r"""A table of descriptive statistics, by group if asked ("Table 1").
 
     Parameters
     ----------
@@ -179,9 +163,15 @@ def describe(
         The data (never modified).
     variables
         Columns to describe (default: every numeric column). Text and categorical columns
-        give one row per level with the share of observations at that level.
+        give a heading row and one indented row per level with the share of observations
+        at that level; date columns give dates (mean, median, min, max, quantiles) and
+        days (sd, range, iqr, the difference).
     by
-        A grouping column: one block of statistics per group (sorted), missing groups left out.
+        A grouping column: one block of statistics per group (missing groups left out).
+    by_order, by_labels
+        The groups' order (values of ``by``; the default is sorted) and their column
+        headers: ``by="treat", by_order=[1, 0], by_labels={1: "Treated", 0: "Control"}``.
+        The difference is the first group minus the second.
     stats
         Statistics by Stata's ``tabstat`` names: ``mean``, ``sd``, ``var``, ``semean``,
         ``min``, ``max``, ``range``, ``sum``, ``n`` (``count``), ``median`` (``p50``),
@@ -190,7 +180,8 @@ def describe(
         A column of analytic weights (rescaled to sum to n). Quantiles are not weighted and
         are refused with weights.
     labels
-        ``{variable: label}`` for the row labels.
+        ``{variable: label}`` for the rows, and ``{"variable=level": label}`` for the levels
+        of a categorical variable.
     diff
         With two groups, a "Difference" column (first group minus second) and its p-value
         from a two-sample t test. Default: on when ``by`` has exactly two groups.
@@ -199,8 +190,9 @@ def describe(
     total
         With ``by``, also a block for all observations.
     digits
-        Decimals of the statistics (counts are integers).
-    caption, format, file
+        Decimals of the statistics, one number or ``{"mean": 2, "sd": 2, "diff": 3,
+        "p": 3}`` (counts are integers; p-values have 3 by default).
+    caption, label, notes, escape, latex_env, siunitx, format, file
         As in :func:`~vcereg.tables.etable`.
 
     Examples
@@ -208,14 +200,16 @@ def describe(
     >>> import vcereg
     >>> d = vcereg.datasets.load("student-mat")
     >>> t = vcereg.describe(d, ["G3", "absences"], by="school", stats=["mean", "n"])
-    >>> [c.text for c in t.table.header[0].cells]
-    ['GP', '', 'MS', '', 'Difference', 'p-value']
+    >>> [(c.text, c.span) for c in t.table.header[0].cells]
+    [('GP', 2), ('', 0), ('MS', 2), ('', 0), ('', 1), ('', 1)]
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"describe() needs a pandas DataFrame (got {type(data).__name__})")
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 12:
-        raise RenderError(f"digits= must be an integer from 0 to 12 (got {digits!r})")
-    names = _stat_names(stats)
+    names = stat_names(stats)
+    decimals = _digits(digits, names)
+    if not escape:  # the texts you give are LaTeX; the data's own names are not
+        labels = {k: Latex(v) for k, v in (labels or {}).items()}
+        by_labels = {k: Latex(v) for k, v in (by_labels or {}).items()}
     if variables is None:
         variables = [str(c) for c in data.columns if pd.api.types.is_numeric_dtype(data[c])]
         variables = [v for v in variables if v not in (by, weights)]
@@ -230,72 +224,91 @@ def describe(
             raise NotSupportedError(
                 f"{', '.join(unweighted)} with weights is not supported (weighted quantiles)"
             )
-        w_all = _numeric(_column(data, weights, "weight variable")).to_numpy()
+        w_all = numeric(column(data, weights, "weight variable")).to_numpy()
         if np.any(w_all[~np.isnan(w_all)] < 0):
             raise DataError(f"weights {weights!r} has negative values")
-    groups: list[tuple[str, np.ndarray]] = []
-    if by is not None:
-        g = _column(data, by, "by variable")
-        for level in sorted(g.dropna().unique(), key=lambda v: (str(type(v)), v)):
-            groups.append((str(level), (g == level).to_numpy(dtype=bool)))
-        if not groups:
-            raise DataError(f"by variable {by!r} has only missing values")
-    if total or by is None:
-        groups.append(("All" if by is not None else "", np.ones(len(data), dtype=bool)))
+    groups = _groups(data, by, by_order, by_labels, total)
     two = by is not None and len(groups) - int(total) == 2
     if diff and not two:
         raise RenderError(f"diff=True needs exactly two groups in {by!r}")
     show_diff = two if diff is None else bool(diff)
-    names_map = dict(labels or {})
     rows: list[Row] = []
-    for var in variables:
-        for key, label, series in _rows_for(data, var):
-            x_all = series.to_numpy()
-            ok = ~np.isnan(x_all) & ~np.isnan(w_all)
-            cells: list[Cell] = []
-            per_group = []
-            for _, mask in groups:
-                m = ok & mask
-                x, w = x_all[m], w_all[m]
-                per_group.append((x, w))
-                for s in names:
-                    st = STATISTICS[s]
-                    value = st.compute(x, w) if len(x) or st.count else float("nan")
-                    text = fmt_count(value) if st.count else fmt_fixed(value, digits)
-                    cells.append(Cell.of(text))
-            if show_diff:
-                (a, wa), (b, wb) = per_group[0], per_group[1]
-                d, p = _diff_test(a, wa, b, wb, unequal, weights is not None)
-                cells += [Cell.of(fmt_fixed(d, digits)), Cell.of(fmt_fixed(p, 3))]
-            shown = names_map.get(key, names_map.get(var, label))
-            rows.append(Row(shown, tuple(cells), RowKind.STAT, key))
-    header: list[Row] = []
-    group_names = [name for name, _ in groups]
-    tail = ["Difference", "p-value"] if show_diff else []
-    if by is not None:
-        top = [n if i == 0 else "" for n in group_names for i, _ in enumerate(names)]
-        header.append(Row("", tuple(Cell.of(t) for t in [*top, *tail]), RowKind.HEADER))
-    stat_labels = [STATISTICS[s].label for s in names] * len(groups)
-    header.append(
-        Row("", tuple(Cell.of(t) for t in [*stat_labels, *([""] * len(tail))]), RowKind.HEADER)
-    )
-    notes = []
-    if weights is not None:
-        notes.append(f"Weighted by {weights} (analytic weights).")
-    if show_diff:
-        test = "Welch's unequal-variance" if unequal else "pooled-variance two-sample"
-        notes.append(
-            f"Difference: {group_names[0]} minus {group_names[1]}; p-value of a {test} t test."
-        )
+    any_date = False
+    for name in variables:
+        for var in _rows_for(data, name, dict(labels or {})):
+            any_date |= var.date
+            rows.append(_row(var, groups, names, decimals, w_all, show_diff, unequal, weights))
+    group_names = [n for n, _ in groups]
+    header = _header(group_names, [STATISTICS[s].label for s in names], by is not None, show_diff)
+    shown_weights = dict(labels or {}).get(weights, weights) if weights else None
+    table_notes = _notes(shown_weights, show_diff, unequal, group_names, any_date)
+    extra = [notes] if isinstance(notes, str) else list(notes or [])
+    table_notes += extra
+    if not escape:
+        table_notes = [n if isinstance(n, Latex) else Latex(latex_escape(n)) for n in table_notes]
+        table_notes[len(table_notes) - len(extra) :] = [Latex(n) for n in extra]
+        caption = Latex(caption) if caption else caption
     table = Table.build(
-        tuple(header),
+        header,
         (Panel(PanelKind.STATISTICS, tuple(rows)),),
-        ncols=len(header[0].cells),
-        notes=tuple(notes),
+        ncols=len(header[-1].cells),
+        notes=tuple(table_notes),
         caption=caption,
+        label=label,
     )
-    shown = parse_format(format) if format is not None else parse_format("text")
-    out = ETable(table, format=shown)
+    env = choose_latex_env(latex_env, caption, label)
+    shown = parse_format(format) if format is not None else OutputFormat.TEXT
+    out = ETable(table, env, siunitx, shown)
     if file is not None:
         out.save(file, format)
     return out
+
+
+def _row(
+    var: _Var,
+    groups: list[tuple[str, np.ndarray]],
+    names: list[str],
+    decimals: Mapping[str, int],
+    w_all: np.ndarray,
+    show_diff: bool,
+    unequal: bool,
+    weights: str | None,
+) -> Row:
+    n_cols = len(groups) * len(names) + 2 * show_diff
+    if var.values is None:  # the heading of a categorical variable
+        return Row(var.label, tuple(Cell() for _ in range(n_cols)), RowKind.VALUE, var.key)
+    x_all = var.values.to_numpy()
+    ok = ~np.isnan(x_all) & ~np.isnan(w_all)
+    cells: list[Cell] = []
+    per_group = []
+    for _, mask in groups:
+        m = ok & mask
+        x, w = x_all[m], w_all[m]
+        per_group.append((x, w))
+        cells += [_stat_cell(s, x, w, var, decimals[s]) for s in names]
+    if show_diff:
+        (a, wa), (b, wb) = per_group[0], per_group[1]
+        d, p = diff_test(a, wa, b, wb, unequal, weights is not None)
+        cells += [number_cell(d, decimals["diff"]), number_cell(p, decimals["p"])]
+    return Row(var.label, tuple(cells), RowKind.VALUE, var.key, indent=int(var.level))
+
+
+def _notes(
+    weights: str | None, show_diff: bool, unequal: bool, groups: list[str], dates: bool
+) -> list[str]:
+    notes = []
+    if weights is not None:
+        notes.append(concat("Weighted by ", weights, " (analytic weights)."))
+    if show_diff:
+        test = "Welch's unequal-variance" if unequal else "pooled-variance two-sample"
+        notes.append(
+            concat(
+                "Difference: ", groups[0], " minus ", groups[1], f"; p-value of a {test} t test."
+            )
+        )
+    if dates:
+        notes.append(
+            "Dates: means, quantiles, minima and maxima are dates; SDs, ranges and "
+            "differences are in days."
+        )
+    return notes

@@ -19,7 +19,7 @@ from typing import cast
 
 from ..errors import RenderError
 from ._build import build_table
-from ._options import LatexEnv, parse_below, parse_latex_env, parse_stars
+from ._options import choose_latex_env, parse_below, parse_stars
 from ._protocol import ResultLike
 from ._spec import (
     TableSpec,
@@ -104,17 +104,6 @@ def _as_latex(spec: TableSpec) -> TableSpec:
         extra_notes=tuple(Latex(n) for n in spec.extra_notes),
         caption=raw(spec.caption),
     )
-
-
-def _latex_env(latex_env: str | None, caption: str | None, label: str | None) -> LatexEnv:
-    if latex_env is None:
-        return LatexEnv.TABLE if caption or label else LatexEnv.TABULAR
-    env = parse_latex_env(latex_env)
-    if env in (LatexEnv.TABULAR, LatexEnv.FRAGMENT) and (caption or label):
-        raise RenderError(
-            f"a caption or label needs latex_env='table' (a {env.value} cannot hold them)"
-        )
-    return env
 
 
 def etable(
@@ -305,7 +294,7 @@ def etable(
     )
     if escape is False:
         spec = _as_latex(spec)
-    env = _latex_env(latex_env, caption, label)
+    env = choose_latex_env(latex_env, caption, label)
     table = ETable(build_table(models, spec), env, siunitx, out_format or OutputFormat.TEXT)
     if file is not None:
         table.save(file, out_format.value if out_format else None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date, timedelta
 from numbers import Integral, Real
 
 from .ir import Cell
@@ -25,8 +26,10 @@ __all__ = [
     "MISSING",
     "StarSpec",
     "count_cell",
+    "date_cell",
     "fmt_ci",
     "fmt_count",
+    "fmt_date",
     "fmt_df",
     "fmt_fixed",
     "fmt_level",
@@ -44,6 +47,8 @@ __all__ = [
 
 MISSING = ""
 """What a missing (``None``/NaN) value looks like in a table: nothing, as journals print it."""
+
+_EPOCH = date(1970, 1, 1)
 
 MINUS = "\u2212"
 """The minus sign (U+2212), which typesetting formats print instead of the hyphen."""
@@ -191,6 +196,23 @@ def value_cell(x: object, kind: str | int, digits: int) -> Cell:
     if kind == "count" or (kind in ("auto", "text") and isinstance(x, Integral)):
         return count_cell(x)
     return number_cell(x, kind if isinstance(kind, int) else digits, width=14)
+
+
+def fmt_date(days: object) -> str:
+    """A day count since 1970-01-01 as an ISO date (the day it falls in); empty when missing.
+
+    >>> fmt_date(0.0), fmt_date(19000.6), fmt_date(None)
+    ('1970-01-01', '2022-01-08', '')
+    """
+    value = _finite(days)
+    if value is None:
+        return MISSING
+    return (_EPOCH + timedelta(days=math.floor(value))).isoformat()
+
+
+def date_cell(days: object) -> Cell:
+    """A date statistic (text: Excel shows it as written)."""
+    return Cell(fmt_date(days))
 
 
 def fmt_ci(lower: object, upper: object, digits: int) -> str:

@@ -67,7 +67,10 @@ class Cell:
 
     @property
     def text(self) -> str:
-        """The full cell content as printed."""
+        """The full cell content as printed (the core itself, LaTeX markup kept, when
+        nothing hangs on it)."""
+        if not (self.prefix or self.suffix or self.stars or self.after):
+            return self.core
         return f"{self.prefix}{self.core}{self.suffix}{self.stars}{self.after}"
 
     @classmethod
@@ -100,6 +103,7 @@ class RowKind(StrEnum):
     BELOW = "below"
     EXTRA = "extra"
     STAT = "stat"
+    VALUE = "value"  # a row of descriptive statistics, aligned like coefficients
 
 
 class PanelKind(StrEnum):
@@ -117,7 +121,7 @@ class Row:
     ``key`` identifies the row's source (a term name for coefficient rows, a statistic
     name for statistic rows) for tests and programmatic access; it is never printed.
     ``ruled``: every non-empty cell of this header row has a rule under it (column groups);
-    otherwise only cells over several columns have one.
+    otherwise only cells over several columns have one. ``indent`` sets the label in.
     """
 
     label: str
@@ -125,6 +129,7 @@ class Row:
     kind: RowKind
     key: str = ""
     ruled: bool = False
+    indent: int = 0  # levels of a categorical variable under its heading
 
     def rule_under(self, cell: Cell) -> bool:
         """Whether a header cell of this row is underlined."""

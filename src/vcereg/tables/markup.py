@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["Latex", "latex_escape", "latex_to_text", "plain"]
+__all__ = ["Latex", "concat", "latex_escape", "latex_to_text", "plain"]
 
 
 class Latex(str):
@@ -66,6 +66,17 @@ def latex_escape(text: str) -> str:
     if isinstance(text, Latex):
         return str(text)
     return "".join(_ESCAPES.get(ch, ch) for ch in text)
+
+
+def concat(*parts: str) -> str:
+    """Texts joined: LaTeX when any part is (the others escaped), else plain text.
+
+    >>> print(concat("a_b ", Latex("$x$")), concat("a", "b"))
+    a\\_b $x$ ab
+    """
+    if any(isinstance(p, Latex) for p in parts):
+        return Latex("".join(latex_escape(p) for p in parts))
+    return "".join(parts)
 
 
 def plain(text: str) -> str:
@@ -208,9 +219,10 @@ def latex_to_text(source: str) -> str:
                 out.append(" ")
             elif command in _SYMBOLS:
                 symbol = _SYMBOLS[command]
-                out.append(symbol)
-                if spaced and (len(symbol) > 1 or symbol in _SPACED):
-                    out.append(" ")
+                if symbol in _SPACED:  # binary operators stand between spaces
+                    out.append(f" {symbol} ")
+                else:
+                    out.append(symbol + (" " if spaced and len(symbol) > 1 else ""))
             elif command == "textsuperscript":
                 text, pos = _group(source, pos)
                 out.append(_script(text, _SUP, "^"))
@@ -227,4 +239,4 @@ def latex_to_text(source: str) -> str:
             out.append(_DASHES[dash])
         elif char is not None:
             out.append(char)
-    return "".join(out)
+    return re.sub(r"(?<=\S)  +(?=\S)", " ", "".join(out))

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ..errors import RenderError, closest
+from ._metrics import TIMES
 from ._options import LatexEnv
 from .ir import Table
 from .render_docx import render_docx
@@ -124,6 +125,8 @@ class ETable:
         The format-independent table (:class:`vcereg.tables.ir.Table`).
     latex_env, siunitx
         LaTeX options used by :meth:`to_latex`.
+    font
+        The typeface of Word and Excel files (Times New Roman by default).
     format
         What ``str()`` and ``print()`` render: the ``format=`` given to
         :func:`~vcereg.tables.etable`, text by default.
@@ -133,6 +136,7 @@ class ETable:
     latex_env: LatexEnv = LatexEnv.TABULAR
     siunitx: bool = False
     format: OutputFormat = OutputFormat.TEXT
+    font: str = TIMES
 
     def to_text(self) -> str:
         """Aligned monospace text, like Stata's ``esttab``."""
@@ -152,15 +156,16 @@ class ETable:
 
     def to_docx(self) -> bytes:
         """A Word document holding the table (needs python-docx: ``vcereg[word]``)."""
-        return render_docx(self.table)
+        return render_docx(self.table, font=self.font)
 
     def to_xlsx(self) -> bytes:
         """An Excel workbook holding the table, numbers stored unrounded with display
         formats (needs openpyxl: ``vcereg[excel]``)."""
-        return render_xlsx(self.table)
+        return render_xlsx(self.table, font=self.font)
 
     def with_options(self, **changes: object) -> ETable:
-        """A copy with other output options (``latex_env``, ``siunitx``, ``format``)."""
+        """A copy with other output options (``latex_env``, ``siunitx``, ``format``,
+        ``font``)."""
         if "latex_env" in changes:
             changes["latex_env"] = LatexEnv(str(changes["latex_env"]))
         if "format" in changes:

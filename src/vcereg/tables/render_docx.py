@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import RenderError
-from ._metrics import PAD, char_class, text_width
+from ._metrics import PAD, TIMES, char_class, text_width
 from .format import typeset_minus
 from .ir import Cell, Row, RowKind, Table
 from .markup import plain
@@ -33,7 +33,6 @@ from .markup import plain
 __all__ = ["render_docx"]
 
 _HEAVY, _LIGHT = 12, 6  # border widths in eighths of a point (1.5 pt and 0.75 pt)
-_FONT = "Times New Roman"
 _SIZES = (10.0, 9.0, 8.0)  # tried in turn until the table fits the page
 _NOTE_RATIO = 0.9
 _CELL_PAD = 2 * 5.4 + 3  # left and right cell margins (Word 0.08", LibreOffice 0.19 cm), slack
@@ -59,7 +58,8 @@ def _docx() -> Any:
     return docx, WD_ORIENT, WD_TABLE_ALIGNMENT, WD_ALIGN_PARAGRAPH, OxmlElement, qn, Pt
 
 
-_ALIGNED = (RowKind.COEF, RowKind.BELOW)  # decimal-aligned rows; statistics are centred
+_ALIGNED = (RowKind.COEF, RowKind.BELOW, RowKind.VALUE)  # decimal-aligned; stats centred
+_INDENT = 10.0  # points per indent level of a row label
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,17 +141,17 @@ def _cell_runs(cell: Cell, column: _Column, kind: RowKind) -> list[tuple[str, bo
     return [(typeset_minus(text) if cell.numeric else text, False)]
 
 
-def _runs_width(runs: list[tuple[str, bool]], size: float) -> float:
-    return sum(text_width(t, size * (_SUPER if sup else 1.0)) for t, sup in runs)
+def _runs_width(runs: list[tuple[str, bool]], size: float, font: str) -> float:
+    return sum(text_width(t, size * (_SUPER if sup else 1.0), font) for t, sup in runs)
 
 
-def _widths(table: Table, columns: list[_Column], size: float) -> list[float]:
+def _widths(table: Table, columns: list[_Column], size: float, font: str) -> list[float]:
     """Label column, then model columns, in points (cell margins included)."""
-    labels = [plain(r.label) for r in table.rows()]
-    widths = [max((text_width(t, size) for t in labels), default=0.0) + _CELL_PAD]
+    labels = [text_width(plain(r.label), size, font) + _INDENT * r.indent for r in table.rows()]
+    widths = [max(labels, default=0.0) + _CELL_PAD]
     for j, col in enumerate(columns):
         texts = [
-            _runs_width(_cell_runs(row.cells[j], col, row.kind), size)
+            _runs_width(_cell_runs(row.cells[j], col, row.kind), size, font)
             for row in table.rows()
             if row.cells[j].span == 1
         ]
@@ -159,22 +159,22 @@ def _widths(table: Table, columns: list[_Column], size: float) -> list[float]:
     for row in table.header:  # a spanning header wider than its columns widens the last
         for first, span, cell in row.groups():
             if span > 1:
-                need = text_width(plain(cell.text), size) + _CELL_PAD
+                need = text_width(plain(cell.text), size, font) + _CELL_PAD
                 have = sum(widths[first + 1 : first + span + 1])
                 widths[first + span] += max(0.0, need - have)
     return widths
 
 
-def _fit(table: Table, columns: list[_Column]) -> tuple[float, bool, list[float]]:
+def _fit(table: Table, columns: list[_Column], font: str) -> tuple[float, bool, list[float]]:
     """Font size, landscape or not, and column widths: the largest size that fits the
     portrait page, else the landscape page, else the smallest size on landscape."""
     portrait, landscape = _PAGE[0] - 2 * _MARGIN, _PAGE[1] - 2 * _MARGIN
     for room, wide in ((portrait, False), (landscape, True)):
         for size in _SIZES:
-            widths = _widths(table, columns, size)
+            widths = _widths(table, columns, size, font)
             if sum(widths) <= room:
                 return size, wide, widths
-    return _SIZES[-1], True, _widths(table, columns, _SIZES[-1])
+    return _SIZES[-1], True, _widths(table, columns, _SIZES[-1], font)
 
 
 class _Writer:
@@ -238,7 +238,7 @@ def _lines(table: Table) -> list[Row | str]:
     return out
 
 
-def render_docx(table: Table, *, title: str | None = None) -> bytes:
+def render_docx(table: Table, *, title: str | None = None, font: str = TIMES) -> bytes:
     """Render ``table`` as a Word document and return the file's bytes.
 
     Parameters
@@ -247,6 +247,9 @@ def render_docx(table: Table, *, title: str | None = None) -> bytes:
         The table IR.
     title
         Caption above the table (default: the table's caption).
+    font
+        The typeface of the document; columns are measured with its metrics (Times New
+        Roman's and DejaVu Serif's are known, other fonts are measured generously).
 
     Raises
     ------
@@ -256,7 +259,7 @@ def render_docx(table: Table, *, title: str | None = None) -> bytes:
     w = _Writer()
     Pt = w.Pt
     columns = _columns(table)
-    size, landscape, widths = _fit(table, columns)
+    size, landscape, widths = _fit(table, columns, font)
     document = w.docx.Document()
     section = document.sections[0]
     if landscape:
@@ -267,7 +270,10 @@ def render_docx(table: Table, *, title: str | None = None) -> bytes:
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Pt(_MARGIN))
     style = document.styles["Normal"]
-    style.font.name = _FONT
+    style.font.name = font
+    r_fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        r_fonts.set(w.qn(attr), font)
     style.font.size = Pt(size)
     room = (_PAGE[1] if landscape else _PAGE[0]) - 2 * _MARGIN
     indent = Pt(max(0.0, (room - sum(widths)) / 2))
@@ -319,6 +325,8 @@ def render_docx(table: Table, *, title: str | None = None) -> bytes:
 
 def _write_row(w: _Writer, cells: Any, row: Row, columns: list[_Column]) -> None:
     w.write(cells[0], [(plain(row.label), False)], w.ALIGN.LEFT)
+    if row.indent:
+        cells[0].paragraphs[0].paragraph_format.left_indent = w.Pt(_INDENT * row.indent)
     for first, span, cell in row.groups():
         target = cells[first + 1]
         if span > 1:

@@ -59,7 +59,8 @@ def _cell(cell: Cell, tag: str, attrs: str = "", *, ruled: bool = False) -> str:
 def _row(row: Row, tag: str) -> str:
     header = row.kind is RowKind.HEADER
     scope = "" if header else ' scope="row"'
-    stub = f'<th class="stub"{scope}>{escape(plain(row.label))}</th>'
+    indent = f' style="padding-left:{12 + 16 * row.indent}px"' if row.indent else ""
+    stub = f'<th class="stub"{scope}{indent}>{escape(plain(row.label))}</th>'
     cells = "".join(
         _cell(c, tag, ' scope="col"' if header else "", ruled=header and row.rule_under(c))
         for c in row.cells

@@ -28,7 +28,7 @@ from .markup import latex_escape
 __all__ = ["latex_escape", "render_latex"]
 
 _NARROW_FROM = 5  # model columns from which the space between columns is 4pt, not 6pt
-_ALIGNED = (RowKind.COEF, RowKind.BELOW)  # S-aligned rows; statistics are centred
+_ALIGNED = (RowKind.COEF, RowKind.BELOW, RowKind.VALUE)  # S-aligned; statistics centred
 _SYM = r"\providecommand{\sym}[1]{\ensuremath{^{#1}}}"
 _MINUS = re.compile(r"(?<![\w.\\])-(?=[\d.])")
 
@@ -114,7 +114,8 @@ def _body(panel: Panel, n: int, source: _Cells) -> list[str]:
         )
     for row in panel.rows:
         cells = [source(c, row.kind) for c in row.cells]
-        out.append(" & ".join([latex_escape(row.label), *cells]) + r" \\")
+        label = r"\quad " * row.indent + latex_escape(row.label)
+        out.append(" & ".join([label, *cells]) + r" \\")
     return out
 
 

@@ -78,4 +78,5 @@ def _text(cell: Cell) -> str:
 
 
 def _cells(row: Row) -> list[str]:
-    return [escape_markdown(plain(row.label)), *(escape_markdown(_text(c)) for c in row.cells)]
+    label = "\u2003" * row.indent + escape_markdown(plain(row.label))
+    return [label, *(escape_markdown(_text(c)) for c in row.cells)]

@@ -76,6 +76,10 @@ def _header_line(row: Row, columns: list[_Column], stub: int) -> tuple[str, str 
     return line, ruled
 
 
+def _label(row: Row) -> str:
+    return "  " * row.indent + plain(row.label)
+
+
 def render_text(table: Table) -> str:
     """Render ``table`` as aligned plain text.
 
@@ -90,13 +94,13 @@ def render_text(table: Table) -> str:
         Lines joined by newlines, ending with a newline.
     """
     columns = _layout(table)
-    labels = [plain(row.label) for row in table.rows()]
+    labels = [_label(row) for row in table.rows()]
     labels += [plain(p.title) for p in table.panels]
     stub = max((len(text) for text in labels), default=0)
 
     def line(row: Row) -> str:
         cells = [col.render(c) for col, c in zip(columns, row.cells, strict=True)]
-        return _GAP.join([plain(row.label).ljust(stub), *cells]).rstrip()
+        return _GAP.join([_label(row).ljust(stub), *cells]).rstrip()
 
     width = stub + sum(len(_GAP) + c.width for c in columns)
     thick, thin = "=" * width, "-" * width

@@ -21,16 +21,15 @@ import math
 from typing import Any
 
 from ..errors import RenderError
-from ._metrics import text_width
+from ._metrics import TIMES, text_width
 from .format import typeset_minus
 from .ir import Cell, Row, RowKind, Table
 from .markup import plain
 
 __all__ = ["excel_format", "render_xlsx"]
 
-_FONT, _SIZE, _NOTE_SIZE = "Times New Roman", 11.0, 10.0
-_ZERO = text_width("0", _SIZE)  # Excel's column width unit: the width of "0"
-_ALIGNED = (RowKind.COEF, RowKind.BELOW)
+_SIZE, _NOTE_SIZE = 11.0, 10.0
+_ALIGNED = (RowKind.COEF, RowKind.BELOW, RowKind.VALUE)
 _LANDSCAPE_FROM = 100.0  # column-width units above which the page is turned
 
 
@@ -88,7 +87,7 @@ def _shape(table: Table, j: int) -> tuple[int, int]:
 class _Sheet:
     """openpyxl calls, kept in one place."""
 
-    def __init__(self, table: Table, sheet: str) -> None:
+    def __init__(self, table: Table, sheet: str, font: str) -> None:
         self.px = _openpyxl()
         styles = self.px.styles
         self.Alignment, self.Border, self.Font, self.Side = (
@@ -99,9 +98,11 @@ class _Sheet:
         self.ws.title = sheet[:31]
         self.table = table
         self.last = table.ncols + 1
+        self.font_name = font
+        self.zero = text_width("0", _SIZE, font)  # Excel's width unit: the width of "0"
 
     def font(self, *, size: float = _SIZE, **kw: Any) -> Any:
-        return self.Font(name=_FONT, size=size, **kw)
+        return self.Font(name=self.font_name, size=size, **kw)
 
     def merged_text(self, r: int, text: str, *, size: float, bold: bool = False) -> None:
         """A paragraph over the table's width, wrapped, with a row height to show it."""
@@ -109,8 +110,8 @@ class _Sheet:
         cell = self.ws.cell(row=r, column=1, value=text)
         cell.font = self.font(size=size, bold=bold)
         cell.alignment = self.Alignment(wrap_text=True, vertical="top", horizontal="left")
-        width = sum(self.widths) * _ZERO
-        lines = max(1, math.ceil(text_width(text, size) * 1.05 / max(width, 1.0)))
+        width = sum(self.widths) * self.zero
+        lines = max(1, math.ceil(text_width(text, size, self.font_name) * 1.05 / max(width, 1.0)))
         self.ws.row_dimensions[r].height = lines * size * 1.3
 
     def rule(self, r: int, first: int, last: int, *, top: Any = None, bottom: Any = None) -> None:
@@ -125,25 +126,27 @@ class _Sheet:
 
     def size_columns(self, rows: list[Row]) -> None:
         labels = [plain(r.label) for r in rows]
-        widths = [max((text_width(t, _SIZE) for t in labels), default=0.0) / _ZERO + 2]
+        size, font, zero = _SIZE, self.font_name, self.zero
+        widths = [max((text_width(t, size, font) for t in labels), default=0.0) / zero + 2]
         for j in range(self.table.ncols):
             texts = [plain(r.cells[j].text) + "  " for r in rows if r.cells[j].span == 1]
-            widths.append(max((text_width(t, _SIZE) for t in texts), default=0.0) / _ZERO + 2)
+            widths.append(max((text_width(t, size, font) for t in texts), default=0.0) / zero + 2)
         self._widths = widths
         letter = self.px.utils.get_column_letter
         for j, width in enumerate(widths, start=1):
             self.ws.column_dimensions[letter(j)].width = width
 
 
-def render_xlsx(table: Table, *, sheet: str = "Table") -> bytes:
-    """Render ``table`` as an Excel workbook and return the file's bytes.
+def render_xlsx(table: Table, *, sheet: str = "Table", font: str = TIMES) -> bytes:
+    """Render ``table`` as an Excel workbook and return the file's bytes (every cell, title
+    and notes included, in ``font``).
 
     Raises
     ------
     RenderError
         openpyxl is not installed.
     """
-    s = _Sheet(table, sheet)
+    s = _Sheet(table, sheet, font)
     ws = s.ws
     heavy, light = s.Side(style="medium"), s.Side(style="thin")
     rows = list(table.rows())
@@ -184,18 +187,21 @@ def render_xlsx(table: Table, *, sheet: str = "Table") -> bytes:
 def _write_row(s: _Sheet, r: int, row: Row, shapes: list[tuple[int, int]], light: Any) -> None:
     label = s.ws.cell(row=r, column=1, value=plain(row.label))
     label.font = s.font()
+    if row.indent:
+        label.alignment = s.Alignment(indent=row.indent)
     for first, span, cell in row.groups():
         col = first + 2
         target = s.ws.cell(row=r, column=col)
         target.font = s.font()
-        fmt = excel_format(cell, *shapes[first]) if row.kind is not RowKind.HEADER else None
+        aligned = row.kind in _ALIGNED
+        fmt = excel_format(cell, *(shapes[first] if aligned else (0, 0)))
+        fmt = None if row.kind is RowKind.HEADER else fmt
         if fmt is None:
             text = plain(cell.text)
             target.value = typeset_minus(text) if cell.numeric else text
             target.alignment = s.Alignment(horizontal="center")
         else:
             target.value, target.number_format = cell.value, fmt
-            aligned = row.kind in _ALIGNED
             target.alignment = (
                 s.Alignment(horizontal="right", indent=1)
                 if aligned

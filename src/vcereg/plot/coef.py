@@ -1,7 +1,5 @@
-"""Coefficient plots: point estimates with confidence intervals, one or several models.
-
-matplotlib is an optional dependency (``pip install vcereg[plot]``); it is imported when
-:func:`coefplot` is called, never when vcereg is imported.
+"""Coefficient plots (Stata's ``coefplot``): point estimates with confidence intervals, one
+or several models.
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")
@@ -19,8 +17,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .errors import RenderError
-from .tables import ResultLike, select_terms
+from ..errors import RenderError
+from ..tables import ResultLike, select_terms
+from ._mpl import figure_class
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -63,6 +62,7 @@ def _terms(
     keep: str | Iterable[str] | None,
     drop: str | Iterable[str] | None,
     intercept: bool,
+    order: str | Iterable[str] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     terms: list[str] = []
     names: dict[str, str] = {}
@@ -77,7 +77,7 @@ def _terms(
         names,
         keep=keep,
         drop=drop,
-        order=None,
+        order=order,
         intercepts=_INTERCEPTS,
         intercept_last=True,
     )
@@ -86,26 +86,12 @@ def _terms(
     return chosen, names
 
 
-def _figure_class() -> type[Figure]:
-    """matplotlib's ``Figure``, or a :class:`RenderError` saying how to install it."""
-    # matplotlib is an optional extra (vcereg[plot]): it is imported here, when a plot is
-    # asked for, so that `import vcereg` neither needs it nor pays for it. This is the one
-    # function-level import in the package.
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise RenderError(
-            "coefficient plots need matplotlib, which is not installed",
-            hint="install it with: pip install vcereg[plot]",
-        ) from None
-    return Figure
-
-
 def coefplot(
     results: ResultLike | Sequence[ResultLike] | Mapping[str, ResultLike],
     *,
     keep: str | Iterable[str] | None = None,
     drop: str | Iterable[str] | None = None,
+    order: str | Iterable[str] | None = None,
     labels: Mapping[str, str] | None = None,
     level: float = 95,
     ax: Axes | None = None,
@@ -122,6 +108,9 @@ def coefplot(
     keep, drop
         Terms to show or hide: exact names (or display names), else regular expressions,
         as in :func:`vcereg.etable`.
+    order
+        Terms (names or patterns) to put first, top down, in this order; the others
+        follow in model order (as ``etable(order=...)`` and coefplot's ``order()``).
     labels
         ``{term: label}`` for the axis.
     level
@@ -143,13 +132,13 @@ def coefplot(
     RenderError
         matplotlib missing, a pattern matching no term, or bad options.
     """
-    figure_cls = _figure_class()
+    figure_cls = figure_class()
     models, names = _models(results, titles)
     named = titles is not None or isinstance(results, Mapping)
     lev = float(level) * 100 if 0 < float(level) < 1 else float(level)
     if not 0 < lev < 100:
         raise RenderError(f"level= must be between 0 and 100 (got {level!r})")
-    terms, display = _terms(models, keep, drop, intercept)
+    terms, display = _terms(models, keep, drop, intercept, order)
     labels = dict(labels or {})
     tick_labels = [labels.get(t, labels.get(display.get(t, t), display.get(t, t))) for t in terms]
 

@@ -98,7 +98,7 @@ LAYERS: list[set[str]] = [
     {"commands"},
     {"dofile"},
     {"api", "io", "datasets", "progress"},
-    {"results", "tables", "plot", "postestimation"},
+    {"results", "tables", "plot", "postestimation", "staggered"},
     {"backends"},
     {"estimators"},
     {"design"},

@@ -92,6 +92,7 @@ def workdir(tmp_path: Path) -> Path:
     """A scratch directory with the data files the examples mention."""
     shutil.copy(vcereg.datasets.path("student-mat"), tmp_path / "student-mat.csv")
     shutil.copy(DATA / "petersen.csv", tmp_path / "petersen.csv")
+    shutil.copy(DATA / "mpdta.csv", tmp_path / "mpdta.csv")
     return tmp_path
 
 

@@ -54,7 +54,7 @@ def test_test_needs_a_model_and_valid_input(student):
     with pytest.raises(StataSyntaxError, match="option 'mtest' is not supported"):
         _run("reg G3 absences\ntest absences, mtest", student)
     with pytest.raises(StataSyntaxError, match="lincom takes level"):
-        _run("reg G3 absences\nlincom absences, eform", student)
+        _run("reg G3 absences\nlincom absences, mtest", student)
 
 
 def test_cli_test_option(student, capsys):

@@ -1,6 +1,7 @@
 """Random model strings: either a result or a VceregError, never another exception.
 
-The default run is small (it is a test, not a campaign); ``-m slow`` runs a larger one.
+The default run is a 10-second slice with a fresh, printed seed (``VCEREG_TEST_SEED``
+replays one, tests/timebox.py); ``-m slow`` runs 20,000 strings.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import vcereg
+from tests.timebox import run_for
 
 TOKENS = [
     "y", "x", "z", "g", "w", "~", "+", "-", "*", ":", "/", "**", "|", "(", ")", "[", "]",
@@ -51,10 +53,14 @@ def _check(text: str) -> None:
         vcereg.regress(text, DATA)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(model_strings)
-def test_random_model_strings_raise_only_vcereg_errors(text):
-    _check(text)
+#: seconds of the default run's slice (the 20,000-string run is ``-m slow``)
+BUDGET = 10.0
+
+
+def test_random_model_strings_raise_only_vcereg_errors():
+    """A time-boxed slice with a fresh seed each run (printed; VCEREG_TEST_SEED replays
+    it): see tests/timebox.py."""
+    run_for(BUDGET, model_strings, _check, batch=100, name="fuzz")
 
 
 @pytest.mark.slow

@@ -145,10 +145,13 @@ def test_grunfeld_fe_matches_stata_16_output(grunfeld10):
     r = vcereg.stata(ref["command"], grunfeld10, panel=PanelSpec("firm", "year"))
     st, p = ref["stats"], r.panel
     assert p is not None and r.nobs == st["N"] and p.n_panels == st["N_g"]
-    for name in ("value", "capital"):
+    for name in ("value", "capital", "_cons"):
         # printed with 7 significant digits (%9.0g): half a unit in the last place
-        assert r.params[name] == pytest.approx(ref["coef"][name], rel=1e-6)
-        assert r.se[name] == pytest.approx(ref["se"][name], rel=1e-5)
+        term = "Intercept" if name == "_cons" else name  # reported since issue 20.10
+        assert r.params[term] == pytest.approx(ref["coef"][name], rel=1e-6)
+        assert r.se[term] == pytest.approx(ref["se"][name], rel=1e-5)
+    low, high = r.conf_int().loc["Intercept"]
+    assert (low, high) == pytest.approx(tuple(ref["ci"]["_cons"]), rel=1e-5)
     # %9.0g / %10.0g prints: 8 digits for sigma_u, sigma_e, rho; float data in Stata
     assert p.sigma_u == pytest.approx(st["sigma_u"], rel=1e-6)
     assert p.sigma_e == pytest.approx(st["sigma_e"], rel=1e-6)

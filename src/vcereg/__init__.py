@@ -15,14 +15,15 @@ from . import (
     errors,
     io,
 )
-from .api import fit_spec, parse, regress, stata
+from .api import did, fit_spec, glm, parse, regress, stata
 from .dofile import DoRun, run_do
 from .dsl import unparse as to_dsl
 from .errors import VceregError, VceregWarning
 from .plot import coefplot, marginsplot
 from .postestimation.hausman import hausman, mundlak
 from .results import Results
-from .spec import ModelSpec, SmallSample, VceSpec
+from .spec import DidSpec, ModelSpec, SmallSample, VceSpec
+from .staggered import DidResults
 from .stata_lang import parse_do
 from .stata_lang import unparse as to_stata
 from .tables import ETable, describe, etable, stack
@@ -32,6 +33,8 @@ from .vce import available as available_vce
 __version__ = "0.1.0"
 
 __all__ = [
+    "DidResults",
+    "DidSpec",
     "DoRun",
     "ETable",
     "ModelSpec",
@@ -47,9 +50,11 @@ __all__ = [
     "coefplot",
     "datasets",
     "describe",
+    "did",
     "errors",
     "etable",
     "fit_spec",
+    "glm",
     "hausman",
     "io",
     "marginsplot",

@@ -31,14 +31,18 @@ from .estimators import (
     method_label,
 )
 from .estimators.ivdiag import weak_id_note
+from .estimators.ml_model import ML_ESTIMATORS, fit_ml_spec, ml_variables
 from .estimators.panel import PANEL_ESTIMATORS, fe_panel_stats, fit_panel
+from .inference import confidence_level
 from .progress import Progress
 from .results import Results, assemble, compute_vce, vce_setup, with_panel
+from .results.vcefit import display_names
 from .spec import ModelSpec, PanelSpec, SmallSample, VceSpec, WeightKind
+from .staggered import DidResults, fit_did
 from .vce import resolve
 from .vce.bootstrap import set_progress
 
-__all__ = ["DataLike", "as_pandas", "fit_spec", "parse", "regress", "stata"]
+__all__ = ["DataLike", "as_pandas", "did", "fit_spec", "glm", "parse", "regress", "stata"]
 
 
 class _ToPandas(Protocol):
@@ -53,7 +57,7 @@ DataLike: TypeAlias = pd.DataFrame | _ToPandas
 # long wild bootstraps show the command-line progress indicator (silent off a terminal)
 set_progress(lambda total, label: Progress(total=total, label=label))
 
-_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe", *PANEL_ESTIMATORS}
+_SUPPORTED = {"ols", "iv2sls", "areg", "reghdfe", "xtreg_fe", *PANEL_ESTIMATORS, *ML_ESTIMATORS}
 
 
 def parse(model: str, *, vce: str | None = None) -> ModelSpec:
@@ -129,8 +133,44 @@ def regress(
         spec = spec.replace(ssc=ssc if isinstance(ssc, SmallSample) else SmallSample.preset(ssc))
     if level is not None:
         # 0.95 means 95%, as conf_int() reads it; a 0.95% interval is never meant
-        spec = spec.replace(level=float(level) * (100 if 0 < float(level) < 1 else 1))
+        spec = spec.replace(level=confidence_level(level))
     return fit_spec(spec, data, safe=safe, context=context)
+
+
+def glm(
+    formula: str,
+    data: DataLike,
+    *,
+    family: str = "gaussian",
+    link: str | None = None,
+    vce: str | None = None,
+    ssc: str | SmallSample | None = None,
+    level: float | None = None,
+    **options: object,
+) -> Results:
+    """Fit a generalized linear model by maximum likelihood (Stata's ``glm``).
+
+    ``family`` is ``gaussian``, ``binomial``, ``poisson``, ``gamma``, ``igaussian`` or
+    ``nbinomial``; ``link`` defaults to the family's canonical link. ``options`` are those
+    of the model string's ``glm(...)`` section (``exposure="t"``, ``scale="dev"``,
+    ``irls=True``, ``eform=True``...); see docs/glm.md. The same as
+    ``regress("y ~ x | glm(family, link, ...)", data)``.
+
+    >>> import vcereg
+    >>> d = vcereg.datasets.load("student-mat")
+    >>> r = vcereg.glm("absences ~ studytime", d, family="poisson", vce="robust")
+    >>> r.model_label, r.ml.link
+    ('Generalized linear models', 'log')
+    """
+    if not isinstance(formula, str) or "|" in formula:
+        raise SpecError("glm() takes a formula such as 'y ~ x1 + x2' (sections go in the keywords)")
+    parts = [family if link is None else f"{family}, {link}"]
+    for key, value in options.items():
+        if value is True:
+            parts.append(key)
+        elif value not in (None, False):
+            parts.append(f"{key}={value}")
+    return regress(f"{formula} | glm({', '.join(parts)})", data, vce=vce, ssc=ssc, level=level)
 
 
 def _check_arguments(model: object, vce: object, level: object) -> None:
@@ -166,17 +206,77 @@ def stata(
     return fit_spec(spec, data, safe=safe)
 
 
-def as_pandas(data: object) -> pd.DataFrame:
-    """``data`` as a pandas DataFrame (polars and other frames via ``to_pandas()``)."""
+def did(
+    model: str | ModelSpec,
+    data: DataLike,
+    *,
+    vce: str | None = None,
+    level: float | None = None,
+    safe: bool = True,
+) -> DidResults:
+    """Fit a staggered difference-in-differences design (see docs/did.md).
+
+    Parameters
+    ----------
+    model
+        A model string with a ``did(...)`` section,
+        ``"lemp ~ 1 | did(cs first_treat, notyet) | panel(countyreal year)"``, or a Stata
+        line of ``csdid``, ``did_imputation``, ``eventstudyinteract``, ``did2s`` or
+        ``jwdid``.
+    data
+        A pandas DataFrame (or anything with ``to_pandas()``); never modified.
+    vce
+        The variance as a separate string (DiD estimators cluster by unit by default).
+    level
+        Confidence level in percent (default 95).
+
+    Examples
+    --------
+    >>> import vcereg, numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> unit = np.repeat(np.arange(60), 4); year = np.tile([1, 2, 3, 4], 60)
+    >>> cohort = np.repeat(rng.choice([0, 3, 4], size=60), 4)
+    >>> y = rng.normal(size=240) + 2.0 * ((cohort > 0) & (year >= cohort))
+    >>> d = pd.DataFrame({"y": y, "id": unit, "year": year, "g": cohort})
+    >>> r = vcereg.did("y ~ 1 | did(cs g) | panel(id year)", d)
+    >>> r.terms[:2], bool(abs(r.params["ATT"] - 2) < 0.5)
+    (('ATT', 'Tm2'), True)
+    """
+    _check_arguments(model, vce, level)
+    spec = model if isinstance(model, ModelSpec) else parse(model, vce=vce)
+    if isinstance(model, ModelSpec) and vce is not None:
+        spec = spec.replace(vce=dsl.parse_vce(vce))
+    if spec.did is None:
+        raise SpecError(
+            "not a DiD model: add a did(...) section or use a DiD Stata command",
+            hint="e.g. 'y ~ 1 | did(cs first_treat) | panel(id year)' or "
+            "'csdid y, ivar(id) time(year) gvar(first_treat)'",
+        )
+    if level is not None:
+        spec = spec.replace(level=float(level) * (100 if 0 < float(level) < 1 else 1))
+    return fit_did(spec, as_pandas(data), safe=safe)
+
+
+def as_pandas(data: object, what: str = "this function") -> pd.DataFrame:
+    """``data`` as a pandas DataFrame (polars and other frames via ``to_pandas()``);
+    ``what`` names the caller in the message for a Dask DataFrame, which is not read
+    into memory behind the user's back."""
     if isinstance(data, pd.DataFrame):
         return data
+    if dask_backend.is_dask_frame(data):
+        raise DataError(
+            f"{what} does not take a Dask DataFrame (it needs the data in memory); only "
+            "models are fitted on Dask data (vcereg.regress, vcereg.stata)",
+            hint="call data.compute() to load it into pandas first, if it fits in memory",
+        )
     to_pandas = getattr(data, "to_pandas", None)
     if callable(to_pandas):
         out = to_pandas()
         if isinstance(out, pd.DataFrame):
             return out
     raise DataError(
-        f"expected a pandas or polars DataFrame (got {type(data).__name__})",
+        f"expected a pandas or polars DataFrame (got {type(data).__module__}."
+        f"{type(data).__name__})",
         hint="read a file with vcereg.io.read(path)",
     )
 
@@ -189,21 +289,24 @@ def fit_spec(
     context: Mapping[str, object] | None = None,
 ) -> Results:
     """Estimate a parsed spec on data (a Dask DataFrame goes to the Dask backend)."""
-    spec = gmm_default_vce(_with_pweight_default(spec))
+    spec = _ml_default_vce(gmm_default_vce(_with_pweight_default(spec)))
     estimator, vspec = resolve(spec.vce, spec.source or None)
     spec = spec.replace(vce=vspec)
     if dask_backend.is_dask_frame(data):
-        if not 0 < spec.level < 100:
-            raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
+        confidence_level(spec.level)
         return _fit_dask(spec, data, safe=safe, context=context)
     frame = as_pandas(data)
+    if spec.did is not None:
+        raise NotSupportedError(
+            "a DiD model gives DiD results: fit it with vcereg.did(model, data)"
+        )
     if spec.estimator not in _SUPPORTED:
         what = spec.command or spec.estimator
         raise NotSupportedError(f"{what}: estimator {spec.estimator!r} is not supported yet")
-    if not 0 < spec.level < 100:
-        raise SpecError(f"level must be between 0 and 100 (got {spec.level})")
+    confidence_level(spec.level)
     panel_id = spec.panel.id if spec.estimator in PANEL_ESTIMATORS and spec.panel else None
     extra = (*estimator.variables(vspec), *([panel_id] if panel_id else []), *iv_variables(spec))
+    extra += ml_variables(spec)
     design = build(spec, frame, extra=tuple(dict.fromkeys(extra)), safe=safe, context=context)
     first: tuple[FirstStage, ...] = ()
     panel = pfit = None
@@ -211,7 +314,12 @@ def fit_spec(
     r2_within: float | None = None
     df_fit: float | None = None
     iv_info: IVInfo | None = None
-    if spec.absorb:
+    ml_notes: tuple[str, ...] = ()
+    if spec.family is not None:  # maximum likelihood: logit, probit, poisson, glm, nbreg
+        mlfit = fit_ml_spec(spec, design, frame, display_names(spec, design))
+        fit, design, label = mlfit.fit, mlfit.design, mlfit.label
+        ml_notes = mlfit.notes
+    elif spec.absorb:
         original = design
         absorbed = fit_absorbed(spec, design)
         fit, design, first = absorbed.fit, absorbed.design, absorbed.first_stage
@@ -230,6 +338,7 @@ def fit_spec(
     else:
         fit = fit_ols(design)
     notes = tuple(_first_stage_note(f) for f in first) + (pfit.notes if pfit else ())
+    notes += ml_notes
     if iv_info is not None:
         weak = weak_id_note(iv_info, vce_setup(spec, design))
         notes += (weak,) if weak else ()
@@ -259,11 +368,13 @@ def _fit_dask(
 ) -> Results:
     """A Dask DataFrame: sufficient statistics from the backend, then the usual variance
     and assembly; the Results keep neither the compressed arrays nor the data."""
-    part = dask_backend.fit_dask(spec, data, safe=safe, context=context)
+    fit_dask = dask_backend.fit_dask_ml if spec.family is not None else dask_backend.fit_dask
+    part = fit_dask(spec, data, safe=safe, context=context)
     vres = compute_vce(part.vce_spec, part.design, part.fit, None)
     if part.label is not None:
         vres = dataclasses.replace(vres, label=part.label)
-    res = assemble(spec, part.design, part.fit, vres, None)
+    label = part.fit.ml.title if part.fit.ml is not None else "Linear regression"
+    res = assemble(spec, part.design, part.fit, vres, None, model_label=label)
     # the notes are resolved now: a lazy note would keep the compressed arrays alive
     g_star = res.effective_clusters
     kept = [t for t in res.terms if t not in res.omitted]
@@ -280,6 +391,15 @@ def _first_stage_note(f: FirstStage) -> str:
         f"instruments, partial R-squared {f.partial_r2:.4f}"
     )
     return note
+
+
+def _ml_default_vce(spec: ModelSpec) -> ModelSpec:
+    """Maximum-likelihood models default to the inverse observed information (Stata's
+    ``vce(oim)``), or the expected one after ``glm, irls``."""
+    if spec.family is None or spec.vce.name not in ("ols", "iid") or spec.vce.text:
+        return spec
+    name = "eim" if spec.family.irls else "oim"
+    return spec.replace(vce=VceSpec(name=name))
 
 
 def _with_pweight_default(spec: ModelSpec) -> ModelSpec:

@@ -39,6 +39,7 @@ from .api import DataLike, as_pandas, fit_spec, parse
 from .errors import StataSyntaxError, VceregError, closest
 from .results import Results
 from .spec import PanelSpec, SmallSample
+from .staggered import DidResults, fit_did
 from .stata_lang.command import COMMANDS, is_stata_command, parse_line
 from .stata_lang.do import logical_lines, panel_line
 from .stata_lang.syntax import WORD, skip_ws, syntax_error, top_comma
@@ -121,6 +122,8 @@ class DoState:
     results: list[Results] = field(default_factory=list)
     stored: dict[str, Results] = field(default_factory=dict)
     active: Results | None = None
+    did: DidResults | None = None  # the active DiD estimates (csdid, jwdid, ...), if last
+    did_results: list[DidResults] = field(default_factory=list)
 
     def current(self, cmd: DoCommand) -> Results:
         """The active estimates; Stata's "last estimates not found" when there are none."""
@@ -187,12 +190,16 @@ class DoRun:
         The run's copy of the data, with the columns that commands such as ``predict`` added.
     stored
         Estimates saved with ``estimates store NAME``.
+    did
+        Every DiD estimation (``csdid``, ``did_imputation``, ``eventstudyinteract``,
+        ``did2s``, ``jwdid`` or a model string with ``did(...)``), in order.
     """
 
     results: tuple[Results, ...]
     log: tuple[tuple[int, str, object], ...]
     data: pd.DataFrame
     stored: dict[str, Results]
+    did: tuple[DidResults, ...] = ()
 
     def __str__(self) -> str:
         parts = [f". {line}\n\n{output}" for _, line, output in self.log]
@@ -241,7 +248,7 @@ def run_do(
     """
     if not isinstance(text, str):
         raise StataSyntaxError(f"expected the do-file as a string (got {type(text).__name__})")
-    state = DoState(data=as_pandas(data).copy())
+    state = DoState(data=as_pandas(data, "run_do()").copy())
     preset = SmallSample.preset(ssc) if isinstance(ssc, str) else ssc
     log: list[tuple[int, str, object]] = []
     for n, _, raw in logical_lines(text.lstrip("\ufeff")):
@@ -261,7 +268,12 @@ def run_do(
                     spec = spec.replace(ssc=preset)
                 if level is not None:
                     spec = spec.replace(level=float(level))
+                if spec.did is not None:  # DiD estimates: estat event, pretrend, ...
+                    state.did, state.active = fit_did(spec, state.data, safe=safe), None
+                    state.did_results.append(state.did)
+                    continue
                 state.active = fit_spec(spec, state.data, safe=safe)
+                state.did = None
                 state.results.append(state.active)
             elif (name := _lookup(word)) is not None:
                 comma = top_comma(body, len(word))
@@ -285,4 +297,6 @@ def run_do(
             raise type(exc)(
                 f"line {n}: {exc.message}", source=exc.source, span=exc.span, hint=exc.hint
             ) from None
-    return DoRun(tuple(state.results), tuple(log), state.data, dict(state.stored))
+    return DoRun(
+        tuple(state.results), tuple(log), state.data, dict(state.stored), tuple(state.did_results)
+    )

@@ -9,8 +9,39 @@ import scipy.linalg as sla
 from scipy import stats
 
 from ._types import FloatArray
+from .errors import SpecError
 
-__all__ = ["RANK_TOL", "WaldTest", "critical_value", "p_values", "quadratic_form", "wald_test"]
+__all__ = [
+    "RANK_TOL",
+    "WaldTest",
+    "confidence_level",
+    "critical_value",
+    "p_values",
+    "quadratic_form",
+    "wald_test",
+]
+
+LEVEL_RANGE = (10.0, 99.99)  # Stata's set level / level() range
+
+
+def confidence_level(level: object) -> float:
+    """A confidence level in percent, checked: 0.95 means 95, and the result must lie in
+    Stata's range 10 to 99.99 (a SpecError otherwise, naming what was given).
+
+    >>> confidence_level(0.9), confidence_level(99)
+    (90.0, 99.0)
+    """
+    if isinstance(level, bool) or not isinstance(level, int | float | np.integer | np.floating):
+        raise SpecError(f"a confidence level is a number such as 95 (got {level!r})")
+    lev = float(level)
+    lev = lev * 100 if 0 < lev < 1 else lev
+    low, high = LEVEL_RANGE
+    if not low <= lev <= high:
+        raise SpecError(
+            f"confidence level must be between {low:g} and {high:g} percent (got {level!r})",
+            hint="e.g. 95, or 0.95 for 95%; Stata's level() accepts 10 to 99.99",
+        )
+    return lev
 
 
 def p_values(t: FloatArray, df: float | FloatArray | None) -> FloatArray:

@@ -14,6 +14,8 @@ from .errors import Span, VceOptionError, closest
 
 __all__ = [
     "Dialect",
+    "DidSpec",
+    "FamilySpec",
     "IVSpec",
     "ModelSpec",
     "PanelSpec",
@@ -108,6 +110,12 @@ class IVSpec:
     efficient GMM; ``wmatrix`` is the weight-matrix type as a variance request, ``center``
     centres the moments in it, ``igmm`` iterates to convergence). See
     :mod:`vcereg.estimators.kclass` and :mod:`vcereg.estimators.gmm`.
+
+    ``convention`` is whose GMM conventions apply: ``"ivregress"`` (Stata's command: the
+    unadjusted weight matrix centres the residuals, the variance is re-estimated at the
+    final residuals) or ``"ivreg2"`` (ivreg2/ivreghdfe ``gmm2s``: no centring unless
+    ``center``, the variance from the weight matrix of the estimate, i.e. the first-step
+    residuals).
     """
 
     endog: tuple[str, ...]
@@ -118,6 +126,51 @@ class IVSpec:
     wmatrix: VceSpec | None = None
     center: bool = False
     igmm: bool = False
+    convention: Literal["ivregress", "ivreg2"] = "ivregress"
+
+
+@dataclass(frozen=True, slots=True)
+class FamilySpec:
+    """A model fitted by maximum likelihood: the distribution of the outcome and its link.
+
+    ``family`` is ``binomial``, ``poisson``, ``gaussian``, ``gamma``, ``inverse_gaussian``
+    or ``nbinomial``; ``link`` None means the family's default (logit, log, identity,
+    power(-1), power(-2), log). Binomial ``trials`` are a number or a variable (Stata's
+    ``family(binomial n)``); ``alpha`` is the negative binomial's (``nbreg`` estimates it:
+    ``estimate_alpha``). ``exposure`` enters the linear predictor as ``ln(exposure)``,
+    ``offset`` as itself. ``scale`` is Stata's ``scale(x2|dev|#)`` (None: the family's
+    default); ``irls`` asks for IRLS with the expected information (``glm, irls``).
+    ``eform`` is a display request (``"or"``, ``"irr"``, ``"eform"``). ``tolerance``,
+    ``ltolerance``, ``nrtolerance`` and ``iterate`` are Stata's maximize options. ``asis``
+    keeps regressors that predict a binary outcome perfectly (Stata's ``asis``).
+    ``model`` is the command whose conventions and output apply: ``logit``,
+    ``logistic``, ``probit``, ``cloglog``, ``poisson``, ``glm`` or ``nbreg``.
+    ``absorb`` models (``fe(...)`` with a family) are fitted by the fixed-effects GLM.
+    """
+
+    family: str = "binomial"
+    link: str | None = None
+    model: str = "glm"
+    trials: str | float | None = None
+    alpha: float | None = None
+    estimate_alpha: bool = False
+    exposure: str | None = None
+    offset: str | None = None
+    scale: str | float | None = None
+    irls: bool = False
+    eform: str | None = None
+    tolerance: float = 1e-6
+    ltolerance: float | None = None
+    nrtolerance: float = 1e-5
+    iterate: int = 300
+    asis: bool = False
+
+    def variables(self) -> tuple[str, ...]:
+        """Data columns the family needs besides the formula (listwise deletion covers them)."""
+        out = [v for v in (self.exposure, self.offset) if v]
+        if isinstance(self.trials, str):
+            out.append(self.trials)
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +195,77 @@ class TsVar:
     order: int
     var: str
     label: str
+
+
+DidMethod = Literal["cs", "sa", "bjs", "did2s", "etwfe"]
+
+
+@dataclass(frozen=True, slots=True)
+class DidSpec:
+    """A staggered difference-in-differences design (see docs/did.md).
+
+    Attributes
+    ----------
+    method
+        ``"cs"`` Callaway-Sant'Anna, ``"sa"`` Sun-Abraham, ``"bjs"`` Borusyak-Jaravel-Spiess
+        imputation, ``"did2s"`` Gardner's two-stage, ``"etwfe"`` Wooldridge's extended TWFE.
+    cohort
+        Variable holding the first treated period (missing, 0 or later than the data:
+        never treated); None for ``did2s`` given a ``treatment`` variable.
+    id, time
+        Unit and period variables (``id`` None: repeated cross-sections).
+    control
+        ``"never"``, ``"notyet"`` or ``"last"`` (Sun-Abraham's last-treated cohort); None
+        for the method's default.
+    estimation
+        Callaway-Sant'Anna's 2x2 estimator: ``"dr"``, ``"ipw"`` or ``"reg"``.
+    anticipation, base, unbalanced
+        Periods of anticipation; ``"varying"`` or ``"universal"`` base period; keep an
+        unbalanced panel (cross-section estimators) instead of balancing it.
+    agg
+        What the result reports as its coefficients: ``"dynamic"`` (event study and ATT),
+        ``"simple"``, ``"group"``, ``"calendar"``, ``"gt"`` (every ATT(g,t)) or ``"custom"``
+        (a two-stage model's own second stage).
+    min_e, max_e, balance_e
+        Event-time window and balancing of the event study.
+    bootstrap, seed, boot_weights
+        Multiplier-bootstrap repetitions (0: analytic standard errors), seed and weights.
+    horizons, pretrends, minn
+        Imputation estimator: event times reported (None: all), pre-trend coefficients
+        tested, minimum effective number of treated observations per estimate.
+    treatment, first_fe, second
+        Two-stage estimator: the 0/1 treatment variable (default: from the cohort), the
+        first-stage fixed effects (default id and time) and the second stage
+        (``"static"``, ``"event"`` or Stata variables as formula terms).
+    rel_vars, control_var
+        Sun-Abraham: relative-time indicator variables and the control-cohort indicator
+        (``eventstudyinteract``'s list and ``control_cohort()``).
+    """
+
+    method: DidMethod
+    cohort: str | None
+    id: str | None = None
+    time: str | None = None
+    control: Literal["never", "notyet", "last"] | None = None
+    estimation: Literal["dr", "ipw", "reg"] = "dr"
+    anticipation: int = 0
+    base: Literal["varying", "universal"] = "varying"
+    unbalanced: bool = False
+    agg: Literal["dynamic", "simple", "group", "calendar", "gt", "custom"] = "dynamic"
+    min_e: float | None = None
+    max_e: float | None = None
+    balance_e: int | None = None
+    bootstrap: int = 0
+    seed: int | None = None
+    boot_weights: Literal["rademacher", "mammen"] = "rademacher"
+    horizons: tuple[float, ...] | None = None
+    pretrends: int = 0
+    minn: int = 0
+    treatment: str | None = None
+    first_fe: tuple[str, ...] = ()
+    second: str = "event"
+    rel_vars: tuple[str, ...] = ()
+    control_var: str | None = None
 
 
 _Inference = Literal["t", "normal"]
@@ -180,6 +304,20 @@ class SmallSample:
         How absorbed fixed effects count in K for ``reghdfe``/``fe()`` models: ``"all"``
         (as areg), ``"nonnested"`` (reghdfe, fixest: effects nested in a cluster variable
         do not count).
+    model_f
+        ``"vce"``: the model F (or chi2) follows the policy; ``"small"``: it is always
+        the small-sample F with the residual (or G-1) denominator degrees of freedom,
+        whatever ``small`` says (ivreg2 and ivreghdfe).
+    ml_k
+        K in the factors of maximum-likelihood fits: ``"one"`` (Stata's ML commands:
+        robust N/(N-1), cluster G/(G-1) and no (N-1)/(N-K)) or ``"all"`` (statsmodels,
+        fixest: the estimated parameters, as for least squares).
+    ml_model_adj
+        Multiply the model-based ML covariance (``oim``) by (N-1)/(N-K) (fixest's
+        ``ssc(adj=TRUE)`` for GLMs); Stata and statsmodels do not.
+    ml_robust_adj
+        Apply ``robust``'s factor to ML fits (Stata N/(N-1), fixest N/(N-K)); statsmodels'
+        HC1 of a maximum-likelihood model is its HC0 (no factor).
     """
 
     name: str = "stata"
@@ -191,6 +329,10 @@ class SmallSample:
     jackknife: Literal["stata", "fixest"] = "stata"
     small: bool = True
     absorbed_in_k: Literal["all", "nonnested"] = "nonnested"
+    model_f: Literal["vce", "small"] = "vce"
+    ml_k: Literal["one", "all"] = "one"
+    ml_model_adj: bool = False
+    ml_robust_adj: bool = True
 
     @classmethod
     def preset(cls, name: str) -> SmallSample:
@@ -208,11 +350,21 @@ class SmallSample:
         if key == "stata":
             return cls()
         if key in ("fixest", "pyfixest"):
-            return cls(name="fixest", hc23_factor=True, jackknife="fixest")
+            return cls(
+                name="fixest", hc23_factor=True, jackknife="fixest", ml_k="all", ml_model_adj=True
+            )
         if key == "statsmodels":
-            return cls(name="statsmodels", multiway="per_term", robust_inference="normal")
+            return cls(
+                name="statsmodels",
+                multiway="per_term",
+                robust_inference="normal",
+                ml_k="all",
+                ml_robust_adj=False,
+            )
         if key in ("asymptotic", "large"):
             return cls(name="asymptotic", small=False, robust_inference="normal")
+        if key == "ivreg2":  # large-sample variance, small-sample model F
+            return cls(name="ivreg2", small=False, robust_inference="normal", model_f="small")
         near = closest(key, SSC_PRESETS)
         raise VceOptionError(
             f"unknown small-sample preset {name!r}; expected one of {', '.join(SSC_PRESETS)}",
@@ -220,7 +372,7 @@ class SmallSample:
         )
 
 
-SSC_PRESETS = ("stata", "fixest", "pyfixest", "statsmodels", "asymptotic")
+SSC_PRESETS = ("stata", "fixest", "pyfixest", "statsmodels", "asymptotic", "ivreg2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,8 +398,12 @@ class ModelSpec:
     level
         Confidence level in percent.
     estimator
-        ``"ols"``, ``"areg"``, ``"reghdfe"``, ``"xtreg_fe"``, ``"iv2sls"``, or the panel
-        models ``"xtreg_re"``, ``"xtreg_be"``, ``"xtreg_be_wls"`` (which need ``panel.id``).
+        ``"ols"``, ``"areg"``, ``"reghdfe"``, ``"xtreg_fe"``, ``"iv2sls"``, the panel
+        models ``"xtreg_re"``, ``"xtreg_be"``, ``"xtreg_be_wls"`` (which need ``panel.id``),
+        or ``"glm"`` / ``"nbreg"`` for maximum-likelihood models (with ``family``).
+    family
+        The distribution and link of a maximum-likelihood model (``logit``, ``poisson``,
+        ``glm``, ``nbreg``); None for least squares.
     term_style
         ``"formulaic"`` names (``C(g)[T.2]``) or ``"stata"`` (``2.g``); ``factor_names`` maps
         formulaic factor expressions to the Stata variable spelling used for display.
@@ -256,6 +412,8 @@ class ModelSpec:
     beta
         Display standardized coefficients in the summary (Stata's ``regress, beta``);
         it does not change the fit.
+    did
+        A staggered difference-in-differences design, fitted by :func:`vcereg.did`.
     """
 
     formula: str
@@ -274,7 +432,9 @@ class ModelSpec:
     factor_names: tuple[tuple[str, str], ...] = ()
     source: str = ""
     command: str | None = None
+    family: FamilySpec | None = None
     beta: bool = False
+    did: DidSpec | None = None  # a difference-in-differences design (vcereg.did)
 
     def replace(self, **changes: object) -> ModelSpec:
         """A copy with some fields changed (the spec itself is immutable)."""

@@ -350,3 +350,62 @@ def test_partitions_are_processed_in_row_blocks(case, data, ddata, sync_schedule
     model, vce = CASES[case]
     a, b = _fit_both(f"{model} | vce({vce})", data, ddata)
     _assert_same(a, b)
+
+
+def test_partition_designs_do_not_warn(data):
+    """A partition's design reports nothing itself: the client sums the row accounting
+    over all partitions and warns once. (Worker threads each wrapped their build in
+    warnings.catch_warnings, which is not thread-safe: one partition's count leaked.)"""
+    from vcereg.design import build
+
+    spec = vcereg.parse("y ~ x1 + nx + C(region) | if(mid >= 800)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        d = build(spec, data, partition=True)
+    assert d.rows.n_dropped > 0 and caught == []
+
+
+def test_dropped_rows_with_categoricals_on_threads_report_totals(data):
+    """The categorical levels pass builds every partition on Dask's threaded scheduler;
+    exactly one warning with the totals, as in memory."""
+    import dask
+
+    model = "y ~ x1 + nx + C(region) | vce(robust)"
+    a = vcereg.regress(model, data)
+    threads = dask.config.set(scheduler="threads", num_workers=4)
+    with threads, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vcereg.regress(model, dd.from_pandas(data, npartitions=8))
+    texts = [str(w.message) for w in caught if issubclass(w.category, DroppedRowsWarning)]
+    assert texts == list(a.rows.messages())
+
+
+@pytest.mark.parametrize("weights", ["", " | weights(w)"])
+def test_hc0_is_hc0(data, ddata, weights):
+    """vce(hc0) on Dask data: the in-memory HC0 and statsmodels' HC0 (no leverage, no
+    factor); HC2 differs here by ~1% (a mix-up of the leverage power shows)."""
+    sm = pytest.importorskip("statsmodels.api")
+    model = "y ~ x1 + mid + small" + weights
+    a, b = _fit_both(model + " | vce(hc0)", data, ddata)
+    _assert_same(a, b)
+    d = data.dropna(subset=["x1"])
+    x = sm.add_constant(d[["x1", "mid", "small"]].astype(float))
+    fit = sm.WLS(d["y"], x, weights=d["w"]) if weights else sm.OLS(d["y"], x)
+    ref = fit.fit(cov_type="HC0")
+    np.testing.assert_allclose(b.se.to_numpy(), ref.bse.to_numpy(), rtol=1e-8)
+    hc2 = fit.fit(cov_type="HC2").bse.to_numpy()
+    assert np.max(np.abs(hc2 / ref.bse.to_numpy() - 1)) > 1e-3
+
+
+@pytest.mark.parametrize("weights", ["", " | weights(w)"])
+def test_exact_fit_is_flagged_as_in_memory(weights, sync_scheduler):
+    """Issue 20.5: the exact-fit rule on the partitions' sums (y'y from pass 1, with the
+    analytic weights normalised as in pass 2) agrees with the in-memory fit."""
+    rng = np.random.default_rng(7)
+    d = pd.DataFrame({"x": rng.normal(size=400), "z": rng.normal(size=400) * 1e6})
+    d["w"] = rng.uniform(0.2, 3.0, 400)
+    d["g"] = np.arange(400) % 25
+    d["y"] = 1e6 + 3 * d.x - 0.7e-6 * d.z
+    a, b = _fit_both(f"y ~ x + z{weights} | vce(cluster g)", d, dd.from_pandas(d, npartitions=4))
+    assert np.all(a.se.to_numpy() == 0) and np.all(b.se.to_numpy() == 0)
+    assert b.pvalue.isna().all() and any(n.startswith("exact fit") for n in b.notes)

@@ -306,7 +306,7 @@ BAD = [
     (("G3 ~ absences", *EX, "--keep", "nothing"), 1, ["matches no term"]),
     (("G3 ~ absences", *EX, "--labels", "none.json"), 1, ["no such labels file"]),
     (("G3 ~ absences", *EX, "--ssc", "r"), 2, ["invalid choice: 'r'"]),
-    (("logit G3 absences", *EX), 2, ["logit is not supported", "^^^^^"]),
+    (("tobit G3 absences", *EX), 2, ["tobit is not supported", "^^^^^"]),
     (("y", "~", "x", *EX), 2, ["model 1", "expected a formula with '~'"]),
 ]
 

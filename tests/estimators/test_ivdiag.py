@@ -26,6 +26,7 @@ import pandas as pd
 import pytest
 import scipy.linalg as sla
 from linearmodels.iv import IV2SLS, IVGMM, IVLIML
+from scipy import stats
 
 import vcereg
 from tests.conftest import DATA
@@ -178,14 +179,15 @@ def _cragg_donald_reference(data, endog, excluded, exog):
     return float(np.linalg.eigvalsh(s @ x.T @ p @ x @ s / l2).min())
 
 
-def _kp_reference(data, endog, excluded, exog, cluster=None):
-    """Kleibergen & Paap (2006) rk Wald statistic for rank(Π) = K2 - 1, written directly."""
+def _kp_reference(data, endog, excluded, exog, cluster=None, lm=False):
+    """Kleibergen & Paap (2006) rk Wald statistic for rank(Π) = K2 - 1, written directly;
+    ``lm``: the LM version (the covariance of vec(Π) under Π = 0: v = X, not X - ZΠ)."""
     x, z, _ = _partialled(data, endog, excluded, exog)
     n, k = x.shape
     ell = z.shape[1]
     zz = z.T @ z
     pi = np.linalg.solve(zz, z.T @ x)
-    v = x - z @ pi
+    v = x if lm else x - z @ pi
     g_half = sla.sqrtm(zz).real  # G^{1/2}
     f_half = _inv_sqrt(x.T @ x)  # F^{1/2}
     theta = g_half @ pi @ f_half
@@ -227,20 +229,70 @@ def test_cragg_donald_with_one_endogenous_is_the_classical_f(hsng):
     )
 
 
+def _kp_conversion(data, endog, excluded, exog, cluster=None):
+    """The scalar that turns the rk statistic into ivreg2's F, derived from statsmodels
+    rather than copied: with one endogenous regressor the rk statistic is the Wald test of
+    the excluded instruments with the HC0 (CRV0) covariance and the KP F is the same Wald
+    test with Stata's small-sample factor divided by L2, so the ratio of statsmodels'
+    corrected and uncorrected Wald statistics over L2 is the conversion (it does not
+    depend on the number of endogenous regressors)."""
+    import statsmodels.api as sm
+
+    x = sm.add_constant(data[[*exog, *excluded]].astype(float))
+    fit = sm.OLS(data[endog].astype(float), x)
+    hyp = ", ".join(f"{z} = 0" for z in excluded)
+    if cluster is None:
+        w0 = fit.fit(cov_type="HC0").wald_test(hyp, scalar=True).statistic
+        w1 = fit.fit(cov_type="HC1").wald_test(hyp, scalar=True).statistic
+    else:
+        kw = {"groups": data[cluster].to_numpy()}
+        w0 = fit.fit(cov_type="cluster", cov_kwds={**kw, "use_correction": False})
+        w1 = fit.fit(cov_type="cluster", cov_kwds=kw)
+        w0 = w0.wald_test(hyp, scalar=True, use_f=False).statistic
+        w1 = w1.wald_test(hyp, scalar=True, use_f=False).statistic
+    return float(w1) / len(excluded) / float(w0)
+
+
 @pytest.mark.parametrize("cluster", [False, True])
 def test_kleibergen_paap_matches_direct_formula(sim, cluster):
     vce = "cluster g" if cluster else "robust"
     r = _quiet(S_MODEL.format(vce=vce), sim)
     ours = r.estat("firststage").at["Kleibergen-Paap rk Wald F", "stat"]
     codes = sim["g"].to_numpy() if cluster else None
-    rk = _kp_reference(sim, ["d1", "d2"], ["z1", "z2", "z3", "z4"], ["w"], codes)
-    n, big_l, l2 = len(sim), 6, 4
-    if cluster:
-        g = sim["g"].nunique()
-        expected = rk / (n - 1) * (n - big_l) * (g - 1) / g / l2  # ivreg2's conversion
-    else:
-        expected = rk / n * (n - big_l) / l2
+    args = (["z1", "z2", "z3", "z4"], ["w"])
+    rk = _kp_reference(sim, ["d1", "d2"], *args, codes)
+    expected = rk * _kp_conversion(sim, "d1", *args, "g" if cluster else None)
     assert ours == pytest.approx(expected, rel=RTOL)
+
+
+@pytest.fixture(scope="module")
+def sim_fe(sim) -> pd.DataFrame:
+    """``sim`` with 15 absorbed levels f (not nested in the 40 clusters) and their dummies."""
+    f = np.random.default_rng(5).integers(0, 15, len(sim))
+    dummies = pd.get_dummies(f, prefix="f", drop_first=True, dtype=float)
+    out = pd.concat([sim, dummies], axis=1).assign(f=f)
+    return out.assign(y=out["y"] + 0.3 * f, d1=out["d1"] + 0.1 * f)
+
+
+@pytest.mark.parametrize("vce", ["ols", "robust", "cluster g"])
+def test_identification_statistics_count_the_absorbed_levels(sim_fe, vce):
+    """With fe(f) the 15 absorbed levels are instruments too (ivreg2's sdofminus): the
+    Cragg-Donald F is Stock & Yogo's formula with the f dummies among the exogenous
+    regressors (s_vv over N - L - 15), and the Kleibergen-Paap F converts with the
+    statsmodels first stage that includes the dummies. Leaving the levels out moves both
+    by ~2.5%."""
+    dummies = [c for c in sim_fe.columns if c.startswith("f_")]
+    r = _quiet(f"y ~ w | fe(f) | iv(d1 d2 ~ z1 z2 z3 z4) | vce({vce})", sim_fe)
+    fs = r.estat("firststage")
+    exog, excluded = ["w", *dummies], ["z1", "z2", "z3", "z4"]
+    cd = _cragg_donald_reference(sim_fe, ["d1", "d2"], excluded, exog)
+    assert fs.at["Cragg-Donald Wald F", "stat"] == pytest.approx(cd, rel=RTOL)
+    if vce != "ols":
+        cluster = "g" if vce.startswith("cluster") else None
+        codes = sim_fe["g"].to_numpy() if cluster else None
+        rk = _kp_reference(sim_fe, ["d1", "d2"], excluded, exog, codes)
+        expected = rk * _kp_conversion(sim_fe, "d1", excluded, exog, cluster)
+        assert fs.at["Kleibergen-Paap rk Wald F", "stat"] == pytest.approx(expected, rel=RTOL)
 
 
 @pytest.mark.parametrize("vce", ["robust", "cluster division"])
@@ -250,6 +302,78 @@ def test_kleibergen_paap_with_one_endogenous_is_the_robust_first_stage_f(hsng, v
     assert fs.at["Kleibergen-Paap rk Wald F", "stat"] == pytest.approx(
         fs.at["F hsngval", "stat"], rel=1e-10
     )
+
+
+# --- under-identification -----------------------------------------------------------
+
+
+def _canonical_rho2_min(data, endog, excluded, exog):
+    """Smallest squared canonical correlation of X2⊥ and Z2⊥ from orthonormal bases
+    (singular values of Qx'Qz), not the package's generalised eigenproblem."""
+    x, z, _ = _partialled(data, endog, excluded, exog)
+    qx, qz = np.linalg.qr(x)[0], np.linalg.qr(z)[0]
+    return float(np.linalg.svd(qx.T @ qz, compute_uv=False).min() ** 2)
+
+
+def test_anderson_lm_is_n_times_the_smallest_canonical_correlation(sim):
+    """ivreg2's under-identification test with a conventional variance: Anderson's LM
+    N·ρ²_min, χ²(L2 - K2 + 1) (ivreg2.ado: idstat = r(chi2)/r(N)*(N-dofminus), ranktest's
+    iid LM = N·sum of the smallest eigenvalues)."""
+    r = _quiet(S_MODEL.format(vce="ols"), sim)
+    row = r.estat("firststage").loc["Anderson canon. corr. LM"]
+    expected = len(sim) * _canonical_rho2_min(sim, ["d1", "d2"], ["z1", "z2", "z3", "z4"], ["w"])
+    assert row["stat"] == pytest.approx(expected, rel=RTOL)
+    assert row["df"] == 3 and row["pvalue"] == pytest.approx(stats.chi2.sf(expected, 3), rel=1e-8)
+    assert r.iv_stats["underid"] == row["stat"] and r.iv_stats["underid_df"] == 3
+
+
+def test_anderson_lm_with_one_endogenous_is_n_times_the_partial_r2(hsng):
+    r = _quiet(H_MODEL.format(opt="", vce="ols"), hsng)
+    fs = r.estat("firststage")
+    x, z, _ = _partialled(hsng, ["hsngval"], ["faminc", "reg2", "reg3", "reg4"], ["pcturban"])
+    e = x - z @ np.linalg.lstsq(z, x, rcond=None)[0]
+    partial_r2 = 1 - float((e**2).sum() / (x**2).sum())
+    assert fs.at["Anderson canon. corr. LM", "stat"] == pytest.approx(
+        len(hsng) * partial_r2, rel=RTOL
+    )
+
+
+@pytest.mark.parametrize("cluster", [False, True])
+def test_kleibergen_paap_lm_matches_direct_formula(sim, cluster):
+    """With a robust or cluster variance: the rk LM statistic (ranktest's default), not
+    rescaled (ivreg2: idstat = r(chi2) with clusters, r(chi2)/N*(N - dofminus) otherwise,
+    dofminus = 0). The Wald version (first-stage residuals in the covariance) differs."""
+    vce = "cluster g" if cluster else "robust"
+    r = _quiet(S_MODEL.format(vce=vce), sim)
+    row = r.estat("firststage").loc["Kleibergen-Paap rk LM"]
+    codes = sim["g"].to_numpy() if cluster else None
+    args = (sim, ["d1", "d2"], ["z1", "z2", "z3", "z4"], ["w"], codes)
+    expected = _kp_reference(*args, lm=True)
+    assert row["stat"] == pytest.approx(expected, rel=RTOL)
+    assert row["df"] == 3 and row["pvalue"] == pytest.approx(stats.chi2.sf(expected, 3), rel=1e-8)
+    assert abs(_kp_reference(*args) / expected - 1) > 0.01  # the Wald version is another number
+
+
+@pytest.mark.parametrize("vce", ["robust", "cluster division"])
+def test_kleibergen_paap_lm_with_one_endogenous_is_the_robust_score_statistic(hsng, vce):
+    """K2 = 1: the normalisations cancel and the rk LM is the robust LM (score) statistic
+    g'S^{-1}g with g = Z2⊥'x⊥ and S = sum_i z_i z_i' x_i² (cluster sums with clusters)."""
+    r = _quiet(H_MODEL.format(opt="", vce=vce), hsng)
+    x, z, _ = _partialled(hsng, ["hsngval"], ["faminc", "reg2", "reg3", "reg4"], ["pcturban"])
+    h = z * x
+    if vce.startswith("cluster"):
+        h = pd.DataFrame(h).groupby(hsng["division"].to_numpy()).sum().to_numpy()
+    g = (z * x).sum(axis=0)
+    expected = float(g @ np.linalg.solve(h.T @ h, g))
+    assert r.estat("firststage").at["Kleibergen-Paap rk LM", "stat"] == pytest.approx(
+        expected, rel=RTOL
+    )
+
+
+def test_underidentification_in_the_summary(hsng):
+    r = _quiet(H_MODEL.format(opt="", vce="robust"), hsng)
+    assert "Underidentification: Kleibergen-Paap rk LM chi2(4) = " in r.summary()
+    assert "Underidentification LM" in vcereg.etable(r, stats=["N", "underid"]).to_markdown()
 
 
 def test_estat_on_ols_explains(hsng):

@@ -285,26 +285,45 @@ def test_refusals(sim):
         vcereg.parse("y ~ x1 | panel(firm_id) | fe(year)")
 
 
+# the variable arguments each registered variance needs on the panel
+_RE_ARGS = {"cluster": " firm_id", "cr2": " firm_id", "cr3": " firm_id", "wild": " firm_id",
+            "hac": " year firm_id", "dk": " year"}  # fmt: skip
+
+
 @pytest.mark.parametrize("name", sorted(vcereg.available_vce()))
-def test_every_registered_variance_works_with_random_effects(sim, name):
-    """Each registered estimator either gives a symmetric PSD covariance on the
-    quasi-demeaned data, with z inference and the panel statistics kept, or refuses with
-    a vcereg error (never a raw numpy/pandas exception)."""
-    base = vcereg.regress("y ~ x1 + x2 | panel(firm_id year)", sim)
-    try:
-        vcereg.vce.resolve(vcereg.VceSpec(name=name))
-        args = ""
-    except vcereg.errors.VceOptionError:  # it needs a variable: the panel id
-        args = " firm_id"
-    try:
-        r = base.with_vce(f"{name}{args}")
-    except vcereg.VceregError:
-        return
-    cov = r.cov.to_numpy()
-    assert np.allclose(cov, cov.T, rtol=1e-12, atol=0)
-    assert np.linalg.eigvalsh(cov).min() >= -1e-12 * np.abs(cov).max()
-    assert r.df_inference is None and r.panel is not None and r.panel.model == "re"
-    np.testing.assert_allclose(r.params, base.params, rtol=REL_IDENTITY)
+def test_every_registered_variance_with_random_effects_is_ols_on_gls_data(sim, name):
+    """Random effects are OLS on the GLS-transformed data (Baltagi 2013, eq. 2.20):
+    y_it - theta_i ybar_i on x_it - theta_i xbar_i, the constant becoming 1 - theta_i, with
+    theta_i = 1 - sigma_e / sqrt(T_i sigma_u^2 + sigma_e^2). Every registered variance of
+    the random-effects fit must equal the same variance of that OLS regression, built
+    here with pandas from the fitted variance components (the components themselves are
+    tested against Stata and linearmodels above); inference is z, as xtreg, re. The
+    jackknife and the wild bootstrap too work on the transformed data with theta held
+    fixed (the same draws give the same p-values); none may refuse."""
+    base = _quiet_re(sim)
+    spec = f"{name}{_RE_ARGS.get(name, '')}" + (", seed(3) reps(199)" if name == "wild" else "")
+    r = base.with_vce(spec)
+    p = r.panel
+    assert p is not None and p.model == "re" and r.df_inference is None
+    d = sim.dropna(subset=["y", "x1", "x2"]).copy()
+    t_i = d.groupby("firm_id")["y"].transform("size")
+    theta = 1 - p.sigma_e / np.sqrt(t_i * p.sigma_u**2 + p.sigma_e**2)
+    gls = pd.DataFrame({"year": d["year"], "firm_id": d["firm_id"], "c": 1 - theta})
+    for v in ("y", "x1", "x2"):
+        gls[v] = d[v] - theta * d.groupby("firm_id")[v].transform("mean")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", VceregWarning)
+        ref = vcereg.regress(f"y ~ 0 + c + x1 + x2 | vce({spec})", gls)
+    np.testing.assert_allclose(r.params.to_numpy(), ref.params.to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(r.cov.to_numpy(), ref.cov.to_numpy(), rtol=1e-8)
+    if name == "wild":
+        np.testing.assert_array_equal(r.pvalue.to_numpy(), ref.pvalue.to_numpy())
+
+
+def _quiet_re(sim: pd.DataFrame) -> vcereg.Results:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", VceregWarning)
+        return vcereg.regress("y ~ x1 + x2 | panel(firm_id year)", sim)
 
 
 def test_negative_variance_component_gives_pooled_ols_and_says_so():

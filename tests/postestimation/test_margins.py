@@ -140,11 +140,16 @@ def test_absorbed_effects(grunfeld):
         r,
         {"value": 1.0, "I(value ** 2)": 2 * grunfeld["value"].mean()},
     )
-    pm = r.margins()  # the effects' mean enters as a constant: the margin is mean(y)
+    pm = r.margins()  # x b + _cons averaged over the sample: the margin is mean(y)
     assert pm.loc["_cons", "estimate"] == pytest.approx(grunfeld["invest"].mean(), rel=1e-10)
-    by = r.margins(over="firm")  # within a firm the residuals sum to zero: its mean of y
+    # over(): each firm's own x, and the effects only through _cons (Stata's predict(xb));
+    # tests/postestimation/test_margins_absorbed.py checks the standard errors
+    by = r.margins(over="firm")
+    b = r.params
     for firm, grp in grunfeld.groupby("firm"):
-        assert by.loc[f"_cons | firm={firm}", "estimate"] == pytest.approx(grp["invest"].mean())
+        want = b["Intercept"] + b["value"] * grp["value"].mean()
+        want += b["I(value ** 2)"] * (grp["value"] ** 2).mean()
+        assert by.loc[f"_cons | firm={firm}", "estimate"] == pytest.approx(want, rel=1e-10)
 
 
 def test_bad_requests_are_clear(student):

@@ -102,6 +102,8 @@ def test_stata_line_equals_dsl(frames, data, line, model, ssc):
             model, d = line.replace("reg mpg wt hp in 1/20", "mpg ~ wt + hp"), d.iloc[:20]
         dsl = vcereg.regress(model, d, ssc=ssc)
     common = [t for t in ours.terms if t in dsl.terms]
+    if "absorb(" in line and "fe(" not in model:  # areg's _cons against a dummy's base level
+        common.remove("Intercept")
     assert set(ours.terms) - {"Intercept"} <= set(common) | {"Intercept"}
     np.testing.assert_allclose(ours.params[common], dsl.params[common], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(ours.se[common], dsl.se[common], rtol=1e-9, atol=1e-12)

@@ -252,7 +252,7 @@ MALFORMED: list[tuple[str, PanelSpec | None, type[VceregError], str, str | tuple
     ("ivregress 2sls y x", None, StataSyntaxError, "needs the instrumented group", "y x"),
     ("ivregress 2sls y (d = )", None, StataSyntaxError, "expected instruments", "= )"),
     ("reg y (x = z)", None, NotSupportedError, "needs ivregress 2sls", "(x = z)"),
-    ("logit y x", None, NotSupportedError, "logit is not supported", "logit"),
+    ("tobit y x", None, NotSupportedError, "tobit is not supported", "tobit"),
     ("regresss y x", None, StataSyntaxError, "expected an estimation command", "regresss"),
     ("areg y x", None, StataSyntaxError, "areg absorbs one variable", "areg"),
     ("areg y x, absorb(a b)", None, StataSyntaxError, "areg absorbs one variable", "absorb(a b)"),

@@ -3,12 +3,25 @@
 
 from __future__ import annotations
 
-from . import boottest, describe, estat, estimates, hausman, hypotheses, margins, predict
+from . import (
+    boottest,
+    describe,
+    did,
+    estat,
+    estat_ic,
+    estimates,
+    hausman,
+    hypotheses,
+    margins,
+    predict,
+)
 
 __all__ = [
     "boottest",
     "describe",
+    "did",
     "estat",
+    "estat_ic",
     "estimates",
     "hausman",
     "hypotheses",

@@ -1,7 +1,7 @@
 """``summarize`` and ``tabstat``: descriptive statistics in a do-file (:func:`vcereg.describe`).
 
-``summarize [varlist] [if] [in] [aw=w] [, detail]`` gives N, mean, sd, min and max (with
-``detail`` also p25, median and p75); ``tabstat varlist [if] [in] [aw=w] [, by(g)
+``summarize [varlist] [if] [in] [aw=w|fw=w] [, detail]`` gives N, mean, sd, min and max
+(with ``detail`` also p25, median and p75); ``tabstat varlist [if] [in] [aw=w|fw=w] [, by(g)
 statistics(mean sd n ...) ]`` the statistics asked for, by group. Both return the table,
 which the run's log prints.
 """
@@ -25,12 +25,12 @@ _SUMMARIZE = ("n", "mean", "sd", "min", "max")
 _DETAIL = ("n", "mean", "sd", "min", "p25", "median", "p75", "max")
 
 
-def _subset(cmd: DoCommand, data: pd.DataFrame) -> tuple[list[str], pd.DataFrame, str | None]:
-    """(variables, rows kept by if/in, analytic weight variable) of ``cmd.args``."""
+def _subset(cmd: DoCommand, data: pd.DataFrame) -> tuple[list[str], pd.DataFrame, str | None, str]:
+    """(variables, rows kept by if/in, weight variable, weight type) of ``cmd.args``."""
     text = cmd.args
     names: list[str] = []
     keep = np.ones(len(data), dtype=bool)
-    weight = None
+    weight, wtype = None, "aweight"
     for kind, a, b in split_qualifiers(text, 0, len(text)):
         if kind == "varlist":
             names = text[a:b].split()
@@ -46,9 +46,9 @@ def _subset(cmd: DoCommand, data: pd.DataFrame) -> tuple[list[str], pd.DataFrame
             keep &= window
         else:
             w = parse_weight(text, a, b)
-            if w.kind.value != "aweight":
-                raise cmd.error(f"{cmd.word} allows aweights only (got {w.kind.value})")
-            weight = w.var
+            if w.kind.value not in ("aweight", "fweight"):
+                raise cmd.error(f"{cmd.word} allows aweights and fweights (got {w.kind.value})")
+            weight, wtype = w.var, w.kind.value
     for name in names:
         if not WORD.fullmatch(name) or name not in data.columns:
             near = closest(name, [str(c) for c in data.columns])
@@ -57,23 +57,32 @@ def _subset(cmd: DoCommand, data: pd.DataFrame) -> tuple[list[str], pd.DataFrame
             )
     if not names or names == ["_all"]:
         names = [str(c) for c in data.columns if pd.api.types.is_numeric_dtype(data[c])]
-    return names, data.loc[keep], weight
+    return names, data.loc[keep], weight, wtype
 
 
 def _summarize(cmd: DoCommand, state: DoState) -> ETable:
-    names, data, weight = _subset(cmd, state.data)
+    names, data, weight, kind = _subset(cmd, state.data)
     stats = _DETAIL if cmd.option("detail", abbrev=1) is not None else _SUMMARIZE
-    return describe(data, names, stats=stats, weights=weight, digits=3)
+    return describe(data, names, stats=stats, weights=weight, weight_type=kind, digits=3)
 
 
 def _tabstat(cmd: DoCommand, state: DoState) -> ETable:
-    names, data, weight = _subset(cmd, state.data)
+    names, data, weight, kind = _subset(cmd, state.data)
     chosen = cmd.option("statistics", abbrev=1)
     stats = chosen.split() if chosen else ["mean"]  # tabstat's default is the mean
     by = cmd.option("by")
     if by is not None and (by not in data.columns):
         raise cmd.error(f"by({by}): variable not found")
-    return describe(data, names, by=by or None, stats=stats, weights=weight, digits=3, diff=False)
+    return describe(
+        data,
+        names,
+        by=by or None,
+        stats=stats,
+        weights=weight,
+        weight_type=kind,
+        digits=3,
+        diff=False,
+    )
 
 
 register_command("summarize", _summarize, abbrev=2)

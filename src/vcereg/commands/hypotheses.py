@@ -5,7 +5,7 @@ imported (vcereg does so):
 
 - ``test x1 = x2``, ``test x1 x2`` (each zero), ``test (x1 = 0) (x2 = 0)``: Stata's Wald
   test, see :meth:`vcereg.Results.test`;
-- ``lincom x1 + 2*x2 [, level(#)]``: see :meth:`vcereg.Results.lincom`.
+- ``lincom x1 + 2*x2 [, level(#) or|irr|eform]``: see :meth:`vcereg.Results.lincom`.
 
 As in Python, several restrictions may also be separated by commas
 (``test x1 = 0, x2 = 0``); Stata reads the comma as the start of options, but ``test`` has
@@ -46,12 +46,20 @@ def _test(cmd: DoCommand, state: DoState) -> WaldResult:
     return res.test(text)
 
 
+_EFORM = ("or", "irr", "eform", "hr", "rrr")
+
+
 def _lincom(cmd: DoCommand, state: DoState) -> str:
     res = state.current(cmd)
     level = cmd.option("level", abbrev=1)
     rest = _LEVEL.sub("", cmd.options).strip()
-    if rest:
-        raise cmd.error(f"lincom: option {rest!r} is not supported; lincom takes level(#)")
+    words = rest.lower().split()
+    eform = bool(words) and all(w in _EFORM for w in words)  # lincom ..., or / irr / eform
+    if rest and not eform:
+        raise cmd.error(
+            f"lincom: option {rest!r} is not supported; lincom takes level(#) and or, irr, "
+            "eform, hr, rrr"
+        )
     lev = None
     if level is not None:
         try:
@@ -60,7 +68,7 @@ def _lincom(cmd: DoCommand, state: DoState) -> str:
             raise cmd.error(f"lincom: level() must be a number (got {level!r})") from None
     if not cmd.args.strip():
         raise cmd.error("lincom: expected a linear combination, e.g. lincom x1 + x2")
-    return res.lincom(cmd.args, level=lev).to_string()
+    return res.lincom(cmd.args, level=lev, eform=eform).to_string()
 
 
 register_command("test", _test, abbrev=2)

@@ -19,7 +19,7 @@ from ..postestimation.margins import model_variables
 
 __all__ = ["MarginsOutput", "numlist"]
 
-_MARGINS_OPTIONS = ("dydx", "at", "atmeans", "over", "level")
+_MARGINS_OPTIONS = ("dydx", "at", "atmeans", "over", "level", "eyex", "dyex", "eydx")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 
@@ -94,7 +94,8 @@ class MarginsOutput:
             f"Number of obs = {a.get('nobs')}",
             f"Model VCE: {a.get('vce_label', '')}; delta-method standard errors, "
             + ("normal inference" if df is None else f"t({df:g})"),
-            f"Expression: linear prediction of {a.get('depvar', '')}",
+            "Expression: "
+            + str(a.get("expression", f"linear prediction of {a.get('depvar', '')}")),
             "",
         ]
         with pd.option_context("display.width", 200, "display.max_columns", 20):
@@ -122,12 +123,19 @@ def _margins(cmd: DoCommand, state: DoState) -> MarginsOutput:
         dydx = list(model_variables(res)) if words in (["*"], ["_all"]) else words
     at_text = cmd.option("at")
     level = cmd.option("level")
+    # elasticities (after maximum-likelihood fits): eyex(x) dyex(x) eydx(x)
+    elastic = {
+        k: [re.sub(r"^c\.", "", w) for w in text.split()]
+        for k in ("eyex", "dyex", "eydx")
+        if (text := cmd.option(k)) is not None
+    }
     table = res.margins(
         dydx,
         at=_at(at_text, cmd) if at_text else None,
         over=cmd.option("over") or None,
         atmeans=cmd.option("atmeans") is not None,
         level=float(level) if level else None,
+        **elastic,  # type: ignore[arg-type]
     )
     return MarginsOutput(table)
 

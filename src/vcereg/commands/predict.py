@@ -1,8 +1,10 @@
 """Stata's ``predict`` line in a do-file, and the data the CLI's ``--predict`` writes.
 
-``predict NAME[, xb|residuals|stdp|xbd|d]`` adds the column ``NAME`` to the run's copy of
-the data, over every row where it can be computed, as Stata does (``predict NAME if
-e(sample)`` keeps the estimation sample only). Importing the module registers it.
+``predict NAME[, xb|residuals|stdp|stdf|pr(a,b)|e(a,b)|ystar(a,b)|xbd|d]`` adds the column
+``NAME`` to the run's copy of the data, over every row where it can be computed, as Stata
+does (``predict NAME if e(sample)`` keeps the estimation sample only). Any other option is
+an error that lists the valid ones (Stata's other statistics, such as ``cooksd`` or
+``rstudent``, are not computed). Importing the module registers it.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ import pandas as pd
 
 from ..dofile import DoCommand, DoRun, DoState, register_command
 from ..errors import DataError
-from ..postestimation.predict import PREDICTIONS
+from ..postestimation.ml_predict import ML_PREDICTIONS
+from ..postestimation.predict import SPELLINGS
 from ..results import Results
 
 __all__ = ["predictions_frame", "write_predictions"]
 
-# Stata's minimal abbreviations of predict's options
-_PREDICT_ABBREV = {"xb": 2, "residuals": 1, "stdp": 4, "xbd": 3, "d": 1}
+# Stata's minimal abbreviations of predict's options; the last three take (a,b)
+_PREDICT_ABBREV = {
+    "xb": 2, "residuals": 1, "stdp": 4, "stdf": 4, "xbd": 3, "d": 1, "pr": 2, "e": 1, "ystar": 5
+}  # fmt: skip
+_WITH_BOUNDS = ("pr", "e", "ystar")
+_OPTION = re.compile(r"([A-Za-z_]\w*)\s*(?:\(([^()]*)\))?")
 _TYPES = {"byte", "int", "long", "float", "double"}
 _PREDICTED = "vcereg_predicted"  # attrs key: columns the do-file's predict lines added
 
@@ -37,16 +44,48 @@ def _predict(cmd: DoCommand, state: DoState) -> None:
         raise cmd.error(f"predict: only 'if e(sample)' is supported (got 'if {cond.strip()}')")
     if name in state.data.columns:
         raise cmd.error(f"variable {name} already defined", hint="drop it or pick another name")
-    chosen = [k for k in PREDICTIONS if cmd.option(k, abbrev=_PREDICT_ABBREV[k]) is not None]
+    if res.ml is not None:  # logit, poisson, glm...: pr, n, mu and glm's residuals
+        chosen = [k for k in ML_PREDICTIONS if cmd.option(k, abbrev=min(2, len(k))) is not None]
+    else:
+        chosen = _statistics(cmd)
     if len(chosen) > 1:
         raise cmd.error(f"predict: only one of {', '.join(chosen)} may be given")
-    what = chosen[0] if chosen else "xb"
+    what: str | None = chosen[0] if chosen else (None if res.ml is not None else "xb")
     # Stata fills every row it can; a level outside the estimation sample cannot be
     values = (
         res.predict(what=what) if cond else res.predict(state.data, what=what, unseen="missing")
     )
     state.data[name] = values.reindex(state.data.index)
     state.data.attrs[_PREDICTED] = [*state.data.attrs.get(_PREDICTED, []), name]
+
+
+def _statistics(cmd: DoCommand) -> list[str]:
+    """The statistics the options ask for, as ``Results.predict`` spells them; any other
+    option, or pr/e/ystar without their two bounds, is an error naming the valid ones."""
+    valid = ", ".join(SPELLINGS)
+    out = []
+    for m in _OPTION.finditer(cmd.options):
+        word, inner = m.group(1).lower(), m.group(2)
+        full = next(
+            (
+                k
+                for k, n in _PREDICT_ABBREV.items()
+                if n <= len(word) <= len(k) and k.startswith(word)
+            ),
+            None,
+        )
+        if full is None:
+            raise cmd.error(f"predict: option {m.group(1)} not allowed; valid: {valid}")
+        if (full in _WITH_BOUNDS) != (inner is not None) or (
+            inner is not None and inner.count(",") != 1
+        ):
+            form = f"{full}(a,b)" if full in _WITH_BOUNDS else full
+            raise cmd.error(
+                f"predict: write {form}",
+                hint="a and b are numbers, variable names or . (minus or plus infinity)",
+            )
+        out.append(f"{full}({inner})" if inner is not None else full)
+    return out
 
 
 def predictions_frame(results: Sequence[Results], run: DoRun | None) -> pd.DataFrame:

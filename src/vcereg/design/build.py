@@ -35,6 +35,7 @@ from ..errors import (
 )
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.factors import has_pending_bases, resolve_bases
+from ..vce import resolve
 from .checks import (
     check_safe,
     check_size,
@@ -63,7 +64,7 @@ from .sample import (
     row_filter,
     weights_of,
 )
-from .tsops import materialize
+from .tsops import materialize, time_codes
 
 __all__ = [
     "STATEFUL",
@@ -148,7 +149,10 @@ def build(
         Levels of categorical factors (keyed as in :attr:`Design.levels`), so that pieces
         of one data set all get the same indicator columns; by default the levels found.
     partition
-        ``data`` is one partition of a larger data set: an empty sample gives an empty
+        ``data`` is one partition of a larger data set: no warnings (the caller sums the
+        row accounting and the notes over all partitions and reports the totals; a
+        ``warnings.catch_warnings`` in a worker thread is not thread-safe and let one
+        partition's counts through), an empty sample gives an empty
         Design (no terms) instead of an error, and analytic weights are left as they are
         (the caller normalises them over all partitions).
     """
@@ -190,7 +194,7 @@ def build(
     )
 
     keep, excluded_in, excluded_if, if_note = row_filter(spec, data)
-    if if_note:
+    if if_note and not partition:  # partitions: the client reports the totals once
         warn(if_note, VceregWarning)
     used = list(
         dict.fromkeys([*needed, *([weight_var] if weight_var else []), *extra, *absorb_vars])
@@ -263,9 +267,10 @@ def build(
         dropped_zero_weight=dropped_zero,
         n_used=len(y),
     )
-    for msg in rows.messages():
+    for msg in () if partition else rows.messages():
         warn(msg, DroppedRowsWarning)
-    groups = {v: codes(sub[v]) for v in extra}
+    time = resolve(spec.vce)[0].time_variables(spec.vce)  # HAC's and DK's time: in time order
+    groups = {v: time_codes(v, sub[v]) if v in time else codes(sub[v]) for v in extra}
     absorb = {a: codes_multi(sub, a.split("#")) for a in spec.absorb}
     depvar = str(next(iter(parsed.lhs)))
     return Design(

@@ -14,6 +14,7 @@ from .._types import FloatArray, IntArray
 from ..dsl.expr import evaluate, parse_expression
 from ..errors import DataError, MissingVariableError, closest
 from ..spec import Dialect, ModelSpec, WeightKind
+from .tsops import time_codes
 
 __all__ = [
     "RowAccounting",
@@ -175,9 +176,10 @@ def codes_multi(sub: pd.DataFrame, names: list[str]) -> IntArray:
 
 
 def factorize_groups(
-    data: pd.DataFrame, index: pd.Index, names: Sequence[str]
+    data: pd.DataFrame, index: pd.Index, names: Sequence[str], time: Sequence[str] = ()
 ) -> dict[str, IntArray]:
-    """Codes of ``names`` on the rows ``index`` of ``data`` (for a new vce on a kept fit)."""
+    """Codes of ``names`` on the rows ``index`` of ``data`` (for a new vce on a kept fit);
+    those in ``time`` in time order (:func:`~vcereg.design.tsops.time_codes`)."""
     cols = [str(c) for c in data.columns]
     out = {}
     for name in names:
@@ -194,5 +196,5 @@ def factorize_groups(
                 f"{name!r} is missing in {n_miss} row(s) of the estimation sample; "
                 "refit with the new vce so those rows are dropped"
             )
-        out[name] = codes(col)
+        out[name] = time_codes(name, col) if name in time else codes(col)
     return out

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from ..errors import DataError, MissingVariableError, closest
 from ..spec import PanelSpec, TsVar
 
-__all__ = ["materialize"]
+__all__ = ["materialize", "time_codes", "time_values"]
 
 _Floats = NDArray[np.float64]
 
@@ -66,11 +66,7 @@ def materialize(tsvars: Sequence[TsVar], panel: PanelSpec, data: pd.DataFrame) -
     keys = [c for c in (panel.id, panel.time) if c is not None]
     for col in [*keys, *(tv.var for tv in tsvars)]:
         _require(col, data)
-    _check_time(panel.time, data[panel.time])
-    time = pd.to_numeric(data[panel.time], errors="coerce")
-    finite = time.dropna()
-    if not np.all(np.equal(np.mod(finite.to_numpy(dtype=float), 1.0), 0.0)):
-        raise DataError(f"time variable {panel.time!r} must hold whole numbers (got fractions)")
+    time = time_values(panel.time, data[panel.time])
     ids = data[panel.id] if panel.id is not None else None
     index = _index(ids, time)
     known = index[~_missing_key(ids, time)]
@@ -92,8 +88,35 @@ def materialize(tsvars: Sequence[TsVar], panel: PanelSpec, data: pd.DataFrame) -
     return out
 
 
+def time_values(name: str, col: pd.Series) -> pd.Series:
+    """The time variable as numbers, under the one rule every use of time shares (``L.x``,
+    ``vce(hac t)``, ``vce(dk t)``, ``newey``, ``xtscc``): Stata's ``tsset`` time is a
+    whole-number count of periods (days, months, quarters...). Text, categories, dates and
+    fractions are refused, so periods are never put in the order of their text
+    ("10" before "2") or of a categorical's categories.
+
+    >>> time_values("t", pd.Series([3, 1, 2])).tolist()
+    [3.0, 1.0, 2.0]
+    """
+    _check_time(name, col)
+    time = pd.to_numeric(col, errors="coerce").astype(float)
+    finite = time.dropna().to_numpy(dtype=float)
+    if not np.all(np.equal(np.mod(finite, 1.0), 0.0)):
+        raise DataError(f"time variable {name!r} must hold whole numbers (got fractions)")
+    return time
+
+
+def time_codes(name: str, col: pd.Series) -> NDArray[np.int64]:
+    """Dense codes 0..T-1 of the periods present, in time order (see :func:`time_values`).
+
+    >>> time_codes("t", pd.Series([2001, 1999, 2001, 2000])).tolist()
+    [2, 0, 2, 1]
+    """
+    codes, _ = pd.factorize(time_values(name, col), sort=True)
+    return codes.astype(np.int64)
+
+
 def _check_time(name: str, col: pd.Series) -> None:
-    """Stata's ``tsset`` time is an integer count of periods (days, months, quarters...)."""
     dated = pd.api.types.is_datetime64_any_dtype(col) or isinstance(col.dtype, pd.PeriodDtype)
     if dated:
         raise DataError(
@@ -104,7 +127,11 @@ def _check_time(name: str, col: pd.Series) -> None:
             f"(df['{name}'] - df['{name}'].min()).dt.days (daily)",
         )
     if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-        raise DataError(f"time variable {name!r} must hold whole numbers (got {col.dtype})")
+        raise DataError(
+            f"time variable {name!r} must hold whole numbers (got {col.dtype}): text or "
+            "categories would put the periods in the order of their labels",
+            hint=f"convert it, e.g. df['{name}'] = pd.to_numeric(df['{name}'].astype(str))",
+        )
 
 
 def _require(col: str, data: pd.DataFrame) -> None:

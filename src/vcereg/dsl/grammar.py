@@ -12,6 +12,11 @@ quotes respected), so ``if(a == 1 | b == 2)`` stays whole. Sections:
 ``iv(d1 d2 ~ z1 z2)``  endogenous regressors and excluded instruments
 ``panel(id t, re)``    panel model: ``re`` (default), ``fe``, ``be``, ``be wls``
                        (Stata's ``xtset id t`` + ``xtreg, re``), see :mod:`.panel`
+``logit``, ``probit``  maximum-likelihood models (also ``cloglog``, ``logistic``,
+``poisson``, ``nbreg`` ``poisson``, ``nbreg``, ``glm(family, link)``), with or without
+``glm(gamma, log)``    options in parentheses, see :mod:`.family`
+``did(cs g, opts)``    staggered difference-in-differences, see :mod:`.did`; with it,
+                       ``panel(id t)`` only names the unit and period
 =====================  ================================================================
 
 No formulaic here: the formula part is kept as text and checked where it is built.
@@ -24,17 +29,29 @@ No formulaic here: the formula part is kept as text and checked where it is buil
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import Span, SpecError, VceSyntaxError, closest
-from ..spec import Dialect, IVSpec, ModelSpec, SampleSpec, VceSpec, WeightKind, WeightSpec
+from ..spec import (
+    Dialect,
+    DidSpec,
+    IVSpec,
+    ModelSpec,
+    PanelSpec,
+    SampleSpec,
+    VceSpec,
+    WeightKind,
+    WeightSpec,
+)
+from .did import parse_did, unparse_did
+from .family import FAMILY_SECTIONS, parse_family, unparse_family
 from .ivopts import format_iv_options, parse_iv_options
 from .names import QUOTED, split_names
 from .panel import parse_panel, unparse_panel
 
 __all__ = ["SECTIONS", "parse", "parse_vce", "split_top_level", "unparse"]
 
-SECTIONS = ("vce", "weights", "if", "fe", "iv", "panel")
+SECTIONS = ("vce", "weights", "if", "fe", "iv", "panel", "did", *FAMILY_SECTIONS)
 _SECTION_ALIASES = {"weight": "weights", "absorb": "fe"}  # accepted spellings
 _MISTAKES = {"cluster": "vce", "robust": "vce"}  # words people write instead of a section
 _OPEN = {"(": ")", "[": "]", "{": "}"}
@@ -132,8 +149,18 @@ def parse(source: str, *, vce: str | None = None) -> ModelSpec:
                 source=source,
                 span=Span(piece.start, piece.start + len(piece.text)),
             )
+        family = next((s for s in seen if s in FAMILY_SECTIONS), None)
+        if name in FAMILY_SECTIONS and family is not None:
+            raise SpecError(
+                f"a model has one family: {family} and {name} are both given",
+                source=source,
+                span=Span(piece.start, piece.start + len(piece.text)),
+            )
         seen[name] = piece
-        fields.update(_SECTION_PARSERS[name](source, body, body_start))
+        if name in FAMILY_SECTIONS:
+            fields.update(parse_family(source, name, body, body_start))
+        else:
+            fields.update(_SECTION_PARSERS[name](source, body, body_start))
     if vce is not None:
         if "vce" in seen:
             p = seen["vce"]
@@ -143,7 +170,9 @@ def parse(source: str, *, vce: str | None = None) -> ModelSpec:
                 span=Span(p.start, p.start + len(p.text)),
             )
         fields["vce"] = parse_vce(vce)
-    if "panel" in seen and "fe" in seen:
+    if "did" in seen:
+        _merge_did(source, fields, seen)
+    elif "panel" in seen and "fe" in seen:
         p = seen["fe"]
         raise SpecError(
             "fe(...) cannot be combined with panel(...): write panel(id, fe) for the within "
@@ -156,6 +185,31 @@ def parse(source: str, *, vce: str | None = None) -> ModelSpec:
     return ModelSpec(**fields)  # type: ignore[arg-type]
 
 
+def _merge_did(source: str, fields: dict[str, object], seen: dict[str, _Piece]) -> None:
+    """With did(...), panel(id time) only names the unit and period; fe() and iv() do not
+    apply."""
+    for other in ("fe", "iv"):
+        if other in seen:
+            p = seen[other]
+            raise SpecError(
+                f"{other}(...) cannot be combined with did(...): the DiD estimators choose "
+                "their own fixed effects",
+                source=source,
+                span=Span(p.start, p.start + len(p.text)),
+            )
+    did = fields["did"]
+    rc = bool(fields.pop("_did_rc", False))
+    panel = fields.pop("panel", None)
+    fields.pop("absorb", None)
+    fields["estimator"] = "did"
+    if isinstance(panel, PanelSpec) and isinstance(did, DidSpec):
+        fields["did"] = replace(
+            did,
+            id=None if rc else (did.id or panel.id),
+            time=did.time or panel.time or (panel.id if rc else None),
+        )
+
+
 def _section(source: str, piece: _Piece) -> tuple[str, str, int]:
     span = Span(piece.start, piece.start + max(1, len(piece.text)))
     if not piece.text:
@@ -165,6 +219,8 @@ def _section(source: str, piece: _Piece) -> tuple[str, str, int]:
             span=Span(max(0, piece.start - 1), piece.start),
         )
     m = _NAME.match(piece.text)
+    if m is not None and m.end() == len(piece.text) and m.group(0).lower() in FAMILY_SECTIONS:
+        return m.group(0).lower(), "", piece.start + m.end()  # a bare family: "| logit"
     if m is None or len(piece.text) == m.end() or piece.text[m.end()] != "(":
         word = m.group(0) if m else piece.text.split()[0]
         near = closest(word, SECTIONS) or _MISTAKES.get(word.lower())
@@ -371,6 +427,7 @@ _SECTION_PARSERS = {
     "fe": _fe_section,
     "iv": _iv_section,
     "panel": parse_panel,
+    "did": parse_did,
 }
 
 
@@ -381,7 +438,9 @@ def unparse(spec: ModelSpec) -> str:
     'y ~ x | if(x > 0) | vce(robust)'
     """
     parts = [spec.formula]
-    if spec.estimator.startswith("xtreg_") and spec.panel is not None:
+    if spec.did is not None:
+        parts.append(unparse_did(spec.did))
+    elif spec.estimator.startswith("xtreg_") and spec.panel is not None:
         parts.append(unparse_panel(spec.panel, spec.estimator))
     elif spec.absorb:
         parts.append(f"fe({' '.join(spec.absorb)})")
@@ -395,6 +454,8 @@ def unparse(spec: ModelSpec) -> str:
         parts.append(f"weights({spec.weights.var}{kind})")
     if spec.sample is not None:
         parts.append(f"if({spec.sample.expr})")
+    if spec.family is not None:
+        parts.append(unparse_family(spec.family))
     if spec.vce.name != "ols" or spec.vce.args or spec.vce.options:
         parts.append(str(spec.vce))
     return " | ".join(parts)

@@ -3,7 +3,9 @@
 ``iv(d ~ z1 z2, method=liml)``, ``iv(d ~ z1 z2, method=fuller, fuller=4)``,
 ``iv(d ~ z1 z2, method=kclass, kappa=0.9)``,
 ``iv(d ~ z1 z2, method=gmm, wmatrix=cluster firm, center, igmm)``,
-``iv(d ~ z1 z2, method=gmm, wmatrix=hac year lags=2 kernel=bartlett)``.
+``iv(d ~ z1 z2, method=gmm, wmatrix=hac year lags=2 kernel=bartlett)`` (or with
+``, lags=2, kernel=bartlett`` as options of their own),
+``iv(d ~ z1 z2, method=gmm, wmatrix=robust, convention=ivreg2)`` (ivreg2's ``gmm2s``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from ..spec import IVSpec, VceSpec
 __all__ = ["IV_METHODS", "format_iv_options", "parse_iv_options"]
 
 IV_METHODS = ("2sls", "liml", "fuller", "kclass", "gmm")
-_KEYS = ("method", "fuller", "kappa", "kclass", "wmatrix", "center", "igmm")
+_KEYS = (
+    "method", "fuller", "kappa", "kclass", "wmatrix", "center", "igmm", "convention", "lags",
+    "kernel",
+)  # fmt: skip
+_CONVENTIONS = ("ivregress", "ivreg2")
 
 
 def _number(source: str, key: str, value: str, span: Span) -> float:
@@ -32,6 +38,7 @@ def parse_iv_options(iv: IVSpec, text: str, source: str, start: int) -> IVSpec:
     """Apply the comma-separated options ``text`` (starting at ``start`` in ``source``)."""
     out = iv
     pos = start
+    hac_opts: list[tuple[str, str]] = []  # lags=, kernel= given as options of their own
     for part in text.split(","):
         span = Span(pos, pos + max(1, len(part)))
         pos += len(part) + 1
@@ -65,6 +72,16 @@ def parse_iv_options(iv: IVSpec, text: str, source: str, start: int) -> IVSpec:
                     hint=f"did you mean {near!r}?" if near else None,
                 )
             out = replace(out, method=m)  # type: ignore[arg-type]
+        elif key in ("lags", "kernel"):
+            hac_opts.append((key, value))
+        elif key == "convention":
+            if value.lower() not in _CONVENTIONS:
+                raise SpecError(
+                    f"iv(..., convention=...) is ivregress or ivreg2 (got {value!r})",
+                    source=source,
+                    span=span,
+                )
+            out = replace(out, convention=value.lower())  # type: ignore[arg-type]
         elif key == "fuller":
             out = replace(out, fuller=_number(source, key, value, span))
         elif key in ("kappa", "kclass"):
@@ -82,6 +99,16 @@ def parse_iv_options(iv: IVSpec, text: str, source: str, start: int) -> IVSpec:
                 )
             wm = VceSpec(name=words[0].lower(), args=args, options=opts)  # type: ignore[arg-type]
             out = replace(out, wmatrix=wm)
+    if hac_opts:
+        hac = out.wmatrix
+        if hac is None or hac.name != "hac":
+            raise SpecError(
+                "iv(..., lags=, kernel=) go with the HAC weight matrix",
+                source=source,
+                hint="e.g. iv(d ~ z, method=gmm, wmatrix=hac year, lags=2)",
+            )
+        merged = dict(hac.options) | dict(hac_opts)
+        out = replace(out, wmatrix=replace(hac, options=tuple(sorted(merged.items()))))
     if out.fuller is not None and out.method == "2sls":
         out = replace(out, method="fuller")
     if out.kappa is not None and out.method == "2sls":
@@ -113,4 +140,6 @@ def format_iv_options(iv: IVSpec) -> str:
         opts = [f"{k}={v}" for k, v in wm.options]
         parts.append(f"wmatrix={' '.join((wm.name, *wm.args, *opts))}")
     parts += [k for k in ("center", "igmm") if getattr(iv, k)]
+    if iv.convention != "ivregress":
+        parts.append(f"convention={iv.convention}")
     return "".join(", " + p for p in parts)

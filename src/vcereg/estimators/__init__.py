@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fe import AbsorbedFit, fit_absorbed
+from .fe import AbsorbedFit, absorbed_projector, fit_absorbed
 from .glm import GLMArrayFit, fit_glm_arrays
 from .iv import FirstStage, fit_iv
 from .ivbase import IVInfo
@@ -15,6 +15,7 @@ __all__ = [
     "Fit",
     "GLMArrayFit",
     "IVInfo",
+    "absorbed_projector",
     "fit_absorbed",
     "fit_glm_arrays",
     "fit_instrumental",

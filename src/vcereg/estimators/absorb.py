@@ -42,6 +42,8 @@ _RESIDUAL_FLOOR = 1e-14
 #: A column whose sweep residual is below this fraction of its (weighted) norm when CG
 #: starts is taken as converged: the noise level of sweeps with widely spread weights.
 _START_FLOOR = 1e-11
+#: Rounding level of one sweep, per sqrt(row) and unit of the column's scale (64 ulp).
+_SWEEP_ROUNDING = 64 * float(np.finfo(np.float64).eps)
 #: The direct solve factorises a dense matrix of the small effects' levels: worth it up to
 #: a couple of thousand levels (2,000^3 / 3 flops is a fraction of a second), CG beyond.
 _DIRECT_MAX_LEVELS = 2_000
@@ -175,6 +177,12 @@ def _cg(
     plateau) or the residual reaches rounding level. Returns (iterations, converged, change).
     """
     r = proj.sweep(y, np.empty_like(y))
+    # A column already projected up to rounding (by the direct solve) leaves a residual
+    # of pure rounding noise, on which CG's step lengths are meaningless: they threw such
+    # columns far off (found with tol=1e-12 on 1e5 rows of DiD dummies). Stop before the
+    # first step when one sweep would change the column by no more than rounding.
+    if float(np.max(np.abs(r), initial=0.0)) <= _SWEEP_ROUNDING * np.sqrt(y.size) * scale:
+        return 0, True, 0.0
     rr = proj.dot(r, r)
     size = proj.dot(y, y)
     if rr <= size * _START_FLOOR**2:

@@ -36,7 +36,16 @@ from .._types import FloatArray
 from ..errors import SpecError, closest
 from .glm_links import LINKS, Link, make_link
 
-__all__ = ["FAMILIES", "Family", "Link", "make_family", "make_link", "xlogy"]
+__all__ = [
+    "FAMILIES",
+    "Family",
+    "Link",
+    "derivatives",
+    "glm_loglik",
+    "make_family",
+    "make_link",
+    "xlogy",
+]
 
 Trials = FloatArray | float
 
@@ -328,6 +337,55 @@ _ALIASES = {
     "negative_binomial": "nbinomial",
     "negativebinomial": "nbinomial",
 }
+
+
+def derivatives(
+    family: Family,
+    link: Link,
+    y: FloatArray,
+    eta: FloatArray,
+    w: FloatArray,
+    m: FloatArray | float = 1.0,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``(mu, d l / d eta, d^2 l / d eta^2, expected weight)`` per row at scale 1.
+
+    ``mu`` is the mean of ``y / m``; prior weights ``w`` and trials ``m`` are included.
+    """
+    mu = family.valid_mu(link.inverse(eta))
+    yp = y / m
+    closed = link.bernoulli(yp, eta) if isinstance(family, Binomial) else None
+    dmu = link.dmu(eta)
+    var = np.maximum(family.variance(mu), 1e-300)
+    expected = w * m * dmu * dmu / var
+    if closed is not None:
+        d1, d2 = closed
+        return mu, w * m * d1, w * m * d2, expected
+    resid = yp - mu
+    d1 = w * m * resid * dmu / var
+    curv = link.d2mu(eta) / var - dmu * dmu * family.dvariance(mu) / (var * var)
+    d2 = w * m * (-dmu * dmu / var + resid * curv)
+    return mu, d1, d2, expected
+
+
+def glm_loglik(
+    family: Family,
+    link: Link,
+    y: FloatArray,
+    mu: FloatArray,
+    eta: FloatArray,
+    w: FloatArray,
+    m: FloatArray | float = 1.0,
+    phi: float = 1.0,
+) -> float:
+    """Sum of the weighted log likelihood (binary links evaluated from ``eta`` so the
+    tails do not round to ``ln 0``)."""
+    logs = link.log_p(eta) if isinstance(family, Binomial) else None
+    if logs is None:
+        return float(w @ family.loglik(y, mu, m, phi))
+    comb = special.gammaln(m + 1.0) - special.gammaln(y + 1.0) - special.gammaln(m - y + 1.0)
+    with np.errstate(invalid="ignore"):
+        per = comb + np.where(y > 0, y * logs[0], 0.0) + np.where(m - y > 0, (m - y) * logs[1], 0.0)
+    return float(w @ per)
 
 
 def make_family(name: str | Family, *, alpha: float | None = None) -> Family:

@@ -5,12 +5,13 @@ with ``W = S^{-1}``, S the covariance of the moments from the step-one residuals
 
     b = (X'Z W Z'X)^{-1} X'Z W Z'y
 
-``wmatrix`` chooses S: ``unadjusted`` (``s^2 Z'Z``, s^2 = u'u/N), ``robust``
+``wmatrix`` chooses S: ``unadjusted`` (``s^2 Z'Z``, s^2 centred), ``robust``
 (``sum g_i g_i'``), ``cluster g`` (``sum_g G_g G_g'``, cluster sums of the moments) or
 ``hac t [panel]`` with options ``lags``/``kernel`` (``Gamma_0 + sum_j w_j (Gamma_j +
 Gamma_j')`` over time lags within panels, the kernels and lag rule of ``vce(hac)``);
-``center`` subtracts the mean moment first; ``igmm`` repeats step two until the
-coefficients stop changing (relative change below 1e-12, at most 1,000 steps).
+``center`` subtracts the mean moment first (see :func:`moment_covariance`); ``igmm``
+repeats step two until the coefficients stop changing (relative change below 1e-12, at
+most 1,000 steps).
 
 The covariance is the sandwich with S re-estimated at the final residuals by the requested
 variance estimator (Stata; linearmodels ``IVGMMCovariance``): the registry's estimators
@@ -33,7 +34,7 @@ from ..design import Design
 from ..errors import DataError, EstimationError, VceOptionError
 from ..linalg import least_squares
 from ..spec import IVSpec, VceSpec, WeightKind
-from ..vce.hac import KERNELS, default_lags, kernel_weights
+from ..vce.hac import KERNELS, check_lags, default_lags, kernel_weights
 from ..vce.kernels import cluster_meat, n_groups
 from .ivbase import IVInfo, iv_arrays, partial_out
 from .ols import Fit, make_fit
@@ -94,7 +95,12 @@ def hac_lags(spec: VceSpec, groups: Mapping[str, IntArray]) -> tuple[IntArray, F
     kernel = (spec.option("kernel") or "bartlett").lower()
     if kernel not in KERNELS:
         raise VceOptionError(f"wmatrix(hac): unknown kernel {kernel!r}; expected {KERNELS}")
+    if lags_text and not lags_text.strip().isdigit():
+        raise VceOptionError(
+            f"wmatrix(hac): lags must be a non-negative integer (got {lags_text!r})"
+        )
     lags = default_lags(n_t) if not lags_text else int(lags_text)
+    check_lags(lags, n_t, "wmatrix(hac)")
     return keys, kernel_weights(kernel, lags, n_t - 1)
 
 
@@ -113,37 +119,53 @@ def _lagged(g: FloatArray, keys: IntArray, weights: FloatArray) -> FloatArray:
     return out
 
 
+def moments(
+    z: FloatArray, u: FloatArray, center: bool, weights: FloatArray | None = None
+) -> FloatArray:
+    """Row moments ``w_i h_i`` (``h_i = z_i u_i`` on the original scale; ``z`` and ``u`` are
+    weighted, times sqrt(w)); with ``center`` each ``h_i`` less the weighted mean
+    ``m = sum w_i h_i / sum w_i``, i.e. ``w_i (h_i - m)`` (Stata's ``ivregress gmm``, checked
+    against its output; ``w_i h_i - m`` moved the coefficients in the fourth digit)."""
+    g: FloatArray = z * u[:, None]
+    if center:
+        mean = g.sum(axis=0) / (float(weights.sum()) if weights is not None else float(len(u)))
+        g = g - (weights[:, None] * mean if weights is not None else mean)
+    return g
+
+
 def moment_covariance(
     z: FloatArray,
     u: FloatArray,
     kind: str,
     codes: IntArray | None,
     center: bool,
-    fweights: FloatArray | None = None,
+    weights: FloatArray | None = None,
     hac: tuple[IntArray, FloatArray] | None = None,
+    *,
+    frequency: bool = False,
+    centre_unadjusted: bool = True,
 ) -> FloatArray:
     """``S = sum`` of the moment outer products (no 1/N, no small-sample factor).
 
-    ``z`` and ``u`` are weighted (times sqrt(w)); a frequency-weighted row stands for w
-    identical rows, whose outer products add up to ``w g g'`` rather than ``(w g)(w g)'``.
+    ``weights`` are the row weights w_i (None: unweighted) and ``frequency`` says they
+    count rows: a frequency-weighted row stands for w identical rows, whose outer products
+    add up to ``w h h'`` rather than ``(w h)(w h)'``. See :func:`moments` for ``center``.
+    The unadjusted type is ``s^2 Z'Z``; Stata's ``ivregress`` always centres its residuals
+    (``s^2 = sum w_i (u_i - u_bar)^2 / N``, u_bar the weighted mean), ivreg2 only with
+    ``center`` (``centre_unadjusted=False``).
     """
-    n = float(fweights.sum()) if fweights is not None else float(len(u))
+    total = float(weights.sum()) if weights is not None else float(len(u))
     if kind == "ols":
-        uc = u - u.mean() if center else u
-        s2 = float(uc @ uc) / n
-        out: FloatArray = s2 * (z.T @ z)
+        root = np.sqrt(weights) if weights is not None else np.ones(len(u))
+        uc = u - root * (float(root @ u) / total) if center or centre_unadjusted else u
+        out: FloatArray = float(uc @ uc) / total * (z.T @ z)
         return out
-    g = z * u[:, None]
-    if fweights is not None and kind != "cluster":
-        sw = np.sqrt(fweights)[:, None]
-        mean = g.sum(axis=0) / n if center else 0.0
-        g = g / sw - sw * mean
-    elif center:
-        g = g - g.mean(axis=0)
+    g = moments(z, u, center, weights)
+    if frequency and weights is not None and kind != "cluster":
+        g = g / np.sqrt(weights)[:, None]
     if kind == "cluster":
         assert codes is not None
-        ones = np.ones(len(u))
-        meat, _ = cluster_meat(g, ones, codes)
+        meat, _ = cluster_meat(g, np.ones(len(u)), codes)
         return meat
     if kind == "hac":
         assert hac is not None
@@ -169,6 +191,35 @@ def _solve(q: FloatArray, r: FloatArray, s: FloatArray) -> FloatArray:
     return out
 
 
+def _vce_scores(
+    iv: IVSpec,
+    z: FloatArray,
+    resid: FloatArray,
+    resid_w: FloatArray,
+    weights: FloatArray | None,
+    frequency: bool,
+    wq: FloatArray,
+) -> FloatArray | None:
+    """Scores ``q'W g_i`` for the robust, cluster and HAC variances when they are not
+    ``x~_i u_i`` at the final residuals (None then).
+
+    - ivreg2 (``gmm2s``): the moments at the residuals ``resid_w`` that gave the weight
+      matrix, centred as in it, so that the sandwich is ``(X'Z W Z'X)^{-1}`` itself.
+    - ``ivregress`` with ``center`` and analytic or probability weights: Stata centres the
+      moments there by their *unweighted* mean ``m = mean_i z_i u_i`` (found by matching
+      its output; without weights the centring cancels in the sandwich, X'ZWZ'u = 0).
+    """
+    if iv.convention == "ivreg2":
+        g = moments(z, resid_w, iv.center, weights)
+    elif iv.center and weights is not None and not frequency:
+        m = (z * (resid / weights)[:, None]).mean(axis=0)  # z~ u~ / w: z u on the raw scale
+        g = z * resid[:, None] - weights[:, None] * m[None, :]
+    else:
+        return None
+    out: FloatArray = g @ wq
+    return out
+
+
 def fit_gmm(
     design: Design,
     iv: IVSpec,
@@ -187,7 +238,8 @@ def fit_gmm(
         codes = groups[var]
     hac = hac_lags(iv.wmatrix, groups) if kind == "hac" and iv.wmatrix is not None else None
     a = iv_arrays(design)
-    fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
+    weights = design.weights
+    frequency = design.weight_kind is WeightKind.FWEIGHT
     mzx = partial_out(a.x, a.z)
     endog = set(a.endog.tolist())
     mzx[:, [i for i in range(a.x.shape[1]) if i not in endog]] = 0.0
@@ -198,9 +250,13 @@ def fit_gmm(
     beta = _solve(q, r, s)
     steps = _IGMM_MAXITER if iv.igmm else 1
     iterations = 0
+    centre = iv.convention == "ivregress"
     for _ in range(steps):
-        u = a.y - x @ beta
-        s = moment_covariance(a.z, u, kind, codes, iv.center, fw, hac)
+        u = a.y - x @ beta  # the residuals behind the weight matrix
+        s = moment_covariance(
+            a.z, u, kind, codes, iv.center, weights, hac,
+            frequency=frequency, centre_unadjusted=centre,
+        )  # fmt: skip
         new = _solve(q, r, s)
         iterations += 1
         change = float(np.max(np.abs(new - beta)) / max(1.0, float(np.max(np.abs(new)))))
@@ -213,14 +269,21 @@ def fit_gmm(
     x_tilde = a.z @ wq  # N x K: the regressors the variance estimators see
     bread = np.linalg.inv(q.T @ wq)
     bread = (bread + bread.T) / 2
-    iid_bread = bread @ (x_tilde.T @ x_tilde) @ bread
+    # The conventional variance after GMM is the efficient-GMM one, (X'Z W Z'X)^{-1}
+    # with the weight matrix of the estimate (Stata: ivregress's e(V) after vce(unadjusted),
+    # = ivreg2 gmm2s, tested equal in ivreg2's certification script); N/(N-K) with small.
+    # The Iid estimator computes s^2 * iid_bread with s^2 = u'u/dof, hence the N/u'u.
+    rss = float(resid @ resid)
+    nobs = float(weights.sum()) if frequency and weights is not None else float(len(resid))
+    iid_bread = bread * (nobs / rss if rss > 0 else 1.0)
     g = a.z.T @ resid
     j_stat = float(g @ w @ g)
     x_all = np.zeros_like(a.x)
     x_all[:, keep] = x_tilde
     ls = replace(least_squares(x, a.y), beta=beta, resid=resid)
     fit = make_fit(design, ls, np.asfortranarray(x_all), a.y, resid)
-    fit = replace(fit, bread=bread, iid_bread=(iid_bread + iid_bread.T) / 2)
+    scores = _vce_scores(iv, a.z, resid, u, weights, frequency, wq)
+    fit = replace(fit, bread=bread, iid_bread=iid_bread, vce_scores=scores)
     info = IVInfo(
         method="gmm",
         kappa=float("nan"),

@@ -16,11 +16,11 @@ import numpy as np
 
 from .._types import FloatArray
 from ..design import Design
-from ..errors import EstimationError
+from ..errors import CollinearityWarning, EstimationError, warn
 from ..linalg import least_squares
 from .ols import Fit, make_fit, weighted
 
-__all__ = ["FirstStage", "fit_iv"]
+__all__ = ["FirstStage", "exact_fit", "fit_iv"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,22 @@ def _first_stage(
     rss_u = float(resid_full @ resid_full)
     q = z.shape[1] - len(exog_only)
     df = n - z.shape[1]
+    if exact_fit(rss_u, rss_r):
+        warn(
+            f"the instruments fit {name} exactly in the first stage (partial R-squared 1): "
+            f"{name} is a linear function of the instruments (an instrument identical to "
+            "it, or as many instruments as observations?), so IV is OLS and the first-stage "
+            "F is infinite",
+            CollinearityWarning,
+        )
+        return FirstStage(name, 1.0, float("inf"), (q, float(df)))
     f = ((rss_r - rss_u) / q) / (rss_u / df) if rss_u > 0 and df > 0 else float("inf")
     partial = 1 - rss_u / rss_r if rss_r > 0 else float("nan")
     return FirstStage(name, partial, f, (q, float(df)))
+
+
+def exact_fit(rss: float, tss: float) -> bool:
+    """A residual sum of squares that is rounding noise: the fit is exact. Rounding leaves
+    residuals of ~1e-16 of the data, i.e. rss/tss ~ 1e-32; any real fit is far above
+    1e-20 (a partial R-squared of 1 - 1e-20)."""
+    return tss > 0 and rss <= 1e-20 * tss

@@ -21,6 +21,12 @@ First stage (Stata ``estat firststage``, ivreg2's first-stage summary):
   HC0/CRV0 covariance of vec(Π); then ivreg2's conversion
   ``rk / N (N - L - d) / L2`` (robust) or ``rk / (N - 1) (N - L - d) (G - 1) / G / L2``
   (cluster). With K2 = 1 it is the robust first-stage F.
+- under-identification (H0: rank(Π) = K2 - 1, χ²(L2 - K2 + 1)), as ivreg2 reports it:
+  Anderson's canonical-correlation LM ``N · ρ²_min`` (ρ the canonical correlations of X2⊥
+  and Z2⊥) with a conventional variance; with a robust or one-way cluster variance the
+  Kleibergen–Paap rk LM statistic, the rk statistic above with the covariance of vec(Π)
+  evaluated under the null (``v = X2⊥`` instead of the first-stage residuals; ranktest's
+  default LM version).
 - after 2SLS and LIML, Stock & Yogo's (2005) critical values for 10/15/20/25% maximal size
   (:mod:`vcereg.estimators.stock_yogo`), as rows of the table.
 
@@ -36,11 +42,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import scipy.linalg as sla
+from scipy import stats
 
 from .._types import FloatArray, IntArray
 from ..errors import EstimationError, WeakInstrumentsWarning, warn
 from ..vce.kernels import cluster_scores, n_groups
 from . import stock_yogo
+from .iv import exact_fit
 from .ivbase import IVInfo, partial_out
 from .ivtests import (
     COLUMNS,
@@ -58,6 +66,7 @@ __all__ = [
     "first_stage_stats",
     "kleibergen_paap_rk",
     "overid_tests",
+    "underid_test",
     "weak_id",
     "weak_id_note",
 ]
@@ -89,10 +98,14 @@ def first_stage_stats(info: IVInfo, v: VceSetup) -> tuple[FirstStageStats, ...]:
     for j in a.endog:
         name = a.terms[j]
         col = np.ascontiguousarray(a.x[:, j])
-        stat, p, df_denom = wald_on(a.z, col, a.excluded.tolist(), small, d)
         xp = partial_out(col, z1)
         rss_r = float(xp @ xp)
         e = partial_out(xp, z2p)
+        if exact_fit(float(e @ e), rss_r):  # an instrument identical to the regressor
+            stat, p = float("inf"), 0.0
+            df_denom = wald_on(a.z, col, a.excluded.tolist(), small, d)[2]
+        else:
+            stat, p, df_denom = wald_on(a.z, col, a.excluded.tolist(), small, d)
         partial = 1 - float(e @ e) / rss_r if rss_r > 0 else float("nan")
         pos = kept_terms.index(name)
         out.append(
@@ -126,11 +139,21 @@ def _partialled(info: IVInfo) -> tuple[FloatArray, FloatArray]:
     return x2, z2
 
 
+def _exact(x2: FloatArray, resid: FloatArray) -> bool:
+    """Some endogenous regressor is fitted exactly by the excluded instruments (the
+    identification statistics are then infinite, not a rounding-noise number)."""
+    tss = np.einsum("ij,ij->j", x2, x2)
+    rss = np.einsum("ij,ij->j", resid, resid)
+    return any(exact_fit(float(r), float(t)) for r, t in zip(rss, tss, strict=True))
+
+
 def cragg_donald_f(info: IVInfo) -> float:
     """Cragg–Donald Wald F statistic (see the module docstring)."""
     a = info.arrays
     x2, z2 = _partialled(info)
     resid = partial_out(x2, z2)
+    if _exact(x2, resid):
+        return float("inf")
     fitted = x2 - resid
     lhs, rhs = x2.T @ fitted, resid.T @ resid
     cd = float(sla.eigh((lhs + lhs.T) / 2, (rhs + rhs.T) / 2, eigvals_only=True)[0])
@@ -143,8 +166,12 @@ def kleibergen_paap_rk(
     z2: FloatArray,
     codes: IntArray | None = None,
     fweights: FloatArray | None = None,
+    *,
+    lm: bool = False,
 ) -> float:
-    """The Kleibergen–Paap (2006) rk Wald statistic that rank(Π) = K2 - 1 (ranktest ``wald``).
+    """The Kleibergen–Paap (2006) rk Wald statistic that rank(Π) = K2 - 1 (ranktest ``wald``),
+    or with ``lm`` the rk LM statistic (ranktest's default: the covariance of vec(Π) from
+    ``x2`` itself, i.e. under Π = 0, instead of the first-stage residuals).
 
     As ranktest's Mata code (``ivreg210_rkstat`` in the SSC copy of ivreg2): Θ = F Π G^{-1}
     with F, G the upper Cholesky factors of Z2'Z2 and X2'X2; ``B_q⊥`` from the *right*
@@ -157,7 +184,7 @@ def kleibergen_paap_rk(
     k = x2.shape[1]
     zz = z2.T @ z2
     pi = np.linalg.solve(zz, z2.T @ x2)  # L2 x K2
-    v = x2 - z2 @ pi
+    v = x2 if lm else x2 - z2 @ pi
     f = sla.cholesky(zz, lower=False)
     g = sla.cholesky(x2.T @ x2, lower=False)
     theta = f @ np.linalg.solve(g.T, pi.T).T
@@ -201,6 +228,8 @@ def kleibergen_paap_f(info: IVInfo, v: VceSetup) -> float | None:
         if len(v.vce.args) != 1:
             return None
         codes = v.groups[v.vce.args[0]]
+    if _exact(x2, partial_out(x2, z2)):
+        return float("inf")
     rk = kleibergen_paap_rk(x2, z2, codes, v.fweights)
     n, big_l, l2 = info.nobs, a.z.shape[1], len(a.excluded)
     d = info.df_absorbed
@@ -208,6 +237,35 @@ def kleibergen_paap_f(info: IVInfo, v: VceSetup) -> float | None:
         return float(rk / n * (n - big_l - d) / l2)
     g = n_groups(codes)
     return float(rk / (n - 1) * (n - big_l - d) * (g - 1) / g / l2)
+
+
+def anderson_lm(info: IVInfo) -> float:
+    """Anderson's canonical-correlation LM statistic ``N · ρ²_min``."""
+    x2, z2 = _partialled(info)
+    fitted = x2 - partial_out(x2, z2)
+    lhs, rhs = x2.T @ fitted, x2.T @ x2
+    rho2 = float(sla.eigh((lhs + lhs.T) / 2, (rhs + rhs.T) / 2, eigvals_only=True)[0])
+    return float(info.nobs * rho2)
+
+
+def underid_test(info: IVInfo, v: VceSetup) -> tuple[str, float, float] | None:
+    """(name, statistic, df) of ivreg2's under-identification test: Kleibergen–Paap rk LM
+    with a robust or one-way cluster variance, Anderson's LM with a conventional one;
+    None for other variances (HAC, multiway clusters)."""
+    a = info.arrays
+    df = float(len(a.excluded) - len(a.endog) + 1)
+    if v.vce.name in _KP_ROBUST or v.vce.name in _KP_CLUSTER:
+        codes = None
+        if v.vce.name in _KP_CLUSTER:
+            if len(v.vce.args) != 1:
+                return None
+            codes = v.groups[v.vce.args[0]]
+        x2, z2 = _partialled(info)
+        rk = kleibergen_paap_rk(x2, z2, codes, v.fweights, lm=True)
+        return "Kleibergen-Paap rk LM", rk, df
+    if v.vce.name in ("ols", "iid", "unadjusted"):
+        return "Anderson canon. corr. LM", anderson_lm(info), df
+    return None
 
 
 def weak_id(info: IVInfo, v: VceSetup) -> tuple[str, float]:
@@ -256,7 +314,8 @@ def _stock_yogo(info: IVInfo, size: int) -> float | None:
 
 def first_stage_table(info: IVInfo, v: VceSetup) -> pd.DataFrame:
     """``estat firststage``: per endogenous variable F, partial and Shea R², then the
-    Cragg–Donald and (robust/cluster) Kleibergen–Paap F."""
+    under-identification LM test, the Cragg–Donald and (robust/cluster) Kleibergen–Paap
+    F."""
     rows: dict[str, list[float]] = {}
     for s in first_stage_stats(info, v):
         rows[f"F {s.endog}"] = [
@@ -267,6 +326,10 @@ def first_stage_table(info: IVInfo, v: VceSetup) -> pd.DataFrame:
         ]
         rows[f"partial R2 {s.endog}"] = [s.partial_r2, np.nan, np.nan, np.nan]
         rows[f"Shea partial R2 {s.endog}"] = [s.shea_r2, np.nan, np.nan, np.nan]
+    underid = underid_test(info, v)
+    if underid is not None:
+        name, stat, df = underid
+        rows[name] = [stat, df, np.nan, float(stats.chi2.sf(stat, df))]
     rows["Cragg-Donald Wald F"] = [cragg_donald_f(info), np.nan, np.nan, np.nan]
     kp = kleibergen_paap_f(info, v)
     if kp is not None:

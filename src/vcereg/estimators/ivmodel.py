@@ -14,7 +14,7 @@ import numpy as np
 
 from .._types import FloatArray, IntArray
 from ..design import Design
-from ..errors import EstimationError, VceOptionError
+from ..errors import CollinearityWarning, EstimationError, SpecError, VceOptionError, warn
 from ..linalg import least_squares
 from ..spec import ModelSpec, VceSpec
 from ..vce.kernels import group_gram, n_groups
@@ -87,6 +87,7 @@ def fit_instrumental(
     iv = spec.iv
     assert iv is not None
     _check_vce(spec)
+    _check_instruments(design)
     if iv.method == "2sls":
         fit, first = fit_iv(design)
         a = iv_arrays(design)
@@ -110,6 +111,34 @@ def fit_instrumental(
     else:
         fit, info = fit_kclass(design, iv, df_absorbed=df_absorbed)
     return fit, _first_stages(info), info
+
+
+def _check_instruments(design: Design) -> None:
+    """Refuse instrumenting the dependent variable; report instruments dropped as
+    collinear, and more instruments than observations (the first stage then fits
+    exactly and IV is OLS)."""
+    if design.depvar in design.endog_terms:
+        raise SpecError(
+            f"the dependent variable {design.depvar!r} cannot be instrumented: "
+            f"iv({design.depvar} ~ ...) lists it as an endogenous regressor",
+            hint="iv(...) names the endogenous regressors on the right-hand side, e.g. "
+            f"{design.depvar} ~ x | iv(d ~ z)",
+        )
+    assert design.z is not None
+    n, n_z = len(design.y), design.z.shape[1]
+    kept = set(iv_arrays(design).z_terms)
+    dropped = [t for t in design.z_terms if t not in kept and t not in design.terms]
+    if n_z >= n:
+        warn(
+            f"{n_z} instruments (with the exogenous regressors) for {n} observations: the "
+            "first stage fits the endogenous regressors exactly, so IV equals OLS",
+            CollinearityWarning,
+        )
+    elif dropped:
+        warn(
+            f"instrument(s) omitted because of collinearity: {', '.join(dropped)}",
+            CollinearityWarning,
+        )
 
 
 def _tsls_leave_out(

@@ -142,7 +142,8 @@ def hansen_j(info: IVInfo, v: VceSetup) -> float:
     x = a.x[:, info.keep]
     q, r = a.z.T @ x, a.z.T @ a.y
     beta = np.linalg.lstsq(x - partial_out(x, a.z), a.y, rcond=None)[0]  # 2SLS
-    s = moment_covariance(a.z, a.y - x @ beta, kind, codes, info.center, v.fweights, hac)
+    u = a.y - x @ beta
+    s = moment_covariance(a.z, u, kind, codes, info.center, v.fweights, hac, frequency=True)
     w = np.linalg.inv(s)
     beta = np.linalg.solve(q.T @ w @ q, q.T @ w @ r)
     g = a.z.T @ (a.y - x @ beta)

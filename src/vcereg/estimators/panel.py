@@ -35,7 +35,7 @@ from ..design import Design
 from ..errors import EstimationError, NotSupportedError, VceregWarning, warn
 from ..linalg import least_squares
 from ..spec import ModelSpec, WeightKind
-from .fe import AbsorbedFit
+from .fe import AbsorbedFit, varies_within
 from .ols import Fit, fit_ols
 from .panel_stats import PanelStats, group_means
 
@@ -54,10 +54,6 @@ __all__ = [
 PANEL_ESTIMATORS = ("xtreg_re", "xtreg_be", "xtreg_be_wls")
 
 _MODEL_OPTION = re.compile(r"\b(re|fe|be)\b")
-
-#: A regressor whose within deviations are this small relative to its size is constant
-#: within panels (the constant, a time-invariant variable): not in the within regression.
-_INVARIANT = 1e-10
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -118,13 +114,6 @@ def _size_stats(t: IntArray) -> tuple[int, float, int, float]:
     return int(t.min()), float(t.mean()), int(t.max()), float(t.size / np.sum(1.0 / t))
 
 
-def _varying(x: FloatArray, x_within: FloatArray) -> np.ndarray:
-    """Columns with within-panel variation (relative to their size)."""
-    size = np.sqrt(np.einsum("ij,ij->j", x, x))
-    within = np.sqrt(np.einsum("ij,ij->j", x_within, x_within))
-    return np.asarray(within > _INVARIANT * np.maximum(size, 1e-300))
-
-
 def _r2s(
     y: FloatArray, x: FloatArray, b: FloatArray, codes: IntArray
 ) -> tuple[float, float, float]:
@@ -146,7 +135,7 @@ def fit_random_effects(spec: ModelSpec, design: Design) -> PanelFit:
     y, x = design.y, design.x
     yb, xb = group_means(y, codes), group_means(x, codes)
     y_w, x_w = y - yb[codes], x - xb[codes]
-    varying = _varying(x, x_w)
+    varying = varies_within(x, x_w)  # the constant, time-invariant regressors: out
     within = least_squares(np.asfortranarray(x_w[:, varying]), y_w)
     between = least_squares(np.asfortranarray(xb), yb)
     df_w, df_b = n_obs - n - within.rank, n - between.rank
@@ -258,6 +247,16 @@ def fit_between(spec: ModelSpec, design: Design, *, wls: bool = False) -> PanelF
 
 def fit_panel(spec: ModelSpec, design: Design) -> PanelFit:
     """Dispatch on ``spec.estimator`` (one of :data:`PANEL_ESTIMATORS`)."""
+    if spec.iv is not None:  # never fitted with the instrumented regressors as exogenous
+        which = "random effects" if spec.estimator == "xtreg_re" else "the between estimator"
+        raise NotSupportedError(
+            f"instrumental variables with {which} (Stata's xtivreg, "
+            f"{'re: G2SLS or EC2SLS' if spec.estimator == 'xtreg_re' else 'be'}) are not "
+            "available: vcereg has no verified implementation of their variance components",
+            hint="for the within 2SLS (xtivreg, fe) write panel(id, fe) | iv(w ~ z) or "
+            "fe(id) | iv(w ~ z); for pooled 2SLS with panel-robust errors, "
+            "iv(w ~ z) | vce(cluster id)",
+        )
     if spec.estimator == "xtreg_re":
         return fit_random_effects(spec, design)
     return fit_between(spec, design, wls=spec.estimator == "xtreg_be_wls")
@@ -276,7 +275,8 @@ def fe_panel_stats(design: Design, absorbed: AbsorbedFit, panel_var: str) -> Pan
     fit = absorbed.fit
     slopes = [i for i, tm in enumerate(design.terms) if tm != "Intercept"]
     x = np.asfortranarray(design.x[:, slopes])
-    b = fit.params
+    fitted_terms = absorbed.design.terms  # with the reported constant, when there is one
+    b = fit.params[[fitted_terms.index(design.terms[i]) for i in slopes]]
     w = design.weights
     wsum = float(design.y.size) if w is None else float(w.sum())
     ones = np.ones(design.y.size) if w is None else w

@@ -20,13 +20,17 @@ import numpy as np
 from .._types import FloatArray
 from ..design.sample import factorize_groups
 from ..errors import DataError, EstimationError, NotSupportedError, SpecError
+from ..estimators import absorbed_projector
+from ..inference import confidence_level
 from ..vce.bootstrap import (
     DEFAULT_REPS,
     crv1_factor,
     describe,
+    loose_effects,
     parse_weights,
     run_bootstrap,
     weak_design_note,
+    with_fe,
 )
 from ..vce.kernels import n_groups
 from ..vce.wild_kernels import cluster_moments, plan_weights
@@ -189,11 +193,14 @@ def boottest(
     r_vec, r_val = restriction(result, hypothesis)
     bread = fit.lstsq.bread()
     moments = cluster_moments(fit.x_w, fit.resid_w, codes, bread, fit.lstsq.beta)
+    loose = loose_effects(design.absorb, codes)
+    if loose:  # exact: the bootstrap residuals are projected off the effects (vce.wild_fe)
+        project = absorbed_projector(design)
+        moments = with_fe(moments, fit.x_w, fit.resid_w, codes, project, loose)
     drawn = seed if seed is not None else _fresh_seed()
     plan = plan_weights(kind, g, reps, drawn)
     (draws,) = run_bootstrap(moments, r_vec[None, :], plan, null, f"boottest ({var})")
-    lev = result.level if level is None else float(level)
-    lev = lev * 100 if 0 < lev < 1 else lev
+    lev = result.level if level is None else confidence_level(level)
     factor = crv1_factor(fit.nobs, fit.k, g, result.spec.ssc)
     estimate = float(r_vec @ fit.lstsq.beta)
     stat = (estimate - r_val) / math.sqrt(factor * draws.var0) if draws.var0 > 0 else math.nan

@@ -54,7 +54,9 @@ def fixef(res: Results, *, maxiter: int = 100_000) -> dict[str, pd.Series]:
     sample = in_sample(res)
     assert sample.d is not None  # absorbed effects always give d
     codes = [design.absorb[a] for a in res.fixed_effects]
-    effects = split_effects(sample.d, codes, maxiter=maxiter)
+    # d is net of the reported constant (xb + d = xbd, as Stata); the effects include it
+    cons = float(res.params.get("Intercept", 0.0))
+    effects = split_effects(sample.d + cons, codes, maxiter=maxiter)
     data = res._data
     out: dict[str, pd.Series] = {}
     for name, c, eff in zip(res.fixed_effects, codes, effects, strict=True):

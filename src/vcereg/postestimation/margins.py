@@ -16,8 +16,16 @@ covariance and its degrees of freedom.
   ``atmeans=True`` sets every other variable to its sample mean and categorical variables
   to their sample proportions (Stata's ``atmeans``); ``over="v"``: separately per group.
 - Without ``dydx``: predictive margins, the average of ``x b``. With absorbed effects,
-  ``x b`` excludes them; the average of the estimated effects is added as a known
-  constant (Stata's ``areg`` gives its ``_cons`` a variance), so only the level moves.
+  ``x b`` includes ``_cons``, the average of the effects, which has a variance and a
+  covariance with the slopes like any coefficient (it is ``ybar - xbar'b``); the effects
+  themselves do not enter (Stata's ``margins`` after ``areg``, ``reghdfe`` and
+  ``xtreg, fe``, which predict ``xb``). Over the whole sample this is the predictive
+  margin of the regression with the effects as dummies, with the same standard error.
+- A margin whose standard error is 0 (an exact fit) has no t statistic or p-value.
+- Inference is the model's (:mod:`.contrasts`): each margin's own Bell-McCaffrey df after
+  ``vce(hc2 g, dfadjust)``, the wild bootstrap's p-value and interval after ``vce(wild g)``,
+  and z with normal intervals after instrumental variables (Stata's ``margins`` after
+  ``ivregress``, with or without ``small``).
 """
 
 from __future__ import annotations
@@ -32,8 +40,9 @@ import pandas as pd
 from .._types import FloatArray
 from ..design import build_new, factor_levels, with_tsvars
 from ..errors import DataError, EstimationError, MissingVariableError, NotSupportedError, closest
-from ..inference import critical_value, p_values
+from ..inference import confidence_level
 from ._fitted import columns_of, in_sample, parts
+from .contrasts import combinations
 
 if TYPE_CHECKING:
     from ..results import Results
@@ -98,11 +107,9 @@ def margins(
     groups = _groups(data, sample.positions, over)
     labels: list[str] = []
     grads: list[FloatArray] = []
-    offsets: list[float] = []  # predictive margins with absorbed effects: their mean
     for glabel, mask in groups:
         base = frame[names].iloc[np.flatnonzero(mask)]
         wg = w[mask]
-        d_mean = 0.0 if sample.d is None else float(_wmean(sample.d[mask][:, None], wg)[0])
         for combo in combos:
             f = base
             for var, value in combo.items():
@@ -115,15 +122,13 @@ def margins(
             if not dy:
                 labels.append((at_text or "_cons") + suffix)
                 grads.append(_wmean(rows(f), wf))
-                offsets.append(d_mean)
             for var in dy:
                 for term, g in _effects(res, var, f, wf, rows):
                     term = label.get(term, term)
                     labels.append(term + (f" @ {at_text}" if at_text else "") + suffix)
                     grads.append(g)
-                    offsets.append(0.0)
     kind = "dydx" if dy else "margins"
-    return _table(res, labels, np.vstack(grads), np.asarray(offsets), level, kind)
+    return _table(res, labels, np.vstack(grads), level, kind)
 
 
 def model_variables(res: Results) -> tuple[str, ...]:
@@ -280,33 +285,18 @@ def _table(
     res: Results,
     labels: list[str],
     g: FloatArray,
-    offset: FloatArray,
     level: float | None,
     kind: str,
 ) -> pd.DataFrame:
-    b, v = res.params.to_numpy(), res.cov.to_numpy()
-    est = g @ b + offset
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, v, g), 0, None))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = est / se
-    lev = res.level if level is None else (level * 100 if 0 < level < 1 else float(level))
-    c = critical_value(lev, res.df_inference)
-    out = pd.DataFrame(
-        {
-            "estimate": est,
-            "std_error": se,
-            "t": t,
-            "p": p_values(t, res.df_inference),
-            "ci_low": est - c * se,
-            "ci_high": est + c * se,
-        },
-        index=pd.Index(labels, name="term"),
-    )
+    lev = res.level if level is None else confidence_level(level)
+    # after IV Stata's margins reports z and normal intervals, with or without small
+    normal = bool(res.instrumented)
+    out = combinations(res, g, np.zeros(len(labels)), labels, lev, normal=normal)
     out.attrs.update(
         kind=kind,
         depvar=res.depvar,
         nobs=res.nobs,
-        df_inference=res.df_inference,
+        df_inference=None if normal else res.df_inference,
         vce_name=res.vce_name,
         vce_label=res.vce_label,
         level=lev,

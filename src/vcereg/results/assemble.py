@@ -37,7 +37,7 @@ def assemble(
     """Build a :class:`Results` from the pieces (used by the api)."""
     terms = design.terms
     df_model = float(len(slopes(design, fit)))
-    r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")
+    r2 = 1 - fit.rss / fit.tss if fit.tss > 0 else float("nan")  # NaN for ML fits
     n = fit.nobs
     centered = 1 if design.has_intercept else 0
     # Root MSE and adjusted R-squared count every absorbed level, even those the variance
@@ -71,7 +71,8 @@ def assemble(
         _fit=fit,
         _design=design,
         _data=data,
-        **vce_fields(spec, design, fit, vres, notes),
+        ml=fit.ml,
+        **vce_fields(spec, design, fit, vres, notes, data),
     )
 
 
@@ -83,6 +84,9 @@ def with_panel(result: Results, panel: PanelStats | None, nobs: int | None = Non
     changes: dict[str, Any] = {"panel": panel, "rsquared_within": panel.r2_within}
     if panel.model == "re":
         changes |= {"rsquared": panel.r2_overall, "rsquared_adj": float("nan")}
+    if panel.model == "fe":  # Stata's e(r2_a) after xtreg, fe adjusts the within R-squared
+        n, df = float(result.nobs), float(result.df_resid)
+        changes["rsquared_adj"] = 1 - (1 - panel.r2_within) * (n - 1) / df
     if nobs is not None:
         changes["nobs"] = nobs
     return replace(result, **changes)

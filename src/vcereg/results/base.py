@@ -21,9 +21,10 @@ from .._types import FloatArray
 from ..design import Design
 from ..design.sample import RowAccounting
 from ..dsl import parse_vce
-from ..errors import DataError, EstimationError, SpecError
+from ..errors import EstimationError, SpecError
 from ..estimators import Fit
-from ..inference import critical_value, p_values
+from ..inference import confidence_level, critical_value, p_values
+from ..postestimation.contrasts import combinations
 from ..postestimation.hypotheses import WaldResult, lincom, parse_restrictions, wald
 from ..postestimation.standardize import depvar_summary, standardized
 from ..spec import ModelSpec, SmallSample, VceSpec
@@ -79,6 +80,7 @@ class ResultsBase:
     _refit: Callable[[ModelSpec], Results] | None
     _inference: VceInference | None
     _g_star: tuple[str, Any] | None
+    _df_contrast: Callable[[Any], Any] | None
 
     @cached_property
     def notes(self) -> tuple[str, ...]:
@@ -181,13 +183,7 @@ class ResultsBase:
 
         Accepts 0.95 as well as 95.
         """
-        if level is not None and (isinstance(level, bool) or not isinstance(level, int | float)):
-            raise SpecError(f"level expects a number such as 95 (got {level!r})")
-        lev = self.level if level is None else float(level)
-        if 0 < lev < 1:
-            lev *= 100
-        if not 0 < lev < 100:
-            raise DataError(f"confidence level must be between 0 and 100 (got {level})")
+        lev = self.level if level is None else confidence_level(level)
         if self._inference is not None:
             ci = self._expand(self._inference.conf_int(lev))
             return pd.DataFrame({"lower": ci[:, 0], "upper": ci[:, 1]}, index=list(self.terms))
@@ -237,9 +233,13 @@ class ResultsBase:
         shown = [self.display_names.get(t, t) for t in self.terms]
         return wald(self.params.to_numpy(), self.cov.to_numpy(), R, r, self.df_inference, shown)
 
-    def lincom(self, expression: str, level: float | None = None) -> pd.DataFrame:
+    def lincom(
+        self, expression: str, level: float | None = None, *, eform: bool = False
+    ) -> pd.DataFrame:
         """A linear combination of coefficients with its standard error, t, p and interval
-        (Stata's ``lincom``): one row with the columns of :meth:`tidy`.
+        (Stata's ``lincom``): one row with the columns of :meth:`tidy`. ``eform=True``
+        exponentiates it (``lincom ..., or`` / ``irr``: the estimate exp(c'b), its delta-method
+        standard error exp(c'b) se, the interval exp of the bounds; z and p unchanged).
 
         >>> import vcereg
         >>> r = vcereg.regress("G3 ~ absences + studytime", vcereg.datasets.load("student-mat"))
@@ -247,11 +247,20 @@ class ResultsBase:
         ['estimate', 'std_error', 't', 'p', 'ci_low', 'ci_high']
         """
         R, r = self._restrictions(expression)
-        lev = self.level if level is None else float(level)
-        lev = lev * 100 if 0 < lev < 1 else lev
-        df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
+        lev = self.level if level is None else confidence_level(level)
         label = expression.strip()
-        return lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, df, lev, label)
+        if R.shape[0] != 1:  # the error lincom gives for several combinations
+            lincom(self.params.to_numpy(), self.cov.to_numpy(), R, r, None, lev, label)
+        # the model's inference for the combination: its own Bell-McCaffrey df, the wild
+        # bootstrap's p-value and interval (see postestimation.contrasts)
+        out = combinations(self, R, r, [label], lev)
+        if eform:  # Stata's lincom ..., or / irr / eform: exp of the combination
+            est, se = out["estimate"].to_numpy(), out["std_error"].to_numpy()
+            out["estimate"] = np.exp(est)
+            out["std_error"] = np.exp(est) * se
+            out["ci_low"] = np.exp(out["ci_low"].to_numpy())
+            out["ci_high"] = np.exp(out["ci_high"].to_numpy())
+        return out
 
     # --- other covariances -------------------------------------------------------------
     def with_vce(self, vce: str | VceSpec, *, ssc: str | None = None) -> Results:
@@ -280,7 +289,8 @@ class ResultsBase:
         if self._refit is not None:  # absorbed effects and panel models
             return self._refit(spec)
         vres = compute_vce(spec, self._design, self._fit, self._data)
-        fields = vce_fields(spec, self._design, self._fit, vres, self._estimator_notes)
+        notes = self._estimator_notes
+        fields = vce_fields(spec, self._design, self._fit, vres, notes, self._data)
         return cast("Results", replace(self, **fields))  # type: ignore[type-var]
 
     # --- export --------------------------------------------------------------------
@@ -331,6 +341,32 @@ class ResultsBase:
             "n_dropped": self.n_dropped,
             "notes": list(self.notes),
             "panel": panel.to_dict() if panel is not None else None,
+            "ml": self._ml_dict(),
+        }
+
+    def _ml_dict(self) -> dict[str, Any] | None:
+        """Likelihood statistics of a maximum-likelihood fit (None for least squares)."""
+        ml = getattr(self, "ml", None)
+        if ml is None:
+            return None
+        num = json_number
+        r: Any = self
+        return {
+            "model": ml.model,
+            "family": ml.family,
+            "link": ml.link,
+            "loglik": num(ml.loglik),
+            "ll_0": num(ml.ll_0),
+            "pseudo_r2": num(r.pseudo_r2),
+            "chi2": num(r.chi2),
+            "chi2_type": r.model_test,
+            "aic": num(r.aic),
+            "bic": num(r.bic),
+            "deviance": num(ml.deviance),
+            "pearson": num(ml.pearson),
+            "scale": num(ml.scale),
+            "alpha": num(ml.alpha),
+            "iterations": ml.iterations,
         }
 
     # --- display -------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ..errors import EstimationError, VceregError
 from ..estimators import IVInfo
 from ..estimators.ivdiag import VceSetup, estat_table, first_stage_stats
 from ..spec import ModelSpec, WeightKind
+from ..vce import resolve
 
 __all__ = ["LinearStats", "vce_setup"]
 
@@ -84,8 +85,10 @@ class LinearStats:
     @cached_property
     def iv_stats(self) -> dict[str, float]:
         """IV summary statistics as numbers (empty without instruments): ``first_f:<endog>``,
-        ``cd_f`` (Cragg-Donald Wald F), ``kp_f`` (Kleibergen-Paap rk Wald F, robust or
-        cluster variance), ``sargan``/``sargan_p``/``sargan_df`` or
+        ``underid``/``underid_p``/``underid_df`` (Anderson's LM, or the Kleibergen-Paap rk
+        LM with a robust or cluster variance), ``cd_f`` (Cragg-Donald Wald F), ``kp_f``
+        (Kleibergen-Paap rk Wald F, robust or cluster variance),
+        ``sargan``/``sargan_p``/``sargan_df`` or
         ``hansen_j``/``hansen_j_p``/``hansen_j_df`` when over-identified. What cannot be
         computed (e.g. too few clusters for the moments) is left out.
         """
@@ -103,13 +106,15 @@ class LinearStats:
                     out[f"first_f:{str(test)[2:]}"] = float(row["stat"])
                 elif key is not None:
                     out[key] = float(row["stat"])
-                    if key in ("sargan", "hansen_j"):
+                    if key in ("sargan", "hansen_j", "underid"):
                         out[f"{key}_p"] = float(row["pvalue"])
                         out[f"{key}_df"] = float(row["df"])
         return out
 
 
 _IV_STAT_KEYS = {
+    "Anderson canon. corr. LM": "underid",
+    "Kleibergen-Paap rk LM": "underid",
     "Cragg-Donald Wald F": "cd_f",
     "Kleibergen-Paap rk Wald F": "kp_f",
     "Sargan": "sargan",
@@ -122,6 +127,7 @@ def vce_setup(spec: ModelSpec, design: Design, data: pd.DataFrame | None = None)
     groups = dict(design.groups)
     missing = [v for v in spec.vce.args if v not in groups]
     if missing and data is not None:
-        groups.update(factorize_groups(data, design.index, missing))
+        time = resolve(spec.vce)[0].time_variables(spec.vce)
+        groups.update(factorize_groups(data, design.index, missing, time))
     fw = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
     return VceSetup(spec.vce, spec.ssc, groups, design.weight_kind, fw)

@@ -14,22 +14,27 @@ import pandas as pd
 
 from ..design import Design
 from ..design.sample import RowAccounting
+from ..errors import NotSupportedError
 from ..estimators import Fit, IVInfo
+from ..estimators.mlinfo import MLInfo
 from ..estimators.panel import PanelStats
 from ..postestimation.boottest import BootTest, boottest
 from ..postestimation.fixef import fixef
 from ..postestimation.margins import margins
+from ..postestimation.ml_margins import ml_margins
+from ..postestimation.ml_predict import ml_predict
 from ..postestimation.predict import predict
 from ..spec import ModelSpec
 from ..vce import VceInference
 from .base import ResultsBase
 from .linear import LinearStats
+from .mlstats import MLStats
 
 __all__ = ["Results"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Results(ResultsBase, LinearStats):
+class Results(ResultsBase, LinearStats, MLStats):
     """Estimates, their covariance and fit statistics of one regression.
 
     Attributes
@@ -47,7 +52,15 @@ class Results(ResultsBase, LinearStats):
     rsquared, rsquared_adj, rmse
         Stata's R-squared, adjusted R-squared and Root MSE = sqrt(RSS / df_resid).
     fstat, f_pvalue, f_df
-        Wald F test that all coefficients but the intercept are zero, with the chosen vce.
+        Wald F test that all coefficients but the intercept are zero, with the chosen vce
+        (``f_df[1]`` None: the chi-squared form, ``fstat`` = chi2 / df).
+    model_test
+        ``"F"``, ``"Wald"`` (chi-squared) or ``"LR"`` (likelihood ratio, maximum likelihood
+        with a model-based variance).
+    ml
+        Maximum-likelihood fits (``logit``, ``poisson``, ``glm``...): the likelihood and
+        family (:class:`~vcereg.estimators.mlinfo.MLInfo`); ``loglik``, ``pseudo_r2``,
+        ``chi2``, ``aic``, ``bic``, ``deviance``, ``eform()`` read it. None for least squares.
 
     Examples
     --------
@@ -104,24 +117,33 @@ class Results(ResultsBase, LinearStats):
     _iv: IVInfo | None = field(default=None, repr=False)
     # p-values and intervals from the variance estimator itself (the wild bootstrap)
     _inference: VceInference | None = field(default=None, repr=False)
+    model_test: str = "F"
+    ml: MLInfo | None = None
     # G* per kept coefficient, or how to compute it: (cluster variable, values or callable)
     _g_star: tuple[str, Any] | None = field(default=None, repr=False)
+    # t df of linear combinations (Bell-McCaffrey), see VceResult.df_contrast
+    _df_contrast: Callable[[Any], Any] | None = field(default=None, repr=False)
 
     # --- after the fit (see vcereg.postestimation) ------------------------------------
     def predict(
         self,
         data: pd.DataFrame | None = None,
         *,
-        what: str = "xb",
+        what: str | None = None,
         unseen: Literal["error", "missing"] = "error",
     ) -> pd.Series:
-        """Stata's ``predict``: ``what`` is ``"xb"``, ``"residuals"``, ``"stdp"``, and with
-        absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the estimation sample
-        aligned to the fitted data's index (NaN elsewhere); a categorical level the fit has
-        not seen is an error, or NaN with ``unseen="missing"``. See
-        :mod:`vcereg.postestimation.predict`.
+        """Stata's ``predict``: ``what`` is ``"xb"`` (the default), ``"residuals"``,
+        ``"stdp"``, after regress ``"stdf"``, ``"pr(a,b)"``, ``"e(a,b)"``, ``"ystar(a,b)"``,
+        and with absorbed effects ``"xbd"`` or ``"d"``. Without ``data``, on the estimation
+        sample aligned to the fitted data's index (NaN elsewhere); a categorical level the
+        fit has not seen is an error, or NaN with ``unseen="missing"``. See
+        :mod:`vcereg.postestimation.predict`. After a maximum-likelihood fit the default is
+        the command's (``pr``, ``n``, ``mu``) and the residuals are glm's (``pearson``,
+        ``deviance``, ``anscombe``...): :mod:`vcereg.postestimation.ml_predict`.
         """
-        return predict(self, data, what=what, unseen=unseen)
+        if self.ml is not None:
+            return ml_predict(self, data, what=what, unseen=unseen)
+        return predict(self, data, what=what or "xb", unseen=unseen)
 
     def fixef(self) -> dict[str, pd.Series]:
         """The absorbed fixed effects, one Series per absorbed variable (normalisation:
@@ -136,9 +158,24 @@ class Results(ResultsBase, LinearStats):
         over: str | None = None,
         atmeans: bool = False,
         level: float | None = None,
+        eyex: str | list[str] | None = None,
+        dyex: str | list[str] | None = None,
+        eydx: str | list[str] | None = None,
     ) -> pd.DataFrame:
         """Stata's ``margins``: average marginal effects (``dydx``) or predictive margins,
-        with delta-method standard errors; columns as :meth:`tidy`."""
+        with delta-method standard errors; columns as :meth:`tidy`. After a
+        maximum-likelihood fit the margins are of the predicted probability, count or mean,
+        and the elasticities ``eyex``, ``dyex``, ``eydx`` are available
+        (:mod:`vcereg.postestimation.ml_margins`)."""
+        if self.ml is not None:
+            return ml_margins(
+                self, dydx, at=at, over=over, atmeans=atmeans, level=level,
+                eyex=eyex, dyex=dyex, eydx=eydx,
+            )  # fmt: skip
+        if eyex or dyex or eydx:
+            raise NotSupportedError(
+                "elasticities after a linear model: use margins(dydx=...) and scale it"
+            )
         return margins(self, dydx, at=at, over=over, atmeans=atmeans, level=level)
 
     def boottest(
@@ -161,6 +198,11 @@ class Results(ResultsBase, LinearStats):
         >>> bt.reps, bt.enumerated
         (4, True)
         """
+        if self.ml is not None:
+            raise NotSupportedError(
+                "boottest resamples least-squares residuals; it is not defined after "
+                f"{self.ml.model}: use the cluster-robust Wald test, r.test(...)"
+            )
         return boottest(
             self,
             hypothesis,

@@ -15,17 +15,28 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..design import Design
 from ..design.sample import factorize_groups
 from ..errors import DataError, EstimationError, NotSupportedError
-from ..estimators import Fit
+from ..estimators import Fit, absorbed_projector
 from ..inference import WaldTest, wald_test
 from ..spec import ModelSpec, WeightKind
 from ..stata_lang.naming import stata_term_name
-from ..vce import VceContext, VceResult, resolve
+from ..vce import MLContext, VceContext, VceResult, resolve
 
-__all__ = ["compute_vce", "display_names", "vce_fields"]
+__all__ = ["EXACT_NOTE", "compute_vce", "display_names", "vce_fields"]
+
+EXACT_NOTE = (
+    "exact fit: the residuals are zero up to rounding (below 1e-12 of the size of the "
+    "dependent variable): the standard errors are 0, t statistics and p-values are "
+    "missing and the intervals are the estimates (as Stata)"
+)
+
+
+# variances whose scores a GMM fit may replace (Fit.vce_scores)
+_SCORE_VCE = frozenset({"robust", "hc0", "cluster", "hac", "dk"})
 
 
 def compute_vce(
@@ -47,22 +58,38 @@ def compute_vce(
         )
     needed = estimator.variables(vspec)
     groups = dict(design.groups)
+    time = estimator.time_variables(vspec)
     missing = [v for v in needed if v not in groups]
+    if data is not None:  # a time variable kept as a cluster variable is recoded in time order
+        missing += [v for v in time if v in groups]
     if missing:
         if data is None:
             raise DataError(
                 f"variables {', '.join(missing)} are not available for this result; refit"
             )
-        groups.update(factorize_groups(data, design.index, missing))
+        groups.update(factorize_groups(data, design.index, missing, time))
     fweights = design.weights if design.weight_kind is WeightKind.FWEIGHT else None
+    x, resid = fit.x_w, fit.resid_w
+    if fit.vce_scores is not None and vspec.name in _SCORE_VCE:
+        x, resid = fit.vce_scores, np.ones_like(resid)  # scores x_i * 1
+    ml, k = None, fit.k
+    if fit.ml is not None:
+        ml = MLContext(
+            scale=fit.ml.scale,
+            oim_bread=fit.ml.oim_bread,
+            eim_bread=fit.ml.eim_bread,
+            design=fit.ml.design,
+            k_params=fit.k,
+        )
+        k = 1 if spec.ssc.ml_k == "one" else fit.k  # Stata's ML factors: N/(N-1), G/(G-1)
     ctx = VceContext(
-        x=fit.x_w,
+        x=x,
         y=fit.y_w,
-        resid=fit.resid_w,
+        resid=resid,
         bread=fit.lstsq.bread() if fit.bread is None else fit.bread,
         lstsq=fit.lstsq,
         nobs=fit.nobs,
-        k=fit.k,
+        k=k,
         df_resid=fit.df_resid,
         groups=groups,
         ssc=spec.ssc,
@@ -72,15 +99,35 @@ def compute_vce(
         absorbed=design.absorb,
         iid_bread=fit.iid_bread,
         leave_out=fit.leave_out,
+        ml=ml,
+        constant=_absorbed_constant(design, fit),
+        absorbed_projector=absorbed_projector(design),
     )
     result = estimator.compute(ctx)
     cov = np.asarray(result.cov, dtype=np.float64)
-    if cov.shape != (fit.lstsq.rank, fit.lstsq.rank) or not np.all(np.isfinite(cov)):
+    rank = fit.lstsq.rank if fit.bread is None else fit.bread.shape[0]
+    if cov.shape != (rank, rank) or not np.all(np.isfinite(cov)):
         raise EstimationError(
             f"vce({vspec.name}) returned a covariance of shape {cov.shape} "
-            f"(expected {(fit.lstsq.rank, fit.lstsq.rank)}) or with non-finite values"
+            f"(expected {(rank, rank)}) or with non-finite values"
+        )
+    if fit.exact:  # every variance type alike (issue 20.5): SE 0 and no t, as Stata
+        result = replace(
+            result,
+            cov=np.zeros_like(cov),
+            inference=None,
+            effective_clusters=None,
+            notes=(*result.notes, EXACT_NOTE),
         )
     return replace(result, df_inference=None) if normal else result
+
+
+def _absorbed_constant(design: Design, fit: Fit) -> int | None:
+    """Position among the kept columns of the _cons that absorbed effects report."""
+    if not design.absorb or "Intercept" not in design.terms:
+        return None
+    i = design.terms.index("Intercept")
+    return int(np.sum(fit.keep[:i])) if fit.keep[i] else None
 
 
 def vce_fields(
@@ -89,11 +136,13 @@ def vce_fields(
     fit: Fit,
     vres: VceResult,
     notes: tuple[str, ...] = (),
+    data: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The :class:`~vcereg.results.Results` fields that follow from the covariance.
 
     ``notes`` are the estimator's own notes (first stages, panel remarks), kept in the
-    result so that ``with_vce`` can rebuild the full list.
+    result so that ``with_vce`` can rebuild the full list; ``data`` supplies cluster
+    variables the design does not have (see :func:`compute_vce`).
     """
     terms = design.terms
     k_all = len(terms)
@@ -105,7 +154,12 @@ def vce_fields(
         df_all = np.full(k_all, np.nan)
         df_all[idx] = vres.df_terms
         df_terms = pd.Series(df_all, index=list(terms), name="df")
-    test = _model_test(fit, slopes(design, fit), cov, vres.df_inference)
+    if fit.ml is not None:
+        test, model_test = ml_model_test(spec, design, fit, cov)
+    else:
+        mcov, mdf = _model_test_vce(spec, design, fit, vres, cov, data)
+        test = _model_test(fit, slopes(design, fit), mcov, mdf)
+        model_test = "F" if mdf is not None else "Wald"
     names = display_names(spec, design)
     all_notes = (*design.notes, *design.rows.messages(), *vres.notes, *notes)
     all_notes += _df_notes(vres, terms, idx, names)
@@ -135,12 +189,60 @@ def vce_fields(
         "_g_star": vres.effective_clusters,
         "_notes_at": g_star_at,
         "_inference": vres.inference,
+        "model_test": model_test,
+        "_df_contrast": vres.df_contrast,
     }
 
 
 def slopes(design: Design, fit: Fit) -> list[int]:
     """Positions (among all terms) of the estimated coefficients other than the intercept."""
-    return [i for i, t in enumerate(design.terms) if fit.keep[i] and t != "Intercept"]
+    return [
+        i
+        for i, t in enumerate(design.terms)
+        if fit.keep[i] and t != "Intercept" and not t.startswith("/")  # /lnalpha: ancillary
+    ]
+
+
+#: Variances after which Stata's ML commands report the likelihood-ratio test of the model
+MODEL_BASED = ("oim", "eim", "opg")
+
+
+def ml_model_test(
+    spec: ModelSpec, design: Design, fit: Fit, cov: np.ndarray
+) -> tuple[WaldTest, str]:
+    """The model chi-squared of a maximum-likelihood fit, as Stata reports it: LR against
+    the constant-only model after a model-based variance, Wald with a robust one (or with
+    sampling weights, where the likelihood is a pseudo-likelihood; ``glm``: always Wald)."""
+    assert fit.ml is not None
+    idx = slopes(design, fit)
+    q = fit.ml.df_model
+    pweighted = design.weight_kind is WeightKind.PWEIGHT
+    lr = fit.ml.model != "glm"  # Stata's glm stores a Wald chi2 whatever the variance
+    if lr and spec.vce.name in MODEL_BASED and not pweighted and fit.ml.ll_0 is not None and q:
+        chi2 = max(2.0 * (fit.ml.loglik - fit.ml.ll_0), 0.0)
+        p = float(stats.chi2.sf(chi2, q))
+        return WaldTest(chi2 / q, p, q, None, 0), "LR"
+    return wald_test(fit.params[idx], cov[np.ix_(idx, idx)], None), "Wald"
+
+
+def _model_test_vce(
+    spec: ModelSpec,
+    design: Design,
+    fit: Fit,
+    vres: VceResult,
+    cov: np.ndarray,
+    data: pd.DataFrame | None,
+) -> tuple[np.ndarray, float | None]:
+    """The covariance and df of the model F: the fit's, or (ivreg2, ``model_f="small"``)
+    the same variance with the small-sample factors and t degrees of freedom."""
+    if spec.ssc.model_f != "small" or spec.ssc.small:
+        return cov, vres.df_inference
+    small = replace(spec.ssc, small=True, robust_inference="t")
+    other = compute_vce(spec.replace(ssc=small), design, fit, data)
+    out = np.zeros_like(cov)
+    idx = np.flatnonzero(fit.keep)
+    out[np.ix_(idx, idx)] = other.cov
+    return out, other.df_inference
 
 
 def _model_test(fit: Fit, slopes: list[int], cov: np.ndarray, df: float | None) -> WaldTest:

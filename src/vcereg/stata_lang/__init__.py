@@ -27,6 +27,7 @@ from ..spec import Dialect, ModelSpec, PanelSpec, SmallSample
 from .command import COMMANDS, is_stata_command, parse_line
 from .do import logical_lines, panel_line, parse_do
 from .ivoptions import iv_words
+from .mloptions import ML_COMMANDS, ml_option_words
 from .naming import formula_to_stata
 from .options import OPTIONS, VCE_NAMES
 from .qualifiers import WEIGHT_ABBREVS
@@ -92,6 +93,11 @@ def unparse(spec: ModelSpec) -> str:
     >>> unparse(parse("reg y i.g c.x##c.x [pw=w] if x > 0 in 1/50, l(90)"))
     'regress y i.g x c.x#c.x if x > 0 in 1/50 [pw=w], level(90)'
     """
+    if spec.did is not None:
+        raise NotSupportedError(
+            "writing a DiD model back as a Stata line is not available; "
+            "vcereg.to_dsl(spec) writes its model string"
+        )
     # newey/xtscc lines are written back as regress/xtreg with their vce(hac|dk ...)
     native = spec.command in COMMANDS and spec.command not in ("newey", "xtscc")
     cmd = spec.command if native and spec.command else _command_for(spec)
@@ -118,18 +124,20 @@ def unparse(spec: ModelSpec) -> str:
         opts += _XTREG_MODELS.get(spec.estimator, ["fe"])
     elif spec.absorb or cmd == "reghdfe":
         opts.append(f"absorb({' '.join(spec.absorb)})" if spec.absorb else "noabsorb")
-    if not constant and cmd in ("regress", "ivregress"):
+    if not constant and cmd in ("regress", "ivregress", "ivreg2", *ML_COMMANDS):
         opts.append("noconstant")
+    if spec.family is not None:
+        opts += ml_option_words(spec.family)
     opts += iv_opts
     if spec.level != 95.0:
         opts.append(f"level({spec.level:g})")
     if spec.beta and cmd == "regress":
         opts.append("beta")
-    if spec.iv is not None and spec.ssc.small:
+    ivreg2 = cmd in ("ivreg2", "ivreghdfe")
+    if (spec.iv is not None or ivreg2) and spec.ssc.small:
         opts.append("small")
-    if spec.ssc != (
-        SmallSample.preset("asymptotic") if spec.iv and not spec.ssc.small else SmallSample()
-    ):
+    large = SmallSample.preset("ivreg2" if ivreg2 else "asymptotic")
+    if spec.ssc != (large if (spec.iv or ivreg2) and not spec.ssc.small else SmallSample()):
         raise NotSupportedError(
             f"no Stata spelling for the small-sample conventions {spec.ssc.name!r}"
         )
@@ -138,6 +146,8 @@ def unparse(spec: ModelSpec) -> str:
     alias = VCE_NAMES.get(v.name, ("", v.name))[1]
     canonical = {"ols": "vce(ols)", "cr3": f"vce(jackknife, cluster({' '.join(v.args)}))"}
     tries += [canonical.get(alias, f"vce({' '.join((alias, *v.args))})"), ""]
+    if cmd == "ivreg2":  # no vce() option: robust, cluster(vars)
+        tries = [{"robust": "robust", "cluster": f"cluster({' '.join(v.args)})"}.get(alias, "")]
     first: VceregError | None = None
     for vce in tries:
         line = " ".join(words) + (", " + " ".join([*opts, vce]).strip() if opts or vce else "")
@@ -161,6 +171,8 @@ _XTREG_MODELS = {
 
 
 def _command_for(spec: ModelSpec) -> str:
+    if spec.family is not None:
+        return spec.family.model if spec.family.model in ML_COMMANDS else "glm"
     if spec.iv is not None:
         return "ivreghdfe" if spec.absorb else "ivregress"
     if spec.estimator.startswith("xtreg_"):

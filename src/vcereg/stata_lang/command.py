@@ -14,12 +14,22 @@ import re
 
 from ..errors import VceregError, closest
 from ..spec import IVSpec, ModelSpec, PanelSpec, SmallSample
+from .did import DID_COMMANDS, parse_did_line
 from .factors import categorical_expr, term_formula
 from .ivoptions import apply_iv_options
+from .mloptions import ML_COMMANDS, ml_family
 from .naming import check_coding
 from .options import Options
 from .qualifiers import parse_if, parse_in, parse_weight, split_qualifiers
-from .syntax import WORD, expand_abbrev, skip_ws, syntax_error, top_comma, unsupported
+from .syntax import (
+    WORD,
+    expand_abbrev,
+    skip_ws,
+    span_bounds,
+    syntax_error,
+    top_comma,
+    unsupported,
+)
 from .varlist import FTerm, parse_varlist
 
 __all__ = ["COMMANDS", "command_start", "is_stata_command", "parse_line"]
@@ -31,16 +41,28 @@ COMMANDS = {
     "reghdfe": ("reghdfe", "reghdfe"),
     "ivregress": ("ivregress", "iv2sls"),
     "ivreghdfe": ("ivreghdfe", "iv2sls"),
+    "ivreg2": ("ivreg2", "iv2sls"),
     "xtreg": ("xtreg", "xtreg_fe"),
     "newey": ("newey", "ols"),
     "xtscc": ("xtscc", "ols"),
+    "logit": ("logit", "glm"),
+    "logistic": ("logistic", "glm"),
+    "probit": ("probit", "glm"),
+    "cloglog": ("cloglog", "glm"),
+    "poisson": ("poisson", "glm"),
+    "nbreg": ("nbreg", "nbreg"),
+    "glm": ("glm", "glm"),
 }
 _OTHER = frozenset((
-    "logit", "logistic", "probit", "poisson", "nbreg", "tobit", "qreg", "ivreg", "ivreg2",
-    "xtivreg", "xtivreg2", "prais", "glm", "ppmlhdfe", "rreg", "mixed", "xtlogit",
+    "tobit", "qreg", "ivreg",
+    "xtivreg", "xtivreg2", "prais", "ppmlhdfe", "rreg", "mixed", "xtlogit",
     "xtprobit", "xtpoisson", "xtgls", "xtabond", "heckman", "sureg", "reg3", "xtmixed",
 ))  # fmt: skip
 _ABBREVS = {c: minimal for c, (minimal, _) in COMMANDS.items()}
+_XTIVREG = (
+    "for the within 2SLS (xtivreg, fe's estimator) use ivreghdfe y x (w = z), absorb(id), or "
+    "the model string 'y ~ x | panel(id, fe) | iv(w ~ z)'; xtivreg, re and be are not available"
+)
 _PREFIXES = {"quietly": "qui", "noisily": "noi", "capture": "cap"}
 _BAD_PREFIXES = frozenset((
     "by", "bys", "bysort", "xi", "svy", "bootstrap", "jackknife", "mi", "nestreg", "stepwise",
@@ -88,9 +110,10 @@ def _command(src: str, start: int) -> tuple[str, int]:
     if word.lower() in _OTHER:
         raise unsupported(
             src,
-            f"{word} is not supported; vcereg fits the linear models {names}",
+            f"{word} is not supported; vcereg fits {names}",
             start,
             start + len(word),
+            hint=_XTIVREG if word.lower() in ("xtivreg", "xtivreg2") else None,
         )
     near = closest(word, COMMANDS)
     raise syntax_error(
@@ -118,13 +141,16 @@ def is_stata_command(text: str) -> bool:
     if m is None:
         return False
     word, rest = m.group(0).lower(), text[m.end() :]
-    known = expand_abbrev(word, _ABBREVS) or word in _OTHER
+    known = expand_abbrev(word, _ABBREVS) or word in _OTHER or word in DID_COMMANDS
     return bool(known) and rest[:1] in ("", " ", "\t", ",") and rest.lstrip()[:1] not in ("~", "=")
 
 
 def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
     """One estimation command (a logical line, comments already removed) → ``ModelSpec``."""
     start = command_start(src)
+    word = WORD.match(src, start)
+    if word is not None and word.group(0).lower() in DID_COMMANDS:
+        return parse_did_line(src, start, word.group(0).lower(), panel)
     cmd, pos = _command(src, start)
     comma = top_comma(src, pos)
     est = "2sls"
@@ -168,9 +194,9 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
             dep_b,
             hint="the dependent variable cannot be a factor variable or a list",
         )
-    iv_cmd = cmd in ("ivregress", "ivreghdfe")
+    iv_cmd = cmd in ("ivregress", "ivreghdfe", "ivreg2")
     rest = parse_varlist(src[dep_b:v1], source=src, offset=dep_b, ts=ts_ok, iv=iv_cmd)
-    if iv_cmd and rest.iv_span is None:
+    if cmd == "ivregress" and rest.iv_span is None:
         raise syntax_error(
             src,
             f"{cmd} needs the instrumented group: (endog = instruments)",
@@ -196,11 +222,24 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
     weights = parse_weight(src, *fields["weight"]) if "weight" in fields else None
     vce = opts.vce(weights)
     iv = None
-    if iv_cmd:
+    ivreg2 = cmd in ("ivreg2", "ivreghdfe")  # ivreg2's conventions (ivreghdfe is built on it)
+    if iv_cmd and rest.iv_span is not None:
         iv = IVSpec(
-            tuple(map(term_formula, rest.endog)), tuple(map(term_formula, rest.instruments))
+            tuple(map(term_formula, rest.endog)),
+            tuple(map(term_formula, rest.instruments)),
+            convention="ivreg2" if ivreg2 else "ivregress",
         )
         iv = apply_iv_options(iv, est, opts.iv_opts, src, vce, panel)
+    elif opts.iv_opts:  # ivreg2/ivreghdfe without instruments: OLS, as they run it
+        action, (_, span) = next(iter(opts.iv_opts.items()))
+        if action != "center":
+            raise syntax_error(
+                src, f"option {action} needs instrumented variables: (d = z)", *span_bounds(span)
+            )
+    if not iv_cmd or "small" in opts.flags:
+        ssc = SmallSample()
+    else:  # large-sample statistics; ivreg2's model F is the small-sample F regardless
+        ssc = SmallSample.preset("ivreg2" if ivreg2 else "asymptotic")
     return ModelSpec(
         formula=formula,
         vce=vce,
@@ -212,9 +251,7 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         panel=panel if tsvars or cmd == "xtreg" or "fe" in opts.flags else None,
         tsvars=tsvars,
         level=opts.level,
-        ssc=SmallSample.preset("asymptotic")
-        if iv_cmd and "small" not in opts.flags
-        else SmallSample(),
+        ssc=ssc,
         estimator="xtreg_fe"
         if cmd == "xtscc" and opts.absorb
         else (opts.estimator or COMMANDS[cmd][1]),
@@ -222,5 +259,6 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         factor_names=tuple(dict.fromkeys(names)),
         source=src,
         command=cmd,
+        family=ml_family(cmd, opts.ml_opts, src) if cmd in ML_COMMANDS else None,
         beta="beta" in opts.flags,
     )

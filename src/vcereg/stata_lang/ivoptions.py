@@ -131,15 +131,20 @@ def apply_iv_options(
 
 def iv_words(iv: IVSpec, cmd: str) -> tuple[str, list[str]]:
     """(command, options) that spell ``iv``'s method: ``ivregress liml|gmm`` with
-    ``wmatrix()``, ``center``, ``igmm``; Fuller and k-class need ``ivreghdfe``.
+    ``wmatrix()``, ``center``, ``igmm``; Fuller, k-class and ivreg2's GMM conventions need
+    ``ivreg2``/``ivreghdfe``.
 
     >>> iv_words(IVSpec(("d",), ("z",), method="fuller", fuller=1.0), "ivregress")
     ('ivreghdfe', ['fuller(1)'])
     """
     m = iv.method
-    if m in ("fuller", "kclass") or cmd == "ivreghdfe":
-        if m == "gmm" and (iv.igmm or (iv.wmatrix is not None and iv.wmatrix.name == "ols")):
-            raise NotSupportedError("ivreghdfe has no igmm or unadjusted wmatrix()")
+    family = cmd in ("ivreghdfe", "ivreg2")
+    if m in ("fuller", "kclass") or family or (m == "gmm" and iv.convention == "ivreg2"):
+        if m == "gmm" and (iv.igmm or iv.convention != "ivreg2"):
+            raise NotSupportedError(
+                "ivreg2/ivreghdfe have no igmm or wmatrix(); their gmm2s follows ivreg2's "
+                "conventions (IVSpec.convention='ivreg2')"
+            )
         opts = {
             "2sls": [],
             "liml": ["liml"],
@@ -147,7 +152,7 @@ def iv_words(iv: IVSpec, cmd: str) -> tuple[str, list[str]]:
             "kclass": [f"kclass({(iv.kappa or 0.0):g})"],
             "gmm": ["gmm2s"] + (["center"] if iv.center else []),
         }[m]
-        return "ivreghdfe", opts
+        return (cmd if family else "ivreghdfe"), opts
     opts = []
     if m == "gmm":
         wm = iv.wmatrix

@@ -17,6 +17,7 @@ from ..dsl import parse_vce
 from ..errors import Span, UnknownVceError, closest
 from ..spec import PanelSpec, VceSpec, WeightKind, WeightSpec
 from .ivoptions import IV_ACTIONS, ivregress_hac
+from .mloptions import ML_ACTIONS, ML_OPTIONS
 from .syntax import (
     WORD,
     expand_abbrev,
@@ -49,10 +50,20 @@ OPTIONS: dict[str, str] = {
     "ivreghdfe": _COMMON
     + "absorb(:a=absorb small=small first ffirst noconstant:noc partial(=no liml=liml "
     "fuller(=fuller kclass(:k=kclass gmm2s=gmm2s center=center cue=no" + _DISPLAY,
+    "ivreg2": "robust:r=robust cluster(:cl=cluster level(:l=level small:sm=small first ffirst "
+    "noconstant:noc=nocons liml=liml fuller(=fuller kclass(=kclass gmm2s=gmm2s center=center "
+    "partial(=no bw(=no kernel(=no dkraay(=no kiefer=no cue=no coviv=no b0(=no endog(=no "
+    "orthog(=no redundant(=no smatrix(=no wmatrix(=no savefirst=no rf saverf=no noid "
+    "nocollin=no nofooter:nofo eform( depname(" + _DISPLAY,
     "xtreg": _COMMON + "fe=fe re=re be=be wls=wls sa=no mle=no pa=no theta i(=panel" + _DISPLAY,
     "newey": "lag(=lag force=force noconstant:noc=nocons level(:l=level" + _DISPLAY,
     "xtscc": "lag(=lag fe=fe pooled:pool=pooled ase=ase re=no noconstant:noc=nocons "
     "level(:l=level" + _DISPLAY,
+}
+# maximum-likelihood commands (glm's link() takes the abbreviation l, so level is spelled out)
+OPTIONS |= {
+    cmd: (text if cmd != "glm" else text.replace("level(:l=", "level(:level=")) + _DISPLAY
+    for cmd, text in ML_OPTIONS.items()
 }
 #: vce() names and their minimal abbreviations → canonical registry name
 VCE_NAMES = {
@@ -62,7 +73,8 @@ VCE_NAMES = {
     "cluster": ("cl", "cluster"), "cr1": ("cr1", "cluster"), "cr3": ("cr3", "cr3"),
     "jackknife": ("jack", "jackknife"), "bootstrap": ("boot", "bootstrap"), "hac": ("hac", "hac"),
     "cr2": ("cr2", "cr2"), "dk": ("dk", "dk"), "twoway": ("twoway", "cluster"),
-    "wild": ("wild", "wild"),
+    "wild": ("wild", "wild"), "oim": ("oim", "oim"), "opg": ("opg", "opg"),
+    "eim": ("eim", "eim"),
 }  # fmt: skip
 # vce() types whose suboptions are passed to the registry: name -> {spelling: option}
 _PASSED = {
@@ -118,6 +130,7 @@ class Options:
         self.cluster: tuple[tuple[str, ...], Span, str] | None = None
         self.flags: dict[str, Span] = {}
         self.iv_opts: dict[str, tuple[str, Span]] = {}  # see ivoptions.IV_ACTIONS
+        self.ml_opts: dict[str, tuple[str, Span]] = {}  # see mloptions.ML_ACTIONS
         table = _table(cmd)
         i = comma + 1
         while (i := skip_ws(src, i)) < len(src):
@@ -165,6 +178,8 @@ class Options:
         src = self.src
         if action in IV_ACTIONS:
             self.iv_opts[action] = (arg, span)
+        elif action in ML_ACTIONS:
+            self.ml_opts[action] = (arg, span)
         elif action == "vce":
             if self.cmd == "ivregress":  # ivregress's vce(hac kernel #) → vce(hac t, lags(#))
                 arg = ivregress_hac(src, arg, span, self.panel) or arg
@@ -403,8 +418,8 @@ class Options:
         if self.cmd == "newey":
             args = (self.panel.time, *([self.panel.id] if self.panel.id else []))
             name = "hac"
-        else:
-            args, name = (self.panel.time,), "dk"
+        else:  # the panel, when declared, lets vce(dk) check one observation per period
+            args, name = (self.panel.time, *([self.panel.id] if self.panel.id else [])), "dk"
             opts += [("ase", "")] if "ase" in self.flags else []
         spec = VceSpec(name=name, args=args, options=tuple(sorted(opts)))
         return VceSpec(name, args, spec.options, str(spec)[4:-1], None)

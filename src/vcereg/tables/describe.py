@@ -141,6 +141,7 @@ def describe(
     by_labels: Mapping[object, str] | None = None,
     stats: Sequence[str] | str = ("mean", "sd", "min", "max", "n"),
     weights: str | None = None,
+    weight_type: str = "aweight",
     labels: Mapping[str, str] | None = None,
     diff: bool | None = None,
     unequal: bool = False,
@@ -177,8 +178,11 @@ def describe(
         ``min``, ``max``, ``range``, ``sum``, ``n`` (``count``), ``median`` (``p50``),
         ``p25``, ``p75``, ``iqr``.
     weights
-        A column of analytic weights (rescaled to sum to n). Quantiles are not weighted and
-        are refused with weights.
+        A column of weights; rows with weight zero are left out (as Stata). Quantiles are
+        not weighted and are refused with weights.
+    weight_type
+        ``"aweight"`` (analytic, rescaled to sum to n; the default) or ``"fweight"``
+        (frequency weights, whole numbers: N is their sum, as ``summarize [fw=w]``).
     labels
         ``{variable: label}`` for the rows, and ``{"variable=level": label}`` for the levels
         of a categorical variable.
@@ -204,7 +208,9 @@ def describe(
     [('GP', 2), ('', 0), ('MS', 2), ('', 0), ('', 1), ('', 1)]
     """
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"describe() needs a pandas DataFrame (got {type(data).__name__})")
+        kind = f"{type(data).__module__}.{type(data).__name__}"
+        hint = "call data.compute() to load it into pandas first" if "dask" in kind else None
+        raise DataError(f"describe() needs a pandas DataFrame (got {kind})", hint=hint)
     names = stat_names(stats)
     decimals = _digits(digits, names)
     if not escape:  # the texts you give are LaTeX; the data's own names are not
@@ -218,6 +224,9 @@ def describe(
     if not variables:
         raise DataError("describe() found no variables to describe")
     w_all = np.ones(len(data))
+    if weight_type not in ("aweight", "fweight"):
+        raise RenderError(f"weight_type= must be 'aweight' or 'fweight' (got {weight_type!r})")
+    freq = weights is not None and weight_type == "fweight"
     if weights is not None:
         unweighted = [s for s in names if not STATISTICS[s].weighted]
         if unweighted:
@@ -225,8 +234,11 @@ def describe(
                 f"{', '.join(unweighted)} with weights is not supported (weighted quantiles)"
             )
         w_all = numeric(column(data, weights, "weight variable")).to_numpy()
-        if np.any(w_all[~np.isnan(w_all)] < 0):
+        known = w_all[~np.isnan(w_all)]
+        if np.any(known < 0):
             raise DataError(f"weights {weights!r} has negative values")
+        if freq and np.any(known != np.round(known)):
+            raise DataError(f"frequency weights {weights!r} must be whole numbers")
     groups = _groups(data, by, by_order, by_labels, total)
     two = by is not None and len(groups) - int(total) == 2
     if diff and not two:
@@ -237,11 +249,16 @@ def describe(
     for name in variables:
         for var in _rows_for(data, name, dict(labels or {})):
             any_date |= var.date
-            rows.append(_row(var, groups, names, decimals, w_all, show_diff, unequal, weights))
+            rows.append(
+                _row(var, groups, names, decimals, w_all, show_diff, unequal, weights, freq)
+            )
     group_names = [n for n, _ in groups]
     header = _header(group_names, [STATISTICS[s].label for s in names], by is not None, show_diff)
     shown_weights = dict(labels or {}).get(weights, weights) if weights else None
-    table_notes = _notes(shown_weights, show_diff, unequal, group_names, any_date)
+    table_notes = _notes(shown_weights, show_diff, unequal, group_names, any_date, freq)
+    zero = int(np.sum(w_all == 0))  # left out, as Stata's summarize and regress leave them
+    if weights is not None and zero:
+        table_notes.insert(1, f"{zero} row(s) with weight 0 left out, as Stata does.")
     extra = [notes] if isinstance(notes, str) else list(notes or [])
     table_notes += extra
     if not escape:
@@ -273,32 +290,40 @@ def _row(
     show_diff: bool,
     unequal: bool,
     weights: str | None,
+    freq: bool = False,
 ) -> Row:
     n_cols = len(groups) * len(names) + 2 * show_diff
     if var.values is None:  # the heading of a categorical variable
         return Row(var.label, tuple(Cell() for _ in range(n_cols)), RowKind.VALUE, var.key)
     x_all = var.values.to_numpy()
-    ok = ~np.isnan(x_all) & ~np.isnan(w_all)
+    ok = ~np.isnan(x_all) & ~np.isnan(w_all) & (w_all > 0)  # zero weights: left out
     cells: list[Cell] = []
     per_group = []
     for _, mask in groups:
         m = ok & mask
         x, w = x_all[m], w_all[m]
         per_group.append((x, w))
-        cells += [_stat_cell(s, x, w, var, decimals[s]) for s in names]
+        counts = w if freq or not len(w) else w * (len(w) / np.sum(w))  # see describe_stats
+        cells += [_stat_cell(s, x, counts, var, decimals[s]) for s in names]
     if show_diff:
         (a, wa), (b, wb) = per_group[0], per_group[1]
-        d, p = diff_test(a, wa, b, wb, unequal, weights is not None)
+        d, p = diff_test(a, wa, b, wb, unequal, weights is not None, freq)
         cells += [number_cell(d, decimals["diff"]), number_cell(p, decimals["p"])]
     return Row(var.label, tuple(cells), RowKind.VALUE, var.key, indent=int(var.level))
 
 
 def _notes(
-    weights: str | None, show_diff: bool, unequal: bool, groups: list[str], dates: bool
+    weights: str | None,
+    show_diff: bool,
+    unequal: bool,
+    groups: list[str],
+    dates: bool,
+    freq: bool = False,
 ) -> list[str]:
     notes = []
     if weights is not None:
-        notes.append(concat("Weighted by ", weights, " (analytic weights)."))
+        kind = "frequency" if freq else "analytic"
+        notes.append(concat("Weighted by ", weights, f" ({kind} weights)."))
     if show_diff:
         test = "Welch's unequal-variance" if unequal else "pooled-variance two-sample"
         notes.append(

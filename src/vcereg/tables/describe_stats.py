@@ -2,9 +2,15 @@
 names, and the two-sample test of its difference column.
 
 Conventions (Stata's): each variable uses its own non-missing values; ``sd`` has the
-``n - 1`` divisor; analytic weights are rescaled to sum to the number of observations, so
-``sd`` is ``sqrt(sum w (x - mean)^2 / (n - 1))`` as in ``summarize [aw=w]`` (and ``sum`` is
-``n`` times the weighted mean); the difference test is ``ttest x, by(g)`` (pooled variance;
+``n - 1`` divisor. With weights, rows whose weight is zero are left out (as Stata's
+``summarize`` and ``regress``; :func:`~vcereg.tables.describe` says so in the notes);
+analytic weights are rescaled to sum to the number of observations n, so ``sd`` is
+``sqrt(sum w (x - mean)^2 / (n - 1))`` as in ``summarize [aw=w]`` (and ``sum`` is ``n``
+times the weighted mean); frequency weights count observations, so N is ``sum w`` and
+``sd`` is ``sqrt(sum w (x - mean)^2 / (sum w - 1))``, the statistics of the data with each
+row repeated w times (``summarize [fw=w]``). The statistics receive the weights as counts
+(ones, rescaled analytic weights, or frequency weights), so N is always ``sum w``. The
+difference test is ``ttest x, by(g)`` (pooled variance;
 Welch's with ``unequal=True``), or with weights the weighted regression on a group
 indicator. Dates are numbers of days: location statistics are dates again, spreads and
 differences stay in days.
@@ -47,11 +53,14 @@ def _mean(x: np.ndarray, w: np.ndarray) -> float:
     return float(np.sum(w * x) / np.sum(w))
 
 
+def _count(w: np.ndarray) -> float:
+    return float(np.rint(np.sum(w)))  # rescaled analytic weights sum to n up to rounding
+
+
 def _var(x: np.ndarray, w: np.ndarray) -> float:
-    n = len(x)
+    n = _count(w)
     if n < 2:
         return float("nan")
-    w = w * (n / np.sum(w))  # aweights sum to n, as in Stata
     return float(np.sum(w * (x - _mean(x, w)) ** 2) / (n - 1))
 
 
@@ -63,12 +72,12 @@ STATISTICS: dict[str, Stat] = {
     "mean": Stat("Mean", _mean, location=True),
     "sd": Stat("SD", lambda x, w: float(np.sqrt(_var(x, w)))),
     "var": Stat("Variance", _var),
-    "semean": Stat("SE(mean)", lambda x, w: float(np.sqrt(_var(x, w) / len(x)))),
+    "semean": Stat("SE(mean)", lambda x, w: float(np.sqrt(_var(x, w) / _count(w)))),
     "min": Stat("Min", lambda x, w: float(np.min(x)) if len(x) else float("nan"), location=True),
     "max": Stat("Max", lambda x, w: float(np.max(x)) if len(x) else float("nan"), location=True),
     "range": Stat("Range", lambda x, w: float(np.ptp(x)) if len(x) else float("nan")),
-    "sum": Stat("Sum", lambda x, w: len(x) * _mean(x, w) if len(x) else 0.0),
-    "n": Stat("N", lambda x, w: float(len(x)), count=True),
+    "sum": Stat("Sum", lambda x, w: float(np.sum(w * x)) if len(x) else 0.0),
+    "n": Stat("N", lambda x, w: _count(w) if len(x) else 0.0, count=True),
     "median": Stat("Median", _quantile(0.5), weighted=False, location=True),
     "p25": Stat("p25", _quantile(0.25), weighted=False, location=True),
     "p75": Stat("p75", _quantile(0.75), weighted=False, location=True),
@@ -140,7 +149,13 @@ def days(col: pd.Series) -> pd.Series:
 
 
 def diff_test(
-    a: np.ndarray, wa: np.ndarray, b: np.ndarray, wb: np.ndarray, unequal: bool, weighted: bool
+    a: np.ndarray,
+    wa: np.ndarray,
+    b: np.ndarray,
+    wb: np.ndarray,
+    unequal: bool,
+    weighted: bool,
+    freq: bool = False,
 ) -> tuple[float, float]:
     """Difference in means and the two-sided p-value of the two-sample t test."""
     if len(a) < 2 or len(b) < 2:
@@ -150,10 +165,12 @@ def diff_test(
         return float(np.mean(a) - np.mean(b)), float(res.pvalue)
     if unequal:
         raise NotSupportedError("unequal=True (Welch) with weights is not supported")
-    # WLS of x on a group indicator, weights rescaled to sum to n (Stata's aweights)
-    n = len(a) + len(b)
-    scale = n / (np.sum(wa) + np.sum(wb))
-    wa, wb = wa * scale, wb * scale
+    # WLS of x on a group indicator: analytic weights rescaled to sum to n (Stata's
+    # aweights), frequency weights as counts (the t test on the expanded data)
+    n = float(np.sum(wa) + np.sum(wb)) if freq else len(a) + len(b)
+    if not freq:
+        scale = n / (np.sum(wa) + np.sum(wb))
+        wa, wb = wa * scale, wb * scale
     ma, mb = _mean(a, wa), _mean(b, wb)
     rss = np.sum(wa * (a - ma) ** 2) + np.sum(wb * (b - mb) ** 2)
     se = np.sqrt(rss / (n - 2) * (1 / np.sum(wa) + 1 / np.sum(wb)))

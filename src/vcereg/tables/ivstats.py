@@ -2,8 +2,8 @@
 
 Reads ``result.iv_stats`` (a dict of numbers, see :attr:`vcereg.Results.iv_stats`) when a
 result has it; other results get no rows. Registered statistics (``etable(stats=[...])``):
-``first_f`` (one row per endogenous variable), ``cd_f``, ``kp_f``, ``sargan``,
-``sargan_p``, ``hansen_j``, ``hansen_j_p``.
+``first_f`` (one row per endogenous variable), ``underid``, ``underid_p``, ``cd_f``,
+``kp_f``, ``sargan``, ``sargan_p``, ``hansen_j``, ``hansen_j_p``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def _getter(key: str) -> Callable[[ResultLike], StatValue]:
 
 _add(PerVariableStatistic("first_f", "First-stage F", 2, variables=_first), ("first_stage_f",))
 for _key, _label, _aliases in (
+    ("underid", "Underidentification LM", ("idstat",)),
+    ("underid_p", "Underidentification p-value", ("idp",)),
     ("cd_f", "Cragg-Donald Wald F", ("cragg_donald",)),
     ("kp_f", "Kleibergen-Paap rk Wald F", ("kleibergen_paap", "widstat")),
     ("sargan", "Sargan statistic", ()),
@@ -53,6 +55,12 @@ def iv_footer(r: ResultLike) -> list[str]:
     if not s:
         return []
     lines = []
+    if "underid" in s and math.isfinite(s["underid"]):
+        name = "Kleibergen-Paap rk LM" if "kp_f" in s else "Anderson canon. corr. LM"
+        lines.append(
+            f"Underidentification: {name} chi2({fmt_df(s['underid_df'])}) = "
+            f"{stata_fixed(s['underid'], 3)}, Prob > chi2 = {stata_fixed(s['underid_p'], 4)}"
+        )
     weak = []
     if "cd_f" in s:
         weak.append(f"Cragg-Donald Wald F = {stata_fixed(s['cd_f'], 2)}")

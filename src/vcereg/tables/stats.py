@@ -281,8 +281,8 @@ def _stat(
 
 
 _add(_stat("nobs", "Observations", lambda r: r.nobs, "count"), ("N", "obs"))
-_add(_stat("r2", "R-squared", lambda r: r.rsquared), ("rsquared",))
-_add(_stat("r2_adj", "Adj. R-squared", lambda r: r.rsquared_adj), ("r2_a", "adj_r2"))
+_add(_stat("r2", "R-squared", lambda r: r.rsquared, skip=True), ("rsquared",))
+_add(_stat("r2_adj", "Adj. R-squared", lambda r: r.rsquared_adj, skip=True), ("r2_a", "adj_r2"))
 _add(_stat("r2_within", "Within R-squared", _r2_within, skip=True), ("r2_w",))
 _add(_stat("f", "F statistic", lambda r: r.fstat), ("F", "fstat"))
 _add(_stat("f_pvalue", "Prob > F", lambda r: r.f_pvalue), ("p_f",))
@@ -300,3 +300,10 @@ _add(
     ("fixed_effects",),
 )
 _add(_stat("ssc", "Small-sample adj.", lambda r: r.ssc_name, "text"))
+# maximum-likelihood fits (logit, poisson, glm, nbreg); missing, and skipped, for OLS
+_add(_stat("r2_p", "Pseudo R-squared", _attribute("pseudo_r2"), skip=True), ("pseudo_r2", "pr2"))
+_add(_stat("ll", "Log likelihood", _attribute("loglik"), skip=True), ("loglik", "llf"))
+_add(_stat("chi2", "Model chi2", _attribute("chi2"), skip=True))
+_add(_stat("aic", "AIC", _attribute("aic"), skip=True))
+_add(_stat("bic", "BIC", _attribute("bic"), skip=True))
+_add(_stat("deviance", "Deviance", _attribute("deviance"), skip=True))

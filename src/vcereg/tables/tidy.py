@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import RenderError
-from ..inference import critical_value
+from ..inference import confidence_level, critical_value
 from ._protocol import ResultLike
 
 __all__ = ["TidyResult", "as_result"]
@@ -81,7 +81,7 @@ class TidyResult:
         return self._col("p")
 
     def conf_int(self, level: float = 95.0) -> pd.DataFrame:
-        lev = level * 100 if 0 < level < 1 else float(level)
+        lev = confidence_level(level)
         if abs(lev - self.level) < 1e-9:
             lo, hi = self._col("ci_low").to_numpy(), self._col("ci_high").to_numpy()
         else:

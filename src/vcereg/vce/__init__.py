@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from . import bootstrap, cluster, cr2, hac, hc
+from . import bootstrap, cluster, cr2, hac, hc, ml
 from .base import (
+    MLContext,
     VarianceEstimator,
     VceContext,
     VceInference,
@@ -16,6 +17,7 @@ from .base import (
 )
 
 __all__ = [
+    "MLContext",
     "VarianceEstimator",
     "VceContext",
     "VceInference",
@@ -27,6 +29,7 @@ __all__ = [
     "fix_psd",
     "hac",
     "hc",
+    "ml",
     "register_vce",
     "resolve",
     "unregister_vce",

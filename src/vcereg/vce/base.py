@@ -22,16 +22,61 @@ from ..linalg import LeastSquares
 from ..spec import SmallSample, VceSpec, WeightKind
 
 __all__ = [
+    "MLContext",
     "VarianceEstimator",
     "VceContext",
     "VceInference",
     "VceResult",
     "available",
     "fix_psd",
+    "refuse_ml",
     "register_vce",
     "resolve",
     "unregister_vce",
 ]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MLContext:
+    """What a maximum-likelihood fit adds to the context.
+
+    For such a fit ``VceContext.x`` holds the per-row scores ``d l_i / d theta`` (prior
+    weights included) and ``resid`` is 1, so every sandwich estimator sees the scores
+    ``x_i * resid_i`` as for least squares; ``bread`` is the inverse observed information
+    (Stata's ``oim``). ``VceContext.k`` is the parameter count the policy puts in the
+    small-sample factors (1 under Stata's ML convention: robust N/(N-1), cluster G/(G-1)).
+
+    Attributes
+    ----------
+    scale
+        The dispersion phi multiplying the model-based covariance (``oim``, ``eim``):
+        1 for binomial, Poisson and negative binomial models, Pearson chi2 / (N - K) by
+        default for the Gaussian, gamma and inverse Gaussian families.
+    oim_bread, eim_bread
+        Inverse observed and expected information (``vce(oim)``, ``glm``'s
+        ``vce(eim)``); the sandwich bread is ``VceContext.bread`` (the expected one after
+        ``glm, irls``, as Stata).
+    design
+        ``sqrt(w) X`` with the IRLS weights at the optimum: the regressors the effective
+        number of clusters is computed on.
+    k_params
+        Estimated parameters (for fixest's (N-1)/(N-K) on ``oim``).
+    """
+
+    scale: float = 1.0
+    oim_bread: FloatArray | None = None
+    eim_bread: FloatArray | None = None
+    design: FloatArray | None = None
+    k_params: int = 1
+
+
+def refuse_ml(ctx: VceContext, what: str, instead: str = "vce(robust) or vce(cluster ...)") -> None:
+    """Raise for estimators that need least squares (leverage, residual resampling)."""
+    if ctx.ml is not None:
+        raise VceOptionError(
+            f"{what} needs a least-squares fit (leverages or residuals); it is not defined "
+            f"for maximum-likelihood models: use {instead}"
+        )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -69,13 +114,25 @@ class VceContext:
         Factorised codes of absorbed fixed effects (for nesting checks).
     iid_bread
         When set, the conventional covariance is ``s^2 * iid_bread`` instead of
-        ``s^2 * bread`` (GMM with a weight matrix that is not ``(Z'Z)^{-1}``, whose
-        homoskedastic covariance is the sandwich ``B X'X B``).
+        ``s^2 * bread`` (GMM: ``(X'Z W Z'X)^{-1} N / u'u``, so that it is Stata's
+        efficient-GMM variance ``(X'Z W Z'X)^{-1}``, times N/(N-K) with ``small``).
     leave_out
         When set, ``leave_out(codes)`` gives the (G, k) changes ``b_(g) - b`` of the kept
         coefficients when each group of ``codes`` is left out. Jackknife estimators use it
         when the coefficients are not a least-squares function of ``x`` alone (2SLS: the
-        first stage is re-estimated too, as Stata's ``vce(jackknife)`` does).
+        first stage is re-estimated too, as Stata's ``vce(jackknife)`` does; maximum
+        likelihood: each left-out fit is a refit).
+    ml
+        Set for maximum-likelihood fits (see :class:`MLContext`): ``x`` holds scores,
+        inference is normal (z).
+    constant
+        Position (among the kept columns) of the constant that absorbed fixed effects
+        report as ``_cons``, or None; :func:`fix_psd` keeps it out of the slopes' fix.
+    absorbed_projector
+        With absorbed effects, the projection of (N, m) columns (weighted as ``x``) on
+        the effects, net of the constant's when the fit reports ``_cons``: what the wild
+        bootstrap removes from its residuals when the effects are not nested in the
+        clusters.
     """
 
     x: FloatArray
@@ -94,10 +151,14 @@ class VceContext:
     absorbed: Mapping[str, IntArray] = field(default_factory=dict)
     iid_bread: FloatArray | None = None
     leave_out: Callable[[IntArray], FloatArray] | None = None
+    ml: MLContext | None = None
+    constant: int | None = None
+    absorbed_projector: Callable[[FloatArray], FloatArray] | None = None
 
     def t_or_normal(self, df: float, *, robust: bool = True) -> float | None:
-        """``df`` for t inference, or None for normal inference, as the policy says."""
-        if not self.ssc.small:
+        """``df`` for t inference, or None for normal inference, as the policy says
+        (maximum-likelihood fits: always normal, as Stata's ML commands)."""
+        if not self.ssc.small or self.ml is not None:
             return None
         return df if self.ssc.robust_inference == "t" or not robust else None
 
@@ -139,6 +200,9 @@ class VceResult:
     # notes are read (it costs a pass over the data).
     effective_clusters: tuple[str, FloatArray | Callable[[], FloatArray]] | None = None
     inference: VceInference | None = None
+    # the t df of linear combinations c'b (rows c over the kept coefficients), when the
+    # variance gives each its own (Bell-McCaffrey); lincom and margins use it
+    df_contrast: Callable[[FloatArray], FloatArray] | None = None
 
 
 class VarianceEstimator:
@@ -196,6 +260,11 @@ class VarianceEstimator:
     def variables(self, spec: VceSpec) -> tuple[str, ...]:
         """Data columns this request needs (listwise deletion covers them)."""
         return spec.args if self.args_are_variables else ()
+
+    def time_variables(self, spec: VceSpec) -> tuple[str, ...]:
+        """Those of :meth:`variables` that are time: coded in the order of their values
+        under the rule of ``L.x`` (whole numbers), never in the order of their text."""
+        return ()
 
     def compute(self, ctx: VceContext) -> VceResult:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -335,8 +404,14 @@ def resolve(spec: VceSpec, source: str | None = None) -> tuple[VarianceEstimator
     return est, spec
 
 
-def fix_psd(cov: FloatArray, what: str) -> tuple[FloatArray, tuple[str, ...]]:
-    """Clip negative eigenvalues to zero (reghdfe's fix), reporting when it matters."""
+def fix_psd(
+    cov: FloatArray, what: str, constant: int | None = None
+) -> tuple[FloatArray, tuple[str, ...]]:
+    """Clip negative eigenvalues to zero (reghdfe's fix), reporting when it matters.
+
+    With ``constant`` (the position of the ``_cons`` absorbed effects report), the block of
+    the other coefficients is then replaced by its own fix, as reghdfe does, so reporting
+    the constant never changes the slopes' standard errors."""
     cov = (cov + cov.T) / 2
     if cov.size == 0:
         return cov, ()
@@ -345,11 +420,20 @@ def fix_psd(cov: FloatArray, what: str) -> tuple[FloatArray, tuple[str, ...]]:
     if vals.min() >= -tol:
         return cov, ()
     n_neg = int((vals < -tol).sum())
-    vals = np.clip(vals, 0.0, None)
-    fixed: FloatArray = (vecs * vals) @ vecs.T
+    fixed = _clipped(vals, vecs)
+    if constant is not None and cov.shape[0] > 1:
+        rest = [i for i in range(cov.shape[0]) if i != constant]
+        block = cov[np.ix_(rest, rest)]
+        b_vals, b_vecs = np.linalg.eigh(block)
+        fixed[np.ix_(rest, rest)] = _clipped(b_vals, b_vecs) if b_vals.min() < 0 else block
     note = (
         f"the {what} covariance was not positive semi-definite ({n_neg} negative "
         "eigenvalue(s)); negative eigenvalues were set to zero"
     )
     warn(note, NonPSDWarning)
     return fixed, (note,)
+
+
+def _clipped(vals: FloatArray, vecs: FloatArray) -> FloatArray:
+    out: FloatArray = (vecs * np.clip(vals, 0.0, None)) @ vecs.T
+    return out

@@ -19,9 +19,9 @@ Webb (2023) for the six-point weights; MacKinnon & Webb (2018) on very few clust
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -29,14 +29,16 @@ import numpy as np
 from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, closest, warn
 from ..spec import SmallSample, VceSpec
-from .base import VarianceEstimator, VceContext, VceResult, register_vce
+from .base import VarianceEstimator, VceContext, VceResult, refuse_ml, register_vce
 from .kernels import cluster_scores, n_groups
+from .wild_fe import fe_correction
 from .wild_kernels import (
     WEIGHT_TYPES,
     BootDraws,
     ClusterMoments,
     WeightPlan,
     bootstrap_draws,
+    check_storage,
     chunk_size,
     cluster_moments,
     plan_weights,
@@ -48,10 +50,12 @@ __all__ = [
     "WildInference",
     "crv1_factor",
     "describe",
+    "loose_effects",
     "parse_weights",
     "run_bootstrap",
     "set_progress",
     "weak_design_note",
+    "with_fe",
 ]
 
 DEFAULT_REPS = 9999
@@ -97,10 +101,15 @@ def _int_option(spec: VceSpec, key: str, low: int) -> int | None:
     raw = spec.option(key)
     if raw is None:
         return None
+    text = raw.replace(",", "").replace("_", "").strip()
     try:
-        value = int(raw.replace(",", "").replace("_", ""))
+        value = int(text)
     except ValueError:
-        value = low - 1
+        try:  # 1e5: an integer written in exponent form
+            number = float(text)
+            value = int(number) if number.is_integer() else low - 1
+        except (ValueError, OverflowError):
+            value = low - 1
     if value < low:
         raise VceOptionError(
             f"vce(wild ...) option {key}() expects an integer >= {low} (got {raw!r}), "
@@ -144,13 +153,29 @@ def weak_design_note(g: int, plan: WeightPlan, var: str) -> str | None:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class WildInference:
-    """Bootstrap p-values and test-inversion intervals for every kept coefficient."""
+    """Bootstrap p-values and test-inversion intervals for every kept coefficient, and for
+    any linear combination of them with the same draws (:meth:`combination`)."""
 
     draws: tuple[BootDraws, ...]
     label: str
     reps: int
     enumerated: bool
     _cache: dict[float, FloatArray] = field(default_factory=dict, repr=False)
+    # what a new restriction needs: the cluster moments, the weight plan, WCR or WCU
+    _moments: ClusterMoments | None = field(default=None, repr=False)
+    _plan: WeightPlan | None = field(default=None, repr=False)
+    _null: bool = True
+
+    def combination(
+        self, row: FloatArray, value: float, level: float
+    ) -> tuple[float, float, float]:
+        """p-value of ``row'b = value`` and the interval of ``row'b`` at ``level`` percent,
+        bootstrapped with the fit's own draws (what ``boottest`` reports for it)."""
+        if self._moments is None or self._plan is None:
+            return float("nan"), float("nan"), float("nan")
+        (d,) = bootstrap_draws(self._moments, row[None, :], self._plan, null=self._null)
+        lo, hi = d.conf_int(level)
+        return d.pvalue(value), float(lo), float(hi)
 
     @property
     def pvalues(self) -> FloatArray:
@@ -180,11 +205,28 @@ class WildBootstrap(VarianceEstimator):
         super().validate(spec, source)
         _int_option(spec, "reps", 1)
         _int_option(spec, "seed", 0)
-        w = spec.option("weights") or spec.option("weighttype")
-        if w is not None:
-            parse_weights(w)
+        for key in ("weights", "weighttype"):
+            w = spec.option(key)
+            if w is not None and not w.strip():
+                raise VceOptionError(
+                    f"vce(wild ...) option {key}() needs a weight type: "
+                    f"{', '.join(WEIGHT_TYPES)}, e.g. {key}(webb)",
+                    source=source,
+                    span=spec.span,
+                )
+            if w is not None:
+                parse_weights(w)
+        nonull = spec.option("nonull")
+        if nonull:  # a flag: nonull(3) is not a thing
+            raise VceOptionError(
+                f"vce(wild ...) option nonull takes no value (got nonull({nonull}))",
+                source=source,
+                span=spec.span,
+                hint="write nonull to resample the unrestricted residuals (WCU)",
+            )
 
     def compute(self, ctx: VceContext) -> VceResult:
+        refuse_ml(ctx, "the wild cluster bootstrap, vce(wild ...),", "vce(cluster ...)")
         (var,) = ctx.vce.args
         codes = ctx.groups[var]
         g = n_groups(codes)
@@ -206,18 +248,23 @@ class WildBootstrap(VarianceEstimator):
         kind = parse_weights(spelled or "rademacher")
         null = ctx.vce.option("nonull") is None
         plan = plan_weights(kind, g, reps, seed)
+        check_storage(plan.reps, ctx.x.shape[1])
         moments = cluster_moments(ctx.x, ctx.resid, codes, ctx.bread, ctx.lstsq.beta, scores)
+        loose = loose_effects(ctx.absorbed, codes)
+        if loose:  # exact: the bootstrap residuals are projected off the effects (wild_fe)
+            moments = with_fe(moments, ctx.x, ctx.resid, codes, ctx.absorbed_projector, loose)
         k = ctx.x.shape[1]
         draws = run_bootstrap(moments, np.eye(k), plan, null, f"wild bootstrap ({var})")
         how = describe(plan, null, seeded)
-        inference = WildInference(tuple(draws), how, plan.reps, plan.enumerated)
+        inference = WildInference(
+            tuple(draws), how, plan.reps, plan.enumerated, _moments=moments, _plan=plan, _null=null
+        )
         notes = [f"p-values and confidence intervals: {how}; standard errors: CRV1"]
-        loose = [n for n, f in ctx.absorbed.items() if not _nested(f, codes)]
         if loose:
             notes.append(
                 f"absorbed effect(s) {', '.join(loose)} not nested in {var}: the bootstrap "
-                "works on the demeaned data without demeaning the bootstrap residuals "
-                "again, an approximation (see the variance docs)"
+                "residuals are projected off the fixed effects in every draw (exact, as "
+                "boottest)"
             )
         weak = weak_design_note(g, plan, var)
         if weak:
@@ -226,6 +273,25 @@ class WildBootstrap(VarianceEstimator):
         label = f"Clustered ({var})"
         df = ctx.t_or_normal(g - 1)
         return VceResult(cov, label, df, {var: g}, tuple(notes), factor, inference=inference)
+
+
+def with_fe(
+    moments: ClusterMoments,
+    x: FloatArray,
+    u: FloatArray,
+    codes: IntArray,
+    project: Callable[[FloatArray], FloatArray] | None,
+    loose: list[str],
+) -> ClusterMoments:
+    """The moments with the correction for effects ``loose``, not nested in the clusters."""
+    scaled = x / moments.scale
+    fe = fe_correction(scaled, u, codes, moments.scores.shape[0], project, loose)
+    return replace(moments, fe=fe)
+
+
+def loose_effects(absorbed: Mapping[str, IntArray], codes: IntArray) -> list[str]:
+    """Absorbed effects some of whose groups span several clusters."""
+    return [n for n, f in absorbed.items() if not _nested(f, codes)]
 
 
 def _nested(inner: IntArray, outer: IntArray) -> bool:

@@ -29,7 +29,14 @@ from numpy.typing import NDArray
 from .._types import FloatArray, IntArray
 from ..errors import DataError, FewClustersWarning, VceOptionError, warn
 from ..spec import VceSpec
-from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
+from .base import (
+    VarianceEstimator,
+    VceContext,
+    VceResult,
+    fix_psd,
+    refuse_ml,
+    register_vce,
+)
 from .kernels import (
     cluster_sandwich,
     cluster_scores,
@@ -47,8 +54,15 @@ FEW_CLUSTERS = 42
 VERY_FEW_CLUSTERS = 5
 
 
-def few_clusters_note(g: int, var: str) -> str | None:
-    """The warning text for G clusters, or None when G is comfortable."""
+def few_clusters_note(g: int, var: str, *, ml: bool = False) -> str | None:
+    """The warning text for G clusters, or None when G is comfortable (``ml``: a
+    maximum-likelihood fit, z inference and no wild bootstrap)."""
+    if ml and g < FEW_CLUSTERS:
+        return (
+            f"only {g} clusters in {var}: cluster-robust standard errors are unreliable with "
+            f"fewer than about {FEW_CLUSTERS} clusters (the meat has rank at most {g - 1}); "
+            "z inference with them over-rejects"
+        )
     if g <= VERY_FEW_CLUSTERS:
         return (
             f"only {g} clusters in {var}: cluster-robust standard errors and t({g - 1}) "
@@ -78,11 +92,19 @@ def _check_groups(ctx: VceContext, names: tuple[str, ...]) -> list[IntArray]:
 
 
 def _warn_few(ctx: VceContext, g: int, var: str) -> tuple[str, ...]:
-    note = few_clusters_note(g, var)
+    note = few_clusters_note(g, var, ml=ctx.ml is not None)
     if note is None:
         return ()
     warn(note, FewClustersWarning)
     return (note,)
+
+
+def _regressors(ctx: VceContext) -> FloatArray:
+    """The regressors G* is computed on: ``x``, or for a maximum-likelihood fit (whose
+    ``x`` holds scores) the IRLS-weighted design."""
+    if ctx.ml is not None and ctx.ml.design is not None:
+        return ctx.ml.design
+    return ctx.x
 
 
 def _n_factor(ctx: VceContext) -> float:
@@ -140,10 +162,13 @@ class Cluster(VarianceEstimator):
         label += f" ({', '.join(names)})"
         notes: tuple[str, ...] = ()
         if len(codes) > 1:
-            cov, notes = fix_psd(cov, label)
+            cov, notes = fix_psd(cov, label, ctx.constant)
         argmin = min(sizes, key=lambda n: sizes[n])
         notes += _warn_few(ctx, g_min, argmin)
-        g_star = (argmin, partial(effective_clusters, ctx.x, ctx.bread, codes[names.index(argmin)]))
+        g_star = (
+            argmin,
+            partial(effective_clusters, _regressors(ctx), ctx.bread, codes[names.index(argmin)]),
+        )
         return VceResult(
             cov, label, ctx.t_or_normal(g_min - 1), sizes, notes, factor, effective_clusters=g_star
         )
@@ -170,9 +195,10 @@ class ClusterJackknife(VarianceEstimator):
         g = n_groups(codes)
         notes: tuple[str, ...] = ()
         delta: NDArray[np.floating[Any]]
-        if ctx.leave_out is not None:  # e.g. 2SLS: re-estimate the first stage as well
+        if ctx.leave_out is not None:  # 2SLS, ML: re-estimate everything without cluster g
             delta = ctx.leave_out(codes)
         else:
+            refuse_ml(ctx, "vce(cr3) without a refit", "vce(cluster ...)")
             scores = cluster_scores(ctx.x, ctx.resid, codes, g)
             xtx = ctx.x.T @ ctx.x
             left_out = xtx[None, :, :] - group_gram(ctx.x, codes, g)
@@ -190,7 +216,7 @@ class ClusterJackknife(VarianceEstimator):
         cov = factor * dev.T @ dev
         label = f"Jackknife clustered ({var})"
         notes += _warn_few(ctx, g, var)
-        g_star = (var, partial(effective_clusters, ctx.x, ctx.bread, codes))
+        g_star = (var, partial(effective_clusters, _regressors(ctx), ctx.bread, codes))
         return VceResult(
             cov, label, ctx.t_or_normal(g - 1), {var: g}, notes, factor, effective_clusters=g_star
         )

@@ -10,7 +10,8 @@ cluster variable every observation is its own cluster and V is HC2. Degrees of f
 G - 1 for ``vce(hc2 g)``; with ``dfadjust`` one Satterthwaite df per coefficient k,
 ``df_k = (sum lambda)^2 / sum lambda^2`` where lambda are the eigenvalues of ``G_k'G_k``,
 ``G_k`` having column ``(I - H)_{.,g} A_g X_g B e_k`` per cluster (working model
-Omega = I, as Bell-McCaffrey and Stata).
+Omega = I, as Bell-McCaffrey and Stata). A linear combination ``c'b`` (``lincom``,
+``margins``) gets its own df, with ``c`` in place of ``e_k`` (``VceResult.df_contrast``).
 
 No N x N (or n_g x n_g) matrix is formed: H_gg has rank <= K, so with B = CC' and the
 eigen-decomposition ``C' X_g'X_g C = R diag(lambda) R'``,
@@ -24,6 +25,7 @@ square root, as clubSandwich does, and a note says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
@@ -31,7 +33,14 @@ import numpy as np
 from .._types import FloatArray, IntArray
 from ..errors import DataError, VceOptionError
 from ..spec import VceSpec, WeightKind
-from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
+from .base import (
+    VarianceEstimator,
+    VceContext,
+    VceResult,
+    fix_psd,
+    refuse_ml,
+    register_vce,
+)
 from .kernels import cluster_scores, effective_clusters, group_gram, n_groups
 
 __all__ = ["CR2", "bm_df_singletons"]
@@ -49,20 +58,23 @@ def _f(lam: FloatArray) -> tuple[FloatArray, int]:
     return out, int(singular.sum())
 
 
-def bm_df_singletons(x: FloatArray, bread: FloatArray, h: FloatArray) -> FloatArray:
-    """Bell-McCaffrey df of HC2 per coefficient (every observation its own cluster).
+def bm_df_singletons(
+    x: FloatArray, bread: FloatArray, h: FloatArray, contrasts: FloatArray | None = None
+) -> FloatArray:
+    """Bell-McCaffrey df of HC2 per coefficient (every observation its own cluster), or per
+    combination: ``contrasts`` (m, k) has one row ``c`` per combination ``c'b``.
 
-    ``v_i = (1 - h_i)^(-1/2) x_i' B e_k``; trace = sum v_i^2 (1 - h_i);
+    ``v_i = (1 - h_i)^(-1/2) x_i' B c``; trace = sum v_i^2 (1 - h_i);
     Frobenius^2 = sum v_i^4 (1 - 2 h_i) + tr((B M)^2), M = sum v_i^2 x_i x_i'.
     """
+    bc = bread if contrasts is None else bread @ contrasts.T  # (k, m): B c per column
     scale = 1.0 / np.sqrt(1.0 - h)
-    v = (x @ bread) * scale[:, None]  # (N, k): column k is v for coefficient k
+    v = (x @ bc) * scale[:, None]  # (N, m): column j is v for combination j
     v2 = v * v
     trace = (v2 * (1 - h)[:, None]).sum(axis=0)
     frob = (v2 * v2 * (1 - 2 * h)[:, None]).sum(axis=0)
-    k = x.shape[1]
-    out = np.empty(k)
-    for j in range(k):  # k is small
+    out = np.empty(bc.shape[1])
+    for j in range(bc.shape[1]):  # k (or the number of combinations) is small
         m = x.T @ (x * v2[:, j : j + 1])
         bm = bread @ m
         out[j] = trace[j] ** 2 / (frob[j] + float(np.trace(bm @ bm)))
@@ -71,8 +83,9 @@ def bm_df_singletons(x: FloatArray, bread: FloatArray, h: FloatArray) -> FloatAr
 
 def _cr2(
     x: FloatArray, u: FloatArray, bread: FloatArray, codes: IntArray, dfadjust: bool
-) -> tuple[FloatArray, FloatArray | None, int]:
-    """CR2 meat-sandwich and (optionally) BM df per coefficient; also the singular count."""
+) -> tuple[FloatArray, FloatArray | None, int, Callable[[FloatArray], FloatArray]]:
+    """CR2 meat-sandwich and (optionally) BM df per coefficient; the singular count; and
+    the BM df of any combinations (rows of a (m, k) matrix)."""
     g = n_groups(codes)
     chol = np.linalg.cholesky((bread + bread.T) / 2)
     gram = group_gram(x, codes, g)  # W_g = X_g'X_g
@@ -85,19 +98,24 @@ def _cr2(
     adj = scores + np.einsum("gij,gjk,gk->gi", gram, t, scores)  # X_g'A_g u_g
     adj_b = adj @ bread  # the bread on each score before the sum (kernels.hc_sandwich)
     cov = adj_b.T @ adj_b
-    if not dfadjust:
-        return cov, None, n_singular
     k = x.shape[1]
     e = np.eye(k)[None] + np.einsum("gij,gjk->gik", t, gram)  # A_g X_g = X_g E_g
-    q = np.einsum("gji,gjk,gkl->gil", e, gram, e)  # E_g'W_gE_g
-    nv = np.einsum("kl,gkm,ml->gl", bread, q, bread)  # |v_g|^2 per coefficient
-    pb = np.einsum("gij,gjk,kl->gil", gram, e, bread)  # p_g per coefficient (columns)
-    pbp = np.einsum("gkl,km,gml->gl", pb, bread, pb)
-    trace = nv.sum(axis=0) - pbp.sum(axis=0)
-    m = np.einsum("gkl,gml->lkm", pb, pb)  # sum_g p_g p_g' per coefficient
-    bm = np.einsum("km,lmn->lkn", bread, m)
-    frob = (nv * nv).sum(axis=0) - 2 * (nv * pbp).sum(axis=0) + np.einsum("lkn,lnk->l", bm, bm)
-    return cov, trace**2 / frob, n_singular
+
+    def df_of(contrasts: FloatArray) -> FloatArray:
+        bc = bread @ contrasts.T  # (k, m): B c for each combination c
+        q = np.einsum("gji,gjk,gkl->gil", e, gram, e)  # E_g'W_gE_g
+        nv = np.einsum("kl,gkm,ml->gl", bc, q, bc)  # |v_g|^2 per combination
+        pb = np.einsum("gij,gjk,kl->gil", gram, e, bc)  # p_g per combination (columns)
+        pbp = np.einsum("gkl,km,gml->gl", pb, bread, pb)
+        trace = nv.sum(axis=0) - pbp.sum(axis=0)
+        m = np.einsum("gkl,gml->lkm", pb, pb)  # sum_g p_g p_g' per combination
+        bm = np.einsum("km,lmn->lkn", bread, m)
+        frob = (nv * nv).sum(axis=0) - 2 * (nv * pbp).sum(axis=0)
+        frob += np.einsum("lkn,lnk->l", bm, bm)
+        out: FloatArray = trace**2 / frob
+        return out
+
+    return cov, df_of(np.eye(k)) if dfadjust else None, n_singular, df_of
 
 
 class CR2(VarianceEstimator):
@@ -121,6 +139,7 @@ class CR2(VarianceEstimator):
             )
 
     def compute(self, ctx: VceContext) -> VceResult:
+        refuse_ml(ctx, "vce(cr2) (bias-reduced CR2)", "vce(cluster ...) or vce(cr3 ...)")
         if ctx.absorbed:
             raise VceOptionError(
                 "vce(hc2 ...) with a cluster variable or dfadjust is not available with "
@@ -146,7 +165,14 @@ class CR2(VarianceEstimator):
             df = bm_df_singletons(ctx.x, ctx.bread, h)
             cov, psd = fix_psd(cov, "HC2")
             label = "Robust (HC2), Bell-McCaffrey df"
-            return VceResult(cov, label, ctx.t_or_normal(ctx.df_resid), notes=psd, df_terms=df)
+            return VceResult(
+                cov,
+                label,
+                ctx.t_or_normal(ctx.df_resid),
+                notes=psd,
+                df_terms=df,
+                df_contrast=partial(bm_df_singletons, ctx.x, ctx.bread, h),
+            )
         (var,) = ctx.vce.args
         codes = ctx.groups[var]
         g = n_groups(codes)
@@ -155,7 +181,7 @@ class CR2(VarianceEstimator):
                 f"cluster variable {var!r} has {g} distinct value(s) in the estimation "
                 "sample; clustering needs at least 2 clusters"
             )
-        cov, df_k, n_singular = _cr2(ctx.x, ctx.resid, ctx.bread, codes, dfadjust)
+        cov, df_k, n_singular, df_of = _cr2(ctx.x, ctx.resid, ctx.bread, codes, dfadjust)
         if n_singular:
             notes += (
                 f"CR2: in {n_singular} direction(s) a cluster of {var} has leverage 1 "
@@ -175,6 +201,7 @@ class CR2(VarianceEstimator):
             notes,
             df_terms=df_k,
             effective_clusters=(var, g_star),
+            df_contrast=df_of if dfadjust else None,
         )
 
 

@@ -35,7 +35,7 @@ from ..spec import VceSpec, WeightKind
 from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
 from .kernels import cluster_scores, n_groups
 
-__all__ = ["DriscollKraay", "NeweyWest", "default_lags", "kernel_weights"]
+__all__ = ["DriscollKraay", "NeweyWest", "check_lags", "default_lags", "kernel_weights"]
 
 KERNELS = ("bartlett", "parzen", "qs")
 
@@ -93,6 +93,18 @@ def _options(spec: VceSpec, source: str | None) -> tuple[int | None, str]:
     return lags, kernel
 
 
+def check_lags(lags: int, n_periods: int, what: str = "vce(hac)") -> None:
+    """A lag must be shorter than the span of the data: with T periods the longest
+    possible lag is T - 1 (``lags(T)`` or more would silently be ``lags(T-1)`` with other
+    kernel weights)."""
+    if lags >= n_periods:
+        raise VceOptionError(
+            f"{what}: lags({lags}) must be smaller than the number of time periods in the "
+            f"sample (T = {n_periods}); at most lags({n_periods - 1})",
+            hint="without lags() the Newey-West rule floor(4 (T/100)^(2/9)) is used",
+        )
+
+
 def _lagged_sum(scores: FloatArray, keys: IntArray, weights: FloatArray) -> FloatArray:
     """``sum_j w_j (Gamma_j + Gamma_j')``: pairs whose sorted keys differ by exactly j."""
     order = np.argsort(keys, kind="stable")
@@ -130,6 +142,9 @@ class NeweyWest(VarianceEstimator):
         super().validate(spec, source)
         _options(spec, source)
 
+    def time_variables(self, spec: VceSpec) -> tuple[str, ...]:
+        return spec.args[:1]
+
     def compute(self, ctx: VceContext) -> VceResult:
         lags, kernel = _options(ctx.vce, None)
         if ctx.weight_kind is WeightKind.FWEIGHT:
@@ -150,13 +165,14 @@ class NeweyWest(VarianceEstimator):
                 hint="for a panel with cross-sectional dependence use vce(dk time)",
             )
         chosen = default_lags(n_t) if lags is None else lags
+        check_lags(chosen, n_t)
         w = kernel_weights(kernel, chosen, n_t - 1)
         # scores times the bread first: the meat is linear in their outer products, so
         # this is B M B without its cancellation (see kernels.hc_sandwich)
         scores = (ctx.x @ ctx.bread) * ctx.resid[:, None]
         inner = scores.T @ scores + _lagged_sum(scores, keys, w)
         factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k))
-        cov, notes = fix_psd(factor * inner, "Newey-West")
+        cov, notes = fix_psd(factor * inner, "Newey-West", ctx.constant)
         label = f"Newey-West ({chosen} lag{'s' if chosen != 1 else ''})"
         notes = _lag_note(lags, chosen, n_t, kernel) + notes
         return VceResult(cov, label, ctx.t_or_normal(ctx.df_resid), {}, notes, factor)
@@ -169,24 +185,37 @@ class DriscollKraay(VarianceEstimator):
     aliases = ("driscollkraay", "scc", "xtscc")
     options = frozenset({"lags", "kernel", "ase"})
     min_args = 1
-    max_args = 1
-    summary = "Driscoll-Kraay: vce(dk time, lags(L)); Stata's xtscc"
+    max_args = 2  # time [panel]: the panel only checks that times do not repeat in it
+    summary = "Driscoll-Kraay: vce(dk time [panel], lags(L)); Stata's xtscc"
 
     def validate(self, spec: VceSpec, source: str | None = None) -> None:
         super().validate(spec, source)
         _options(spec, source)
 
+    def time_variables(self, spec: VceSpec) -> tuple[str, ...]:
+        return spec.args[:1]
+
     def compute(self, ctx: VceContext) -> VceResult:
         lags, kernel = _options(ctx.vce, None)
-        (tvar,) = ctx.vce.args
+        tvar, *panel = ctx.vce.args
         t = ctx.groups[tvar]
         n_t = n_groups(t)
+        if panel:  # xtset's rule: one observation per panel and period
+            pairs = ctx.groups[panel[0]].astype(np.int64) * n_t + t
+            repeated = pairs.size - np.unique(pairs).size
+            if repeated:
+                raise DataError(
+                    f"{repeated} observation(s) repeat a time value of {tvar!r} within a "
+                    f"panel of {panel[0]!r}; Driscoll-Kraay (xtscc) needs one observation "
+                    "per panel and period (Stata's xtset refuses such data too)"
+                )
         if n_t < 2:
             raise DataError(
                 f"time variable {tvar!r} has {n_t} distinct value(s); Driscoll-Kraay needs "
                 "at least 2 periods"
             )
         chosen = default_lags(n_t) if lags is None else lags
+        check_lags(chosen, n_t, "vce(dk)")
         w = kernel_weights(kernel, chosen, n_t - 1)
         h = cluster_scores(ctx.x, ctx.resid, t, n_t)  # period sums, row = period code
         h = h @ ctx.bread  # the bread on each score before the sums (as Newey-West above)
@@ -195,7 +224,7 @@ class DriscollKraay(VarianceEstimator):
         factor = (
             1.0 if ase else ctx.dof_factor(n_t / (n_t - 1) * (ctx.nobs - 1) / (ctx.nobs - ctx.k))
         )
-        cov, notes = fix_psd(factor * inner, "Driscoll-Kraay")
+        cov, notes = fix_psd(factor * inner, "Driscoll-Kraay", ctx.constant)
         label = f"Driscoll-Kraay ({chosen} lag{'s' if chosen != 1 else ''})"
         notes = _lag_note(lags, chosen, n_t, kernel) + notes
         if n_t < 20:

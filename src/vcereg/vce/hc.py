@@ -24,7 +24,14 @@ import numpy as np
 from .._types import FloatArray
 from ..errors import EstimationError, VceOptionError
 from ..spec import VceSpec, WeightKind
-from .base import VarianceEstimator, VceContext, VceResult, fix_psd, register_vce
+from .base import (
+    VarianceEstimator,
+    VceContext,
+    VceResult,
+    fix_psd,
+    refuse_ml,
+    register_vce,
+)
 from .kernels import hc_sandwich
 
 __all__ = ["HC0", "HC2", "HC3", "Iid", "Robust"]
@@ -38,6 +45,11 @@ class Iid(VarianceEstimator):
     summary = "conventional (homoskedastic) standard errors"
 
     def compute(self, ctx: VceContext) -> VceResult:
+        if ctx.ml is not None:
+            raise VceOptionError(
+                "vce(ols) is the least-squares covariance; a maximum-likelihood model's "
+                "conventional covariance is vce(oim) (the default), or vce(eim), vce(opg)"
+            )
         dof = ctx.df_resid if ctx.ssc.small else ctx.nobs
         s2 = float(ctx.resid @ ctx.resid) / dof
         bread = ctx.bread if ctx.iid_bread is None else ctx.iid_bread
@@ -55,11 +67,12 @@ def _row_factor(ctx: VceContext) -> FloatArray | None:
 
 def _sandwich(ctx: VceContext, inner: FloatArray, factor: float, label: str) -> VceResult:
     """``inner`` is the sandwich ``B M B`` already (see :func:`hc_sandwich`)."""
-    cov, notes = fix_psd(factor * inner, label)
+    cov, notes = fix_psd(factor * inner, label, ctx.constant)
     return VceResult(cov, label, ctx.t_or_normal(ctx.df_resid), notes=notes, factor=factor)
 
 
 def _leverage_meat(ctx: VceContext, power: int) -> FloatArray:
+    refuse_ml(ctx, f"vce(hc{power + 1})")
     if ctx.absorbed:
         raise VceOptionError(
             f"vce(hc{power + 1}) is not available with absorbed fixed effects: the leverage "
@@ -100,8 +113,10 @@ class Robust(VarianceEstimator):
 
     def compute(self, ctx: VceContext) -> VceResult:
         factor = ctx.dof_factor(ctx.nobs / (ctx.nobs - ctx.k))
+        if ctx.ml is not None and not ctx.ssc.ml_robust_adj:
+            factor = 1.0  # statsmodels: HC1 of an ML model is HC0
         inner = hc_sandwich(ctx.x, ctx.resid, ctx.bread, _row_factor(ctx))
-        return _sandwich(ctx, inner, factor, "Robust (HC1)")
+        return _sandwich(ctx, inner, factor, "Robust (HC1)" if ctx.ml is None else "Robust")
 
 
 class _LeverageAdjusted(VarianceEstimator):

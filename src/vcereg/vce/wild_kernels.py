@@ -32,7 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._types import FloatArray, IntArray
+from ..errors import VceOptionError
 from .kernels import cluster_scores, group_gram, n_groups
+from .wild_fe import FeCorrection
 
 __all__ = [
     "WEIGHT_TYPES",
@@ -40,6 +42,7 @@ __all__ = [
     "ClusterMoments",
     "WeightPlan",
     "bootstrap_draws",
+    "check_storage",
     "chunk_size",
     "cluster_moments",
     "draw_weights",
@@ -54,36 +57,44 @@ _MAMMEN = np.array([-(_SQRT5 - 1) / 2, (_SQRT5 + 1) / 2])
 _MAMMEN_P = (_SQRT5 + 1) / (2 * _SQRT5)  # probability of the negative point
 _TIE = 1e-10  # relative: |t*| within this of |t| is a tie (rounding of the same number)
 _CHUNK_ELEMENTS = 4_000_000  # doubles per (restrictions x G x draws) work block
-_DRAWS_PER_CALL = 256  # random draws are generated in blocks of this many columns
+# the per-draw statistics kept for p-values and intervals (5 doubles per draw and
+# restriction): beyond this many doubles (2 GB) a request is refused, not attempted
+_MAX_STORED = 250_000_000
 
 
 def draw_weights(kind: str, g: int, b: int, rng: np.random.Generator) -> FloatArray:
     """``b`` draws of ``g`` cluster weights, shape (g, b), mean 0 and variance 1.
 
+    The generator fills one draw (all ``g`` clusters) after the other, so ``b`` draws in
+    one call are the same numbers as in any number of smaller calls: the draws depend on
+    the seed only, not on the work blocks.
+
     >>> w = draw_weights("webb", 3, 4, np.random.default_rng(0))
     >>> w.shape, bool(np.all(np.isin(np.round(w**2, 12), [0.5, 1.0, 1.5])))
     ((3, 4), True)
     """
+    shape = (b, g)
     if kind == "rademacher":
-        return rng.integers(0, 2, size=(g, b)).astype(np.float64) * 2.0 - 1.0
-    if kind == "webb":
-        return _WEBB[rng.integers(0, 6, size=(g, b))]
-    if kind == "mammen":
-        out: FloatArray = np.where(rng.random(size=(g, b)) < _MAMMEN_P, _MAMMEN[0], _MAMMEN[1])
-        return out
-    if kind == "normal":
-        return rng.standard_normal(size=(g, b))
-    raise ValueError(f"unknown weight type {kind!r}; expected one of {', '.join(WEIGHT_TYPES)}")
+        out: FloatArray = rng.integers(0, 2, size=shape).astype(np.float64) * 2.0 - 1.0
+    elif kind == "webb":
+        out = _WEBB[rng.integers(0, 6, size=shape)]
+    elif kind == "mammen":
+        out = np.where(rng.random(size=shape) < _MAMMEN_P, _MAMMEN[0], _MAMMEN[1])
+    elif kind == "normal":
+        out = rng.standard_normal(size=shape)
+    else:
+        raise ValueError(f"unknown weight type {kind!r}; expected one of {', '.join(WEIGHT_TYPES)}")
+    return out.T
 
 
 @dataclass(frozen=True, slots=True)
 class WeightPlan:
     """Where the draws come from: all 2^G Rademacher vectors, or ``reps`` random draws.
 
-    ``chunks(size)`` yields the weight matrix in column blocks. Random draws are made in
-    fixed blocks of ``_DRAWS_PER_CALL`` columns whatever ``size`` is, so the draws depend
+    ``chunks(size)`` yields the weight matrix in column blocks of at most ``size`` draws
+    (:func:`draw_weights` makes the draws independent of the blocks), so the draws depend
     only on the seed, G, ``reps`` and the weight type: ``vce(wild g, seed(1))`` and
-    ``boottest(..., seed=1)`` use the same draws.
+    ``boottest(..., seed=1)`` use the same draws, and memory stays bounded for any G.
     """
 
     kind: str
@@ -100,14 +111,9 @@ class WeightPlan:
                 yield np.ascontiguousarray(signs[:, lo : lo + size])
             return
         rng = np.random.default_rng(self.seed)
-        size = max(1, size // _DRAWS_PER_CALL) * _DRAWS_PER_CALL
+        size = max(1, size)
         for lo in range(0, self.reps, size):
-            stop = min(lo + size, self.reps)
-            blocks = [
-                draw_weights(self.kind, self.g, min(_DRAWS_PER_CALL, stop - at), rng)
-                for at in range(lo, stop, _DRAWS_PER_CALL)
-            ]
-            yield np.hstack(blocks)
+            yield draw_weights(self.kind, self.g, min(size, self.reps - lo), rng)
 
 
 def plan_weights(kind: str, g: int, reps: int, seed: int) -> WeightPlan:
@@ -134,6 +140,8 @@ class ClusterMoments:
     bread: FloatArray
     beta: FloatArray
     scale: FloatArray
+    # absorbed effects not nested in the clusters: see wild_fe (None when nested or none)
+    fe: FeCorrection | None = None
 
 
 def cluster_moments(
@@ -246,8 +254,23 @@ class BootDraws:
 
 
 def chunk_size(n_restrictions: int, g: int) -> int:
-    """Draws per work block, so that a block holds about 4 million doubles."""
-    return max(16, _CHUNK_ELEMENTS // max(1, n_restrictions * g))
+    """Draws per work block: the (G x draws) blocks of one restriction hold at most about
+    4 million doubles (one draw at a time when G alone is that large), whatever the
+    number of restrictions (they are worked through one after the other)."""
+    return max(1, _CHUNK_ELEMENTS // max(1, g))
+
+
+def check_storage(reps: int, n_restrictions: int) -> None:
+    """Refuse (clearly, before allocating) a bootstrap whose per-draw statistics would
+    not fit: 5 doubles per draw and restriction are kept for p-values and intervals."""
+    if 5 * n_restrictions * reps > _MAX_STORED:
+        most = _MAX_STORED // (5 * n_restrictions)
+        gib = 5 * 8 * n_restrictions * reps / 2**30
+        raise VceOptionError(
+            f"reps({reps}) would keep {gib:,.0f} GiB of bootstrap statistics for "
+            f"{n_restrictions} coefficient(s); use at most reps({most:,})",
+            hint="9,999 draws (the default) are plenty for p-values at conventional levels",
+        )
 
 
 def bootstrap_draws(
@@ -263,7 +286,8 @@ def bootstrap_draws(
     ``restrictions`` is (J, K); the null values ``r_j`` are chosen later, per p-value
     (:meth:`BootDraws.pvalue`). With ``null`` the bootstrap data impose ``R_j b = r_j``
     (WCR); without, they resample the unrestricted residuals (WCU). The per-draw work is
-    O(J*G*K). ``on_chunk(n)`` is called after each block of ``n`` draws.
+    O(J*G*K), in blocks whose memory does not depend on J or ``reps``. ``on_chunk(n)``
+    is called after each block of ``n`` draws.
     """
     s, h, a_mat = moments.scores, moments.gram, moments.bread
     rmat = np.atleast_2d(np.asarray(restrictions, dtype=np.float64)) / moments.scale
@@ -271,34 +295,47 @@ def bootstrap_draws(
     ar = rmat @ a_mat  # (J, K): R A
     q0 = a_mat @ s.T  # (K, G): A S'
     a0 = ar @ s.T  # (J, G)
-    p = np.einsum("gkl,jl->jgk", h, ar)  # (J, G, K): P_h = R A H_h
+    p = np.ascontiguousarray(np.einsum("gkl,jl->jgk", h, ar))  # (J, G, K): R A H_g
+    check_storage(plan.reps, n_r)
     estimate = rmat @ moments.beta
     var0 = np.einsum("jg,jg->j", a0, a0)
+    fe = moments.fe  # residuals projected off effects not nested in the clusters
+    e0 = np.einsum("jk,hgk->jhg", ar, fe.t0) if fe is not None else None  # (J, G, G)
+    e1 = None
     if null:
         d = ar / np.einsum("jk,jk->j", ar, rmat)[:, None]  # A R' / (R A R')
         t = np.einsum("gkl,jl->jgk", h, d)  # (J, G, K): H_g d
-        q1 = np.einsum("kl,jgl->jkg", a_mat, t)  # (J, K, G)
+        q1 = np.ascontiguousarray(np.einsum("kl,jgl->jkg", a_mat, t))  # (J, K, G)
         a1 = np.einsum("jk,jkg->jg", rmat, q1)  # (J, G)
+        if fe is not None:  # the restricted residuals move along X d
+            e1 = np.stack(
+                [np.einsum("k,hck->hc", ar[j], fe.scores_of(fe.x @ d[j])) for j in range(n_r)]
+            )
     out = [np.empty((5, plan.reps)) for _ in range(n_r)]
-    size = chunk_size(n_r, g)
+    if not null:
+        for o in out:
+            o[1] = o[3] = o[4] = 0.0
     lo = 0
-    for v in plan.chunks(size):
+    for v in plan.chunks(chunk_size(n_r, g)):
         b = v.shape[1]
         w0 = q0 @ v  # (K, b)
         n0 = rmat @ w0  # (J, b)
-        d0 = a0[:, :, None] * v[None] - np.einsum("jgk,kb->jgb", p, w0)
-        blocks = [n0, np.zeros_like(n0), np.einsum("jgb,jgb->jb", d0, d0)]
-        if null:
-            w1 = np.einsum("jkg,gb->jkb", q1, v)
-            n1 = np.einsum("jk,jkb->jb", rmat, w1)
-            d1 = a1[:, :, None] * v[None] - np.einsum("jgk,jkb->jgb", p, w1)
-            blocks[1] = n1
-            blocks += [np.einsum("jgb,jgb->jb", d0, d1), np.einsum("jgb,jgb->jb", d1, d1)]
-        else:
-            blocks += [np.zeros_like(n0), np.zeros_like(n0)]
-        for j in range(n_r):
-            for i, blk in enumerate(blocks):
-                out[j][i, lo : lo + b] = blk[j]
+        w1s = (q1.reshape(n_r * q1.shape[1], g) @ v).reshape(n_r, -1, b) if null else None
+        for j in range(n_r):  # one restriction at a time: (G, b) blocks, BLAS products
+            o = out[j][:, lo : lo + b]
+            d0 = a0[j][:, None] * v - p[j] @ w0  # bootstrap cluster scores of R_j b*
+            if e0 is not None:  # minus the effects' projection of the bootstrap residuals
+                d0 -= e0[j] @ v
+            o[0] = n0[j]
+            o[2] = np.einsum("gb,gb->b", d0, d0)
+            if w1s is not None:
+                w1 = w1s[j]  # (K, b)
+                d1 = a1[j][:, None] * v - p[j] @ w1
+                if e1 is not None:
+                    d1 -= e1[j] @ v
+                o[1] = rmat[j] @ w1
+                o[3] = np.einsum("gb,gb->b", d0, d1)
+                o[4] = np.einsum("gb,gb->b", d1, d1)
         lo += b
         if on_chunk is not None:
             on_chunk(b)

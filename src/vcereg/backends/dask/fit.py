@@ -253,7 +253,9 @@ def fit_dask(
             f"{stats2.high_leverage} observation(s) have leverage 1, so HC{sol.power + 1} is "
             "undefined; use vce(robust) or drop those observations"
         )
-    return compressed(spec.replace(vce=vspec), stats1, ls, stats2, nobs, rows)
+    assert stats1.gram is not None  # pass 1 always sums the Gram matrix
+    y_sumsq = float(stats1.gram[-1, -1]) * wscale  # weights as normalised in pass 2
+    return compressed(spec.replace(vce=vspec), stats1, ls, stats2, nobs, rows, y_sumsq)
 
 
 def _with_lstsq(sol: Solution, ls: LeastSquares) -> Solution:

@@ -22,7 +22,6 @@ Passes, all reading the data once:
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,19 +67,20 @@ class Setup:
 
 
 def design_of(part: pd.DataFrame, setup: Setup) -> Design:
-    """The partition's design; its warnings are summed up and reported by the client."""
+    """The partition's design. :func:`~vcereg.design.build` does not warn for a partition
+    (``partition=True``); the client sums the row accounting and notes and warns once.
+    No ``warnings.catch_warnings`` here: it is not thread-safe, and on Dask's threaded
+    scheduler it left the process-wide filters in another thread's state."""
     frame = part.reset_index(drop=True)  # positions, so cluster keys line up with rows
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return build(
-            setup.spec,
-            frame,
-            extra=setup.extra,
-            safe=setup.safe,
-            context=setup.context,
-            levels=setup.levels or None,
-            partition=True,
-        )
+    return build(
+        setup.spec,
+        frame,
+        extra=setup.extra,
+        safe=setup.safe,
+        context=setup.context,
+        levels=setup.levels or None,
+        partition=True,
+    )
 
 
 # --- levels --------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from ...design import Design
 from ...design.sample import RowAccounting, codes
 from ...errors import CollinearityWarning, EstimationError, warn
 from ...estimators import Fit
+from ...estimators.ols import exact_fit
 from ...linalg import LeastSquares, least_squares, refinement
 from ...spec import ModelSpec, VceSpec
 from .partition import Pass1, Pass2
@@ -144,6 +145,7 @@ def compressed(
     stats2: Pass2,
     nobs: float,
     rows: RowAccounting,
+    y_sumsq: float,
 ) -> Compressed:
     """Design and Fit whose rows reproduce the sums each variance estimator takes."""
     terms = stats1.terms
@@ -178,6 +180,7 @@ def compressed(
     fit = Fit(
         params, keep, ls, x, design.y, u, nobs, ls.rank, df_resid, stats2.rss, stats2.tss, omitted
     )
+    fit = dataclasses.replace(fit, exact=exact_fit(stats2.rss, y_sumsq))
     if spec.vce.name in _LEVERAGE:
         base = "robust" if spec.ssc.hc23_factor else "hc0"
         vce_spec = spec.replace(vce=VceSpec(name=base, text=base))

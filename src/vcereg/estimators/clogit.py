@@ -29,6 +29,7 @@ from ..linalg import least_squares
 from .absorb import demean
 from .clogit_lik import ConditionalLogitData, conditional_logit_loglik
 from .fe_project import rank_probe
+from .newton import maximize
 from .separation import find_separation
 
 __all__ = ["ClogitFit", "fit_clogit", "informative_groups"]
@@ -160,42 +161,6 @@ def fit_clogit(
         n_separated=n_sep,
         notes=tuple(notes),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class _Maximum:  # TEMPORARY until glmcore's estimators/newton.py is on main
-    theta: FloatArray
-    iterations: int
-
-
-def maximize(objective, theta, *, tol, ltol, nrtol, maxiter):  # type: ignore[no-untyped-def]
-    """TEMPORARY Newton with step halving and Stata's rule (replaced by glmcore's)."""
-    ll, g, h = objective(theta)
-    it, moved = 0, (np.inf, np.inf)
-    while True:
-        step = np.linalg.solve(h, g)
-        nr = float(g @ step)
-        if it > 0 and nr < nrtol and (moved[0] < tol or moved[1] < ltol):
-            break
-        if it >= maxiter:
-            raise EmptySampleError("no convergence")
-        t = 1.0
-        for _ in range(60):
-            new = theta + t * step
-            ll_new, g_new, h_new = objective(new)
-            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * (abs(ll) + 1):
-                break
-            t /= 2
-        moved = (
-            float(np.max(np.abs(new - theta) / (np.abs(theta) + 1))),
-            abs(ll_new - ll) / (abs(ll) + 1),
-        )
-        theta, ll, g, h = new, ll_new, g_new, h_new
-        it += 1
-    for _ in range(3):
-        theta = theta + np.linalg.solve(h, g)
-        ll, g, h = objective(theta)
-    return _Maximum(theta, it)
 
 
 def _compact(codes: IntArray) -> IntArray:

@@ -32,14 +32,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._types import BoolArray, FloatArray, IntArray
-from ..errors import SpecError, VceregWarning, closest, warn
+from ..errors import VceregWarning, warn
+from ..spec import SEPARATION_METHODS as METHODS
+from ..spec import separation_methods as parse_methods
 from .absorb import drop_singletons
 from .separation_ir import iterative_rectifier
 from .separation_lp import binary_lp_separation, poisson_lp_separation
 
 __all__ = ["METHODS", "Separation", "find_separation", "parse_methods"]
 
-METHODS = ("fe", "simplex", "ir")
 Kind = Literal["poisson", "binary"]
 
 
@@ -86,30 +87,6 @@ class Separation:
         n = self.n_separated
         text = f"{n} separated observation{'s' if n > 1 else ''} dropped ({how})"
         return text + (f"; separated by {', '.join(who)}" if who else "")
-
-
-def parse_methods(text: str | Sequence[str] | None) -> tuple[str, ...]:
-    """ppmlhdfe's ``separation()`` option: ``fe simplex ir`` (default; ``relu`` means
-    ``ir``), ``none`` / ``off``, ``all``, or a subset in any order."""
-    if text is None:
-        return METHODS
-    words = text.replace(",", " ").split() if isinstance(text, str) else list(text)
-    words = [w.lower() for w in words]
-    if not words or words in (["default"], ["on"], ["auto"], ["all"], ["full"]):
-        return METHODS
-    if words in (["none"], ["no"], ["off"]):
-        return ()
-    out = []
-    for w in words:
-        w = "ir" if w == "relu" else w
-        if w not in METHODS:
-            near = closest(w, (*METHODS, "none", "relu"))
-            raise SpecError(
-                f"unknown separation method {w!r}; expected some of {', '.join(METHODS)}, or none",
-                hint=f"did you mean {near!r}?" if near else None,
-            )
-        out.append(w)
-    return tuple(m for m in METHODS if m in out)  # ppmlhdfe's order whatever the spelling
 
 
 def find_separation(

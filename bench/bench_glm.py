@@ -59,8 +59,11 @@ def fitter(tool, task):
             line = "ppmlhdfe y " + " ".join(NAMES) + ", absorb(f1 f2) vce(cluster g)"
         else:
             line = "logit y " + " ".join(NAMES) + ", vce(robust)"
+        # ssc="fixest" for the ppml fit, so the standard errors can be compared with
+        # pyfixest's (Stata's G/(G-1) alone differs from fixest's factor by ~1e-2)
+        ssc = "fixest" if task == "ppml" else None
         def run(df):
-            r = vcereg.stata(line, df)
+            r = vcereg.stata(line, df, ssc=ssc)
             return r.params[NAMES].to_numpy(), r.se[NAMES].to_numpy()
         return run
     if tool == "pyfixest":

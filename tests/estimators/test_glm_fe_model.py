@@ -250,3 +250,34 @@ def test_refusals(panel):
         vcereg.parse("clogit yb x1")
     with pytest.raises(NotSupportedError, match="gamma family"):
         vcereg.regress("y ~ x1 | glm(gamma, log) | fe(a)", panel.assign(y=panel["y"] + 1))
+
+
+def test_model_string_forms(panel):
+    """The DSL spells the same models, with the same defaults: ppmlhdfe robust; robust
+    after clogit clusters on the fe() groups; the options survive a round trip."""
+    stata = vcereg.stata("ppmlhdfe y x1 x2, absorb(a b)", panel)
+    dsl = vcereg.regress("y ~ x1 + x2 | ppmlhdfe | fe(a b)", panel)
+    assert dsl.vce_name == "robust"
+    np.testing.assert_allclose(dsl.cov.to_numpy(), stata.cov.to_numpy(), rtol=1e-12)
+    cl = vcereg.regress("yb ~ x1 + x2 | clogit | fe(a) | vce(robust)", panel)
+    assert cl.vce_name == "cluster" and cl.n_clusters == {"a": 80}
+    ref = vcereg.stata("clogit yb x1 x2, group(a) vce(robust)", panel)
+    np.testing.assert_allclose(cl.cov.to_numpy(), ref.cov.to_numpy(), rtol=1e-12)
+    spec = vcereg.parse("y ~ x1 | ppmlhdfe(separation=fe+ir, itol=1e-10, keepsingletons) | fe(a)")
+    again = vcereg.parse(vcereg.dsl.unparse(spec))
+    assert again.family == spec.family
+    assert spec.family.separation == ("fe", "ir") and spec.family.keepsingletons
+    stata_spec = vcereg.parse("ppmlhdfe y x1, absorb(a) sep(relu) itol(1e-10) keepsing")
+    assert stata_spec.family.separation == ("ir",) and stata_spec.family.itolerance == 1e-10
+
+
+def test_keepsingletons_and_no_separation_check(panel):
+    df = panel.iloc[:600].copy()
+    df.loc[df.index[0], "a"] = 999  # a singleton group
+    with pytest.warns(DroppedRowsWarning):
+        dropped = vcereg.stata("ppmlhdfe y x1 x2, absorb(a b)", df)
+    kept = vcereg.stata("ppmlhdfe y x1 x2, absorb(a b) keepsingletons", df)
+    assert kept.nobs == dropped.nobs + 1
+    # a singleton is fitted exactly: the slopes do not change
+    np.testing.assert_allclose(kept.params.to_numpy(), dropped.params.to_numpy(), rtol=1e-8)
+    assert dropped.rows.dropped_singletons == 1

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
 from .absorb import demean
+from .absorb_twoway import TwoWayDemeaner
 
 __all__ = ["FEProjector", "Projection", "rank_probe", "weighted_gram"]
 
@@ -100,8 +101,10 @@ class FEProjector:
         self.k = x.shape[1] if x.ndim == 2 else 0
         xt = np.asfortranarray(x, dtype=np.float64).reshape(n, self.k)
         before = np.sqrt(np.diag(weighted_gram(xt, self.w))) if self.k else np.zeros(0)
+        # the same weights for every projection: the cached two-way solve factorises once
+        self.twoway = TwoWayDemeaner(self.codes) if TwoWayDemeaner.applicable(self.codes) else None
         if self.codes and self.k:
-            xt = demean(xt, self.codes, self.w, tol=tol).values.reshape(n, self.k)
+            xt = self._demean(xt)
         self._prev_t: FloatArray | None = None
         self._prev_dm: FloatArray | None = None
         self.keep = np.zeros(self.k, dtype=np.bool_)
@@ -116,6 +119,14 @@ class FEProjector:
         sol: FloatArray = sla.solve_triangular(self.r, y, lower=False) / self.scale
         return sol
 
+    def _demean(self, a: FloatArray) -> FloatArray:
+        if self.twoway is not None:
+            out = np.array(a, dtype=np.float64, order="F", copy=True)
+            self.twoway.project(out, self.w)
+            return out
+        values: FloatArray = demean(a, self.codes, self.w, tol=self.tol).values
+        return values.reshape(a.shape)
+
     def fit(self, t: FloatArray) -> Projection:
         """Project ``t`` (length N)."""
         t = np.asarray(t, dtype=np.float64)
@@ -124,7 +135,7 @@ class FEProjector:
                 start = t
             else:
                 start = self._prev_dm + (t - self._prev_t)
-            dm = demean(start, self.codes, self.w, tol=self.tol).values
+            dm = self._demean(start.reshape(-1, 1))[:, 0]
             self._prev_t, self._prev_dm = t.copy(), dm
         else:
             dm = t

@@ -38,11 +38,10 @@ from scipy import special
 
 from .._types import FloatArray, IntArray
 from ..errors import CollinearityWarning, ConvergenceError, DataError, EstimationError, warn
-from .absorb import demean
 from .fe_project import weighted_gram
 from .glm import derivatives, glm_loglik
 from .glm_family import Binomial, Family, Link, Poisson, check_link, make_family, make_link
-from .glm_fe_steps import WLS, Working, halve, independent, reproject
+from .glm_fe_steps import WLS, Projector, Working, halve, independent, reproject
 
 __all__ = ["GLMFEFit", "fit_glm_fe"]
 
@@ -150,9 +149,10 @@ def fit_glm_fe(
     data[:, 0] = 0.0
     data[:, 1:] = xv
     target = max(1e-12, min(itol, 0.1 * tol))
+    project = Projector(codes)
     inner = max(_START_ITOL, tol) if codes else target
     eta = work.start_eta()
-    keep = independent(data[:, 1:], codes, work.step(eta)[0], target)
+    keep = independent(data[:, 1:], project, work.step(eta)[0], target)
     dev = math.inf
     z_last = np.zeros(n)
     alt_tol = math.inf
@@ -162,8 +162,7 @@ def fit_glm_fe(
         data[:, 0] -= z_last  # warm start: the previous demeaned z plus its change
         data[:, 0] += z
         z_last[:] = z
-        if codes:
-            subiter += demean(data, codes, wk, tol=inner, copy=False).iterations
+        subiter += project(data, wk, inner)
         solver = WLS(data[:, 1:], wk, keep)
         beta = solver.solve(data[:, 0])
         eta_new = data[:, 0] - solver.fit(beta)  # the residual, then z minus it
@@ -171,7 +170,7 @@ def fit_glm_fe(
         if off is not None:
             eta_new += off
         if it > 1 and float(np.abs(z_last).max()) > _HUGE:
-            eta_new = eta + reproject(eta_new - eta, solver, codes, wk, inner)
+            eta_new = eta + reproject(eta_new - eta, solver, project, wk, inner)
         dev_new = work.deviance(eta_new)
         if not math.isfinite(dev_new):
             raise ConvergenceError("convergence not achieved: the deviance is not finite")
@@ -184,7 +183,7 @@ def fit_glm_fe(
         if eps < tol and inner <= 1.1 * target:
             del z_last, solver
             counts = (it, subiter, target)
-            return _finish(work, xv, yv, eta, codes, keep, beta, scale, hessian, data, counts)
+            return _finish(work, xv, yv, eta, project, keep, beta, scale, hessian, data, counts)
         if codes and eps < inner:
             inner = max(min(0.1 * inner, alt_tol), target)
             alt_tol = 10.0 ** -math.ceil(math.log10(1.0 / max(0.1 * eps, 2.2e-16)))
@@ -200,7 +199,7 @@ def _finish(
     x: FloatArray,
     y: FloatArray,
     eta: FloatArray,
-    codes: list[IntArray],
+    project: Projector,
     keep: NDArray[np.bool_],
     beta: FloatArray,
     scale: float,
@@ -223,8 +222,8 @@ def _finish(
     # the regressors demeaned with the Hessian's weights at the optimum (warm: the last
     # step's demeaned columns), in place
     xd = data[:, 1:] if keep.all() else np.asfortranarray(data[:, 1:][:, keep])
-    if codes and xd.shape[1]:
-        demean(xd, codes, hw, tol=counts[2], copy=False)
+    if xd.shape[1]:
+        project(xd, hw, counts[2])
     hess = weighted_gram(xd, hw)
     xd *= d1[:, None]  # the scores, where the regressors were
     params = np.zeros(x.shape[1])

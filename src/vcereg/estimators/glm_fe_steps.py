@@ -21,13 +21,32 @@ from .._types import FloatArray, IntArray
 from ..errors import EstimationError
 from ..linalg import least_squares
 from .absorb import demean
+from .absorb_twoway import TwoWayDemeaner
 from .fe_project import rank_probe, weighted_gram
 from .glm import derivatives, glm_loglik
 from .glm_family import Binomial, Family, Link, Poisson
 
-__all__ = ["WLS", "Working", "halve", "independent", "reproject"]
+__all__ = ["WLS", "Projector", "Working", "halve", "independent", "reproject"]
 
 _TINY_MU = 1e-300
+
+
+class Projector:
+    """In-place weighted demeaning of (N, p) Fortran arrays off the fixed effects: the
+    cached two-way solve when it applies (:mod:`.absorb_twoway`, exact), else the
+    fixed-effects engine at the requested tolerance."""
+
+    def __init__(self, codes: Sequence[IntArray]) -> None:
+        self.codes = list(codes)
+        self.twoway = TwoWayDemeaner(self.codes) if TwoWayDemeaner.applicable(self.codes) else None
+
+    def __call__(self, x: FloatArray, w: FloatArray, tol: float) -> int:
+        """Demean ``x`` in place; returns the iterations spent."""
+        if not self.codes:
+            return 0
+        if self.twoway is not None:
+            return self.twoway.project(x, w, tol)
+        return demean(x, self.codes, w, tol=tol, copy=False).iterations
 
 
 class Working:
@@ -149,13 +168,14 @@ class WLS:
 
 
 def reproject(
-    delta: FloatArray, solver: WLS, codes: Sequence[IntArray], w: FloatArray, tol: float
+    delta: FloatArray, solver: WLS, project: Projector, w: FloatArray, tol: float
 ) -> FloatArray:
     """``delta`` (a change of the linear predictor computed as ``z`` minus a residual, which
     loses digits where ``z`` is huge: a tiny mean with a positive outcome) projected once
     more onto the regressors and fixed effects; it is moderate, so nothing cancels."""
-    dm = demean(delta, codes, w, tol=tol).values if codes else delta
-    resid = dm - solver.fit(solver.solve(dm))
+    dm = np.asfortranarray(delta.reshape(-1, 1).copy())
+    project(dm, w, tol)
+    resid = dm[:, 0] - solver.fit(solver.solve(dm[:, 0]))
     out: FloatArray = delta - resid
     return out
 
@@ -172,9 +192,7 @@ def halve(
     return eta, dev
 
 
-def independent(
-    x: FloatArray, codes: Sequence[IntArray], w: FloatArray, tol: float
-) -> NDArray[np.bool_]:
+def independent(x: FloatArray, project: Projector, w: FloatArray, tol: float) -> NDArray[np.bool_]:
     """Demean ``x`` in place (accurately, with the starting weights: a warm start for the
     loop) and flag the columns that are not collinear with the fixed effects and earlier
     columns. Collinearity does not depend on the (positive) weights, so once suffices."""
@@ -185,8 +203,7 @@ def independent(
     # weighted spread before and after demeaning, from blocked Gram matrices (no N x k
     # temporaries): a column whose spread vanishes is explained by the fixed effects
     before = np.sqrt(np.maximum(np.diag(weighted_gram(x, w)) - sums**2 / float(w.sum()), 0))
-    if codes:
-        demean(x, codes, w, tol=tol, copy=False)
+    project(x, w, tol)
     after = np.sqrt(np.diag(weighted_gram(x, w)))
     keep: NDArray[np.bool_] = after > 1e-9 * np.maximum(before, 1e-300)
     if keep.any():

@@ -33,6 +33,7 @@ from scipy.sparse import csr_matrix, hstack, identity, vstack
 from .._types import BoolArray, FloatArray, IntArray
 from ..errors import EstimationError
 from .absorb import demean
+from .absorb_twoway import TwoWayDemeaner
 from .fe_project import weighted_gram
 
 __all__ = ["LPResult", "binary_lp_separation", "poisson_lp_separation"]
@@ -59,7 +60,11 @@ def poisson_lp_separation(x: FloatArray, codes: Sequence[IntArray], y: FloatArra
     if k == 0 or pos.all() or not pos.any():
         return none
     fe = list(codes) if codes else [np.zeros(n, dtype=np.int64)]
-    xt = demean(x, fe, pos.astype(np.float64), tol=1e-12).values.reshape(n, k)
+    if TwoWayDemeaner.applicable(fe):
+        xt = np.array(x, dtype=np.float64, order="F", copy=True)
+        TwoWayDemeaner(fe).project(xt, pos.astype(np.float64))
+    else:
+        xt = demean(x, fe, pos.astype(np.float64), tol=1e-12).values.reshape(n, k)
     if _well_conditioned(weighted_gram(xt, pos.astype(np.float64))):
         return none  # no combination vanishes on the y > 0 sample: nothing to separate
     null = _null_space(xt[pos])

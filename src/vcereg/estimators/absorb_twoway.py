@@ -21,6 +21,7 @@ leaves the same residual.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -57,12 +58,8 @@ class TwoWayDemeaner:
         self.c1 = np.asarray(codes[big], dtype=np.int64)
         self.c2 = np.asarray(codes[1 - big], dtype=np.int64)
         self.g1, self.m = sizes[big], sizes[1 - big]
-        pairs, inverse = np.unique(self.c1 * self.m + self.c2, return_inverse=True)
-        self.pair = inverse.astype(np.int32 if pairs.size < 2**31 else np.int64).ravel()
-        self.cols = (pairs % self.m).astype(np.int32)
-        rows = pairs // self.m
-        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.g1))])
-        self.n_pairs = pairs.size
+        self.pair, self.cols, self.indptr = _pattern(self.c1, self.c2, self.g1, self.m)
+        self.n_pairs = self.cols.size
         self._factor: tuple[FloatArray, FloatArray, FloatArray] | None = None  # piv, r, scale
 
     def project(self, x: FloatArray, w: FloatArray, tol: float = 1e-13) -> int:
@@ -141,6 +138,27 @@ class TwoWayDemeaner:
         if np.all(np.linalg.norm(r, axis=0) <= target):
             return b, _STALE
         return None, _STALE
+
+
+#: The pattern of C for code arrays still alive (the separation checks and the fit of one
+#: model project with the same effects: the sort is done once). Keyed by the arrays'
+#: identity; an entry goes when either array is garbage-collected.
+_PATTERNS: dict[tuple[int, int], tuple[IntArray, IntArray, IntArray]] = {}
+
+
+def _pattern(c1: IntArray, c2: IntArray, g1: int, m: int) -> tuple[IntArray, IntArray, IntArray]:
+    """(pair of each row, column of each pair, row pointers): the CSR pattern of ``C``."""
+    key = (id(c1), id(c2))
+    if key in _PATTERNS:
+        return _PATTERNS[key]
+    pairs, inverse = np.unique(c1 * m + c2, return_inverse=True)
+    pair = inverse.astype(np.int32 if pairs.size < 2**31 else np.int64).ravel()
+    cols = (pairs % m).astype(np.int32)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(pairs // m, minlength=g1))])
+    _PATTERNS[key] = (pair, cols, indptr)
+    weakref.finalize(c1, _PATTERNS.pop, key, None)
+    weakref.finalize(c2, _PATTERNS.pop, key, None)
+    return pair, cols, indptr
 
 
 def _live_scale(diag: FloatArray) -> FloatArray:

@@ -124,7 +124,7 @@ def _glm_fe(
     if not keep.all():
         design = subset(design, keep, singletons=sep.n_singletons, separated=sep.n_separated)
         x, y = np.asfortranarray(x[keep]), y[keep]
-        codes = [c[keep] for c in codes]
+        codes = list(sep.kept_codes)
         offset = offset[keep] if offset is not None else None
         weights = weights[keep] if weights is not None else None
     fisher = spec.ssc.name == "fixest" and fam.link not in (None, "log", "logit")

@@ -63,6 +63,9 @@ class Separation:
         rectifier certificate has a fixed-effects part).
     converged
         False when the rectifier stopped at its iteration cap (some separation may remain).
+    kept_codes
+        The fixed-effect codes on the kept rows: the arrays the checks projected with, so
+        the fit reuses what they cached.
     """
 
     keep: BoolArray
@@ -71,6 +74,7 @@ class Separation:
     variables: tuple[int, ...]
     fixed_effects: bool
     converged: bool = True
+    kept_codes: tuple[IntArray, ...] = ()  # the codes on the kept rows (for the fit)
 
     @property
     def n_separated(self) -> int:
@@ -150,6 +154,16 @@ def find_separation(
         out[idx[sub]] = True
         return out
 
+    cached: list[object] = [None, None]
+
+    def rows_of(idx: NDArray[np.intp]) -> list[IntArray]:
+        """The codes on rows ``idx``, the same arrays while the rows are the same (the
+        projections cache their sparsity pattern by array)."""
+        if cached[0] is None or not np.array_equal(cached[0], idx):  # type: ignore[arg-type]
+            cached[0], cached[1] = idx, [_rows(c, idx) for c in codes]
+        out: list[IntArray] = cached[1]  # type: ignore[assignment]
+        return out
+
     keep = prune(keep)
     if "fe" in methods and codes:
         while True:
@@ -162,7 +176,7 @@ def find_separation(
     if "simplex" in methods and (kind == "poisson" or not codes):
         idx = np.flatnonzero(keep)
         if kind == "poisson":
-            lp = poisson_lp_separation(_rows(x, idx), [_rows(c, idx) for c in codes], _rows(y, idx))
+            lp = poisson_lp_separation(_rows(x, idx), rows_of(idx), _rows(y, idx))
         else:
             lp = binary_lp_separation(_with_constant(_rows(x, idx)), _rows(y, idx))
         if lp.separated.any():
@@ -174,7 +188,7 @@ def find_separation(
     if "ir" in methods:
         while True:
             idx = np.flatnonzero(keep)
-            sub = [_rows(c, idx) for c in codes]
+            sub = rows_of(idx)
             xi = _rows(x, idx) if codes else _with_constant(_rows(x, idx))
             yi = _rows(y, idx)
             if kind == "poisson":
@@ -200,7 +214,10 @@ def find_separation(
             VceregWarning,
         )
     by_method = tuple((m, found[m]) for m in METHODS if m in found)
-    return Separation(keep, by_method, n_single, tuple(sorted(variables)), uses_fe, converged)
+    kept_codes = tuple(rows_of(np.flatnonzero(keep))) if codes else ()
+    return Separation(
+        keep, by_method, n_single, tuple(sorted(variables)), uses_fe, converged, kept_codes
+    )
 
 
 def _fe_separated(

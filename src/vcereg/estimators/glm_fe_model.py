@@ -82,7 +82,7 @@ def fit_fe_ml_model(
     shown = [(names or {}).get(design.terms[i], design.terms[i]) for i in slopes]
     y = (design.y != 0).astype(np.float64) if fam.model in _BINARY else design.y
     codes = [np.asarray(c, dtype=np.int64) for c in design.absorb.values()]
-    x = np.asfortranarray(design.x[:, slopes])
+    x = _columns(design.x, slopes)
     if fam.model in ("clogit", "xtlogit"):
         return _conditional_logit(spec, design, x, y, codes, slopes, shown, inputs)
     if fam.model == "xtpoisson":
@@ -122,8 +122,9 @@ def _glm_fe(
     keep = sep.keep
     offset, weights = inputs.offset, inputs.weights
     if not keep.all():
+        del x  # one copy of the regressors at a time: the subset's
         design = subset(design, keep, singletons=sep.n_singletons, separated=sep.n_separated)
-        x, y = np.asfortranarray(x[keep]), y[keep]
+        x, y = _columns(design.x, slopes), y[keep]
         codes = list(sep.kept_codes)
         offset = offset[keep] if offset is not None else None
         weights = weights[keep] if weights is not None else None
@@ -335,11 +336,19 @@ def _pseudo_lstsq(hessian: FloatArray, keep: np.ndarray) -> LeastSquares:
     return LeastSquares(np.zeros(k), np.asarray(keep, dtype=bool), r, scale, np.zeros(0))
 
 
+def _columns(x: FloatArray, cols: list[int]) -> FloatArray:
+    """``x[:, cols]``, a view (no copy of the data) when the columns are contiguous (the
+    usual case: every term but the leading constant)."""
+    if cols and cols == list(range(cols[0], cols[-1] + 1)):
+        return x[:, cols[0] : cols[-1] + 1]
+    return np.asfortranarray(x[:, cols])
+
+
 def _absorbed_design(design: Design, slopes: list[int]) -> Design:
     """The design over the slopes (the constant is absorbed, as for reghdfe)."""
     return replace(
         design,
-        x=np.asfortranarray(design.x[:, slopes]),
+        x=_columns(design.x, slopes),
         terms=tuple(design.terms[i] for i in slopes),
         has_intercept=False,
     )

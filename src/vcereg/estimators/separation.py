@@ -154,14 +154,22 @@ def find_separation(
         out[idx[sub]] = True
         return out
 
-    cached: list[object] = [None, None]
+    cached: list[object] = [None, None, None]
 
     def rows_of(idx: NDArray[np.intp]) -> list[IntArray]:
         """The codes on rows ``idx``, the same arrays while the rows are the same (the
         projections cache their sparsity pattern by array)."""
         if cached[0] is None or not np.array_equal(cached[0], idx):  # type: ignore[arg-type]
-            cached[0], cached[1] = idx, [_rows(c, idx) for c in codes]
+            cached[:] = [idx, [_rows(c, idx) for c in codes], None]
         out: list[IntArray] = cached[1]  # type: ignore[assignment]
+        return out
+
+    def x_of(idx: NDArray[np.intp]) -> FloatArray:
+        """The regressors on rows ``idx``, copied once per set of rows."""
+        rows_of(idx)
+        if cached[2] is None:
+            cached[2] = _rows(x, idx)
+        out: FloatArray = cached[2]  # type: ignore[assignment]
         return out
 
     keep = prune(keep)
@@ -176,9 +184,9 @@ def find_separation(
     if "simplex" in methods and (kind == "poisson" or not codes):
         idx = np.flatnonzero(keep)
         if kind == "poisson":
-            lp = poisson_lp_separation(_rows(x, idx), rows_of(idx), _rows(y, idx))
+            lp = poisson_lp_separation(x_of(idx), rows_of(idx), _rows(y, idx))
         else:
-            lp = binary_lp_separation(_with_constant(_rows(x, idx)), _rows(y, idx))
+            lp = binary_lp_separation(_with_constant(x_of(idx)), _rows(y, idx))
         if lp.separated.any():
             found["simplex"] = int(lp.separated.sum())
             shift = 0 if kind == "poisson" else 1  # binary: coefficient 0 is the constant
@@ -189,7 +197,7 @@ def find_separation(
         while True:
             idx = np.flatnonzero(keep)
             sub = rows_of(idx)
-            xi = _rows(x, idx) if codes else _with_constant(_rows(x, idx))
+            xi = x_of(idx) if codes else _with_constant(x_of(idx))
             yi = _rows(y, idx)
             if kind == "poisson":
                 res = iterative_rectifier(xi, sub, yi == 0, tol=tol, maxiter=maxiter)
@@ -215,6 +223,7 @@ def find_separation(
         )
     by_method = tuple((m, found[m]) for m in METHODS if m in found)
     kept_codes = tuple(rows_of(np.flatnonzero(keep))) if codes else ()
+    cached.clear()
     return Separation(
         keep, by_method, n_single, tuple(sorted(variables)), uses_fe, converged, kept_codes
     )

@@ -1,4 +1,5 @@
-"""OLS with a one-way cluster-robust covariance: vcereg vs statsmodels vs pyfixest.
+"""OLS with a one-way cluster-robust covariance: vcereg vs statsmodels vs pyfixest, and
+vcereg against the floor of the machine it runs on.
 
 One command: ``python bench/bench_cluster.py`` (``--sizes 1e6 1e7`` by default). Each
 (package, N) runs in a fresh subprocess that builds the same data (K = 10 regressors incl.
@@ -7,6 +8,14 @@ full data (the median is reported, and the first fit), records the peak resident
 the fits add, and checks the standard errors agree. The subprocesses alternate between
 packages (``--repeat`` 2 rounds) and each package's better round counts. Results are
 printed as ratios against the fastest peer measured in the same run.
+
+The floor (its own subprocess per round, the same data), medians of three timings each:
+one read pass over the design's columns (each summed once, in numpy), assembling the
+design matrix from the frame's columns into fresh memory (what any solver does first:
+one read of the data, one write of the matrix, its page faults), and ``X'X`` on it (BLAS,
+default threads). Two ratios are printed: vcereg's fit over read pass + ``X'X`` (the
+strict floor: no regression can do less), and over assembling + ``X'X`` (the floor of a
+fit that builds its design matrix, which every package here does).
 """
 
 from __future__ import annotations
@@ -60,6 +69,69 @@ CHILD = textwrap.dedent(
 )
 
 
+FLOOR = textwrap.dedent(
+    """
+    import json, sys, time
+    import numpy as np, pandas as pd
+    n = int(float(sys.argv[1]))
+    rng = np.random.default_rng(12345)
+    k = 9
+    cols = {f"x{j}": rng.normal(size=n) for j in range(1, k + 1)}
+    g = rng.integers(0, 10_000, n)
+    eff = rng.normal(size=10_000)[g]
+    y = 1 + sum(0.1 * j * cols[f"x{j}"] for j in range(1, k + 1)) + eff + rng.normal(size=n)
+    df = pd.DataFrame({"y": y, **cols, "g": g})
+    del cols, g, eff, y
+    names = ["y"] + [f"x{j}" for j in range(1, k + 1)]
+    arrays = [df[c].to_numpy() for c in names]
+    def read_pass():  # every value of the design read once
+        for a in arrays:
+            np.add.reduce(a)
+    def assemble():  # the design matrix in fresh memory: what a solver needs first
+        x = np.empty((n, k + 1), order="F")
+        x[:, 0] = 1.0
+        for j, a in enumerate(arrays[1:], start=1):
+            x[:, j] = a
+        return x
+    x = assemble()
+    def gram():
+        return x.T @ x
+    def median(f):
+        f()  # warm-up
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter(); f(); times.append(time.perf_counter() - t0)
+        return sorted(times)[1]
+    out = {"read": median(read_pass), "xtx": median(gram), "assemble": median(assemble)}
+    out["floor"] = out["read"] + out["xtx"]
+    print(json.dumps(out))
+    """
+)
+
+
+def floor(n: float) -> dict[str, float]:
+    """The machine's floor for this fit, measured in a fresh process: see the docstring."""
+    out = subprocess.run(
+        [sys.executable, "-c", FLOOR, str(n)], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        return {}
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def floor_line(seconds: float, fl: dict[str, float]) -> str:
+    """vcereg's time as a multiple of both floors, with their parts."""
+    if "floor" not in fl:
+        return "floor: not measured (its subprocess failed)"
+    built = fl["assemble"] + fl["xtx"]
+    return (
+        f"vcereg / floor = {seconds / fl['floor']:.2f} (read pass {fl['read']:.3f} s + X'X "
+        f"{fl['xtx']:.3f} s); vcereg / (assembling the design {fl['assemble']:.3f} s + X'X) "
+        f"= {seconds / built:.2f}"
+    )
+
+
 def run(tool: str, n: float) -> dict[str, object]:
     out = subprocess.run(
         [sys.executable, "-c", CHILD, tool, str(n)], capture_output=True, text=True, check=False
@@ -78,9 +150,11 @@ def main() -> None:
     args = ap.parse_args()
     for n in args.sizes:
         runs: dict[str, list[dict[str, object]]] = {t: [] for t in args.tools}
+        floors: list[dict[str, float]] = []
         for _ in range(args.repeat):  # alternate A B C A B C: a slow spell hits every tool
             for tool in args.tools:
                 runs[tool].append(run(tool, n))
+            floors.append(floor(n))
         rows = {}
         for tool, tries in runs.items():
             ok = [r for r in tries if "error" not in r]
@@ -110,6 +184,10 @@ def main() -> None:
                 f"vcereg is {fastest['seconds'] / ours['seconds']:.1f}x faster than the fastest "
                 f"peer ({fastest['tool']}); data in memory: {ours['data_bytes'] / 2**20:,.0f} MiB"
             )
+        measured = [f for f in floors if "floor" in f]
+        if "seconds" in ours:  # the better round of the floor, as for the packages
+            best = min(measured, key=lambda f: f["floor"]) if measured else {}
+            print(floor_line(float(ours["seconds"]), best))  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

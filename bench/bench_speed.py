@@ -1,17 +1,28 @@
 """Speed at every size: vcereg against statsmodels, pyfixest and linearmodels, one run.
 
-One command: ``python bench/bench_speed.py`` (``--quick`` for a smoke run). Two tasks:
+One command: ``python bench/bench_speed.py`` (``--quick`` for a smoke run). The tasks:
 
 * ``ols``: ``y ~ x1 + ... + x4`` (K = 5 with the constant) with a one-way cluster-robust
   covariance, N = 1e3, 1e4, 1e5 (and 1e6). Small fits are timed in one process per
   library after warm-up: the median of many fits, as a Monte Carlo or by-group loop sees it.
-* ``fe``: ``y ~ x1 + ... + x9`` with two absorbed effects (N/20 and 1,000 levels) and a
-  one-way cluster (10,000 clusters), N = 1e6, 5e6, 1e7. Each (library, N) runs in a fresh
-  subprocess: a warm-up fit on a 50,000-row slice, then three fits of the full data; the
-  median is reported (and the first, which pays for first-touch page faults), with the
-  peak memory the fits add (``ru_maxrss``). The processes alternate between libraries
-  (``--rounds`` 2: A B A B) and each library's better round counts: on a shared VM the
-  same fit can take twice as long a minute later.
+  Each fit returns its standard errors as a numpy array, by position (every library puts
+  the constant first): selecting them by label from a pandas Series costs about 0.2 ms,
+  the same for every library, and would be most of what is measured at N = 1e3.
+* fixed effects, ``y ~ x1 + ... + x9`` with a one-way cluster (10,000 clusters),
+  N = 1e5, 1e6, 5e6, 1e7 (``--fe-tasks`` picks among them):
+
+  - ``fe2``: two absorbed effects, N/20 and 1,000 levels;
+  - ``fe3``: three, N/20, 1,000 and 100 levels;
+  - ``fe1``: one absorbed effect of N/10 levels (1e6 at N = 1e7).
+
+  Each (library, N) runs in a fresh subprocess: a warm-up fit on a 50,000-row slice, then
+  three fits of the full data; the median is reported (and the first, which pays for
+  first-touch page faults), with the peak memory the fits add (``ru_maxrss``). The
+  processes alternate between libraries (``--rounds`` 2: A B A B) and each library's
+  better round counts: on a shared VM the same fit can take twice as long a minute later.
+* ``floor``: OLS + one-way cluster, K = 10, at N = 1e7 (``--floor-sizes``), timed as in
+  ``bench_cluster.py``, against the floor of this machine measured in the same run (one
+  read pass over the design's columns plus ``X'X``; see ``bench_cluster.py``).
 
 Every library's standard errors are compared with vcereg's. Results print as ratios
 against the fastest peer of the same run, and a log-log plot (time against N, one line per
@@ -27,18 +38,28 @@ import sys
 import textwrap
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+import bench_cluster  # the floor and the OLS + cluster child
+
 DATA = """
 import numpy as np, pandas as pd
+EFFECTS = {"fe2": ("f1", "f2"), "fe3": ("f1", "f2", "f3"), "fe1": ("f1",)}
 def make(n, k, fe):
     rng = np.random.default_rng(12345)
     cols = {f"x{j}": rng.normal(size=n) for j in range(1, k + 1)}
     df = pd.DataFrame(cols)
     df["g"] = rng.integers(0, min(10_000, max(n // 20, 2)), n)
     y = 1 + sum(0.1 * j * cols[f"x{j}"] for j in range(1, k + 1)) + rng.normal(size=n)
-    if fe:
+    if fe in ("fe2", "fe3"):
         df["f1"] = rng.integers(0, n // 20, n)
         df["f2"] = rng.integers(0, 1_000, n)
         y = y + rng.normal(size=n // 20)[df["f1"]] + rng.normal(size=1_000)[df["f2"]]
+    if fe == "fe3":
+        df["f3"] = rng.integers(0, 100, n)
+        y = y + rng.normal(size=100)[df["f3"]]
+    if fe == "fe1":
+        df["f1"] = rng.integers(0, n // 10, n)
+        y = y + rng.normal(size=n // 10)[df["f1"]]
     df["y"] = y
     return df
 """
@@ -49,31 +70,34 @@ warnings.simplefilter("ignore")
 def fitter(tool, k, fe):
     rhs = " + ".join(f"x{j}" for j in range(1, k + 1))
     names = [f"x{j}" for j in range(1, k + 1)]
+    eff = EFFECTS.get(fe, ())
+    # without effects every library puts the constant first: the slopes by position
+    pick = (lambda se: se[names].to_numpy()) if eff else (lambda se: np.asarray(se)[1:])
     if tool == "vcereg":
         import vcereg
-        model = f"y ~ {rhs}" + (" | fe(f1 f2)" if fe else "") + " | vce(cluster g)"
-        return lambda df: vcereg.regress(model, df).se[names].to_numpy()
+        model = f"y ~ {rhs}" + (f" | fe({' '.join(eff)})" if eff else "") + " | vce(cluster g)"
+        return lambda df: pick(vcereg.regress(model, df).se)
     if tool == "pyfixest":
         import pyfixest as pf
-        f = f"y ~ {rhs}" + (" | f1 + f2" if fe else "")
-        return lambda df: pf.feols(f, df, vcov={"CRV1": "g"}).se()[names].to_numpy()
+        f = f"y ~ {rhs}" + (f" | {' + '.join(eff)}" if eff else "")
+        return lambda df: pick(pf.feols(f, df, vcov={"CRV1": "g"}).se())
     if tool == "statsmodels":
         import statsmodels.formula.api as smf
-        f = f"y ~ {rhs}" + (" + C(f1) + C(f2)" if fe else "")
+        f = f"y ~ {rhs}" + "".join(f" + C({e})" for e in eff)
         def run_sm(df):
             fit = smf.ols(f, df).fit(cov_type="cluster", cov_kwds={"groups": df["g"]})
-            return fit.bse[names].to_numpy()
+            return pick(fit.bse)
         return run_sm
     if tool == "linearmodels":
         import linearmodels as lm
         import statsmodels.api as sm
         def run(df):
             x = sm.add_constant(df[names])
-            if fe:
-                m = lm.AbsorbingLS(df["y"], x, absorb=df[["f1", "f2"]].astype("category"))
+            if eff:
+                m = lm.AbsorbingLS(df["y"], x, absorb=df[list(eff)].astype("category"))
             else:
                 m = lm.IV2SLS(df["y"], x, None, None)
-            return m.fit(cov_type="clustered", clusters=df["g"]).std_errors[names].to_numpy()
+            return pick(m.fit(cov_type="clustered", clusters=df["g"]).std_errors)
         return run
     raise SystemExit(f"unknown tool {tool}")
 """
@@ -85,8 +109,8 @@ SMALL_CHILD = (
         """
     import json, sys, time
     tool, n, k, reps = sys.argv[1], int(float(sys.argv[2])), int(sys.argv[3]), int(sys.argv[4])
-    df = make(n, k, False)
-    fit = fitter(tool, k, False)
+    df = make(n, k, "")
+    fit = fitter(tool, k, "")
     se = fit(df); fit(df)  # warm-up: imports, caches, JIT
     times = []
     for _ in range(reps):
@@ -103,10 +127,10 @@ BIG_CHILD = (
     + textwrap.dedent(
         """
     import json, resource, sys, time
-    tool, n, k = sys.argv[1], int(float(sys.argv[2])), int(sys.argv[3])
-    df = make(n, k, True)
+    tool, n, k, fe = sys.argv[1], int(float(sys.argv[2])), int(sys.argv[3]), sys.argv[4]
+    df = make(n, k, fe)
     data_bytes = int(df.memory_usage(deep=True).sum())
-    fit = fitter(tool, k, True)
+    fit = fitter(tool, k, fe)
     fit(df.head(50_000))  # warm-up on a slice: imports and JIT, not the big fit
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     times = []
@@ -130,13 +154,13 @@ def _child(code: str, *args: object) -> dict[str, object]:
     return result
 
 
-def _interleaved(tools: list[str], n: float, rounds: int) -> dict[str, dict[str, object]]:
+def _interleaved(tools: list[str], n: float, rounds: int, fe: str) -> dict[str, dict[str, object]]:
     """Each tool in ``rounds`` fresh processes, alternating (A B A B), so a slow spell of
     the shared machine hits every tool; per tool the round with the lower median counts."""
     best: dict[str, dict[str, object]] = {}
     for _ in range(rounds):
         for t in tools:
-            r = _child(BIG_CHILD, t, n, 9)
+            r = _child(BIG_CHILD, t, n, 9, fe)
             old = best.get(t)
             if (
                 old is None
@@ -187,7 +211,7 @@ def _plot(results: dict[str, dict[str, dict[float, float]]], path: Path) -> None
         print("matplotlib not installed: no plot")
         return
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    styles = {"ols": "-", "fe": "--"}
+    styles = {"ols": "-", "fe2": "--", "fe3": "-.", "fe1": ":"}
     for task, by_tool in results.items():
         for tool, points in by_tool.items():
             if points:
@@ -198,7 +222,7 @@ def _plot(results: dict[str, dict[str, dict[float, float]]], path: Path) -> None
     ax.set_yscale("log")
     ax.set_xlabel("observations N")
     ax.set_ylabel("seconds per fit")
-    ax.set_title("OLS + cluster (K = 5) and two absorbed effects + cluster (K = 10)")
+    ax.set_title("OLS + cluster (K = 5), absorbed effects + cluster (K = 10)")
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -207,19 +231,51 @@ def _plot(results: dict[str, dict[str, dict[float, float]]], path: Path) -> None
     print(f"\nplot written to {path}")
 
 
+TASKS = {
+    "fe2": "two absorbed effects (N/20, 1,000 levels) + cluster, K = 10",
+    "fe3": "three absorbed effects (N/20, 1,000, 100 levels) + cluster, K = 10",
+    "fe1": "one absorbed effect (N/10 levels) + cluster, K = 10",
+}
+#: The targets of issue 23: vcereg's time over pyfixest's (absorbed effects), seconds per
+#: fit (small OLS), vcereg over the floor (big OLS).
+FE_TARGET, SMALL_TARGET, FLOOR_TARGET = 0.5, 0.001, 1.5
+
+
+def _floor_cell(n: float, rounds: int) -> tuple[float, dict[str, float]] | None:
+    """vcereg's OLS + cluster fit (bench_cluster's child) and the floor, alternating."""
+    fits, floors = [], []
+    for _ in range(rounds):
+        fits.append(bench_cluster.run("vcereg", n))
+        floors.append(bench_cluster.floor(n))
+    ok = [r for r in fits if "seconds" in r]
+    measured = [f for f in floors if "floor" in f]
+    print(f"\nOLS + one-way cluster, K = 10, against the floor: N = {int(n):,}")
+    if not ok or not measured:
+        print(f"failed: {fits[0].get('error', '?')} / floor {'ok' if measured else 'failed'}")
+        return None
+    best = min(ok, key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
+    fl = min(measured, key=lambda f: f["floor"])
+    print(f"vcereg {float(best['seconds']):.3f} s (1st fit {float(best['first']):.3f} s)")  # type: ignore[arg-type]
+    print(bench_cluster.floor_line(float(best["seconds"]), fl))  # type: ignore[arg-type]
+    return float(best["seconds"]), fl  # type: ignore[arg-type]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only (smoke test)")
     ap.add_argument("--ols-sizes", nargs="*", type=float, default=[1e3, 1e4, 1e5, 1e6])
-    ap.add_argument("--fe-sizes", nargs="*", type=float, default=[1e6, 5e6, 1e7])
+    ap.add_argument("--fe-sizes", nargs="*", type=float, default=[1e5, 1e6, 5e6, 1e7])
+    ap.add_argument("--fe-tasks", nargs="*", choices=list(TASKS), default=list(TASKS))
+    ap.add_argument("--floor-sizes", nargs="*", type=float, default=[1e7])
     ap.add_argument("--tools", nargs="+",
                     default=["vcereg", "statsmodels", "pyfixest", "linearmodels"])  # fmt: skip
     ap.add_argument("--rounds", type=int, default=2, help="alternating processes per FE size")
     ap.add_argument("--plot", default=str(Path(__file__).parents[1] / "docs/img/bench_speed.png"))
     args = ap.parse_args()
     if args.quick:
-        args.ols_sizes, args.fe_sizes = [1e3, 1e4], [1e5]
-    results: dict[str, dict[str, dict[float, float]]] = {"ols": {}, "fe": {}}
+        args.ols_sizes, args.fe_sizes, args.floor_sizes = [1e3, 1e4], [1e5], [1e6]
+    results: dict[str, dict[str, dict[float, float]]] = {"ols": {}, **{t: {} for t in TASKS}}
+    targets: list[tuple[str, float, float, str]] = []  # (cell, value, target, unit)
     for n in args.ols_sizes:
         reps = max(5, min(200, int(2e6 / n)))
         rows = {t: _child(SMALL_CHILD, t, n, 4, reps) for t in args.tools}
@@ -227,14 +283,44 @@ def main() -> None:
         for t, r in rows.items():
             if "seconds" in r:
                 results["ols"].setdefault(t, {})[n] = float(r["seconds"])
-    for n in args.fe_sizes:
-        # statsmodels and linearmodels build dummies for N/20 levels: hopeless past 1e5
-        tools = [t for t in args.tools if t in ("vcereg", "pyfixest") or n <= 1e5]
-        rows = _interleaved(tools, n, args.rounds)
-        _report("two absorbed effects (N/20, 1,000 levels) + cluster, K = 10", n, rows)
-        for t, r in rows.items():
-            if "seconds" in r:
-                results["fe"].setdefault(t, {})[n] = float(r["seconds"])
+        if n == 1e3 and "seconds" in rows.get("vcereg", {}):
+            seconds = float(rows["vcereg"]["seconds"])  # type: ignore[arg-type]
+            targets.append(
+                ("OLS + cluster, K = 5, N = 1e3: seconds per fit", seconds, SMALL_TARGET, "s")
+            )
+    for fe in args.fe_tasks:
+        for n in args.fe_sizes:
+            # statsmodels builds dummies (only two effects at 1e5, 4 GB); linearmodels
+            # absorbs, but slowly: up to 1e5
+            small = n <= 1e5 and fe != "fe1"
+            tools = [
+                t
+                for t in args.tools
+                if t in ("vcereg", "pyfixest")
+                or (small and t == "linearmodels")
+                or (small and t == "statsmodels" and fe == "fe2")
+            ]
+            rows = _interleaved(tools, n, args.rounds, fe)
+            _report(TASKS[fe], n, rows)
+            for t, r in rows.items():
+                if "seconds" in r:
+                    results[fe].setdefault(t, {})[n] = float(r["seconds"])
+            ours, peer = rows.get("vcereg", {}), rows.get("pyfixest", {})
+            if "seconds" in ours and "seconds" in peer:
+                ratio = float(ours["seconds"]) / float(peer["seconds"])  # type: ignore[arg-type]
+                targets.append((f"{fe}, N = {n:.0e}: vcereg / pyfixest", ratio, FE_TARGET, "x"))
+    for n in args.floor_sizes:
+        cell = _floor_cell(n, args.rounds)
+        if cell is not None:
+            seconds, fl = cell
+            targets.append((f"OLS + cluster, K = 10, N = {n:.0e}: vcereg / floor",
+                            seconds / fl["floor"], FLOOR_TARGET, "x"))  # fmt: skip
+            targets.append(("  the same / (assembling the design + X'X)",
+                            seconds / (fl["assemble"] + fl["xtx"]), FLOOR_TARGET, "x"))  # fmt: skip
+    print("\ntargets (issue 23)")
+    for name, value, target, unit in targets:
+        verdict = "met" if value <= target else f"missed by {value / target:.2f}x"
+        print(f"  {name:<58} {value:8.4g} {unit}  target <= {target:g}: {verdict}")
     _plot(results, Path(args.plot))
 
 

@@ -90,8 +90,8 @@ def test_registered_command_gets_words_options_and_the_active_fit(
 def test_errors_name_the_line_and_the_command(student: pd.DataFrame) -> None:
     with pytest.raises(StataSyntaxError, match="line 1: estimates: last estimates not found"):
         _run("est store a", student)
-    with pytest.raises(StataSyntaxError, match="line 2: unrecognized command: gen"):
-        _run("reg G3 age\ngen x = 1", student)
+    with pytest.raises(StataSyntaxError, match="line 2: unrecognized command: frobnicate"):
+        _run("reg G3 age\nfrobnicate x = 1", student)
     with pytest.raises(StataSyntaxError, match="estimation result nope not found"):
         _run("reg G3 age\nest restore nope", student)
     with pytest.raises(VceregError, match="line 2"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import (
     commands,  # noqa: F401  (importing it registers the do-file commands)
+    datacmds,  # noqa: F401  (and the data commands)
     datasets,
     errors,
     io,

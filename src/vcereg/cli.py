@@ -25,11 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+import pandas as pd
+
 from . import __version__, datasets, io
 from .api import fit_spec, parse
 from .backends import dask as dask_backend
 from .commands.predict import predictions_frame, write_predictions
 from .dofile import DoRun, is_registered, run_do
+from .dofile.runner import read_prefixes
 from .errors import DataError, SpecError, StataSyntaxError, VceregError
 from .plot import coefplot
 from .postestimation.hypotheses import WaldResult
@@ -37,7 +40,7 @@ from .progress import Progress
 from .results import Results
 from .spec import ModelSpec, SmallSample
 from .stata_lang import is_stata_command, parse_do
-from .stata_lang.do import logical_lines
+from .stata_lang.do import blank_block_comments, logical_lines
 from .tables import etable
 from .vce import available
 
@@ -51,7 +54,6 @@ _EXTENSIONS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".tex
                ".docx": "docx", ".xlsx": "xlsx",
                ".html": "html", ".htm": "html", ".json": "json"}  # fmt: skip
 _PANEL = ("xtset", "tsset")
-_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _DEV_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -120,6 +122,9 @@ _OPTIONS: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
         "help": "run the Dask passes on this scheduler, e.g. tcp://host:8786 (implies --dask)"}),
     ("models", ("--do",), {"metavar": "FILE",
         "help": "file of model lines: DSL or Stata, xtset, comments, ///; '-' reads stdin"}),
+    ("models", ("--allow-files",), {"metavar": "DIR",
+        "help": "let the --do file read and write files inside DIR (use, merge, esttab using, "
+        "save); without it every file access is refused"}),
     ("models", ("--ssc",), {"choices": ("stata", "fixest", "statsmodels"),
         "help": "small-sample conventions (default: stata)"}),
     ("models", ("--level",), {"type": float, "help": "confidence level in percent (default 95)"}),
@@ -180,7 +185,7 @@ def _is_dsl(line: str) -> bool:
 def _models_from_file(text: str, name: str) -> list[_Model]:
     """DSL lines are parsed one by one; the other commands go to :func:`vcereg.stata_lang.parse_do`
     (which knows ``xtset`` and reports Stata errors by line) at their original line numbers."""
-    physical = _BLOCK_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text).split("\n")
+    physical = blank_block_comments(text).split("\n")
     stata_text = [""] * len(physical)
     entries: list[tuple[int, str | None]] = []
     for first, last, code in _logical_lines(text):
@@ -243,10 +248,13 @@ def _read_do(args: argparse.Namespace) -> tuple[str, str] | None:
 
 
 def _post_estimation(text: str) -> bool:
-    """Does a do-file use commands after a fit (``test``, ``predict``, ...)?"""
+    """Does a do-file need the runner: commands other than estimation lines, model strings
+    and ``xtset`` (data commands, ``test``, ``eststo:``, macros, loops, ``esttab``...)?"""
     for _, _, code in _logical_lines(text):
-        word = re.sub(r"^(?:quietly|quiet|quie|qui)\s*:?\s+", "", code).split()[0]
-        if is_registered(word.rstrip(",")):
+        prefix, body = read_prefixes(code)
+        word = (body.split() or [""])[0].rstrip(",")
+        plain = is_stata_command(body) or word in _PANEL or _is_dsl(body)
+        if is_registered(word) or prefix.by or prefix.eststo is not None or not plain:
             return True
     return False
 
@@ -269,6 +277,8 @@ def _load_data(args: argparse.Namespace) -> Any:
     if args.example is not None:
         return datasets.load(args.example)
     if args.data is None:
+        if args.do is not None:  # the do-file may load its own data (use, import)
+            return pd.DataFrame()
         raise UsageError("no data: pass --data FILE or --example NAME")
     if args.dask or args.scheduler:
         return io.read(args.data, engine="dask")
@@ -305,7 +315,7 @@ def _load_and_fit(
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
-                    run = run_do(do[0], data, ssc=ssc, level=args.level)
+                    run = run_do(do[0], data, ssc=ssc, level=args.level, files=args.allow_files)
                 except VceregError as exc:
                     exc.add_note(do[1])
                     raise
@@ -380,10 +390,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     titles = args.title
     with dask_backend.scheduler(args.scheduler):
         results, messages, var_labels, run = _load_and_fit(models, args, do)
+    if not results and run is not None and (run.log or run.written):
+        _emit_log(run, out)  # a data step alone: its log is the output
+        return 0
     if not results:
         raise UsageError("no model given: the do-file has no estimation command")
     if titles is not None and len(titles) != len(results):
         raise UsageError(f"--title given {len(titles)} time(s) for {len(results)} model(s)")
+    var_labels = {**var_labels, **(run.labels if run is not None else {})}  # label variable
     if var_labels:
         labels = {**var_labels, **(labels or {})}  # --labels wins over the file's labels
     for message in [] if args.quiet else messages:

@@ -34,6 +34,7 @@ import sys
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Self
 
 __all__ = [
     "CollinearityWarning",
@@ -124,7 +125,15 @@ class VceregError(Exception):
         The user's string and the offending part of it; rendered with a caret.
     hint
         A suggestion, e.g. "did you mean 'cluster'?".
+
+    Attributes
+    ----------
+    rc
+        Stata's return code for this kind of error (``r(198)`` invalid syntax, ``r(111)``
+        variable not found, ...), which a do-file's ``capture`` stores in ``_rc``.
     """
+
+    rc: int = 198
 
     def __init__(
         self,
@@ -139,6 +148,11 @@ class VceregError(Exception):
         self.span = span
         self.hint = hint
         super().__init__(str(self))
+
+    def with_rc(self, rc: int) -> Self:
+        """This error with Stata's return code ``rc`` (for messages and ``capture``)."""
+        self.rc = rc
+        return self
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -197,26 +211,38 @@ class HypothesisError(SpecError):
 class NotSupportedError(SpecError):
     """Valid input asking for something vcereg cannot do yet."""
 
+    rc = 199
+
 
 class DataError(VceregError):
     """The data cannot support the requested model."""
+
+    rc = 459
 
 
 class MissingVariableError(DataError):
     """A variable named in the model is not a column of the data."""
 
+    rc = 111
+
 
 class EmptySampleError(DataError):
     """No observations are left to estimate the model."""
+
+    rc = 2000
 
 
 class EstimationError(VceregError):
     """The estimates or their covariance cannot be computed."""
 
+    rc = 498
+
 
 class ConvergenceError(EstimationError):
     """An iterative (maximum-likelihood) fit did not converge: Stata's r(430),
     "convergence not achieved". No result is returned."""
+
+    rc = 430
 
 
 class RenderError(VceregError):

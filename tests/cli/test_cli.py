@@ -334,10 +334,10 @@ def test_bad_json_labels_and_bad_do_line(run: Run, tmp_path: Path) -> None:
     (tmp_path / "labels.json").write_text("[1, 2")
     p = run("G3 ~ absences", *EX, "--labels", "labels.json")
     assert p.returncode == 2 and "not valid JSON" in p.stderr
-    (tmp_path / "m.do").write_text("G3 ~ absences\ngen z = 1\n")
+    (tmp_path / "m.do").write_text("G3 ~ absences\nfrobnicate z = 1\n")
     p = run("--do", "m.do", *EX)
     assert p.returncode == 2
-    assert "m.do: line 2" in p.stderr and "not an estimation command" in p.stderr
+    assert "m.do: line 2" in p.stderr and "unrecognized command: frobnicate" in p.stderr
     _clean(p.stderr)
 
 

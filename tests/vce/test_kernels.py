@@ -94,3 +94,17 @@ def test_threads_work_in_a_forked_child(monkeypatch):
 
 def _child_run_parallel() -> list[int]:
     return _threads.run_parallel(lambda j: j + 1, range(4), rows=10**6)
+
+
+def test_blocked_cluster_scores_do_not_depend_on_threads(monkeypatch):
+    # big data: row blocks, chunks of blocks in threads, summed in chunk order
+    rng = np.random.default_rng(3)
+    n, g = 700_000, 5_000
+    x, u, codes = rng.normal(size=(n, 3)), rng.normal(size=n), rng.integers(0, g, n)
+    out = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("VCEREG_NUM_THREADS", threads)
+        out[threads] = cluster_scores(x, u, codes, g)
+    np.testing.assert_array_equal(out["1"], out["2"])
+    ref = np.stack([np.bincount(codes, weights=x[:, j] * u, minlength=g) for j in range(3)], 1)
+    np.testing.assert_allclose(out["1"], ref, rtol=1e-11, atol=1e-12 * np.abs(ref).max())

@@ -10,9 +10,13 @@ from . import (
     estat,
     estat_ic,
     estimates,
+    eststo,
+    esttab,
+    etable_cmd,
     hausman,
     hypotheses,
     margins,
+    outreg2,
     predict,
 )
 
@@ -23,8 +27,12 @@ __all__ = [
     "estat",
     "estat_ic",
     "estimates",
+    "eststo",
+    "esttab",
+    "etable_cmd",
     "hausman",
     "hypotheses",
     "margins",
+    "outreg2",
     "predict",
 ]

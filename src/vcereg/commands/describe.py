@@ -60,8 +60,20 @@ def _subset(cmd: DoCommand, data: pd.DataFrame) -> tuple[list[str], pd.DataFrame
     return names, data.loc[keep], weight, wtype
 
 
+def _returned(data: pd.DataFrame, name: str) -> dict[str, float]:
+    """Stata's r() after ``summarize`` (unweighted): of the last variable summarised."""
+    x = pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    sd = float(x.std(ddof=1)) if n > 1 else np.nan
+    return {"N": float(n), "sum": float(x.sum()), "mean": float(x.mean()) if n else np.nan,
+            "sd": sd, "Var": sd * sd, "min": float(x.min()) if n else np.nan,
+            "max": float(x.max()) if n else np.nan}  # fmt: skip
+
+
 def _summarize(cmd: DoCommand, state: DoState) -> ETable:
     names, data, weight, kind = _subset(cmd, state.data)
+    state.returned = _returned(data, names[-1]) if names and weight is None else {}
     stats = _DETAIL if cmd.option("detail", abbrev=1) is not None else _SUMMARIZE
     return describe(data, names, stats=stats, weights=weight, weight_type=kind, digits=3)
 

@@ -46,7 +46,7 @@ from .checks import (
     require_columns,
 )
 from .columns import check_columns, check_magnitudes
-from .dtypes import as_float_columns, categorical_context, tidy_categories
+from .dtypes import as_float_columns, categorical_context, plain_strings, tidy_categories
 from .formula import (
     check_iv_lists,
     factor_of,
@@ -55,6 +55,7 @@ from .formula import (
     parse_formula,
     side_vars,
 )
+from .lean import LeanDesign, lean_design
 from .sample import (
     RowAccounting,
     codes,
@@ -158,6 +159,9 @@ def build(
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame (got {type(data).__name__})")
+    lean = lean_design(spec, data, extra=extra, safe=safe, levels=levels, partition=partition)
+    if lean is not None:  # plain numeric columns: the same design, one look-up per column
+        return _from_lean(spec, lean, safe, context)
     if spec.tsvars:
         if spec.panel is None:
             raise DataError("time-series operators need the time variable: declare tsset/xtset")
@@ -218,7 +222,7 @@ def build(
         for p in (parsed, parsed_z):
             if p is not None:
                 check_size(spec, [[factor_of(f) for f in t.factors] for t in p.rhs], sub)
-    sub = tidy_categories(_plain_strings(sub), needed)
+    sub = tidy_categories(plain_strings(sub), needed)
     if partition and len(sub) == 0:
         return _empty(spec, len(data), excluded_in, excluded_if, missing_counts, dropped_missing)
     # Arithmetic in double, as Stata: int16 ** 2 must not wrap around (``if`` ran above).
@@ -301,15 +305,12 @@ def build(
     )
 
 
-def _plain_strings(sub: pd.DataFrame) -> pd.DataFrame:
-    """Nullable (``string``) text columns as the plain text formulaic encodes as categories
-    (missing values are gone by now); a new frame, the input is untouched."""
-    texts = [
-        c for c, t in sub.dtypes.items() if isinstance(t, pd.StringDtype) and t.na_value is pd.NA
-    ]
-    if not texts:
-        return sub
-    return sub.assign(**{str(c): sub[c].astype(object) for c in texts})
+def _from_lean(
+    spec: ModelSpec, lean: LeanDesign, safe: bool, context: Mapping[str, object] | None
+) -> Design:
+    env: dict[str, object] = {**SAFE_CONTEXT, **(context if not safe and context else {})}
+    rebuild = Rebuild(None, None, lean.terms, lean.rhs_vars, lean.lhs_vars, env)
+    return Design(**lean.fields(), factor_names=spec.factor_names, rebuild=rebuild)
 
 
 def _empty(

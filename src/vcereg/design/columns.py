@@ -13,7 +13,7 @@ import pandas as pd
 from .._types import FloatArray
 from ..errors import DataError, EstimationError
 
-__all__ = ["MAX_MAGNITUDE", "RESERVED", "check_columns", "check_magnitudes"]
+__all__ = ["MAX_MAGNITUDE", "RESERVED", "check_columns", "check_magnitudes", "check_tops"]
 
 #: Largest absolute value whose sums of squares over the rows stay finite in double
 #: precision (1.8e308): max|v| * sqrt(N) must stay below 1e150.
@@ -95,11 +95,16 @@ def check_magnitudes(
     n = x.shape[0]
     if n == 0:
         return
-    limit = MAX_MAGNITUDE / np.sqrt(n)
     tops = np.maximum(x.max(axis=0), -x.min(axis=0)) if x.shape[1] else np.zeros(0)
-    named = list(zip(terms, tops, strict=True))
+    named = list(zip(terms, tops.tolist(), strict=True))
     if y is not None and depvar is not None:
         named.insert(0, (depvar, max(float(y.max()), -float(y.min()))))
+    check_tops(named, n)
+
+
+def check_tops(named: Sequence[tuple[str, float]], n: int) -> None:
+    """:func:`check_magnitudes` on the largest absolute value of each variable, in order."""
+    limit = MAX_MAGNITUDE / np.sqrt(n)
     for name, top in named:
         if top > limit:
             digits = int(np.floor(np.log10(top)))

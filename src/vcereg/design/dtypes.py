@@ -19,7 +19,18 @@ from collections.abc import Callable, Collection, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_float_columns", "categorical_context", "tidy_categories"]
+__all__ = ["as_float_columns", "categorical_context", "plain_strings", "tidy_categories"]
+
+
+def plain_strings(sub: pd.DataFrame) -> pd.DataFrame:
+    """Nullable (``string``) text columns as the plain text formulaic encodes as categories
+    (missing values are gone by now); a new frame, the input is untouched."""
+    texts = [
+        c for c, t in sub.dtypes.items() if isinstance(t, pd.StringDtype) and t.na_value is pd.NA
+    ]
+    if not texts:
+        return sub
+    return sub.assign(**{str(c): sub[c].astype(object) for c in texts})
 
 
 def tidy_categories(frame: pd.DataFrame, names: Collection[str]) -> pd.DataFrame:

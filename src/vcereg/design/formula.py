@@ -7,7 +7,6 @@ Only this module and :mod:`.build` import formulaic.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 
 import formulaic
 
@@ -44,10 +43,17 @@ def formulas(spec: ModelSpec) -> tuple[str, str | None]:
     return full, z_text
 
 
-@lru_cache(maxsize=256)
+#: formulaic's parse of each formula string seen: a fit repeated on new data reuses it
+_PARSED: dict[str, formulaic.Formula] = {}
+_PARSED_MAX = 256
+
+
 def _cached_formula(text: str) -> formulaic.Formula:
-    """formulaic's parse of a formula string; a fit repeated on new data reuses it."""
-    return formulaic.Formula(text)
+    if text not in _PARSED:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[text] = formulaic.Formula(text)
+    return _PARSED[text]
 
 
 def parse_formula(spec: ModelSpec, text: str, *, safe: bool = True) -> formulaic.Formula:
@@ -58,7 +64,8 @@ def parse_formula(spec: ModelSpec, text: str, *, safe: bool = True) -> formulaic
             f"(at most {MAX_FORMULA_CHARS})",
         )
     try:
-        with time_limit(parse_seconds(text) if safe else None):
+        # a formula parsed before needs no timer (each costs a few system calls)
+        with time_limit(parse_seconds(text) if safe and text not in _PARSED else None):
             parsed = _cached_formula(text)
     except GuardExceeded:
         raise formula_error(

@@ -40,16 +40,16 @@ missing bound is unbounded. Arithmetic on missing gives missing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..errors import DataError, ExpressionError, MissingVariableError, closest
+from ..errors import MissingVariableError, closest
 from ..spec import Dialect
+from .expr_eval import Eval
 from .expr_parse import (
-    COMPARISONS,
     Binary,
     Call,
     Const,
@@ -60,29 +60,27 @@ from .expr_parse import (
     children,
     parse_tree,
 )
+from .expr_values import EvalEnv, Groups, Val
 
 __all__ = [
     "Binary",
     "Call",
     "Const",
+    "EvalEnv",
     "Expression",
     "FilterResult",
+    "Groups",
     "Missing",
     "Name",
     "Node",
+    "StataValue",
     "Unary",
     "evaluate",
+    "evaluate_value",
     "parse_expression",
 ]
 
 Arr: TypeAlias = npt.NDArray[Any]
-
-_UFUNC = {"abs": np.abs, "log": np.log, "ln": np.log, "exp": np.exp, "sqrt": np.sqrt}
-_UFUNC |= {"floor": np.floor, "ceil": np.ceil}
-_ARITH = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power}
-_NUMPY_CMP = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
-_CMP = dict(zip(COMPARISONS, _NUMPY_CMP, strict=True))
-_NUMERIC = ("integer", "floating", "mixed-integer-float", "decimal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,210 +155,7 @@ def parse_expression(
     return Expression(text, dialect, names, node, source, offset)
 
 
-@dataclass(frozen=True, slots=True)
-class _V:
-    kind: str  # num | str | bool
-    data: Arr  # float (NaN where missing) | object str ("" where missing) | bool
-    na: Arr
-    what: str  # for messages, e.g. "numeric column 'age'"
-    rank: int = 1  # Stata order of a missing literal: . = 1, .a = 2, ..., .z = 27
-    literal: bool = False  # a Stata missing literal: ``x >= .`` asks for missing on purpose
-    exact: Arr | None = None  # int64 values of an integer column or constant (0 where missing)
-
-
-class _Eval:
-    def __init__(
-        self, expr: Expression, data: pd.DataFrame, strict: bool, cols: dict[str, _V]
-    ) -> None:
-        self.expr, self.data, self.strict, self.cols = expr, data, strict, cols
-        self.stata, self.n = expr.dialect is Dialect.STATA, len(data)
-        self.notes: list[str] = []
-        self.fired = 0
-
-    def fail(self, msg: str, node: Node, hint: str | None = None) -> NoReturn:
-        raise ExpressionError(msg, source=self.expr.source, span=node.span, hint=hint)
-
-    def text(self, node: Node) -> str:
-        return self.expr.source[node.span.start : node.span.end]
-
-    def count(self, arr: Arr) -> int:
-        return int(np.count_nonzero(np.broadcast_to(arr, (self.n,))))
-
-    def cond(self, true: Arr, na: Arr | bool = False) -> _V:
-        return _V("bool", np.asarray(true, dtype=bool), np.asarray(na, dtype=bool), "a condition")
-
-    def number(self, x: Arr, node: Node) -> _V:
-        x = np.asarray(x, dtype=float)
-        if self.stata:  # Stata has no infinities: 1/0 and log(0) are missing
-            x = np.where(np.isfinite(x), x, np.nan)
-        return _V("num", x, np.isnan(x), f"numeric expression {self.text(node)!r}")
-
-    def string(self, data: Arr, na: Arr, what: str) -> _V:
-        data = np.asarray(data, dtype=object)
-        return _V("str", data, np.asarray(na | (data == "") if self.stata else na, bool), what)
-
-    def column(self, node: Name) -> _V:
-        if node.name in self.cols:
-            return self.cols[node.name]
-        s, types, what = self.data[node.name], pd.api.types, f"column {node.name!r}"
-        if isinstance(s, pd.DataFrame):
-            msg = f"{what} appears more than once in the data"
-            raise DataError(msg, source=self.expr.source, span=node.span)
-        s = s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s
-        inferred = types.infer_dtype(s, skipna=True) if s.dtype == object else ""
-        na = s.isna().to_numpy(dtype=bool)
-        if inferred == "boolean" or (not inferred and types.is_bool_dtype(s.dtype)):
-            flags = s.to_numpy(dtype=bool, na_value=False)
-            v = _V("bool", flags, na, f"boolean {what}")
-            if self.stata:  # Stata has no booleans, only 0/1
-                v = _V("num", np.where(na, np.nan, flags.astype(float)), na, f"numeric {what}")
-        elif inferred in _NUMERIC or (not inferred and types.is_numeric_dtype(s.dtype)):
-            x = s.to_numpy(dtype=float, na_value=np.nan)
-            exact = None
-            if not inferred and types.is_signed_integer_dtype(s.dtype):  # ids above 2**53
-                exact = s.to_numpy(dtype=np.int64, na_value=0)
-            v = _V("num", x, np.isnan(x), f"numeric {what}", exact=exact)
-        elif inferred in ("string", "empty") or (not inferred and types.is_string_dtype(s.dtype)):
-            v = self.string(s.to_numpy(dtype=object, na_value=""), na, f"string {what}")
-        else:
-            got = f"{what} of type {inferred or s.dtype}"
-            self.fail(f"expected a numeric, boolean or string column (got {got})", node)
-        self.cols[node.name] = v
-        return v
-
-    def num(self, v: _V, node: Node) -> Arr:
-        if v.kind == "str":
-            self.fail(f"expected a number (got {v.what})", node)
-        return np.where(v.na, np.nan, v.data.astype(float)) if v.kind == "bool" else v.data
-
-    def truth(self, v: _V, node: Node) -> tuple[Arr, Arr]:
-        """(true, missing) of a condition; in Stata any nonzero number, missing too, is true."""
-        if v.kind == "str":
-            hint = f"compare it, e.g. {self.text(node)} == '...'"
-            self.fail(f"expected a condition (got {v.what})", node, hint)
-        if v.kind == "bool":
-            return v.data, v.na
-        if self.stata:
-            if (k := self.count(v.na)) and not self.strict:
-                self.notes.append(f"{k} row(s) where {self.text(node)!r} is missing count as true")
-            return v.data != 0, np.zeros_like(v.na)
-        if not np.isin(v.data[~v.na], (0.0, 1.0)).all():
-            msg = f"expected a condition, True/False or 0/1 (got {v.what})"
-            self.fail(msg, node, f"compare it, e.g. {self.text(node)} > 0")
-        return v.data == 1, v.na
-
-    def compare(self, op: str, a: _V, b: _V, node: Node) -> _V:
-        if "str" in (a.kind, b.kind):
-            if a.kind != b.kind:
-                self.fail(f"expected two numbers or two strings (got {a.what} and {b.what})", node)
-            res = np.asarray(_CMP[op](a.data, b.data), dtype=bool)
-            if not self.stata:  # pandas: a comparison with missing is false, != true
-                res = res | a.na | b.na if op == "!=" else res & ~a.na & ~b.na
-            return self.cond(res)
-        x, y = self.num(a, node), self.num(b, node)
-        if a.exact is not None and b.exact is not None:  # integers compare exactly
-            x, y = np.where(a.na, 0, a.exact), np.where(b.na, 0, b.exact)
-            if not self.stata:
-                return self.cond(np.where(a.na | b.na, op == "!=", _CMP[op](x, y)))
-        if not self.stata:
-            return self.cond(_CMP[op](x, y))
-        ra, rb = np.where(a.na, a.rank, 0), np.where(b.na, b.rank, 0)
-        x, y = np.where(a.na, 0, x), np.where(b.na, 0, y)
-        eq, lt = (ra == rb) & (x == y), (ra < rb) | ((ra == rb) & (x < y))
-        res = {"==": eq, "!=": ~eq, "<": lt, "<=": lt | eq, ">": ~(lt | eq), ">=": ~lt}[op]
-        if not (a.literal or b.literal):  # ``x >= .`` asks for missing on purpose
-            involved, pandas = a.na | b.na, op == "!="  # pandas: missing compares false, != true
-            if self.strict:  # the counterfactual pass
-                res = np.where(involved, pandas, res)
-            elif k := self.count(involved & (res != pandas)):
-                self.fired += k
-                self.notes.append(
-                    f"{self.text(node)!r} is {'false' if pandas else 'true'} for {k} row(s) with "
-                    "missing values because Stata treats missing as larger than any number"
-                )
-        return self.cond(res)
-
-    def ev(self, node: Node) -> _V:
-        text, false = self.text(node), np.asarray(False)
-        if isinstance(node, Missing):
-            rank = 1 + (ord(node.code) - 96 if node.code else 0)
-            return _V("num", np.asarray(np.nan), ~false, f"missing value {text}", rank, True)
-        if isinstance(node, Const):
-            value = node.value
-            if isinstance(value, str):
-                return self.string(np.asarray(value, dtype=object), false, f"string {text}")
-            if isinstance(value, bool):
-                return _V("bool", np.asarray(value), false, f"boolean {text}")
-            exact = np.asarray(value, np.int64) if isinstance(value, int) else None
-            if isinstance(value, int) and not -(2**63) <= value < 2**63:
-                exact = None
-            return _V("num", np.asarray(value), false, f"number {text}", exact=exact)
-        if isinstance(node, Name):
-            return self.column(node)
-        if isinstance(node, Call):
-            return self.call(node)
-        if isinstance(node, Unary):
-            v = self.ev(node.operand)
-            if node.op == "!":
-                t, na = self.truth(v, node.operand)
-                return self.cond(~t & ~na, na)
-            x = self.num(v, node.operand)
-            return self.number(-x if node.op == "-" else x, node)
-        a, b = self.ev(node.left), self.ev(node.right)
-        if node.op in _CMP:
-            return self.compare(node.op, a, b, node)
-        if node.op in ("&", "|"):
-            (ta, na_a), (tb, na_b) = self.truth(a, node.left), self.truth(b, node.right)
-            fa, fb = ~ta & ~na_a, ~tb & ~na_b  # surely false; missing follows Kleene logic
-            t, f = (ta & tb, fa | fb) if node.op == "&" else (ta | tb, fa & fb)
-            return self.cond(t, ~t & ~f)
-        if node.op == "+" and a.kind == b.kind == "str":
-            na = np.asarray(False) if self.stata else a.na | b.na
-            return self.string(a.data + b.data, na, f"string expression {self.text(node)!r}")
-        x, y = self.num(a, node.left), self.num(b, node.right)
-        with np.errstate(all="ignore"):
-            return self.number(_ARITH[node.op](x, y), node)
-
-    def call(self, node: Call) -> _V:
-        f, args, vals = node.func, node.args, [self.ev(a) for a in node.args]
-        if f in ("missing", "isna", "notna"):
-            na = np.logical_or.reduce([np.broadcast_to(v.na, (self.n,)) for v in vals])
-            return self.cond(~na if f == "notna" else na)
-        if f == "inlist":  # a loop over the listed values, never over rows
-            hits = [self.compare("==", vals[0], v, node).data for v in vals[1:]]
-            return self.cond(np.logical_or.reduce([np.broadcast_to(h, (self.n,)) for h in hits]))
-        if f == "inrange":
-            if len({v.kind == "str" for v in vals}) > 1:
-                got = ", ".join(v.what for v in vals)
-                self.fail(f"inrange() expected three numbers or three strings (got {got})", node)
-            z, lo, hi = (v.data if v.kind == "str" else self.num(v, node) for v in vals)
-            above, below = np.asarray(lo <= z, dtype=bool), np.asarray(z <= hi, dtype=bool)
-            return self.cond((above | vals[1].na) & (below | vals[2].na) & ~vals[0].na)
-        x = self.num(vals[0], args[0])
-        with np.errstate(all="ignore"):
-            if f in _UFUNC:
-                return self.number(_UFUNC[f](x), node)
-            if self.stata:  # round(x, y): to units of y, halves away from zero; y = 0 keeps x
-                y = np.abs(self.num(vals[1], args[1])) if len(vals) > 1 else 1.0
-                rounded = np.sign(x) * np.floor(np.abs(x) / y + 0.5) * y
-                return self.number(np.where(y == 0, x, rounded), node)
-        if len(vals) > 1:
-            d = vals[1]
-            if d.kind != "num" or d.data.ndim or d.na or d.data % 1 or abs(d.data) > 400:
-                self.fail(
-                    f"round() expected a whole number of digits (got {d.what})",
-                    args[1],
-                    "digits run from -400 to 400",
-                )
-        return self.number(np.round(x, int(vals[1].data) if len(vals) > 1 else 0), node)
-
-    def mask(self) -> npt.NDArray[np.bool_]:
-        node = self.expr.node
-        t, na = self.truth(self.ev(node), node)
-        return np.broadcast_to(t & ~na, (self.n,)).copy()
-
-
-def evaluate(expr: Expression, data: pd.DataFrame) -> FilterResult:
+def evaluate(expr: Expression, data: pd.DataFrame, env: EvalEnv | None = None) -> FilterResult:
     """Evaluate a parsed filter on ``data`` (which is only read) and return the rows kept.
 
     Parameters
@@ -369,6 +164,9 @@ def evaluate(expr: Expression, data: pd.DataFrame) -> FilterResult:
         From :func:`parse_expression`.
     data
         Every name in ``expr.variables`` must be one of its columns.
+    env
+        What a do-file run adds (Stata dialect): extended missing codes, ``by`` groups,
+        scalars, the active fit (:class:`EvalEnv`).
 
     Returns
     -------
@@ -394,6 +192,16 @@ def evaluate(expr: Expression, data: pd.DataFrame) -> FilterResult:
     >>> res.mask.tolist(), res.missing_as_large
     ([False, True, True], 1)
     """
+    _check_columns(expr, data)
+    cols: dict[str, Val] = {}
+    first = Eval(expr, data, False, cols, env)
+    mask, changed = first.mask(), 0
+    if first.fired:  # rerun treating those comparisons as false, and count the differences
+        changed = int(np.count_nonzero(mask != Eval(expr, data, True, cols, env).mask()))
+    return FilterResult(mask, changed, tuple(dict.fromkeys(first.notes)))
+
+
+def _check_columns(expr: Expression, data: pd.DataFrame) -> None:
     absent = [v for v in expr.variables if v not in data.columns]
     if absent:
         stack, name = [expr.node], absent[0]
@@ -405,9 +213,65 @@ def evaluate(expr: Expression, data: pd.DataFrame) -> FilterResult:
         msg += f"; did you mean {near!r}?" if near else ""
         hint = None if near else f"the columns are: {shown}"
         raise MissingVariableError(msg, source=expr.source, span=node.span, hint=hint)
-    cols: dict[str, _V] = {}
-    first = _Eval(expr, data, False, cols)
-    mask, changed = first.mask(), 0
-    if first.fired:  # rerun treating those comparisons as false, and count the differences
-        changed = int(np.count_nonzero(mask != _Eval(expr, data, True, cols).mask()))
-    return FilterResult(mask, changed, tuple(dict.fromkeys(first.notes)))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StataValue:
+    """The value of a Stata expression in every row (see :func:`evaluate_value`).
+
+    ``kind`` is ``"num"`` or ``"str"``. Numbers are float64 with NaN where missing;
+    ``codes`` gives the missing value of those rows (0 for ``.``, 1-26 for ``.a``-``.z``).
+    Strings are Python ``str`` (``""`` is Stata's missing string). ``integer`` is true when
+    the value is a condition or an integer column (0/1 results of comparisons are integers).
+    """
+
+    kind: str
+    values: npt.NDArray[Any]
+    codes: npt.NDArray[np.int8]
+    integer: bool = False
+
+    @property
+    def missing(self) -> npt.NDArray[np.bool_]:
+        """Rows holding a missing value (``""`` for strings)."""
+        if self.kind == "str":
+            return np.asarray(self.values == "", dtype=bool)
+        return np.asarray(np.isnan(self.values), dtype=bool)
+
+
+def evaluate_value(expr: Expression, data: pd.DataFrame, env: EvalEnv | None = None) -> StataValue:
+    """Evaluate a Stata-dialect expression to a value per row (``generate``'s ``=exp``).
+
+    Parameters
+    ----------
+    expr
+        From :func:`parse_expression` with ``dialect="stata"``.
+    data
+        The columns it reads (only read).
+    env
+        Extended missing codes, ``by`` groups, scalars and the active fit
+        (:class:`EvalEnv`); ``env.first_only`` evaluates the first row only.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"x": [1.0, None, 7.0], "g": [1, 1, 2]})
+    >>> evaluate_value(parse_expression("x > 5", "stata"), df).values.tolist()
+    [0.0, 1.0, 1.0]
+    >>> groups = Groups.from_keys(np.array([True, False, True]))
+    >>> v = evaluate_value(parse_expression("_n == _N", "stata"), df, EvalEnv(groups=groups))
+    >>> v.values.tolist()
+    [0.0, 1.0, 1.0]
+    """
+    if expr.dialect is not Dialect.STATA:
+        raise ValueError("evaluate_value() needs a Stata-dialect expression")
+    _check_columns(expr, data)
+    ev = Eval(expr, data, False, {}, env)
+    v = ev.ev(expr.node)
+    shape = (ev.n,)
+    if v.kind == "str":
+        values = np.array(np.broadcast_to(v.data, shape), dtype=object)
+        return StataValue("str", values, np.zeros(shape, np.int8))
+    x = np.array(np.broadcast_to(ev.num(v, expr.node), shape), dtype=float)
+    rank = np.broadcast_to(np.asarray(v.rank), shape)
+    codes = np.where(np.isnan(x), np.clip(rank - 1, 0, 26), 0).astype(np.int8)
+    return StataValue("num", x, codes, v.kind == "bool" or v.exact is not None)

@@ -20,12 +20,17 @@ from ..spec import Dialect
 
 __all__ = [
     "COMPARISONS",
+    "STATA_FUNCS",
+    "SYSTEM_NAMES",
     "Binary",
     "Call",
+    "Coef",
     "Const",
+    "Index",
     "Missing",
     "Name",
     "Node",
+    "SysVar",
     "Unary",
     "children",
     "parse_tree",
@@ -85,7 +90,35 @@ class Call:
     span: Span
 
 
-Node: TypeAlias = Const | Missing | Name | Unary | Binary | Call
+@dataclass(frozen=True, slots=True)
+class Index:
+    """Stata's explicit subscript ``x[exp]``: the value of ``x`` in observation ``exp``
+    (within the ``by`` group, [U] 13.7)."""
+
+    name: str
+    index: Node
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SysVar:
+    """A Stata system variable or constant: ``_n``, ``_N``, ``_pi``, ``_rc``."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Coef:
+    """``_b[term]``, ``_se[term]`` (a coefficient or standard error of the active fit) or
+    ``e(name)``, ``r(name)``, ``c(name)`` (a stored result, [U] 13.6)."""
+
+    kind: str  # "_b" | "_se" | "e" | "r" | "c"
+    term: str
+    span: Span
+
+
+Node: TypeAlias = Const | Missing | Name | Unary | Binary | Call | Index | SysVar | Coef
 
 
 #: the comparison operators, canonical spelling (``~=`` is read as ``!=``)
@@ -94,6 +127,28 @@ _MANY = 10**6
 _FUNCS = {"missing": (1, _MANY), "inlist": (2, _MANY), "inrange": (3, 3), "round": (1, 2)}
 _FUNCS |= dict.fromkeys(("abs", "log", "ln", "exp", "sqrt", "floor", "ceil"), (1, 1))
 _PY_FUNCS = _FUNCS | {"isna": (1, 1), "notna": (1, 1)}
+_ONE = (
+    "int log10 sign float sum sin cos tan asin acos atan invlogit logit normal invnormal "
+    "lnfactorial strlen ustrlen length upper strupper ustrupper lower strlower ustrlower "
+    "trim strtrim ustrtrim ltrim strltrim rtrim strrtrim itrim stritrim proper strproper "
+    "strreverse reverse wordcount regexs real char year month day dow doy week quarter "
+    "halfyear mofd dofm qofd dofq wofd dofw hofd dofh yofd dofy"
+)
+#: Stata's functions (name -> fewest and most arguments), [FN] Functions by category
+STATA_FUNCS = _FUNCS | dict.fromkeys(_ONE.split(), (1, 1))
+STATA_FUNCS |= dict.fromkeys(("min", "max"), (1, _MANY))
+STATA_FUNCS |= dict.fromkeys(
+    ("mod", "atan2", "comb", "strpos", "ustrpos", "strrpos", "word", "strmatch", "ym", "yq"),
+    (2, 2),
+)
+STATA_FUNCS |= dict.fromkeys(("yw", "yh", "regexm", "ustrregexm"), (2, 2))
+STATA_FUNCS |= {"substr": (3, 3), "usubstr": (3, 3), "regexr": (3, 3), "clip": (3, 3)}
+STATA_FUNCS |= {"subinstr": (4, 4), "usubinstr": (4, 4), "cond": (3, 4), "mdy": (3, 3)}
+STATA_FUNCS |= dict.fromkeys(("string", "strofreal", "normalden"), (1, 3))
+STATA_FUNCS |= dict.fromkeys(("date", "daily", "monthly", "quarterly"), (2, 3))
+#: Stata's system variables and constants ([U] 13.4)
+SYSTEM_NAMES = frozenset(("_n", "_N", "_pi", "_rc"))
+_RANDOM = frozenset(("runiform", "rnormal", "rbinomial", "rpoisson", "runiformint", "uniform"))
 # infix token -> (canonical operator, binding power); postfix ( [ . bind at 90
 _INFIX = {"|": ("|", 10), "&": ("&", 20), "+": ("+", 40), "-": ("-", 40), "*": ("*", 50)}
 _INFIX |= {"/": ("/", 50), "^": ("^", 70), "**": ("^", 70), "~=": ("!=", 30)}
@@ -108,6 +163,7 @@ _POSTFIX["."] = "attribute access is"
 _NUM = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _IDENT = re.compile(r"[^\W\d]\w*")
 _MISS = re.compile(r"\.([a-z]?)(?!\w)")
+_COEF = re.compile(r"(_b|_se)\[([^\]]*)\]|([erc])\(\s*([A-Za-z_]\w*)\s*\)")
 _ESC = {"n": "\n", "t": "\t"}
 _MAX_DEPTH, _MAX_HEIGHT = 100, 250  # parenthesis nesting; height of the tree
 _DEEP = "expression is nested too deeply"
@@ -126,6 +182,8 @@ def children(node: Node) -> tuple[Node, ...]:
     """The operands of ``node``, left to right (none for a leaf)."""
     if isinstance(node, Call):
         return node.args
+    if isinstance(node, Index):
+        return (node.index,)
     if isinstance(node, Unary):
         return (node.operand,)
     return (node.left, node.right) if isinstance(node, Binary) else ()
@@ -137,7 +195,7 @@ class _Parser:
     def __init__(self, text: str, dialect: Dialect, source: str, offset: int) -> None:
         self.text, self.stata, self.offset = text, dialect is Dialect.STATA, offset
         self.source = source
-        self.funcs = _FUNCS if self.stata else _PY_FUNCS
+        self.funcs = STATA_FUNCS if self.stata else _PY_FUNCS
         self.names: dict[str, None] = {}
         self.pos, self.depth = 0, 0
         self.toks = self.lex()
@@ -160,13 +218,18 @@ class _Parser:
             if c.isspace():
                 i += 1
                 continue
-            if (m := _NUM.match(s, i)) or (m := _IDENT.match(s, i)):
+            if self.stata and not glued and (m := _COEF.match(s, i)):  # _b[2.g], e(N)
+                kind, term = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+                out.append(_Tok("coef", m.group(), f"{kind}|{term.strip()}", i, m.end()))
+            elif self.stata and s.startswith('`"', i):
+                out.append(self.compound(i))
+            elif (m := _NUM.match(s, i)) or (m := _IDENT.match(s, i)):
                 kind = "num" if m.re is _NUM else "name"
                 out.append(_Tok(kind, m.group(), m.group(), i, m.end()))
             elif c in "'\"`":
                 j, buf = i + 1, []
-                while j < len(s) and s[j] != c:
-                    esc = s[j] == "\\" and j + 1 < len(s) and c != "`"
+                while j < len(s) and s[j] != c:  # Stata strings have no escapes
+                    esc = s[j] == "\\" and j + 1 < len(s) and c != "`" and not self.stata
                     buf.append(_ESC.get(s[j + 1], s[j + 1]) if esc else s[j])
                     j += 1 + esc
                 what = "string" if c != "`" else "backquoted name"
@@ -187,6 +250,21 @@ class _Parser:
                 out.append(_Tok("op", op, op, i, i + len(op)))
             i = out[-1].end
         return [*out, _Tok("end", "end of input", "", len(s), len(s))]
+
+    def compound(self, i: int) -> _Tok:
+        """A Stata compound string `` `"..."' `` (it may hold ``"`` and nest)."""
+        s, depth, j = self.text, 0, i
+        while j < len(s):
+            if s.startswith('`"', j):
+                depth, j = depth + 1, j + 2
+            elif s.startswith("\"'", j):
+                depth, j = depth - 1, j + 2
+                if depth == 0:
+                    return _Tok("str", s[i:j], s[i + 2 : j - 2], i, j)
+            else:
+                j += 1
+        rest = Span(i + self.offset, len(s) + self.offset)
+        self.fail("unterminated compound string", rest, "close it with \"'")
 
     def peek(self) -> _Tok:
         return self.toks[self.pos]
@@ -242,6 +320,9 @@ class _Parser:
         left, chained = self.prefix(), False
         while True:
             tok = self.peek()
+            if self.subscript(tok, left):
+                left = self.index(left)
+                continue
             if tok.kind == "op" and tok.text in _POSTFIX:
                 self.postfix(tok, left)
             info = self.infix(tok)
@@ -259,6 +340,20 @@ class _Parser:
             left = Binary(op, left, right, Span(left.span.start, right.span.end), self.span(tok))
         self.depth -= 1
         return left
+
+    def subscript(self, tok: _Tok, left: Node) -> bool:
+        """``x[...]`` right after a Stata variable name is an explicit subscript."""
+        glued = tok.start + self.offset == left.span.end
+        return self.stata and tok.text == "[" and glued and isinstance(left, Name)
+
+    def index(self, left: Node) -> Node:
+        assert isinstance(left, Name)
+        opener = self.advance()
+        if self.is_op("]"):
+            self.fail("empty subscript; expected an observation number such as _n-1", opener)
+        inner = self.expr(0)
+        end = self.close(opener, inner, "]")
+        return Index(left.name, inner, Span(left.span.start, end.end + self.offset))
 
     def postfix(self, tok: _Tok, left: Node) -> None:
         if tok.text == "(" and tok.start + self.offset != left.span.end:
@@ -303,6 +398,11 @@ class _Parser:
             return Missing(tok.value, span) if tok.kind == "miss" else Const(value, span)
         if tok.kind == "name" and (not self.stata and keyword.iskeyword(tok.value)):
             return self.keyword(tok, span)
+        if tok.kind == "coef":
+            kind, term = tok.value.split("|", 1)
+            return Coef(kind, term, span)
+        if tok.kind == "name" and self.stata and tok.value in SYSTEM_NAMES:
+            return SysVar(tok.value, span)
         if tok.kind == "name" and tok.value.startswith("__"):
             self.fail(f"names starting with '__' are not allowed ({tok.value!r})", tok, unsafe=True)
         if tok.kind == "name" and self.is_op("("):
@@ -341,9 +441,14 @@ class _Parser:
 
     def call(self, tok: _Tok) -> Node:
         name = tok.value
+        if self.stata and name in _RANDOM:
+            msg = f"{name}() is not supported: random numbers would not match Stata's generator"
+            self.fail(msg, tok, "draw them with numpy and pass them in as a column")
         if name not in self.funcs:
             near = closest(name, self.funcs)
-            msg = f"unknown function {name!r}; expected one of {', '.join(sorted(self.funcs))}"
+            listed = "Stata's functions (docs/stata.md)" if self.stata else None
+            listed = listed or ", ".join(sorted(self.funcs))
+            msg = f"unknown function {name!r}; expected one of {listed}"
             hint = f"did you mean {near!r}?" if near else None
             self.fail(msg, tok, hint, unsafe=name in vars(builtins))
         args, end = self.seq(self.advance(), Name(name, self.span(tok)), ")", trailing=False)

@@ -67,8 +67,12 @@ LABELS = {
 
 
 def _norms(a: FloatArray, weights: FloatArray | None) -> FloatArray:
-    sq = a * a if weights is None else a * a * weights[:, None]
-    out: FloatArray = np.sqrt(sq.sum(axis=0))
+    """(Weighted) column norms, one column at a time (no temporary as large as ``a``)."""
+    sums = np.empty(a.shape[1])
+    for j in range(a.shape[1]):
+        col = a[:, j]
+        sums[j] = (col * col if weights is None else col * col * weights).sum()
+    out: FloatArray = np.sqrt(sums)
     return out
 
 
@@ -155,16 +159,19 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
         dm[:, j] = design.x[:, i]
     if design.z is not None:
         dm[:, 1 + k_x :] = design.z
-    before = dm[:, 1:].copy()
-    dm = demean(dm, codes, design.weights, tol=_TOL, copy=False).values
-    # in the span of the effects: exact zeros, which the least-squares step omits
-    dm[:, 1:][:, ~varies_within(before, dm[:, 1:], design.weights)] = 0.0
-    y_dm = np.ascontiguousarray(dm[:, 0])
     # _cons unless the model has none, or for GMM: its weight matrix would then include
     # the constant's moment, while ivreghdfe (the reference) partials the constant out
     gmm = spec.iv is not None and spec.iv.method == "gmm"
     const = "Intercept" in design.terms and not gmm
-    means = _means(before, design.y, design.weights) if const else None
+    # what varies_within and the recentring need from the columns before demeaning,
+    # taken now (no copy of the data)
+    size = _norms(dm[:, 1:], design.weights)
+    means = _means(dm[:, 1:], design.y, design.weights) if const else None
+    dm = demean(dm, codes, design.weights, tol=_TOL, copy=False).values
+    # in the span of the effects: exact zeros, which the least-squares step omits
+    left = _norms(dm[:, 1:], design.weights)
+    dm[:, 1:][:, ~(left > WITHIN_TOL * size)] = 0.0  # varies_within, on the norms
+    y_dm = np.ascontiguousarray(dm[:, 0])
     x_means = None if means is None else means[1 : 1 + k_x]
     x_dm = _recentred(dm[:, 1 : 1 + k_x], design.terms, slopes, x_means)
     z_dm = None
@@ -215,9 +222,14 @@ def fit_absorbed(spec: ModelSpec, design: Design) -> AbsorbedFit:
 def _means(before: FloatArray, y: FloatArray, weights: FloatArray | None) -> FloatArray:
     """(Weighted) means of ``[y, X, Z]`` over the sample: demeaning leaves every column with
     weighted mean zero, so adding them back recentres the data at the overall means."""
-    w = np.ones(y.size) if weights is None else weights
-    total = float(w.sum())
-    out: FloatArray = np.concatenate([[float(w @ y) / total], (w @ before) / total])
+    if weights is None:  # no array of ones
+        sums = np.array(
+            [float(y.sum()), *(float(before[:, j].sum()) for j in range(before.shape[1]))]
+        )
+        out: FloatArray = sums / y.size
+        return out
+    total = float(weights.sum())
+    out = np.concatenate([[float(weights @ y) / total], (weights @ before) / total])
     return out
 
 

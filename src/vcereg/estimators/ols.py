@@ -88,7 +88,8 @@ def fit_ols(design: Design, *, k_absorbed: int = 0, tss: float | None = None) ->
     the original, not the demeaned, response).
     """
     x_w, y_w = weighted(design.x, design.weights), weighted(design.y, design.weights)
-    if not (np.isfinite(x_w).all() and np.isfinite(y_w).all()):
+    # unweighted, the design is finite by construction (least_squares checks it anyway)
+    if design.weights is not None and not (np.isfinite(x_w).all() and np.isfinite(y_w).all()):
         raise EstimationError("the design has non-finite values after weighting")
     ls = least_squares(x_w, y_w)
     return make_fit(design, ls, x_w, y_w, ls.resid, k_absorbed=k_absorbed, tss=tss)
@@ -140,13 +141,23 @@ def make_fit(
     )
 
 
+_BLOCK = 65_536
+
+
 def _tss(y: FloatArray, w: FloatArray | None, centered: bool) -> float:
     """Total sum of squares; uncentred without an intercept (Stata, NIST)."""
     if w is None:  # no array of ones: allocations are what small fits pay for
         if not centered:
             return float(y @ y)
-        d = y - float(y.sum()) / max(y.size, 1)
-        return float(d @ d)
+        mean = float(y.sum()) / max(y.size, 1)
+        if y.size <= 2 * _BLOCK:
+            d = y - mean
+            return float(d @ d)
+        total = 0.0  # big data: deviations a block at a time, never a copy of y
+        for lo in range(0, y.size, _BLOCK):
+            d = y[lo : lo + _BLOCK] - mean
+            total += float(d @ d)
+        return total
     if not centered:
         return float(w @ (y * y))
     mean = float(w @ y) / float(w.sum())

@@ -45,10 +45,11 @@ def assemble(
     df_fit = fit.df_resid if df_fit is None else df_fit
     r2_adj = 1 - (1 - r2) * (n - centered) / df_fit
     names = display_names(spec, design)
+    fields = vce_fields(spec, design, fit, vres, notes, data)
     return Results(
         depvar=design.depvar,
         terms=terms,
-        params=pd.Series(fit.params, index=list(terms), name="estimate"),
+        params=pd.Series(fit.params, index=fields["cov"].index, name="estimate"),
         omitted=fit.omitted,
         nobs=int(n) if float(n).is_integer() else n,
         df_resid=fit.df_resid,
@@ -72,7 +73,7 @@ def assemble(
         _design=design,
         _data=data,
         ml=fit.ml,
-        **vce_fields(spec, design, fit, vres, notes, data),
+        **fields,
     )
 
 

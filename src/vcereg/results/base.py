@@ -143,7 +143,7 @@ class ResultsBase:
         """Standard errors (NaN for omitted terms)."""
         v = np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None))
         v[[t in self.omitted for t in self.terms]] = np.nan
-        return pd.Series(v, index=list(self.terms), name="std_error")
+        return pd.Series(v, index=self.params.index, name="std_error")
 
     @cached_property
     def tstat(self) -> pd.Series:
@@ -152,7 +152,7 @@ class ResultsBase:
         se = self.se.to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(se > 0, self.params.to_numpy() / se, np.nan)
-        return pd.Series(t, index=list(self.terms), name="t")
+        return pd.Series(t, index=self.params.index, name="t")
 
     @property
     def stat(self) -> pd.Series:
@@ -169,7 +169,7 @@ class ResultsBase:
         else:
             df = self.df_inference if self.df_terms is None else self.df_terms.to_numpy()
             p = p_values(self.tstat.to_numpy(), df)
-        return pd.Series(p, index=list(self.terms), name="p")
+        return pd.Series(p, index=self.params.index, name="p")
 
     def _expand(self, kept: FloatArray) -> FloatArray:
         """Per-kept-coefficient values placed over all terms (NaN for omitted ones)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -146,6 +147,7 @@ def vce_fields(
     """
     terms = design.terms
     k_all = len(terms)
+    index = _term_index(terms).view()  # one index for every Series of the result
     cov = np.zeros((k_all, k_all))
     idx = np.flatnonzero(fit.keep)
     cov[np.ix_(idx, idx)] = vres.cov
@@ -153,7 +155,7 @@ def vce_fields(
     if vres.df_terms is not None:
         df_all = np.full(k_all, np.nan)
         df_all[idx] = vres.df_terms
-        df_terms = pd.Series(df_all, index=list(terms), name="df")
+        df_terms = pd.Series(df_all, index=index, name="df")
     if fit.ml is not None:
         test, model_test = ml_model_test(spec, design, fit, cov)
     else:
@@ -170,12 +172,12 @@ def vce_fields(
         all_notes += ("no regressors: an intercept-only model (the constant is the mean)",)
     if test.dropped and test.df_num:
         all_notes += (
-            f"F test: {test.dropped} constraint(s) dropped because the covariance is "
-            "singular on them",
+            f"{'F' if test.df_denom is not None else 'chi2'} test: {test.dropped} "
+            "constraint(s) dropped because the covariance is singular on them",
         )
     return {
         "spec": spec,
-        "cov": pd.DataFrame(cov, index=list(terms), columns=list(terms)),
+        "cov": pd.DataFrame(cov, index=index, columns=index),
         "df_inference": vres.df_inference,
         "n_clusters": dict(vres.n_clusters),
         "fstat": test.stat,
@@ -192,6 +194,13 @@ def vce_fields(
         "model_test": model_test,
         "_df_contrast": vres.df_contrast,
     }
+
+
+@lru_cache(maxsize=256)
+def _term_index(terms: tuple[str, ...]) -> pd.Index:
+    """The index of a model's terms, made once per model: results get views of it (the
+    same immutable labels and lookup table; a name set on one view stays there)."""
+    return pd.Index(list(terms))
 
 
 def slopes(design: Design, fit: Fit) -> list[int]:

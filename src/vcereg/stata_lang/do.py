@@ -15,7 +15,7 @@ from ..spec import ModelSpec, PanelSpec
 from .command import COMMANDS, is_stata_command, parse_line
 from .syntax import WORD, skip_ws, syntax_error, top_comma, unsupported
 
-__all__ = ["logical_lines", "panel_line", "parse_do"]
+__all__ = ["blank_block_comments", "logical_lines", "panel_line", "parse_do"]
 
 
 def parse_do(text: str) -> list[ModelSpec]:
@@ -60,8 +60,8 @@ def parse_do(text: str) -> list[ModelSpec]:
                     f"{', '.join(COMMANDS)}, xtset and tsset lines",
                     start,
                     start + len(word),
-                    hint="prepare the data with pandas; run post-estimation commands "
-                    "(test, predict, ...) with vcereg.run_do",
+                    hint="vcereg.run_do runs the whole do-file: data commands (gen, keep, "
+                    "...), models, and the commands after them (test, esttab, ...)",
                 )
         except VceregError as exc:
             raise type(exc)(
@@ -106,10 +106,7 @@ def logical_lines(text: str) -> list[tuple[int, int, str]]:
     >>> logical_lines("* note\\nreg y x, ///\\n  robust // done\\n")
     [(1, 1, ''), (2, 3, 'reg y x,    robust '), (4, 4, '')]
     """
-    blanked = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
-    if "/*" in blanked:
-        n = blanked[: blanked.index("/*")].count("\n") + 1
-        raise StataSyntaxError(f"line {n}: unterminated /* comment: expected */")
+    blanked = blank_block_comments(text)
     out: list[tuple[int, int, str]] = []
     buf, first, comment, n = "", 0, False, 0
     for n, raw in enumerate(blanked.split("\n"), 1):
@@ -129,6 +126,34 @@ def logical_lines(text: str) -> list[tuple[int, int, str]]:
     if first:
         out.append((first, n, buf))
     return out
+
+
+def blank_block_comments(text: str) -> str:
+    """``text`` with every ``/* ... */`` comment blanked (newlines kept); comments nest, as
+    in Stata: ``/* a /* b */ c */`` is one comment.
+
+    >>> blank_block_comments("x /* a /* b */ c */ y")
+    'x                   y'
+    """
+    if "/*" not in text:
+        return text
+    out, depth, i, opened = [], 0, 0, 0
+    while i < len(text):
+        if text.startswith("/*", i):
+            depth, opened = depth + 1, opened if depth else i
+            out.append("  ")
+            i += 2
+        elif depth and text.startswith("*/", i):
+            depth -= 1
+            out.append("  ")
+            i += 2
+        else:
+            out.append(text[i] if not depth or text[i] == "\n" else " ")
+            i += 1
+    if depth:
+        n = text[:opened].count("\n") + 1
+        raise StataSyntaxError(f"line {n}: unterminated /* comment: expected */")
+    return "".join(out)
 
 
 def _cut_comment(line: str) -> tuple[str, bool]:

@@ -56,14 +56,45 @@ def n_groups(codes: IntArray) -> int:
 
 
 def cluster_scores(x: FloatArray, u: FloatArray, codes: IntArray, g: int) -> FloatArray:
-    """Per-cluster score sums ``S[g] = sum_{i in g} x_i u_i``, shape (G, k), via bincount."""
-    out = np.empty((g, x.shape[1]))
+    """Per-cluster score sums ``S[g] = sum_{i in g} x_i u_i``, shape (G, k), via bincount.
 
-    def one(j: int) -> None:  # loop over columns (k is small), never over clusters
-        out[:, j] = np.bincount(codes, weights=x[:, j] * u, minlength=g)
+    Big data go in row blocks, so each block's products stay in cache while every column
+    is summed (column by column over all rows, each product and the codes would be read
+    from memory once per column); contiguous chunks of blocks run in parallel threads and
+    their sums are added in chunk order, so the result does not depend on the threads.
+    """
+    n, k = x.shape
+    block = max(_SCORE_ROWS, 2 * g)  # a block's sums (G per column) stay small next to it
+    if n <= 2 * block:
+        out = np.empty((g, k))
 
-    run_parallel(one, range(x.shape[1]), rows=x.shape[0])
-    return out
+        def one(j: int) -> None:  # loop over columns (k is small), never over clusters
+            out[:, j] = np.bincount(codes, weights=x[:, j] * u, minlength=g)
+
+        run_parallel(one, range(k), rows=n)
+        return out
+    starts = list(range(0, n, block))
+    per = -(-len(starts) // min(8, len(starts)))
+    chunks = [starts[i : i + per] for i in range(0, len(starts), per)]
+
+    def chunk(los: list[int]) -> FloatArray:
+        acc = np.zeros((k, g))
+        for lo in los:
+            xb, ub, cb = x[lo : lo + block], u[lo : lo + block], codes[lo : lo + block]
+            for j in range(k):
+                acc[j] += np.bincount(cb, weights=xb[:, j] * ub, minlength=g)
+        return acc
+
+    parts = run_parallel(chunk, chunks, rows=n)
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    out_t: FloatArray = total.T
+    return out_t
+
+
+#: Rows per block of the cluster score sums (products of a block stay in cache).
+_SCORE_ROWS = 65_536
 
 
 def cluster_meat(x: FloatArray, u: FloatArray, codes: IntArray) -> tuple[FloatArray, int]:

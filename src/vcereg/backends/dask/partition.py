@@ -31,13 +31,14 @@ import pandas as pd
 import scipy.linalg as sla
 from numpy.typing import NDArray
 
-from ..._types import FloatArray
+from ..._types import FloatArray, IntArray
 from ...design import Design, build
 from ...design.sample import RowAccounting
 from ...errors import EstimationError
 from ...estimators.ols import weighted
-from ...linalg import LeastSquares
+from ...linalg import LeastSquares, augmented_gram
 from ...spec import ModelSpec, WeightKind
+from ...vce.kernels import cluster_scores
 
 __all__ = [
     "Pass1",
@@ -182,17 +183,18 @@ def _pass1_block(part: pd.DataFrame, setup: Setup, want_r: bool) -> Pass1:
     if len(d.y) == 0:
         return Pass1(rows=d.rows, notes=d.notes)
     w = d.weights
-    aug = np.empty((len(d.y), d.x.shape[1] + 1), order="F")
-    aug[:, :-1] = weighted(d.x, w)
-    aug[:, -1] = weighted(d.y, w)
+    x_w, y_w = weighted(d.x, w), weighted(d.y, w)
     wsum = float(len(d.y)) if w is None else float(w.sum())
     wy = float(d.y.sum()) if w is None else float(w @ d.y)
-    gram: FloatArray = aug.T @ aug
+    gram = augmented_gram(x_w, y_w)  # one pass, no copy of [X y]
     r = None
     if want_r or len(d.y) <= SMALL_ROWS:
         # Factorise unit-norm columns (as linalg does) and scale back: R(A D) D^-1 = R(A).
         norms = np.sqrt(np.diag(gram)).copy()
         norms[norms == 0] = 1.0
+        aug = np.empty((len(d.y), d.x.shape[1] + 1), order="F")
+        aug[:, :-1] = x_w
+        aug[:, -1] = y_w
         r = _tsqr(np.asfortranarray(aug / norms)) * norms
     return Pass1(d.rows, d.terms, d.depvar, d.has_intercept, gram, r, wsum, wy, d.notes)
 
@@ -345,8 +347,8 @@ def _pass2_block(part: pd.DataFrame, setup: Setup, sol: Solution) -> Pass2:
     w = _weights(d, sol)
     x_w, y_w = _kept(d, sol, w)
     u = y_w - x_w @ sol.lstsq.beta
-    wt = np.ones_like(d.y) if w is None else w
     dev = d.y - sol.ybar if d.has_intercept else d.y
+    tss = float(dev @ dev) if w is None else float(w @ (dev * dev))
     meat, high = None, 0
     fw = d.weights if d.weight_kind is WeightKind.FWEIGHT else None
     if sol.power is not None:
@@ -364,12 +366,42 @@ def _pass2_block(part: pd.DataFrame, setup: Setup, sol: Solution) -> Pass2:
         meat = _tsqr(np.asfortranarray(x_w * root[:, None]))
     cells = None
     if sol.clusters:
-        keys = part.reset_index(drop=True).loc[d.index, list(sol.clusters)]
-        scores = pd.DataFrame(x_w * u[:, None], index=d.index)
-        scores.columns = [f"s{j}" for j in range(x_w.shape[1])]
-        grouped = scores.groupby([keys[c] for c in sol.clusters], sort=False, observed=True)
-        cells = grouped.sum()
-    return Pass2(float(u @ u), float(wt @ (dev * dev)), meat, high, cells)
+        cells = _cell_sums(part, d, sol.clusters, x_w, u)
+    return Pass2(float(u @ u), tss, meat, high, cells)
+
+
+def _cell_sums(
+    part: pd.DataFrame, d: Design, clusters: tuple[str, ...], x: FloatArray, u: FloatArray
+) -> pd.DataFrame:
+    """Score sums ``sum x_i u_i`` per cell of the cluster variables, indexed by their
+    values (so that cells add up across partitions): summed by ``np.bincount`` over the
+    design's cluster codes (vce.kernels.cluster_scores), not by a pandas group-by."""
+    frame = part.reset_index(drop=True)
+    keyed = [(d.groups[c], _values_of(frame[c], d.index, d.groups[c])) for c in clusters]
+    if len(keyed) == 1:
+        (cell, uniques), index = keyed[0], None
+        index = pd.Index(uniques, name=clusters[0])
+    else:
+        sizes = [len(values) for _, values in keyed]
+        combined = np.zeros(len(u), dtype=np.int64)
+        for (codes, _), size in zip(keyed, sizes, strict=True):
+            combined = combined * size + codes
+        found, cell = np.unique(combined, return_inverse=True)
+        parts = []
+        for (_, uniques), size in zip(keyed[::-1], sizes[::-1], strict=True):
+            parts.append(uniques[found % size])
+            found = found // size
+        index = pd.MultiIndex.from_arrays(parts[::-1], names=list(clusters))
+    sums = cluster_scores(x, u, np.asarray(cell, dtype=np.int64).reshape(-1), len(index))
+    return pd.DataFrame(sums, index=index, columns=[f"s{j}" for j in range(x.shape[1])])
+
+
+def _values_of(keys: pd.Series, rows: pd.Index, codes: IntArray) -> pd.Index:
+    """The value each code 0..L-1 stands for, from the rows of the sample (O(N))."""
+    where = np.zeros(int(codes.max()) + 1 if codes.size else 0, dtype=np.int64)
+    where[codes] = np.arange(codes.size)  # a row of each code (all have the same value)
+    out: pd.Index = pd.Index(keys.iloc[np.asarray(rows)[where]])
+    return out
 
 
 def combine_pass2(parts: Sequence[Pass2]) -> Pass2:

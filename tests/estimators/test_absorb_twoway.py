@@ -31,7 +31,7 @@ def test_sequence_of_weights_matches_exact(spread):
     tw = TwoWayDemeaner([c1, c2])
     w = np.exp(rng.normal(0, spread, n))
     pcg_used = 0
-    for step in range(6):
+    for _ in range(6):
         w = w * np.exp(rng.normal(0, 0.2, n))
         out = x.copy(order="F")
         pcg_used += tw.project(out, w)

@@ -29,7 +29,7 @@ import scipy.linalg as sla
 from scipy.sparse import csr_matrix
 
 from .._types import FloatArray, IntArray
-from .absorb import _cross_gram, _group_sums
+from .absorb_direct import _cross_gram, group_sums
 
 __all__ = ["TwoWayDemeaner"]
 
@@ -72,8 +72,8 @@ class TwoWayDemeaner:
         inv_n1 = np.divide(1.0, n1, out=np.zeros_like(n1), where=n1 > 0)
         cw = np.bincount(self.pair, weights=w, minlength=self.n_pairs)
         cross = csr_matrix((cw, self.cols, self.indptr), shape=(self.g1, self.m))
-        s1 = _group_sums(self.c1, self.g1, x, w)
-        s2 = _group_sums(self.c2, self.m, x, w)
+        s1 = group_sums(self.c1, self.g1, x, w)
+        s2 = group_sums(self.c2, self.m, x, w)
         t = s2 - cross.T @ (s1 * inv_n1[:, None])
         # the residual of S b = t is judged relative to t, down to the rounding level of
         # the weighted sums t is made of, sqrt(sum w) * sqrt(sum w x^2) (t itself is tiny,

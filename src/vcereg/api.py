@@ -403,10 +403,18 @@ def _first_stage_note(f: FirstStage) -> str:
 
 def _ml_default_vce(spec: ModelSpec) -> ModelSpec:
     """Maximum-likelihood models default to the inverse observed information (Stata's
-    ``vce(oim)``), or the expected one after ``glm, irls``."""
-    if spec.family is None or spec.vce.name not in ("ols", "iid") or spec.vce.text:
+    ``vce(oim)``), or the expected one after ``glm, irls``; ``ppmlhdfe`` to robust. After
+    the conditional likelihoods (``clogit``, ``xtlogit``/``xtpoisson, fe``) robust means
+    clustered on the groups, as Stata."""
+    fam = spec.family
+    if fam is None:
         return spec
-    name = "eim" if spec.family.irls else "oim"
+    if fam.model in ("clogit", "xtlogit", "xtpoisson") and spec.vce.name in ("robust", "r"):
+        text = f"cluster {' '.join(spec.absorb)}"
+        return spec.replace(vce=VceSpec("cluster", spec.absorb, text=text, span=spec.vce.span))
+    if spec.vce.name not in ("ols", "iid") or spec.vce.text:
+        return spec
+    name = "robust" if fam.model == "ppmlhdfe" else "eim" if fam.irls else "oim"
     return spec.replace(vce=VceSpec(name=name))
 
 

@@ -6,11 +6,12 @@ Strings are parsed once, at the edge, into these objects; everything downstream
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
-from .errors import Span, VceOptionError, closest
+from .errors import Span, SpecError, VceOptionError, closest
 
 __all__ = [
     "Dialect",
@@ -27,6 +28,7 @@ __all__ = [
     "WeightKind",
     "WeightSpec",
     "make_tsvar",
+    "separation_methods",
 ]
 
 
@@ -164,6 +166,12 @@ class FamilySpec:
     nrtolerance: float = 1e-5
     iterate: int = 300
     asis: bool = False
+    # absorbed fixed effects (ppmlhdfe, feglm, clogit, xtlogit/xtpoisson fe): the
+    # separation checks (None: ppmlhdfe's default fe simplex ir), the demeaning tolerance
+    # itolerance() and whether singleton groups stay (ppmlhdfe's keepsingletons)
+    separation: tuple[str, ...] | None = None
+    itolerance: float | None = None
+    keepsingletons: bool = False
 
     def variables(self) -> tuple[str, ...]:
         """Data columns the family needs besides the formula (listwise deletion covers them)."""
@@ -373,6 +381,8 @@ class SmallSample:
 
 
 SSC_PRESETS = ("stata", "fixest", "pyfixest", "statsmodels", "asymptotic", "ivreg2")
+#: ppmlhdfe's separation checks, in the order they run (see vcereg.estimators.separation)
+SEPARATION_METHODS = ("fe", "simplex", "ir")
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,6 +449,33 @@ class ModelSpec:
     def replace(self, **changes: object) -> ModelSpec:
         """A copy with some fields changed (the spec itself is immutable)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def separation_methods(text: str | Sequence[str] | None) -> tuple[str, ...]:
+    """ppmlhdfe's ``separation()`` option: ``fe simplex ir`` (default; ``relu`` means
+    ``ir``), ``none`` / ``off``, ``all``, or a subset in any order."""
+    if text is None:
+        return SEPARATION_METHODS
+    words = text.replace(",", " ").split() if isinstance(text, str) else list(text)
+    words = [w.lower() for w in words]
+    if not words or words in (["default"], ["on"], ["auto"], ["all"], ["full"]):
+        return SEPARATION_METHODS
+    if words in (["none"], ["no"], ["off"]):
+        return ()
+    out = []
+    for w in words:
+        w = "ir" if w == "relu" else w
+        if w not in SEPARATION_METHODS:
+            near = closest(w, (*SEPARATION_METHODS, "none", "relu"))
+            raise SpecError(
+                f"unknown separation method {w!r}; expected some of "
+                f"{', '.join(SEPARATION_METHODS)}, or none",
+                hint=f"did you mean {near!r}?" if near else None,
+            )
+        out.append(w)
+    return tuple(
+        m for m in SEPARATION_METHODS if m in out
+    )  # ppmlhdfe's order whatever the spelling
 
 
 def make_tsvar(op: Literal["L", "F", "D", "S"], order: int, var: str) -> TsVar:

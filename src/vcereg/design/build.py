@@ -423,11 +423,15 @@ def _matrices(
     return y, x, tuple(str(c) for c in rhs.columns), has_intercept, _found_levels(rhs), specs
 
 
-def subset(design: Design, keep: NDArray[np.bool_], *, singletons: int = 0) -> Design:
-    """The design restricted to rows ``keep`` (e.g. after dropping singletons)."""
+def subset(
+    design: Design, keep: NDArray[np.bool_], *, singletons: int = 0, separated: int = 0
+) -> Design:
+    """The design restricted to rows ``keep`` (e.g. after dropping singletons, or
+    observations separated in a maximum-likelihood model)."""
     rows = replace(
         design.rows,
         dropped_singletons=design.rows.dropped_singletons + singletons,
+        dropped_separated=design.rows.dropped_separated + separated,
         n_used=int(keep.sum()),
     )
     return replace(

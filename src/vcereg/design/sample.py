@@ -41,6 +41,9 @@ class RowAccounting:
     dropped_zero_weight: int = 0
     dropped_singletons: int = 0
     n_used: int = 0
+    # separated observations (maximum likelihood with absorbed effects), and groups without
+    # variation in the outcome (clogit, xtpoisson fe); the estimator's note says which
+    dropped_separated: int = 0
 
     @property
     def n_dropped(self) -> int:
@@ -49,6 +52,7 @@ class RowAccounting:
             + self.dropped_nonfinite
             + self.dropped_zero_weight
             + self.dropped_singletons
+            + self.dropped_separated
         )
 
     def messages(self) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 from ..errors import Span, SpecError, closest
-from ..spec import FamilySpec
+from ..spec import FamilySpec, separation_methods
 
 __all__ = ["FAMILY_SECTIONS", "parse_family", "unparse_family"]
 
@@ -42,6 +42,10 @@ FAMILY_SECTIONS = {
     "poisson": ("poisson", "log"),
     "nbreg": ("nbinomial", "log"),
     "glm": ("gaussian", None),
+    # with fe(...): conditional logit on the fe() groups; ppmlhdfe's Poisson (robust by
+    # default, its tolerances)
+    "clogit": ("binomial", "logit"),
+    "ppmlhdfe": ("poisson", "log"),
 }
 _FAMILIES = {
     "gaussian": "gaussian", "normal": "gaussian", "binomial": "binomial",
@@ -51,11 +55,12 @@ _FAMILIES = {
 }  # fmt: skip
 _LINKS = ("identity", "log", "logit", "probit", "cloglog", "power")
 _FLAGS = {"or": "eform", "irr": "eform", "eform": "eform", "irls": "irls", "asis": "asis",
-          "coef": "coef"}  # fmt: skip
+          "coef": "coef", "keepsingletons": "keepsingletons"}  # fmt: skip
 _KEYS = {"exposure": "exposure", "offset": "offset", "scale": "scale", "tol": "tolerance",
          "tolerance": "tolerance", "ltol": "ltolerance", "ltolerance": "ltolerance",
          "nrtol": "nrtolerance", "nrtolerance": "nrtolerance", "iterate": "iterate",
-         "maxiter": "iterate"}  # fmt: skip
+         "maxiter": "iterate", "separation": "separation", "itol": "itolerance",
+         "itolerance": "itolerance"}  # fmt: skip
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -89,6 +94,8 @@ def parse_family(source: str, name: str, body: str, start: int) -> dict[str, obj
         fields["estimate_alpha"] = True
     if name == "logistic":
         fields["eform"] = "or"
+    if name == "ppmlhdfe":
+        fields.update(tolerance=1e-8, iterate=10_000)  # ppmlhdfe's defaults
     items = _items(body, start)
     if name == "glm":
         if not items or "=" in items[0][0] or items[0][0].lower() in _FLAGS:
@@ -137,6 +144,8 @@ def parse_family(source: str, name: str, body: str, start: int) -> dict[str, obj
                 if value.lower() in ("x2", "dev")
                 else _number(source, value, at, "scale=")
             )
+        elif target == "separation":
+            fields["separation"] = separation_methods(value.replace("+", " ")) if value else ()
         elif target == "iterate":
             if not value.isdigit():
                 raise _error(source, "iterate= expects a whole number", at, text)
@@ -214,7 +223,13 @@ def unparse_family(fam: FamilySpec) -> str:
         opts.append("irls")
     if fam.asis:
         opts.append("asis")
-    defaults = FamilySpec()
+    if fam.separation is not None:
+        opts.append(f"separation={'+'.join(fam.separation) or 'none'}")
+    if fam.itolerance is not None:
+        opts.append(f"itol={fam.itolerance:g}")
+    if fam.keepsingletons:
+        opts.append("keepsingletons")
+    defaults = FamilySpec(tolerance=1e-8, iterate=10_000) if head == "ppmlhdfe" else FamilySpec()
     for key, short in (("tolerance", "tol"), ("ltolerance", "ltol"), ("nrtolerance", "nrtol"),
                        ("iterate", "iterate")):  # fmt: skip
         value = getattr(fam, key)

@@ -40,6 +40,9 @@ __all__ = ["AbsorbedDof", "Demeaned", "absorbed_dof", "demean", "drop_singletons
 #: CG stops when its residual has shrunk by this factor: ~50 ulp, the rounding level of
 #: the sweep; past it the recurrences only amplify noise.
 _RESIDUAL_FLOOR = 1e-14
+#: A column whose sweep residual is below this fraction of its (weighted) norm when CG
+#: starts is taken as converged: the noise level of sweeps with widely spread weights.
+_START_FLOOR = 1e-11
 #: Rounding level of one sweep, per sqrt(row) and unit of the column's scale (64 ulp).
 _SWEEP_ROUNDING = 64 * float(np.finfo(np.float64).eps)
 #: The direct solve factorises a dense matrix of the small effects' levels: worth it up to
@@ -153,9 +156,16 @@ def _cg(
     # first step when one sweep would change the column by no more than rounding.
     if float(np.max(np.abs(r), initial=0.0)) <= _SWEEP_ROUNDING * np.sqrt(y.size) * scale:
         return 0, True, 0.0
-    u, v, step = r.copy(), np.empty_like(y), np.empty_like(y)
     rr = proj.dot(r, r)
-    floor = rr * _RESIDUAL_FLOOR**2
+    size = proj.dot(y, y)
+    if rr <= size * _START_FLOOR**2:
+        # already at rounding level (a direct solve, a warm start): on an ill-conditioned
+        # (e.g. widely weighted) problem CG would only amplify the noise into the answer
+        return 0, True, 0.0
+    u, v, step = r.copy(), np.empty_like(y), np.empty_like(y)
+    # rounding level of the column itself, not only of the first residual: a start close
+    # to the answer (or widely spread weights) would otherwise let CG iterate on noise
+    floor = max(rr, size) * _RESIDUAL_FLOOR**2
     change = previous = np.inf
     for it in range(1, maxiter + 1):
         if rr <= floor:  # orthogonal to every dummy, up to rounding
@@ -265,7 +275,10 @@ def demean(
     wsum = float(n) if w is None else float(w.sum())
     mean = out.mean(axis=0) if w is None else (w @ out) / max(wsum, 1e-300)
     out -= mean
-    scales = np.sqrt(np.einsum("ij,ij->j", out, out if w is None else out * w[:, None]))
+    # no N x p temporary for the weighted case (einsum runs over the three operands at once)
+    scales = np.sqrt(
+        np.einsum("ij,ij->j", out, out) if w is None else np.einsum("ij,ij,i->j", out, out, w)
+    )
     scales /= np.sqrt(max(wsum, 1e-300))
     last = (
         direct_project(out, fes, w, max_levels=_DIRECT_MAX_LEVELS, force=method == "direct")

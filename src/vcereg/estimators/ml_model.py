@@ -2,7 +2,8 @@
 
 Reads what the model needs besides the formula (offset, exposure, binomial trials, raw
 sampling weights) on the estimation sample, checks the weight types Stata allows, and
-dispatches to ``glm``-type models (:mod:`.glm_model`) or ``nbreg`` (:mod:`.nbreg`).
+dispatches to ``glm``-type models (:mod:`.glm_model`), ``nbreg`` (:mod:`.nbreg`) or, with
+absorbed fixed effects, :mod:`.glm_fe_model`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pandas as pd
 from ..design import Design
 from ..errors import NotSupportedError, SpecError
 from ..spec import ModelSpec, WeightKind
+from .glm_fe_model import FE_MODELS, fit_fe_ml_model
 from .glm_model import MLModelFit, fit_glm_model, ml_inputs, numeric_columns
 from .mlinfo import ML_ESTIMATORS
 from .nbreg import fit_nbreg_model
@@ -33,12 +35,6 @@ def fit_ml_spec(
     fam = spec.family
     if fam is None:
         raise SpecError("a maximum-likelihood model needs a family (logit, poisson, glm...)")
-    if spec.absorb:
-        raise NotSupportedError(
-            f"absorbed fixed effects with {fam.model} are fitted by the fixed-effects GLM, "
-            "which is not available in this build",
-            hint="put the effects in the formula as C(var)",
-        )
     if spec.iv is not None:
         raise NotSupportedError(f"instrumental variables with {fam.model} are not supported")
     if design.weight_kind is WeightKind.AWEIGHT and fam.model != "glm" and spec.weights:
@@ -51,6 +47,8 @@ def fit_ml_spec(
     if spec.weights is not None and design.weight_kind is WeightKind.PWEIGHT:
         raw = numeric_columns(data, design.index, (spec.weights.var,))[spec.weights.var]
     inputs = ml_inputs(fam, design, columns, raw)
+    if spec.absorb or fam.model in FE_MODELS:
+        return fit_fe_ml_model(spec, design, inputs, names)
     if fam.estimate_alpha:
         return fit_nbreg_model(spec, design, inputs, names)
     return fit_glm_model(spec, design, inputs, names)

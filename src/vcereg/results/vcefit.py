@@ -228,7 +228,8 @@ def ml_model_test(
     idx = slopes(design, fit)
     q = fit.ml.df_model
     pweighted = design.weight_kind is WeightKind.PWEIGHT
-    lr = fit.ml.model != "glm"  # Stata's glm stores a Wald chi2 whatever the variance
+    # Stata's glm stores a Wald chi2 whatever the variance; so does ppmlhdfe (and fixest)
+    lr = fit.ml.model != "glm" and not fit.ml.extra.get("wald_model_test")
     if lr and spec.vce.name in MODEL_BASED and not pweighted and fit.ml.ll_0 is not None and q:
         chi2 = max(2.0 * (fit.ml.loglik - fit.ml.ll_0), 0.0)
         p = float(stats.chi2.sf(chi2, q))

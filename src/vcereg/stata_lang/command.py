@@ -16,6 +16,7 @@ from ..errors import VceregError, closest
 from ..spec import IVSpec, ModelSpec, PanelSpec, SmallSample
 from .did import DID_COMMANDS, parse_did_line
 from .factors import categorical_expr, term_formula
+from .fe_ml_options import FE_ML_COMMANDS, fe_ml_family
 from .ivoptions import apply_iv_options
 from .mloptions import ML_COMMANDS, ml_family
 from .naming import check_coding
@@ -52,12 +53,17 @@ COMMANDS = {
     "poisson": ("poisson", "glm"),
     "nbreg": ("nbreg", "nbreg"),
     "glm": ("glm", "glm"),
+    "ppmlhdfe": ("ppmlhdfe", "glm"),
+    "clogit": ("clogit", "glm"),
+    "xtlogit": ("xtlogit", "glm"),
+    "xtpoisson": ("xtpoisson", "glm"),
 }
 _OTHER = frozenset((
     "tobit", "qreg", "ivreg",
-    "xtivreg", "xtivreg2", "prais", "ppmlhdfe", "rreg", "mixed", "xtlogit",
-    "xtprobit", "xtpoisson", "xtgls", "xtabond", "heckman", "sureg", "reg3", "xtmixed",
+    "xtivreg", "xtivreg2", "prais", "rreg", "mixed",
+    "xtprobit", "xtgls", "xtabond", "heckman", "sureg", "reg3", "xtmixed",
 ))  # fmt: skip
+_PANEL_COMMANDS = ("xtreg", "xtlogit", "xtpoisson")
 _ABBREVS = {c: minimal for c, (minimal, _) in COMMANDS.items()}
 _XTIVREG = (
     "for the within 2SLS (xtivreg, fe's estimator) use ivreghdfe y x (w = z), absorb(id), or "
@@ -248,7 +254,7 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         in_range=parse_in(src, *fields["in"]) if "in" in fields else None,
         absorb=opts.absorb,
         iv=iv,
-        panel=panel if tsvars or cmd == "xtreg" or "fe" in opts.flags else None,
+        panel=panel if tsvars or cmd in _PANEL_COMMANDS or "fe" in opts.flags else None,
         tsvars=tsvars,
         level=opts.level,
         ssc=ssc,
@@ -259,6 +265,10 @@ def parse_line(src: str, panel: PanelSpec | None) -> ModelSpec:
         factor_names=tuple(dict.fromkeys(names)),
         source=src,
         command=cmd,
-        family=ml_family(cmd, opts.ml_opts, src) if cmd in ML_COMMANDS else None,
+        family=ml_family(cmd, opts.ml_opts, src)
+        if cmd in ML_COMMANDS
+        else fe_ml_family(cmd, opts.ml_opts, src)
+        if cmd in FE_ML_COMMANDS
+        else None,
         beta="beta" in opts.flags,
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..dsl import parse_vce
 from ..errors import Span, UnknownVceError, closest
 from ..spec import PanelSpec, VceSpec, WeightKind, WeightSpec
+from .fe_ml_options import FE_ML_ACTIONS, FE_ML_OPTIONS, fe_ml_groups, fe_ml_vce
 from .ivoptions import IV_ACTIONS, ivregress_hac
 from .mloptions import ML_ACTIONS, ML_OPTIONS
 from .syntax import (
@@ -65,6 +66,7 @@ OPTIONS |= {
     cmd: (text if cmd != "glm" else text.replace("level(:l=", "level(:level=")) + _DISPLAY
     for cmd, text in ML_OPTIONS.items()
 }
+OPTIONS |= {cmd: text + _DISPLAY for cmd, text in FE_ML_OPTIONS.items()}
 #: vce() names and their minimal abbreviations → canonical registry name
 VCE_NAMES = {
     "ols": ("ols", "ols"), "conventional": ("conv", "ols"), "unadjusted": ("unadj", "ols"),
@@ -178,7 +180,7 @@ class Options:
         src = self.src
         if action in IV_ACTIONS:
             self.iv_opts[action] = (arg, span)
-        elif action in ML_ACTIONS:
+        elif action in ML_ACTIONS or action in FE_ML_ACTIONS:
             self.ml_opts[action] = (arg, span)
         elif action == "vce":
             if self.cmd == "ivregress":  # ivregress's vce(hac kernel #) → vce(hac t, lags(#))
@@ -366,6 +368,9 @@ class Options:
             raise syntax_error(
                 src, "reghdfe needs absorb(vars) or noabsorb (exactly one of them)", *where
             )
+        if cmd in FE_ML_OPTIONS:
+            self.absorb = fe_ml_groups(cmd, self.absorb, self.ml_opts, self.panel, src, where)
+            return
         if cmd != "xtreg":
             return
         models = [m for m in ("fe", "re", "be") if m in flags]
@@ -481,6 +486,8 @@ class Options:
                     f"var) (got vce({text}))",
                     *span_bounds(span),
                 )
+        if self.cmd in FE_ML_OPTIONS:
+            name, args = fe_ml_vce(self.cmd, name, args, self.absorb)
         if name in _REGISTRY_SYNTAX and self.req_spec is not None:
             return self.req_spec
         options = tuple(sorted(self.vce_options)) if req is not None else ()

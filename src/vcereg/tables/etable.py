@@ -38,7 +38,9 @@ from .tidy import as_result
 
 __all__ = ["DEFAULT_STATS", "ETable", "OutputFormat", "etable", "parse_format"]
 
-DEFAULT_STATS = ("nobs", "r2", "r2_adj", "r2_within", "r2_p", "ll", "n_clusters", "fe")
+DEFAULT_STATS = (
+    "nobs", "r2", "r2_adj", "r2_within", "r2_p", "ll", "n_separated", "n_clusters", "fe"
+)  # fmt: skip
 """Footer rows when ``stats`` is not given; rows that do not apply to any model vanish.
 The standard-error type is in the notes (add ``"vce"`` for a row)."""
 

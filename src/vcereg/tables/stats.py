@@ -269,6 +269,17 @@ def _attribute(name: str) -> Callable[[ResultLike], StatValue]:
     return get
 
 
+def _ml_extra(key: str) -> Callable[[ResultLike], StatValue]:
+    """A model-specific number a maximum-likelihood fit keeps (``results.ml.extra``)."""
+
+    def get(r: ResultLike) -> StatValue:
+        ml = getattr(r, "ml", None)
+        value = ml.extra.get(key) if ml is not None else None
+        return float(value) if isinstance(value, Real) else None
+
+    return get
+
+
 def _stat(
     name: str,
     label: str,
@@ -307,3 +318,9 @@ _add(_stat("chi2", "Model chi2", _attribute("chi2"), skip=True))
 _add(_stat("aic", "AIC", _attribute("aic"), skip=True))
 _add(_stat("bic", "BIC", _attribute("bic"), skip=True))
 _add(_stat("deviance", "Deviance", _attribute("deviance"), skip=True))
+# fixed-effects maximum likelihood (ppmlhdfe, feglm, clogit): observations dropped because
+# they were separated (skipped for models without the check)
+_add(
+    _stat("n_separated", "Separated obs.", _ml_extra("n_separated"), "count", skip=True),
+    ("separated", "num_separated"),
+)

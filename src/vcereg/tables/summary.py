@@ -17,6 +17,7 @@ from ._protocol import ResultLike
 from .format import fmt_df, fmt_level, stata_count, stata_fixed, stata_g, stata_sig
 from .ivstats import iv_footer
 from .panel_summary import panel_f_test, panel_footer, panel_header
+from .summary_fe_ml import FE_SUMMARY_MODELS, render_fe_ml_summary
 from .summary_ml import render_ml_summary
 
 __all__ = ["render_summary"]
@@ -198,7 +199,10 @@ def render_summary(result: ResultLike, *, beta: bool = False) -> str:
         78-column text ending with a newline.
     """
     r = result
-    if getattr(r, "ml", None) is not None:  # logit, poisson, glm...: Stata's ML output
+    ml = getattr(r, "ml", None)
+    if ml is not None:  # logit, poisson, glm...: Stata's ML output
+        if r.fixed_effects or ml.model in FE_SUMMARY_MODELS:  # ppmlhdfe, clogit, fe()
+            return render_fe_ml_summary(r)
         return render_ml_summary(r)
     anova = r.vce_name == "ols" and not r.fixed_effects and r.model_label == "Linear regression"
     panel = getattr(r, "panel", None)  # xtreg results only (not in ResultLike)

@@ -33,6 +33,7 @@ Not converging within ``maxiter`` iterations raises :class:`~vcereg.errors.Conve
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -59,6 +60,9 @@ __all__ = ["GLMArrayFit", "derivatives", "fit_glm_arrays", "glm_loglik"]
 _POLISH = 3
 _HALVINGS = 60
 _SINGULAR = 1e-7  # smallest Cholesky pivot of the unit-diagonal Hessian (cond ~ 1e14)
+# One N x K scratch array per thread for the weighted Gram matrices: a fresh one each
+# Newton step costs its page faults, as much as the product itself at N = 1e6.
+_SCRATCH = threading.local()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -132,7 +136,16 @@ def _scaled_solve(h: FloatArray, g: FloatArray) -> FloatArray | None:
 
 
 def _gram(x: FloatArray, v: FloatArray) -> FloatArray:
-    out: FloatArray = x.T @ (x * v[:, None])
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.shape != x.shape:
+        buf = np.empty_like(x, order="F")
+        _SCRATCH.buf = buf
+    if v.size and v.min() >= 0.0:  # X'VX as (V^1/2 X)'(V^1/2 X): BLAS's symmetric product
+        np.multiply(x, np.sqrt(v)[:, None], out=buf)
+        sym: FloatArray = buf.T @ buf
+        return sym
+    np.multiply(x, v[:, None], out=buf)
+    out: FloatArray = x.T @ buf
     return out
 
 
@@ -222,11 +235,14 @@ def fit_glm_arrays(
         beta = _start(fam, lnk, x, yv, w, off, m)
     if beta.shape != (k,):
         raise DataError(f"start must have {k} values (got shape {beta.shape})")
-    if method == "irls":
-        return _irls(fam, lnk, x, yv, w, off, m, beta, maxiter, 1e-6 if ltol is None else ltol)
-    return _newton(
-        fam, lnk, x, yv, w, off, m, beta, tol, 1e-7 if ltol is None else ltol, nrtol, maxiter
-    )
+    try:
+        if method == "irls":
+            return _irls(fam, lnk, x, yv, w, off, m, beta, maxiter, 1e-6 if ltol is None else ltol)
+        return _newton(
+            fam, lnk, x, yv, w, off, m, beta, tol, 1e-7 if ltol is None else ltol, nrtol, maxiter
+        )
+    finally:
+        _SCRATCH.buf = None  # the scratch lives for one fit
 
 
 def _state(

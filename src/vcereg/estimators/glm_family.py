@@ -384,7 +384,10 @@ def glm_loglik(
     logs = link.log_p(eta) if isinstance(family, Binomial) else None
     if logs is None:
         return float(w @ family.loglik(y, mu, m, phi))
-    comb = special.gammaln(m + 1.0) - special.gammaln(y + 1.0) - special.gammaln(m - y + 1.0)
+    if np.isscalar(m) and m == 1.0 and bool(np.all((y == 0.0) | (y == 1.0))):
+        comb: FloatArray | float = 0.0  # Bernoulli: the binomial coefficient is 1
+    else:
+        comb = special.gammaln(m + 1.0) - special.gammaln(y + 1.0) - special.gammaln(m - y + 1.0)
     with np.errstate(invalid="ignore"):
         per = comb + np.where(y > 0, y * logs[0], 0.0) + np.where(m - y > 0, (m - y) * logs[1], 0.0)
     return float(w @ per)

@@ -32,7 +32,7 @@ from ..errors import CollinearityWarning, DataError, EstimationError, PerfectPre
 from ..linalg import least_squares
 from ..spec import FamilySpec, ModelSpec, WeightKind
 from .glm import GLMArrayFit, fit_glm_arrays, glm_loglik
-from .glm_family import make_family, make_link
+from .glm_family import Binomial, Poisson, make_family, make_link
 from .mlinfo import MODEL_TITLES, MLInfo
 from .ols import Fit
 from .perfect_prediction import check_perfect_prediction
@@ -223,10 +223,37 @@ def _null_loglik(design: Design, y: FloatArray, kwargs: Mapping[str, object]) ->
             mu = family.valid_mu(link.inverse(eta))  # type: ignore[attr-defined]
             ll = glm_loglik(family, link, y, mu, eta, w, m)  # type: ignore[arg-type]
         return ll if np.isfinite(ll) else None
+    closed = _null_loglik_closed(y, kwargs)
+    if closed is not None:
+        return closed
     try:
         return fit_glm_arrays(np.ones((len(y), 1)), y, **kwargs).loglik  # type: ignore[arg-type]
     except EstimationError:
         return None
+
+
+def _null_loglik_closed(y: FloatArray, kwargs: Mapping[str, object]) -> float | None:
+    """The constant-only binomial or Poisson model without an offset, in closed form: its
+    maximum-likelihood mean is the weighted mean of ``y`` (per trial), whatever the link.
+    None where that does not apply (an offset, other families, a mean on the boundary)."""
+    family, link, off = kwargs["family"], kwargs["link"], kwargs["offset"]
+    if off is not None or not isinstance(family, (Binomial, Poisson)):
+        return None
+    w = kwargs["weights"]
+    w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
+    m = kwargs["trials"]
+    total = float(np.sum(w * m)) if isinstance(family, Binomial) else float(w.sum())
+    mean = float(w @ y) / total if total > 0 else np.nan
+    upper = 1.0 if isinstance(family, Binomial) else np.inf
+    if not 0.0 < mean < upper:
+        return None
+    with np.errstate(all="ignore"):
+        eta = np.full(len(y), float(link.link(np.array([mean]))[0]))  # type: ignore[attr-defined]
+        if not np.isfinite(eta[0]):
+            return None
+        mu = family.valid_mu(link.inverse(eta))  # type: ignore[attr-defined]
+        ll = glm_loglik(family, link, y, mu, eta, w, m)  # type: ignore[arg-type]
+    return ll if np.isfinite(ll) else None
 
 
 def _determined(

@@ -242,7 +242,8 @@ def _null_loglik_closed(y: FloatArray, kwargs: Mapping[str, object]) -> float | 
     w = kwargs["weights"]
     w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
     m = kwargs["trials"]
-    total = float(np.sum(w * m)) if isinstance(family, Binomial) else float(w.sum())
+    trials = np.asarray(1.0 if m is None else m, dtype=np.float64)
+    total = float(np.sum(w * trials)) if isinstance(family, Binomial) else float(w.sum())
     mean = float(w @ y) / total if total > 0 else np.nan
     upper = 1.0 if isinstance(family, Binomial) else np.inf
     if not 0.0 < mean < upper:
@@ -252,7 +253,7 @@ def _null_loglik_closed(y: FloatArray, kwargs: Mapping[str, object]) -> float | 
         if not np.isfinite(eta[0]):
             return None
         mu = family.valid_mu(link.inverse(eta))  # type: ignore[attr-defined]
-        ll = glm_loglik(family, link, y, mu, eta, w, m)  # type: ignore[arg-type]
+        ll = glm_loglik(family, link, y, mu, eta, w, 1.0 if m is None else m)  # type: ignore[arg-type]
     return ll if np.isfinite(ll) else None
 
 

@@ -157,11 +157,17 @@ def _gram_factor(
     eig = np.linalg.eigvalsh(scaled[:k, :k])
     if eig[0] <= 0 or eig[-1] / eig[0] > _GRAM_COND:
         return None
+    # y = 0 (a design-only factor, as the ML fits ask for): R of [X 0] is [R_x 0; 0 0]
+    block = scaled if gram[k, k] > 0 else scaled[:k, :k]
     try:
-        chol = np.linalg.cholesky(scaled)
+        chol = np.linalg.cholesky(block)
     except np.linalg.LinAlgError:
         return None
-    return np.asarray(chol.T, dtype=np.float64)
+    if block is scaled:
+        return np.asarray(chol.T, dtype=np.float64)
+    out = np.zeros((k + 1, k + 1))
+    out[:k, :k] = chol.T
+    return out
 
 
 def _augmented(

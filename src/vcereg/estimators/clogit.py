@@ -28,7 +28,6 @@ from ..errors import CollinearityWarning, EmptySampleError, warn
 from ..linalg import least_squares
 from .absorb import demean
 from .clogit_lik import ConditionalLogitData, conditional_logit_loglik
-from .fe_project import rank_probe
 from .newton import maximize
 from .separation import find_separation
 
@@ -177,6 +176,6 @@ def _within_varying(x: FloatArray, group: IntArray) -> NDArray[np.bool_]:
     after = np.sqrt(np.einsum("ij,ij->j", dm, dm))
     keep: NDArray[np.bool_] = after > 1e-9 * np.maximum(before, 1e-300)
     if keep.any():
-        ls = least_squares(np.asfortranarray(dm[:, keep]), rank_probe(x.shape[0]))
+        ls = least_squares(np.asfortranarray(dm[:, keep]), np.zeros(x.shape[0]))
         keep[np.flatnonzero(keep)[~ls.keep]] = False
     return keep

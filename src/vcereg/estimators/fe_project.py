@@ -19,32 +19,14 @@ import scipy.linalg as sla
 from numpy.typing import NDArray
 
 from .._types import FloatArray, IntArray
+from ..linalg import weighted_gram
 from .absorb import demean
 from .absorb_twoway import TwoWayDemeaner
 
-__all__ = ["FEProjector", "Projection", "rank_probe", "weighted_gram"]
+__all__ = ["FEProjector", "Projection"]
 
-_BLOCK = 65_536
 _GONE = 1e-9  # demeaned norm / raw norm below this: the fixed effects explain the column
 _PIVOT = 1e-13  # squared sine of the angle to the span of the earlier columns
-
-
-def weighted_gram(a: FloatArray, w: FloatArray) -> FloatArray:
-    """``a' diag(w) a`` in row blocks (no N x p temporary)."""
-    p = a.shape[1]
-    out = np.zeros((p, p))
-    for lo in range(0, a.shape[0], _BLOCK):
-        blk = a[lo : lo + _BLOCK]
-        out += blk.T @ (blk * w[lo : lo + _BLOCK, None])
-    return out
-
-
-def rank_probe(n: int) -> FloatArray:
-    """A response for :func:`~vcereg.linalg.least_squares` when only the rank pattern is
-    wanted: a fixed pseudo-random vector is (almost surely) outside the columns' span, so
-    the checked Gram factorisation applies (a zero response forces a QR)."""
-    out: FloatArray = np.random.default_rng(0).standard_normal(n)
-    return out
 
 
 @dataclass(frozen=True, slots=True)

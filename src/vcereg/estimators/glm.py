@@ -33,7 +33,6 @@ Not converging within ``maxiter`` iterations raises :class:`~vcereg.errors.Conve
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,7 +41,7 @@ import scipy.linalg as sla
 
 from .._types import FloatArray
 from ..errors import ConvergenceError, DataError, EstimationError
-from ..linalg import least_squares
+from ..linalg import least_squares, weighted_gram
 from .glm_family import (
     Binomial,
     Family,
@@ -60,9 +59,6 @@ __all__ = ["GLMArrayFit", "derivatives", "fit_glm_arrays", "glm_loglik"]
 _POLISH = 3
 _HALVINGS = 60
 _SINGULAR = 1e-7  # smallest Cholesky pivot of the unit-diagonal Hessian (cond ~ 1e14)
-# One N x K scratch array per thread for the weighted Gram matrices: a fresh one each
-# Newton step costs its page faults, as much as the product itself at N = 1e6.
-_SCRATCH = threading.local()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -132,20 +128,6 @@ def _scaled_solve(h: FloatArray, g: FloatArray) -> FloatArray | None:
     out: FloatArray = sla.cho_solve(c, g / d, check_finite=False) / d
     if not np.all(np.isfinite(out)):
         return None
-    return out
-
-
-def _gram(x: FloatArray, v: FloatArray) -> FloatArray:
-    buf = getattr(_SCRATCH, "buf", None)
-    if buf is None or buf.shape != x.shape:
-        buf = np.empty_like(x, order="F")
-        _SCRATCH.buf = buf
-    if v.size and v.min() >= 0.0:  # X'VX as (V^1/2 X)'(V^1/2 X): BLAS's symmetric product
-        np.multiply(x, np.sqrt(v)[:, None], out=buf)
-        sym: FloatArray = buf.T @ buf
-        return sym
-    np.multiply(x, v[:, None], out=buf)
-    out: FloatArray = x.T @ buf
     return out
 
 
@@ -235,14 +217,11 @@ def fit_glm_arrays(
         beta = _start(fam, lnk, x, yv, w, off, m)
     if beta.shape != (k,):
         raise DataError(f"start must have {k} values (got shape {beta.shape})")
-    try:
-        if method == "irls":
-            return _irls(fam, lnk, x, yv, w, off, m, beta, maxiter, 1e-6 if ltol is None else ltol)
-        return _newton(
-            fam, lnk, x, yv, w, off, m, beta, tol, 1e-7 if ltol is None else ltol, nrtol, maxiter
-        )
-    finally:
-        _SCRATCH.buf = None  # the scratch lives for one fit
+    if method == "irls":
+        return _irls(fam, lnk, x, yv, w, off, m, beta, maxiter, 1e-6 if ltol is None else ltol)
+    return _newton(
+        fam, lnk, x, yv, w, off, m, beta, tol, 1e-7 if ltol is None else ltol, nrtol, maxiter
+    )
 
 
 def _state(
@@ -336,9 +315,9 @@ def _direction(
     """The Newton step ``H^{-1} g`` (Fisher scoring where ``H`` is not positive definite)
     and the scaled gradient ``g' H^{-1} g``."""
     g = x.T @ d1
-    step = _scaled_solve(_gram(x, -d2), g)
+    step = _scaled_solve(weighted_gram(x, -d2), g)
     if step is None:
-        step = _scaled_solve(_gram(x, ew), g)
+        step = _scaled_solve(weighted_gram(x, ew), g)
     if step is None:
         raise EstimationError(
             "the information matrix is singular: the regressors are collinear on the "
@@ -442,13 +421,13 @@ def _result(
         mu=m * mu,
         eta=eta,
         scores=x * d1[:, None],
-        hessian=_gram(x, -d2),
+        hessian=weighted_gram(x, -d2),
         loglik=ll,
         converged=True,
         iterations=iterations,
         family=fam,
         link=lnk,
-        eim=_gram(x, ew),
+        eim=weighted_gram(x, ew),
         working_weights=ew,
         deviance=dev,
         pearson=pearson,

@@ -38,7 +38,7 @@ from scipy import special
 
 from .._types import FloatArray, IntArray
 from ..errors import CollinearityWarning, ConvergenceError, DataError, EstimationError, warn
-from .fe_project import weighted_gram
+from ..linalg import weighted_gram
 from .glm import derivatives, glm_loglik
 from .glm_family import Binomial, Family, Link, Poisson, check_link, make_family, make_link
 from .glm_fe_steps import WLS, Projector, Working, halve, independent, reproject

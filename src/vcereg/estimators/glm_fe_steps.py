@@ -19,10 +19,9 @@ from scipy import special
 
 from .._types import FloatArray, IntArray
 from ..errors import EstimationError
-from ..linalg import least_squares
+from ..linalg import least_squares, weighted_gram
 from .absorb import demean
 from .absorb_twoway import TwoWayDemeaner
-from .fe_project import rank_probe, weighted_gram
 from .glm import derivatives, glm_loglik
 from .glm_family import Binomial, Family, Link, Poisson
 
@@ -208,6 +207,6 @@ def independent(x: FloatArray, project: Projector, w: FloatArray, tol: float) ->
     keep: NDArray[np.bool_] = after > 1e-9 * np.maximum(before, 1e-300)
     if keep.any():
         sw = np.sqrt(w)
-        ls = least_squares(np.asfortranarray(x[:, keep] * sw[:, None]), rank_probe(x.shape[0]))
+        ls = least_squares(np.asfortranarray(x[:, keep] * sw[:, None]), np.zeros(x.shape[0]))
         keep[np.flatnonzero(keep)[~ls.keep]] = False
     return keep

@@ -32,9 +32,9 @@ from scipy.sparse import csr_matrix, hstack, identity, vstack
 
 from .._types import BoolArray, FloatArray, IntArray
 from ..errors import EstimationError
+from ..linalg import weighted_gram
 from .absorb import demean
 from .absorb_twoway import TwoWayDemeaner
-from .fe_project import weighted_gram
 
 __all__ = ["LPResult", "binary_lp_separation", "poisson_lp_separation"]
 

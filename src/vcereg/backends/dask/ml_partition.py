@@ -25,7 +25,7 @@ from ...design.sample import RowAccounting
 from ...estimators.glm import derivatives, glm_loglik
 from ...estimators.glm_family import Family, Link
 from ...spec import WeightKind
-from .partition import Setup, _add_rows, _blocks, _r_factor, _tsqr, design_of
+from .partition import Setup, _add_rows, _blocks, _r_factor, _tsqr, design_of, merge_cells
 
 __all__ = [
     "MLFinal",
@@ -259,14 +259,9 @@ def _final_block(part: pd.DataFrame, model: MLModel, theta: FloatArray) -> MLFin
 
 def combine_final(parts: Sequence[MLFinal]) -> MLFinal:
     meats = [p.meat for p in parts if p.meat is not None]
-    frames = [p.cells for p in parts if p.cells is not None]
-    cells = None
-    if frames:
-        both = pd.concat(frames)
-        cells = both.groupby(level=list(range(both.index.nlevels)), sort=False).sum()
     return MLFinal(
         deviance=sum(p.deviance for p in parts),
         pearson=sum(p.pearson for p in parts),
         meat=_r_factor(np.vstack(meats)) if meats else None,
-        cells=cells,
+        cells=merge_cells([p.cells for p in parts]),
     )

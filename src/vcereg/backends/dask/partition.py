@@ -49,6 +49,7 @@ __all__ = [
     "combine_pass1",
     "combine_pass2",
     "levels_of",
+    "merge_cells",
     "pass1",
     "pass2",
     "refine",
@@ -404,18 +405,22 @@ def _values_of(keys: pd.Series, rows: pd.Index, codes: IntArray) -> pd.Index:
     return out
 
 
+def merge_cells(frames: Sequence[pd.DataFrame | None]) -> pd.DataFrame | None:
+    """Per-cluster score sums of the partitions, added where a cluster spans several."""
+    present = [f for f in frames if f is not None]
+    if not present:
+        return None
+    both = pd.concat(present)
+    return both.groupby(level=list(range(both.index.nlevels)), sort=False).sum()
+
+
 def combine_pass2(parts: Sequence[Pass2]) -> Pass2:
     """Sums add up; score sums of a cluster seen in several partitions are added."""
     meats = [p.meat for p in parts if p.meat is not None]
-    frames = [p.cells for p in parts if p.cells is not None]
-    cells = None
-    if frames:
-        both = pd.concat(frames)
-        cells = both.groupby(level=list(range(both.index.nlevels)), sort=False).sum()
     return Pass2(
         rss=sum(p.rss for p in parts),
         tss=sum(p.tss for p in parts),
         meat=_r_factor(np.vstack(meats)) if meats else None,
         high_leverage=sum(p.high_leverage for p in parts),
-        cells=cells,
+        cells=merge_cells([p.cells for p in parts]),
     )
